@@ -1,0 +1,31 @@
+using Grpc.Core;
+
+namespace Etcd.Actors.Errors;
+
+/// <summary>etcd 3.4's error strings (rpctypes/error.go), with their gRPC status codes.</summary>
+public static class EtcdErrors
+{
+    public static readonly EtcdError EmptyKey = new(StatusCode.InvalidArgument, "etcdserver: key is not provided");
+    public static readonly EtcdError KeyNotFound = new(StatusCode.InvalidArgument, "etcdserver: key not found");
+    public static readonly EtcdError ValueProvided = new(StatusCode.InvalidArgument, "etcdserver: value is provided");
+    public static readonly EtcdError LeaseProvided = new(StatusCode.InvalidArgument, "etcdserver: lease is provided");
+    public static readonly EtcdError TooManyOps = new(StatusCode.InvalidArgument, "etcdserver: too many operations in txn request");
+    public static readonly EtcdError DuplicateKey = new(StatusCode.InvalidArgument, "etcdserver: duplicate key given in txn request");
+    public static readonly EtcdError Compacted = new(StatusCode.OutOfRange, "etcdserver: mvcc: required revision has been compacted");
+    public static readonly EtcdError FutureRev = new(StatusCode.OutOfRange, "etcdserver: mvcc: required revision is a future revision");
+    public static readonly EtcdError NoSpace = new(StatusCode.ResourceExhausted, "etcdserver: mvcc: database space exceeded");
+    public static readonly EtcdError LeaseNotFound = new(StatusCode.NotFound, "etcdserver: requested lease not found");
+    public static readonly EtcdError LeaseExist = new(StatusCode.FailedPrecondition, "etcdserver: lease already exists");
+    public static readonly EtcdError LeaseTtlTooLarge = new(StatusCode.OutOfRange, "etcdserver: too large lease TTL");
+    public static readonly EtcdError RequestTooLarge = new(StatusCode.InvalidArgument, "etcdserver: request is too large");
+    public static readonly EtcdError TooManyRequests = new(StatusCode.ResourceExhausted, "etcdserver: too many requests");
+    public static readonly EtcdError NoLeader = new(StatusCode.Unavailable, "etcdserver: no leader");
+    public static readonly EtcdError NotLeader = new(StatusCode.FailedPrecondition, "etcdserver: not leader");
+    public static readonly EtcdError LeaderChanged = new(StatusCode.Unavailable, "etcdserver: leader changed");
+    public static readonly EtcdError Stopped = new(StatusCode.Unavailable, "etcdserver: server stopped");
+    public static readonly EtcdError Timeout = new(StatusCode.Unavailable, "etcdserver: request timed out");
+    public static readonly EtcdError TimeoutWaitAppliedIndex = new(StatusCode.Unavailable, "etcdserver: request timed out, waiting for the applied index took too long");
+    public static readonly EtcdError NotCapable = new(StatusCode.Unavailable, "etcdserver: not capable");
+    public static readonly EtcdError LearnerNotSupported = new(StatusCode.Unavailable, "etcdserver: rpc not supported for learner");
+    public static readonly EtcdError Corrupt = new(StatusCode.DataLoss, "etcdserver: corrupt cluster");
+}

@@ -1,0 +1,37 @@
+using Etcd.Api.Etcdserverpb;
+using Etcd.Api.Raftpb;
+using Google.Protobuf;
+
+namespace Etcd.Actors.Mvcc;
+
+/// <summary>Messages MvccStoreActor accepts.</summary>
+public static class MvccProtocol
+{
+    /// <summary>
+    /// Committed entries, in index order, already durable in the journal. Applied in one backend
+    /// transaction; the consistent index is stored in the same transaction. <paramref name="Term"/> is
+    /// the Raft term to put in response headers.
+    /// </summary>
+    public sealed record ApplyCommitted(IReadOnlyList<Entry> Entries, ulong Term);
+
+    /// <summary>
+    /// One read: a <see cref="RangeRequest"/> or a read-only <see cref="TxnRequest"/>. Completed with the
+    /// response message, or failed with an <see cref="Errors.EtcdException"/>.
+    /// </summary>
+    public sealed record ReadCommand(IMessage Request, TaskCompletionSource<IMessage> Completion);
+
+    /// <summary>Serve <paramref name="Reads"/> once the applied index reaches <paramref name="Index"/>.</summary>
+    public sealed record ReadAt(ulong Index, ulong Term, IReadOnlyList<ReadCommand> Reads);
+
+    /// <summary>Serializable read: answer at once from the applied state.</summary>
+    public sealed record SerializableRead(ReadCommand Read);
+
+    /// <summary>Complete a Status whose Raft fields RaftActor has filled in (adds revision, db size, applied index).</summary>
+    public sealed record FillStatus(StatusResponse Partial, TaskCompletionSource<StatusResponse> Completion);
+
+    /// <summary>
+    /// Sent by MvccStoreActor to RaftActor after a batch is applied, so Raft knows the applied index
+    /// (flow control for "too many requests" and snapshot triggers).
+    /// </summary>
+    public sealed record Applied(ulong Index);
+}
