@@ -4,7 +4,7 @@ namespace Etcd.Actors.Server;
 /// What the library needs to run one member. Etcd.Node builds it from etcd's flags, ETCD_* variables,
 /// a config file and reference.conf (DESIGN §7); tests build it directly.
 /// </summary>
-public sealed record EtcdServerSettings
+public sealed partial record EtcdServerSettings
 {
     /// <summary>Human-readable member name (--name).</summary>
     public string Name { get; init; } = "default";
@@ -57,6 +57,9 @@ public sealed record EtcdServerSettings
 
     /// <summary>Committed-but-unapplied entries beyond which new proposals are refused (etcd: 5000).</summary>
     public int MaxCommittedUnapplied { get; init; } = 5_000;
+
+    /// <summary>debug, info, warn or error: the Akka log level (--log-level).</summary>
+    public string LogLevel { get; init; } = "info";
 
     /// <summary>Extra HOCON appended after the built-in configuration (tests use it to swap the journal).</summary>
     public string? ExtraHocon { get; init; }

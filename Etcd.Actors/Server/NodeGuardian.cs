@@ -1,0 +1,78 @@
+using Akka.Actor;
+using Akka.Event;
+using Etcd.Actors.Mvcc;
+using Etcd.Actors.Raft;
+
+namespace Etcd.Actors.Server;
+
+/// <summary>
+/// /user/etcd: parent of one member's actors. MvccStoreActor is restarted in place on failure (it reopens
+/// the backend). RaftActor stops itself on a journal failure (Akka.Persistence does that); the guardian
+/// then recreates it after a backoff, and it recovers from what is durable. Nothing continues in place
+/// after a failed write.
+/// </summary>
+public sealed class NodeGuardian : ReceiveActor, IWithTimers
+{
+    private const string RecreateTimer = "recreate-raft";
+    private static readonly TimeSpan MinBackoff = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
+
+    private readonly EtcdServerSettings _settings;
+    private readonly ulong _memberId;
+    private readonly IReadOnlyList<ulong> _voters;
+    private readonly WaitRegistry _waits;
+    private readonly NodeRefs _refs;
+    private readonly IActorRef _mvcc;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private int _restarts;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public NodeGuardian(EtcdServerSettings settings, ulong memberId, ulong clusterId, IReadOnlyList<ulong> voters,
+        WaitRegistry waits, NodeRefs refs)
+    {
+        _settings = settings;
+        _memberId = memberId;
+        _voters = voters;
+        _waits = waits;
+        _refs = refs;
+        _mvcc = Context.ActorOf(MvccStoreActor.Props(settings, memberId, clusterId, waits), "mvcc");
+        _refs.SetMvcc(_mvcc);
+        StartRaft();
+
+        Receive<Terminated>(t =>
+        {
+            if (!t.ActorRef.Equals(_refs.Raft)) return;
+            _refs.SetRaft(null);
+            var delay = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, MinBackoff.Ticks << Math.Min(_restarts, 6)));
+            _restarts++;
+            _log.Warning("raft actor stopped (journal failure?); recreating in {0} ms (restart #{1})", delay.TotalMilliseconds, _restarts);
+            Timers.StartSingleTimer(RecreateTimer, Recreate.Instance, delay);
+        });
+        Receive<Recreate>(_ => StartRaft());
+        Receive<RaftProtocol.LeaderChanged>(l =>
+        {
+            // A successful election after a restart means recovery worked: reset the backoff.
+            if (l.Leader != 0) _restarts = 0;
+        });
+    }
+
+    protected override void PreStart() =>
+        Context.System.EventStream.Subscribe(Self, typeof(RaftProtocol.LeaderChanged));
+
+    protected override SupervisorStrategy SupervisorStrategy() =>
+        new OneForOneStrategy(maxNrOfRetries: 10, withinTimeRange: TimeSpan.FromMinutes(1), Decider.From(Directive.Restart));
+
+    private void StartRaft()
+    {
+        // The name is free again once Terminated for the previous incarnation has arrived here.
+        var raft = Context.ActorOf(RaftActor.Props(_settings, _memberId, _voters, _mvcc, _waits), "raft");
+        Context.Watch(raft);
+        _refs.SetRaft(raft);
+    }
+
+    private sealed class Recreate
+    {
+        public static readonly Recreate Instance = new();
+    }
+}

@@ -1,0 +1,22 @@
+using Akka.Actor;
+
+namespace Etcd.Actors.Server;
+
+/// <summary>
+/// The refs the gRPC edge talks to. NodeGuardian recreates RaftActor after a journal failure, which gives
+/// it a new incarnation; the edge reads this holder instead of paying a forwarding hop through the guardian.
+/// <see cref="Raft"/> is null while RaftActor is down: callers then fail fast with "no leader".
+/// </summary>
+public sealed class NodeRefs
+{
+    private volatile IActorRef? _raft;
+    private volatile IActorRef? _mvcc;
+
+    public IActorRef? Raft => _raft;
+
+    public IActorRef Mvcc => _mvcc ?? throw new InvalidOperationException("MvccStoreActor not started");
+
+    internal void SetRaft(IActorRef? raft) => _raft = raft;
+
+    internal void SetMvcc(IActorRef mvcc) => _mvcc = mvcc;
+}
