@@ -44,6 +44,8 @@ public sealed class EtcdNode : IAsyncDisposable
 
         var leaderKnown = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var listener = system.ActorOf(Props.Create(() => new LeaderListener(memberId, leaderKnown)), "startup-listener");
+        // Subscribed here, synchronously, so the first LeaderChanged cannot slip past before PreStart.
+        system.EventStream.Subscribe(listener, typeof(RaftProtocol.LeaderChanged));
         system.ActorOf(Props.Create(() => new NodeGuardian(settings, memberId, clusterId, voters, waits, refs)), "etcd");
         var server = new EtcdServer(settings, memberId, clusterId, refs, waits, new RequestIdGenerator(memberId, DateTimeOffset.UtcNow));
         var node = new EtcdNode(system, server, waits);
@@ -96,8 +98,5 @@ public sealed class EtcdNode : IAsyncDisposable
                 if (l.MemberId == memberId && l.Leader != 0) leaderKnown.TrySetResult();
             });
         }
-
-        protected override void PreStart() =>
-            Context.System.EventStream.Subscribe(Self, typeof(RaftProtocol.LeaderChanged));
     }
 }
