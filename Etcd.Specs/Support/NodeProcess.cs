@@ -1,0 +1,147 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text;
+
+namespace Etcd.Specs.Support;
+
+/// <summary>
+/// A real Etcd.Node process on loopback ports of its own, with its data in a directory the caller owns.
+/// Waits for etcd's "ready to serve client requests" line (an event, not a sleep); stops by PID.
+/// </summary>
+public sealed class NodeProcess : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    private readonly ConcurrentQueue<string> _output = new();
+    private Process? _process;
+    private TaskCompletionSource _ready = NewTcs();
+    private TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public NodeProcess(string dataDir, string name = "default", int? clientPort = null, int? peerPort = null, params string[] extraArgs)
+        : this(false, dataDir, name, clientPort, peerPort, extraArgs)
+    {
+    }
+
+    private NodeProcess(bool realEtcd, string dataDir, string name, int? clientPort, int? peerPort, string[] extraArgs,
+        bool noFlags = false, string? workingDirectory = null)
+    {
+        NoFlags = noFlags;
+        WorkingDirectory = workingDirectory;
+        RealEtcd = realEtcd;
+        DataDir = dataDir;
+        Name = name;
+        ClientPort = clientPort ?? FreePort.Next();
+        PeerPort = peerPort ?? FreePort.Next();
+        ExtraArgs = extraArgs;
+    }
+
+    /// <summary>The real etcd 3.4 from apt with the same flags: the reference our behaviour is compared with.</summary>
+    public static NodeProcess Reference(string dataDir, string name = "default") => new(true, dataDir, name, null, null, []);
+
+    /// <summary>Etcd.Node started with no flags at all in <paramref name="workingDirectory"/>: localhost:2379, ./default.etcd.</summary>
+    public static NodeProcess WithNoFlags(string workingDirectory) =>
+        new(false, Path.Combine(workingDirectory, "default.etcd"), "default", 2379, 2380, [], noFlags: true, workingDirectory);
+
+    public bool RealEtcd { get; }
+    public bool NoFlags { get; }
+    public string? WorkingDirectory { get; }
+    public string DataDir { get; }
+    public string Name { get; }
+    public int ClientPort { get; }
+    public int PeerPort { get; }
+    public string[] ExtraArgs { get; }
+    public string Endpoint => $"http://127.0.0.1:{ClientPort}";
+    public int Pid => _process?.Id ?? throw new InvalidOperationException("not started");
+    public Task<int> Exited => _exited.Task;
+    public string Output => string.Join('\n', _output);
+
+    public IReadOnlyList<string> Arguments => NoFlags ? [] :
+    [
+        "--name", Name, "--data-dir", DataDir,
+        "--listen-client-urls", Endpoint, "--advertise-client-urls", Endpoint,
+        "--listen-peer-urls", $"http://127.0.0.1:{PeerPort}",
+        "--initial-advertise-peer-urls", $"http://127.0.0.1:{PeerPort}",
+        "--initial-cluster", $"{Name}=http://127.0.0.1:{PeerPort}",
+        .. ExtraArgs,
+    ];
+
+    /// <summary>Starts the process and waits until it serves clients.</summary>
+    public async Task StartAsync()
+    {
+        if (_process is { HasExited: false }) throw new InvalidOperationException("already running");
+        _ready = NewTcs();
+        _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        var psi = new ProcessStartInfo(RealEtcd ? "etcd" : "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = false,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+            WorkingDirectory = WorkingDirectory ?? Environment.CurrentDirectory,
+        };
+        if (!RealEtcd) psi.ArgumentList.Add(RepoPaths.NodeDll);
+        foreach (var a in Arguments) psi.ArgumentList.Add(a);
+        var p = new Process { StartInfo = psi, EnableRaisingEvents = true };
+        p.OutputDataReceived += (_, e) => OnLine(e.Data);
+        p.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        p.Exited += (_, _) =>
+        {
+            p.WaitForExit(); // drains the redirected output, so the reason is in Output below
+            _exited.TrySetResult(p.ExitCode);
+            _ready.TrySetException(new InvalidOperationException($"Etcd.Node exited with {p.ExitCode} before it was ready:\n{Output}"));
+        };
+        if (!p.Start()) throw new InvalidOperationException("could not start Etcd.Node");
+        _process = p;
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        try
+        {
+            await _ready.Task.WaitAsync(StartTimeout);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"Etcd.Node was not ready within {StartTimeout}:\n{Output}");
+        }
+    }
+
+    /// <summary>SIGKILL: the process gets no chance to flush anything.</summary>
+    public async Task KillAsync()
+    {
+        if (_process is not { HasExited: false } p) return;
+        Signals.Send(p.Id, Signals.SIGKILL);
+        await _exited.Task.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>SIGTERM and wait for a graceful exit; returns the exit code.</summary>
+    public async Task<int> StopAsync()
+    {
+        if (_process is not { HasExited: false } p) return _process?.ExitCode ?? 0;
+        Signals.Send(p.Id, Signals.SIGTERM);
+        try
+        {
+            return await _exited.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        catch (TimeoutException)
+        {
+            await KillAsync();
+            throw new TimeoutException("Etcd.Node did not stop within 30 s of SIGTERM:\n" + Output);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try { await KillAsync(); }
+        catch (TimeoutException) { /* nothing more to do for a process that ignores SIGKILL */ }
+        _process?.Dispose();
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null) return;
+        if (_output.Count < 5000) _output.Enqueue(line);
+        if (line.Contains("ready to serve client requests", StringComparison.Ordinal)) _ready.TrySetResult();
+    }
+
+    private static TaskCompletionSource NewTcs() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
