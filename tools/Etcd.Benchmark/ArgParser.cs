@@ -1,0 +1,250 @@
+using System.Globalization;
+
+namespace Etcd.Benchmark;
+
+/// <summary>Outcome of parsing the command line: options, a usage error, or a help request.</summary>
+public sealed record ParseResult(BenchOptions? Options, string? Error, bool HelpRequested)
+{
+    public static ParseResult Ok(BenchOptions o) => new(o, null, false);
+    public static ParseResult Fail(string error) => new(null, error, false);
+    public static ParseResult Help() => new(null, null, true);
+}
+
+/// <summary>
+/// Pure command-line parser: <c>benchmark [global flags] &lt;command&gt; [args] [command flags]</c>.
+/// Flags may appear anywhere, as <c>--flag value</c> or <c>--flag=value</c>; the boolean
+/// <c>--sequential-keys</c> also accepts <c>=true</c>/<c>=false</c>. Flags that do not belong to
+/// the chosen command are rejected rather than silently ignored.
+/// </summary>
+public static class ArgParser
+{
+    public const string Usage = """
+        usage: Etcd.Benchmark [global flags] <command> [args] [flags]
+
+        commands:
+          put                 write keys            --key-size 8 --val-size 8 --key-space-size 1 --sequential-keys
+          range <key> [end]   read a key or [key, end)  --consistency l|s
+          txn-put             txns of puts on sequential keys  --key-size 8 --val-size 8 --key-space-size 1 --txn-ops 1
+
+        global flags:
+          --endpoints LIST    comma-separated endpoints, http://host:port (default 127.0.0.1:2379)
+          --conns N           gRPC channels, each exactly one HTTP/2 connection (default 1)
+          --clients N         concurrent workers, spread round-robin over the connections (default 1)
+          --total N           requests to issue (default 10000)
+          --max-seconds S     stop issuing and cancel in-flight requests after S seconds (default 120)
+          --dial-timeout S    per-connection connect timeout before the run starts (default 5)
+          --seed N            seed for keys/values (default: random, printed)
+        """;
+
+    private static readonly HashSet<string> GlobalFlags =
+        ["endpoints", "conns", "clients", "total", "max-seconds", "dial-timeout", "seed"];
+
+    private static readonly Dictionary<BenchCommand, HashSet<string>> CommandFlags = new()
+    {
+        [BenchCommand.Put] = ["key-size", "val-size", "key-space-size", "sequential-keys"],
+        [BenchCommand.Range] = ["consistency"],
+        [BenchCommand.TxnPut] = ["key-size", "val-size", "key-space-size", "txn-ops"],
+    };
+
+    private static readonly HashSet<string> BoolFlags = ["sequential-keys"];
+
+    public static ParseResult Parse(IReadOnlyList<string> args)
+    {
+        var flags = new Dictionary<string, string>(StringComparer.Ordinal);
+        var positional = new List<string>();
+
+        for (int i = 0; i < args.Count; i++)
+        {
+            string a = args[i];
+            if (a is "-h" or "--help" or "help")
+            {
+                return ParseResult.Help();
+            }
+            if (a == "--")
+            {
+                positional.AddRange(args.Skip(i + 1));
+                break;
+            }
+            if (!a.StartsWith("--", StringComparison.Ordinal) || a.Length == 2)
+            {
+                positional.Add(a);
+                continue;
+            }
+
+            string name = a[2..];
+            string? value = null;
+            int eq = name.IndexOf('=');
+            if (eq >= 0)
+            {
+                value = name[(eq + 1)..];
+                name = name[..eq];
+            }
+            if (!GlobalFlags.Contains(name) && !CommandFlags.Values.Any(s => s.Contains(name)))
+            {
+                return ParseResult.Fail($"unknown flag --{name}");
+            }
+            if (value is null)
+            {
+                if (BoolFlags.Contains(name))
+                {
+                    value = "true";
+                }
+                else if (i + 1 < args.Count)
+                {
+                    value = args[++i];
+                }
+                else
+                {
+                    return ParseResult.Fail($"flag --{name} needs a value");
+                }
+            }
+            if (!flags.TryAdd(name, value))
+            {
+                return ParseResult.Fail($"flag --{name} given more than once");
+            }
+        }
+
+        if (positional.Count == 0)
+        {
+            return ParseResult.Fail("missing command (put, range, txn-put)");
+        }
+
+        BenchCommand command;
+        switch (positional[0])
+        {
+            case "put": command = BenchCommand.Put; break;
+            case "range": command = BenchCommand.Range; break;
+            case "txn-put": command = BenchCommand.TxnPut; break;
+            default: return ParseResult.Fail($"unknown command '{positional[0]}' (put, range, txn-put)");
+        }
+        var rest = positional.Skip(1).ToList();
+
+        foreach (var name in flags.Keys)
+        {
+            if (!GlobalFlags.Contains(name) && !CommandFlags[command].Contains(name))
+            {
+                return ParseResult.Fail($"flag --{name} does not apply to '{positional[0]}'");
+            }
+        }
+
+        var o = new BenchOptions { Command = command };
+        try
+        {
+            if (flags.TryGetValue("endpoints", out var eps))
+            {
+                o = o with { Endpoints = ParseEndpoints(eps) };
+            }
+            o = o with
+            {
+                Conns = PositiveInt(flags, "conns", o.Conns),
+                Clients = PositiveInt(flags, "clients", o.Clients),
+                Total = PositiveInt(flags, "total", o.Total),
+                MaxSeconds = PositiveDouble(flags, "max-seconds", o.MaxSeconds),
+                DialTimeoutSeconds = PositiveDouble(flags, "dial-timeout", o.DialTimeoutSeconds),
+                Seed = flags.TryGetValue("seed", out var seed) ? Int(seed, "seed") : null,
+                KeySize = PositiveInt(flags, "key-size", o.KeySize),
+                ValSize = NonNegativeInt(flags, "val-size", o.ValSize),
+                KeySpaceSize = PositiveInt(flags, "key-space-size", o.KeySpaceSize),
+                SequentialKeys = flags.TryGetValue("sequential-keys", out var sk) && Bool(sk, "sequential-keys"),
+                TxnOps = PositiveInt(flags, "txn-ops", o.TxnOps),
+            };
+        }
+        catch (FormatException e)
+        {
+            return ParseResult.Fail(e.Message);
+        }
+
+        if (command == BenchCommand.Range)
+        {
+            if (rest.Count is < 1 or > 2)
+            {
+                return ParseResult.Fail("range needs <key> [end]");
+            }
+            string consistency = flags.GetValueOrDefault("consistency", "l");
+            if (consistency is not ("l" or "s"))
+            {
+                return ParseResult.Fail($"--consistency must be l or s, got '{consistency}'");
+            }
+            o = o with { RangeKey = rest[0], RangeEnd = rest.Count == 2 ? rest[1] : null, Consistency = consistency };
+        }
+        else if (rest.Count > 0)
+        {
+            return ParseResult.Fail($"'{positional[0]}' takes no arguments, got '{string.Join(' ', rest)}'");
+        }
+
+        if (command is BenchCommand.Put or BenchCommand.TxnPut)
+        {
+            // Keys are the zig-zag varint of an index in [0, key-space-size), padded to key-size.
+            int needed = KeyGen.VarintLength(o.KeySpaceSize - 1);
+            if (o.KeySize < needed)
+            {
+                return ParseResult.Fail(
+                    $"--key-size {o.KeySize} is too small for --key-space-size {o.KeySpaceSize} (needs {needed} bytes)");
+            }
+        }
+        return ParseResult.Ok(o);
+    }
+
+    /// <summary>"a:1,http://b:2" to absolute URIs; a missing scheme means http (h2c).</summary>
+    public static IReadOnlyList<string> ParseEndpoints(string list)
+    {
+        var result = new List<string>();
+        foreach (var raw in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            string e = raw.Contains("://", StringComparison.Ordinal) ? raw : "http://" + raw;
+            if (!Uri.TryCreate(e, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            {
+                throw new FormatException($"bad endpoint '{raw}' (want http://host:port)");
+            }
+            result.Add(uri.GetLeftPart(UriPartial.Authority));
+        }
+        if (result.Count == 0)
+        {
+            throw new FormatException("--endpoints is empty");
+        }
+        return result;
+    }
+
+    private static int Int(string s, string name) =>
+        int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v)
+            ? v
+            : throw new FormatException($"--{name}: '{s}' is not an integer");
+
+    private static int PositiveInt(Dictionary<string, string> flags, string name, int dflt)
+    {
+        if (!flags.TryGetValue(name, out var s))
+        {
+            return dflt;
+        }
+        int v = Int(s, name);
+        return v > 0 ? v : throw new FormatException($"--{name} must be > 0, got {v}");
+    }
+
+    private static int NonNegativeInt(Dictionary<string, string> flags, string name, int dflt)
+    {
+        if (!flags.TryGetValue(name, out var s))
+        {
+            return dflt;
+        }
+        int v = Int(s, name);
+        return v >= 0 ? v : throw new FormatException($"--{name} must be >= 0, got {v}");
+    }
+
+    private static double PositiveDouble(Dictionary<string, string> flags, string name, double dflt)
+    {
+        if (!flags.TryGetValue(name, out var s))
+        {
+            return dflt;
+        }
+        return double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && v > 0 && double.IsFinite(v)
+            ? v
+            : throw new FormatException($"--{name} must be a positive number, got '{s}'");
+    }
+
+    private static bool Bool(string s, string name) => s switch
+    {
+        "true" or "1" => true,
+        "false" or "0" => false,
+        _ => throw new FormatException($"--{name}: '{s}' is not true/false"),
+    };
+}
