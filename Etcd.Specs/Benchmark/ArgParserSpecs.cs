@@ -1,0 +1,77 @@
+using Etcd.Benchmark;
+using Xunit;
+
+namespace Etcd.Specs.Benchmark;
+
+public sealed class ArgParserSpecs
+{
+    private static BenchOptions Ok(params string[] args)
+    {
+        var r = ArgParser.Parse(args);
+        Assert.Null(r.Error);
+        return Assert.IsType<BenchOptions>(r.Options);
+    }
+
+    private static string Fail(params string[] args)
+    {
+        var r = ArgParser.Parse(args);
+        Assert.Null(r.Options);
+        return Assert.IsType<string>(r.Error);
+    }
+
+    [Fact]
+    public void Defaults_follow_etcd_benchmark()
+    {
+        var o = Ok("put");
+        Assert.Equal(BenchCommand.Put, o.Command);
+        Assert.Equal(["http://127.0.0.1:2379"], o.Endpoints);
+        Assert.Equal((1, 1, 10000, 120.0), (o.Conns, o.Clients, o.Total, o.MaxSeconds));
+        Assert.Equal((8, 8, 1, false), (o.KeySize, o.ValSize, o.KeySpaceSize, o.SequentialKeys));
+    }
+
+    [Fact]
+    public void Flags_anywhere_and_both_syntaxes()
+    {
+        var o = Ok("--endpoints=a:1,http://b:2", "--conns", "10", "put", "--clients=100",
+            "--sequential-keys", "--val-size", "256", "--key-space-size", "100000", "--total", "20000");
+        Assert.Equal(["http://a:1", "http://b:2"], o.Endpoints);
+        Assert.Equal((10, 100, 20000), (o.Conns, o.Clients, o.Total));
+        Assert.Equal((256, 100000, true), (o.ValSize, o.KeySpaceSize, o.SequentialKeys));
+    }
+
+    [Fact]
+    public void Range_key_end_and_consistency()
+    {
+        var o = Ok("range", "foo", "fop", "--consistency", "s");
+        Assert.Equal(("foo", "fop", "s"), (o.RangeKey, o.RangeEnd, o.Consistency));
+        Assert.Null(Ok("range", "foo").RangeEnd);
+        Assert.Equal("l", Ok("range", "foo").Consistency);
+    }
+
+    [Fact]
+    public void Txn_put_ops()
+    {
+        var o = Ok("txn-put", "--txn-ops", "4");
+        Assert.Equal((BenchCommand.TxnPut, 4), (o.Command, o.TxnOps));
+    }
+
+    [Theory]
+    [InlineData("put", "--bogus", "1")]
+    [InlineData("put", "--consistency", "s")]   // range-only flag
+    [InlineData("range", "foo", "--txn-ops", "2")]
+    [InlineData("range")]
+    [InlineData("range", "a", "b", "c")]
+    [InlineData("range", "foo", "--consistency", "x")]
+    [InlineData("put", "extra")]
+    [InlineData("put", "--total", "0")]
+    [InlineData("put", "--total", "abc")]
+    [InlineData("put", "--total")]
+    [InlineData("put", "--conns", "1", "--conns", "2")]
+    [InlineData("put", "--key-size", "2", "--key-space-size", "100000")] // needs 3 bytes
+    [InlineData("put", "--endpoints", "ftp://x:1")]
+    [InlineData("frobnicate")]
+    public void Rejects(params string[] args) => Fail(args);
+
+    [Fact]
+    public void Help() => Assert.True(ArgParser.Parse(["--help"]).HelpRequested);
+}
