@@ -44,7 +44,10 @@ public interface IBackend : IDisposable
     /// <summary>Makes every buffered change durable in one transaction, with the consistent index.</summary>
     void Commit(ulong consistentIndex);
 
-    /// <summary>Visits every stored key revision in revision order (index rebuild at start).</summary>
+    /// <summary>
+    /// Visits every committed key revision in revision order (index rebuild at start). The key-value may come
+    /// without its value: the index needs only key, create revision and version.
+    /// </summary>
     void LoadAll(Action<Revision, KeyValue, bool> visit);
 
     /// <summary>Size of the backing storage in bytes (Status.dbSize).</summary>
