@@ -18,6 +18,15 @@ public sealed class KeyIndex
         _generations = new List<Generation>(1) { new() };
     }
 
+    private KeyIndex(ByteString key, List<Generation> generations)
+    {
+        Key = key;
+        _generations = generations;
+    }
+
+    /// <summary>A search key for the sorted index: no history, never stored.</summary>
+    internal static KeyIndex Probe(ByteString key) => new(key, []);
+
     public ByteString Key { get; }
 
     /// <summary>The newest revision of this key (put or tombstone).</summary>

@@ -81,7 +81,10 @@ public sealed class TreeIndex
         if (ByteKeyComparer.CompareKeys(key, max.Key) > 0) yield break;
         var bounded = !end.IsEmpty;
         if (bounded && ByteKeyComparer.CompareKeys(key, end) >= 0) yield break;
-        foreach (var ki in _sorted.GetViewBetween(new KeyIndex(key), max))
+        // SortedSet's view counts its elements when created (O(elements in view)), so bound it by the real
+        // end rather than by Max: the cost is then proportional to the range, which is walked anyway.
+        var upper = bounded ? KeyIndex.Probe(end) : max;
+        foreach (var ki in _sorted.GetViewBetween(KeyIndex.Probe(key), upper))
         {
             if (bounded && ByteKeyComparer.CompareKeys(ki.Key, end) >= 0) yield break;
             yield return ki;
