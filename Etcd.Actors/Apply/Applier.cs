@@ -1,0 +1,101 @@
+using Etcd.Actors.Errors;
+using Etcd.Actors.Mvcc.Core;
+using Etcd.Api.Etcdserverpb;
+using Google.Protobuf;
+using RequestCase = Etcd.Api.Etcdserverpb.InternalRaftRequest.RequestOneofCase;
+
+namespace Etcd.Actors.Apply;
+
+/// <summary>The outcome of applying one entry: the response for the waiter, or one of etcd's errors.</summary>
+public readonly record struct ApplyResult(IMessage? Response, EtcdError? Error)
+{
+    public bool IsOk => Error is null;
+}
+
+/// <summary>
+/// Applies one committed <see cref="InternalRaftRequest"/> to the <see cref="KvStore"/> (etcd's
+/// applierV3backend.Apply) and stamps the response header the way etcd's server does: cluster and member
+/// id, the Raft term, and the store revision after the request. Deterministic: every member applying the
+/// same entry reaches the same state; only the header's member id differs.
+/// Later links of etcd's apply chain (auth, quota, lease, alarm) slot in front of or around this class.
+/// </summary>
+public sealed class Applier(KvStore store, ulong clusterId, ulong memberId)
+{
+    public KvStore Store => store;
+
+    public ApplyResult Apply(InternalRaftRequest request, ulong term)
+    {
+        switch (request.RequestCase)
+        {
+            case RequestCase.Put:
+            {
+                var r = store.Put(request.Put);
+                if (!r.IsOk) return new ApplyResult(null, r.Error);
+                r.Value!.Header = Header(term);
+                return new ApplyResult(r.Value, null);
+            }
+            case RequestCase.DeleteRange:
+            {
+                var r = store.DeleteRange(request.DeleteRange);
+                if (!r.IsOk) return new ApplyResult(null, r.Error);
+                r.Value!.Header = Header(term);
+                return new ApplyResult(r.Value, null);
+            }
+            case RequestCase.Txn:
+            {
+                var r = store.Txn(request.Txn);
+                if (!r.IsOk) return new ApplyResult(null, r.Error);
+                r.Value!.Header = Header(term);
+                return new ApplyResult(r.Value, null);
+            }
+            case RequestCase.Compaction:
+            {
+                var r = store.Compact(request.Compaction.Revision);
+                if (!r.IsOk) return new ApplyResult(null, r.Error);
+                r.Value!.Header = Header(term);
+                return new ApplyResult(r.Value, null);
+            }
+            case RequestCase.LeaseRevoke:
+                // No lease exists until the lessor lands, which is exactly etcd's answer for an unknown id.
+                return new ApplyResult(null, EtcdErrors.LeaseNotFound);
+            case RequestCase.Alarm:
+                // No alarms are raised yet: an alarm GET/ACTIVATE/DEACTIVATE answers with an empty list.
+                return new ApplyResult(new AlarmResponse { Header = Header(term) }, null);
+            default:
+                // LeaseGrant and anything newer: not implemented by this member yet.
+                return new ApplyResult(null, EtcdErrors.NotCapable);
+        }
+    }
+
+    /// <summary>Serves a read (RangeRequest or read-only TxnRequest) at the applied state.</summary>
+    public ApplyResult Read(IMessage request, ulong term)
+    {
+        switch (request)
+        {
+            case RangeRequest range:
+            {
+                var r = store.Range(range);
+                if (!r.IsOk) return new ApplyResult(null, r.Error);
+                r.Value!.Header = Header(term);
+                return new ApplyResult(r.Value, null);
+            }
+            case TxnRequest txn when KvStore.IsReadOnlyTxn(txn):
+            {
+                var r = store.Txn(txn);
+                if (!r.IsOk) return new ApplyResult(null, r.Error);
+                r.Value!.Header = Header(term);
+                return new ApplyResult(r.Value, null);
+            }
+            default:
+                throw new ArgumentException($"not a read: {request.Descriptor.FullName}", nameof(request));
+        }
+    }
+
+    public ResponseHeader Header(ulong term) => new()
+    {
+        ClusterId = clusterId,
+        MemberId = memberId,
+        Revision = store.CurrentRevision,
+        RaftTerm = term,
+    };
+}

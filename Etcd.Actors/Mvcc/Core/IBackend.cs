@@ -1,0 +1,58 @@
+using Etcd.Api.Mvccpb;
+
+namespace Etcd.Actors.Mvcc.Core;
+
+/// <summary>
+/// Durable storage under the KV store (etcd's backend over bbolt). Rows are key revisions: one per put or
+/// delete, addressed by <see cref="Revision"/>. Writes are buffered and made durable together by
+/// <see cref="Commit"/>, which also records the Raft index applied so far (the consistent index) in the same
+/// transaction: after a crash, either both the data and the index of a batch are there, or neither is, so
+/// re-applying the entries after the stored index is exactly right.
+/// </summary>
+public interface IBackend : IDisposable
+{
+    /// <summary>Last Raft index whose effects are committed.</summary>
+    ulong ConsistentIndex { get; }
+
+    /// <summary>The revision the last finished compaction compacted to (-1 when none).</summary>
+    long CompactedRevision { get; }
+
+    /// <summary>The revision of the last compaction that was started (≥ <see cref="CompactedRevision"/>; -1 when none).</summary>
+    long ScheduledCompaction { get; }
+
+    /// <summary>
+    /// Buffers one key revision. For a tombstone, <paramref name="kv"/> carries the key and the revision of
+    /// the delete in <c>ModRevision</c>. The backend keeps the object: callers must not mutate it afterwards.
+    /// </summary>
+    void PutRevision(Revision rev, KeyValue kv, bool tombstone);
+
+    /// <summary>
+    /// The key-value stored at <paramref name="rev"/>, seeing buffered writes; null when absent. The object
+    /// may be shared: callers must not mutate it.
+    /// </summary>
+    KeyValue? GetRevision(Revision rev);
+
+    /// <summary>Buffers the deletion of a revision removed by compaction.</summary>
+    void DeleteRevision(Revision rev);
+
+    /// <summary>Buffers the start of a compaction (written before the deletions, as etcd does).</summary>
+    void SetScheduledCompaction(long rev);
+
+    /// <summary>Buffers the end of a compaction.</summary>
+    void SetCompactedRevision(long rev);
+
+    /// <summary>Makes every buffered change durable in one transaction, with the consistent index.</summary>
+    void Commit(ulong consistentIndex);
+
+    /// <summary>
+    /// Visits every committed key revision in revision order (index rebuild at start). The key-value may come
+    /// without its value: the index needs only key, create revision and version.
+    /// </summary>
+    void LoadAll(Action<Revision, KeyValue, bool> visit);
+
+    /// <summary>Size of the backing storage in bytes (Status.dbSize).</summary>
+    long SizeBytes { get; }
+
+    /// <summary>Bytes in use, excluding free pages (Status.dbSizeInUse).</summary>
+    long SizeInUseBytes { get; }
+}

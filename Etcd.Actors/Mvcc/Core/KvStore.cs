@@ -1,0 +1,186 @@
+using Etcd.Api.Etcdserverpb;
+using Etcd.Api.Mvccpb;
+using Google.Protobuf;
+
+namespace Etcd.Actors.Mvcc.Core;
+
+/// <summary>
+/// The multi-version key-value store (etcd's mvcc.store plus the KV part of etcdserver's applierV3backend):
+/// a <see cref="TreeIndex"/> of key histories over an <see cref="IBackend"/> of key revisions. Methods take
+/// and return the v3 API messages; top-level responses have no header (the applier adds it, with
+/// <see cref="CurrentRevision"/> as its revision). Single-threaded by design: the owning actor serialises
+/// every call, so there are no locks.
+///
+/// Revision rules (etcd's): a fresh store is at revision 1; every request that changes something gets the
+/// next main revision, shared by all its changes (told apart by sub-revision); a request that changes
+/// nothing leaves the revision alone.
+/// </summary>
+public sealed partial class KvStore
+{
+    private readonly IBackend _backend;
+    private readonly TreeIndex _index = new();
+    private readonly Func<long, bool> _leaseExists;
+
+    private long _currentRev = 1;
+    // etcd's compactMainRev: -1 until the first compaction; reads below it fail with "compacted".
+    private long _compactMainRev = -1;
+    // Changes made by the write in progress; they all carry main revision _currentRev + 1.
+    private int _changes;
+
+    // Scratch lists reused across calls to keep the hot paths allocation-free.
+    private readonly List<Revision> _revScratch = new();
+    private readonly List<KeyIndex> _keyScratch = new();
+
+    /// <param name="backend">Storage; its rows are loaded into the index here.</param>
+    /// <param name="leaseExists">Lease lookup for puts with a lease; until leases exist, none does.</param>
+    public KvStore(IBackend backend, Func<long, bool>? leaseExists = null)
+    {
+        _backend = backend;
+        _leaseExists = leaseExists ?? (static _ => false);
+        Restore();
+    }
+
+    /// <summary>The store's revision: that of the last change (1 for a fresh store).</summary>
+    public long CurrentRevision => _currentRev;
+
+    /// <summary>The revision of the last compaction, -1 when never compacted.</summary>
+    public long CompactedRevision => _compactMainRev;
+
+    /// <summary>The last Raft index committed to the backend with its effects.</summary>
+    public ulong ConsistentIndex => _backend.ConsistentIndex;
+
+    /// <summary>Keys with history in the index.</summary>
+    public int IndexedKeys => _index.Count;
+
+    public IBackend Backend => _backend;
+
+    /// <summary>
+    /// Seam for watch: when set, every change appends its event here (PUT with the new key-value, DELETE
+    /// with the key and the delete's revision as mod_revision). The owner drains it after each apply.
+    /// </summary>
+    public List<Event>? EventSink { get; set; }
+
+    /// <summary>Makes every change so far durable, recording <paramref name="consistentIndex"/> with it.</summary>
+    public void Commit(ulong consistentIndex) => _backend.Commit(consistentIndex);
+
+    /// <summary>
+    /// The revision reads see: inside a write that already changed something, its own pending revision
+    /// (etcd's storeTxnWrite.Range sees its own writes).
+    /// </summary>
+    private long ReadRev => _changes > 0 ? _currentRev + 1 : _currentRev;
+
+    private void BeginWrite() => _changes = 0;
+
+    private void EndWrite()
+    {
+        if (_changes > 0) _currentRev++;
+        _changes = 0;
+    }
+
+    /// <summary>Rebuilds the index from the backend, in revision order, as etcd's restore does.</summary>
+    private void Restore()
+    {
+        var maxRev = 0L;
+        _backend.LoadAll((rev, kv, tombstone) =>
+        {
+            var ki = _index.Find(kv.Key);
+            if (ki is not null)
+            {
+                if (tombstone) ki.Tombstone(rev);
+                else ki.Put(rev);
+            }
+            else if (!tombstone)
+            {
+                // The first row seen for a key may follow a compaction that removed its earlier revisions, so
+                // creation and version come from the row itself. A leading tombstone says nothing: skip it.
+                _index.Restore(kv.Key, new Revision(kv.CreateRevision, 0), rev, kv.Version);
+            }
+            if (rev.Main > maxRev) maxRev = rev.Main;
+        });
+        _compactMainRev = _backend.CompactedRevision;
+        _currentRev = Math.Max(1, Math.Max(maxRev, _compactMainRev));
+
+        // A compaction that was scheduled but not finished (crash in between): finish it now.
+        var scheduled = _backend.ScheduledCompaction;
+        if (scheduled > _compactMainRev)
+        {
+            _compactMainRev = scheduled;
+            CompactIndexAndBackend(scheduled);
+            _backend.Commit(_backend.ConsistentIndex);
+        }
+    }
+
+    /// <summary>The newest key-value of <paramref name="key"/> at <paramref name="atRev"/>, or null.</summary>
+    private KeyValue? GetAt(ByteString key, long atRev)
+    {
+        if (!_index.TryGet(key, atRev, out var mod, out _, out _)) return null;
+        return ReadRevision(mod);
+    }
+
+    private KeyValue ReadRevision(Revision rev) =>
+        _backend.GetRevision(rev)
+        ?? throw new InvalidOperationException($"mvcc: revision {rev} is in the index but not in the backend");
+
+    /// <summary>Writes a new revision of <paramref name="key"/> (etcd's storeTxnWrite.put).</summary>
+    private KeyValue PutKey(ByteString key, ByteString value, long lease)
+    {
+        var main = _currentRev + 1;
+        var created = main;
+        var version = 1L;
+        var ki = _index.Find(key);
+        if (ki is not null && ki.TryGet(main, out _, out var c, out var v))
+        {
+            created = c.Main;
+            version = v + 1;
+        }
+        var kv = new KeyValue
+        {
+            Key = key,
+            Value = value,
+            CreateRevision = created,
+            ModRevision = main,
+            Version = version,
+            Lease = lease,
+        };
+        var rev = new Revision(main, _changes);
+        _backend.PutRevision(rev, kv, false);
+        if (ki is null) _index.Put(key, rev);
+        else ki.Put(rev);
+        _changes++;
+        EventSink?.Add(new Event { Type = Event.Types.EventType.Put, Kv = kv });
+        return kv;
+    }
+
+    /// <summary>Deletes every key alive in the range; returns how many (etcd's storeTxnWrite.deleteRange).</summary>
+    private long DeleteKeys(ByteString key, ByteString? end)
+    {
+        var keys = _keyScratch;
+        keys.Clear();
+        _index.Range(key, end, ReadRev, 0, null, keys);
+        var main = _currentRev + 1;
+        for (var i = 0; i < keys.Count; i++)
+        {
+            var ki = keys[i];
+            var rev = new Revision(main, _changes);
+            var tomb = new KeyValue { Key = ki.Key, ModRevision = main };
+            _backend.PutRevision(rev, tomb, true);
+            ki.Tombstone(rev);
+            _changes++;
+            EventSink?.Add(new Event { Type = Event.Types.EventType.Delete, Kv = tomb });
+        }
+        var n = keys.Count;
+        keys.Clear();
+        return n;
+    }
+
+    /// <summary>
+    /// The request's range_end in the index's convention (etcd's mkGteRange): empty → single key (null),
+    /// "\0" → unbounded (empty), else the exclusive end.
+    /// </summary>
+    internal static ByteString? IndexEnd(ByteString rangeEnd)
+    {
+        if (rangeEnd.IsEmpty) return null;
+        if (rangeEnd.Length == 1 && rangeEnd.Span[0] == 0) return ByteString.Empty;
+        return rangeEnd;
+    }
+}

@@ -1,0 +1,305 @@
+using System.Runtime.InteropServices;
+using Etcd.Actors.Mvcc.Core;
+using Etcd.Api.Mvccpb;
+using Google.Protobuf;
+using Microsoft.Data.Sqlite;
+
+namespace Etcd.Actors.Mvcc;
+
+/// <summary>
+/// The MVCC backend on SQLite (etcd uses bbolt): <c>&lt;data-dir&gt;/member/mvcc.db</c>, one row per key
+/// revision in <c>kv</c> and the consistent index / compaction marks in <c>meta</c>. Writes are buffered in
+/// memory (point reads see them) and written by <see cref="Commit"/> in one transaction, together with the
+/// consistent index: that is what makes re-applying Raft entries after a crash idempotent.
+///
+/// Durability: WAL with <c>synchronous=NORMAL</c>. A commit may be lost on power failure (never corrupted:
+/// WAL keeps transactions atomic), but only commits whose entries are already durable in the Raft journal,
+/// and the consistent index is lost with them; at restart the entries after the stored index are simply
+/// applied again. So the fsync per commit that FULL would add buys nothing, and the journal's fsync is the
+/// one that acknowledges the client. (A snapshot or journal compaction must therefore only rely on indexes
+/// this backend has checkpointed; that is the snapshot code's concern.)
+/// </summary>
+public sealed class SqliteBackend : IBackend
+{
+    private const string MetaConsistentIndex = "consistent_index";
+    private const string MetaCompacted = "finished_compact_rev";
+    private const string MetaScheduled = "scheduled_compact_rev";
+
+    private readonly SqliteConnection _conn;
+    private readonly SqliteCommand _insert;
+    private readonly SqliteParameter _iMain, _iSub, _iKey, _iCreate, _iMod, _iVersion, _iValue, _iLease, _iTomb;
+    private readonly SqliteCommand _delete;
+    private readonly SqliteParameter _dMain, _dSub;
+    private readonly SqliteCommand _get;
+    private readonly SqliteParameter _gMain, _gSub;
+    private readonly SqliteCommand _setMeta;
+    private readonly SqliteParameter _mName, _mValue;
+    private readonly SqliteCommand _pageCount, _freePages;
+    private readonly long _pageSize;
+
+    // Uncommitted rows, in increasing revision order (the store writes them that way), so point reads are a
+    // binary search and no hash map is needed on the hot path.
+    private readonly List<PendingRow> _pending = new();
+    private readonly List<Revision> _pendingDeletes = new();
+    private long _pendingScheduled = long.MinValue;
+    private long _pendingCompacted = long.MinValue;
+
+    private SqliteBackend(SqliteConnection conn)
+    {
+        _conn = conn;
+        Exec("PRAGMA journal_mode=WAL;");
+        Exec("PRAGMA synchronous=NORMAL;");
+        Exec("PRAGMA cache_size=-32768;"); // 32 MiB of page cache: range reads hit memory, as bbolt's mmap does
+        Exec("""
+             CREATE TABLE IF NOT EXISTS kv (
+               rev_main INTEGER NOT NULL, rev_sub INTEGER NOT NULL, key BLOB NOT NULL,
+               create_rev INTEGER NOT NULL, mod_rev INTEGER NOT NULL, version INTEGER NOT NULL,
+               value BLOB NOT NULL, lease INTEGER NOT NULL, tombstone INTEGER NOT NULL,
+               PRIMARY KEY (rev_main, rev_sub)) WITHOUT ROWID;
+             CREATE TABLE IF NOT EXISTS meta (name TEXT NOT NULL PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+             """);
+
+        _insert = Prepare("""
+            INSERT OR REPLACE INTO kv (rev_main, rev_sub, key, create_rev, mod_rev, version, value, lease, tombstone)
+            VALUES ($m, $s, $k, $c, $mo, $v, $val, $l, $t)
+            """);
+        _iMain = Param(_insert, "$m", SqliteType.Integer);
+        _iSub = Param(_insert, "$s", SqliteType.Integer);
+        _iKey = Param(_insert, "$k", SqliteType.Blob);
+        _iCreate = Param(_insert, "$c", SqliteType.Integer);
+        _iMod = Param(_insert, "$mo", SqliteType.Integer);
+        _iVersion = Param(_insert, "$v", SqliteType.Integer);
+        _iValue = Param(_insert, "$val", SqliteType.Blob);
+        _iLease = Param(_insert, "$l", SqliteType.Integer);
+        _iTomb = Param(_insert, "$t", SqliteType.Integer);
+
+        _delete = Prepare("DELETE FROM kv WHERE rev_main = $m AND rev_sub = $s");
+        _dMain = Param(_delete, "$m", SqliteType.Integer);
+        _dSub = Param(_delete, "$s", SqliteType.Integer);
+
+        _get = Prepare("SELECT key, create_rev, mod_rev, version, value, lease FROM kv WHERE rev_main = $m AND rev_sub = $s");
+        _gMain = Param(_get, "$m", SqliteType.Integer);
+        _gSub = Param(_get, "$s", SqliteType.Integer);
+
+        _setMeta = Prepare("INSERT OR REPLACE INTO meta (name, value) VALUES ($n, $v)");
+        _mName = Param(_setMeta, "$n", SqliteType.Text);
+        _mValue = Param(_setMeta, "$v", SqliteType.Integer);
+
+        _pageCount = Prepare("PRAGMA page_count");
+        _freePages = Prepare("PRAGMA freelist_count");
+        _pageSize = Scalar("PRAGMA page_size");
+
+        ConsistentIndex = unchecked((ulong)ReadMeta(MetaConsistentIndex, 0));
+        CompactedRevision = ReadMeta(MetaCompacted, -1);
+        ScheduledCompaction = ReadMeta(MetaScheduled, -1);
+    }
+
+    /// <summary>Opens (creating if needed) the database at <paramref name="path"/>.</summary>
+    public static SqliteBackend Open(string path)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+        var cs = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false, // Dispose must really close the file: the actor reopens it on restart
+        }.ToString();
+        var conn = new SqliteConnection(cs);
+        conn.Open();
+        try
+        {
+            return new SqliteBackend(conn);
+        }
+        catch
+        {
+            conn.Dispose();
+            throw;
+        }
+    }
+
+    public ulong ConsistentIndex { get; private set; }
+    public long CompactedRevision { get; private set; }
+    public long ScheduledCompaction { get; private set; }
+
+    public long SizeBytes => Scalar(_pageCount) * _pageSize;
+    public long SizeInUseBytes => (Scalar(_pageCount) - Scalar(_freePages)) * _pageSize;
+
+    public void PutRevision(Revision rev, KeyValue kv, bool tombstone)
+    {
+        if (_pending.Count > 0 && rev <= _pending[^1].Rev)
+            throw new InvalidOperationException($"backend writes must come in revision order: {rev} after {_pending[^1].Rev}");
+        _pending.Add(new PendingRow(rev, kv, tombstone));
+    }
+
+    public KeyValue? GetRevision(Revision rev)
+    {
+        var i = FindPending(rev);
+        if (i >= 0) return _pending[i].Kv;
+
+        _gMain.Value = rev.Main;
+        _gSub.Value = rev.Sub;
+        using var reader = _get.ExecuteReader();
+        if (!reader.Read()) return null;
+        return new KeyValue
+        {
+            Key = Wrap(reader.GetFieldValue<byte[]>(0)),
+            CreateRevision = reader.GetInt64(1),
+            ModRevision = reader.GetInt64(2),
+            Version = reader.GetInt64(3),
+            Value = Wrap(reader.GetFieldValue<byte[]>(4)),
+            Lease = reader.GetInt64(5),
+        };
+    }
+
+    public void DeleteRevision(Revision rev) => _pendingDeletes.Add(rev);
+
+    public void SetScheduledCompaction(long rev) => _pendingScheduled = rev;
+
+    public void SetCompactedRevision(long rev) => _pendingCompacted = rev;
+
+    public void Commit(ulong consistentIndex)
+    {
+        using (var tx = _conn.BeginTransaction())
+        {
+            _insert.Transaction = tx;
+            _delete.Transaction = tx;
+            _setMeta.Transaction = tx;
+            if (_pendingScheduled != long.MinValue) SetMeta(MetaScheduled, _pendingScheduled);
+            for (var i = 0; i < _pending.Count; i++)
+            {
+                var row = _pending[i];
+                var kv = row.Kv;
+                _iMain.Value = row.Rev.Main;
+                _iSub.Value = row.Rev.Sub;
+                _iKey.Value = Bytes(kv.Key);
+                _iCreate.Value = kv.CreateRevision;
+                _iMod.Value = kv.ModRevision;
+                _iVersion.Value = kv.Version;
+                _iValue.Value = Bytes(kv.Value);
+                _iLease.Value = kv.Lease;
+                _iTomb.Value = row.Tombstone ? 1L : 0L;
+                _insert.ExecuteNonQuery();
+            }
+            for (var i = 0; i < _pendingDeletes.Count; i++)
+            {
+                _dMain.Value = _pendingDeletes[i].Main;
+                _dSub.Value = _pendingDeletes[i].Sub;
+                _delete.ExecuteNonQuery();
+            }
+            if (_pendingCompacted != long.MinValue) SetMeta(MetaCompacted, _pendingCompacted);
+            SetMeta(MetaConsistentIndex, unchecked((long)consistentIndex));
+            tx.Commit();
+        }
+        _insert.Transaction = null;
+        _delete.Transaction = null;
+        _setMeta.Transaction = null;
+
+        ConsistentIndex = consistentIndex;
+        if (_pendingScheduled != long.MinValue) ScheduledCompaction = _pendingScheduled;
+        if (_pendingCompacted != long.MinValue) CompactedRevision = _pendingCompacted;
+        _pending.Clear();
+        _pendingDeletes.Clear();
+        _pendingScheduled = _pendingCompacted = long.MinValue;
+    }
+
+    public void LoadAll(Action<Revision, KeyValue, bool> visit)
+    {
+        using var cmd = _conn.CreateCommand();
+        cmd.CommandText = "SELECT rev_main, rev_sub, key, create_rev, mod_rev, version, lease, tombstone FROM kv ORDER BY rev_main, rev_sub";
+        using var reader = cmd.ExecuteReader();
+        while (reader.Read())
+        {
+            var kv = new KeyValue
+            {
+                Key = Wrap(reader.GetFieldValue<byte[]>(2)),
+                CreateRevision = reader.GetInt64(3),
+                ModRevision = reader.GetInt64(4),
+                Version = reader.GetInt64(5),
+                Lease = reader.GetInt64(6),
+            };
+            visit(new Revision(reader.GetInt64(0), reader.GetInt64(1)), kv, reader.GetInt64(7) != 0);
+        }
+    }
+
+    public void Dispose()
+    {
+        _insert.Dispose();
+        _delete.Dispose();
+        _get.Dispose();
+        _setMeta.Dispose();
+        _pageCount.Dispose();
+        _freePages.Dispose();
+        _conn.Dispose();
+    }
+
+    private int FindPending(Revision rev)
+    {
+        int lo = 0, hi = _pending.Count - 1;
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            var c = _pending[mid].Rev.CompareTo(rev);
+            if (c == 0) return mid;
+            if (c < 0) lo = mid + 1;
+            else hi = mid - 1;
+        }
+        return -1;
+    }
+
+    private void SetMeta(string name, long value)
+    {
+        _mName.Value = name;
+        _mValue.Value = value;
+        _setMeta.ExecuteNonQuery();
+    }
+
+    private long ReadMeta(string name, long missing)
+    {
+        using var cmd = _conn.CreateCommand();
+        cmd.CommandText = "SELECT value FROM meta WHERE name = $n";
+        cmd.Parameters.AddWithValue("$n", name);
+        var v = cmd.ExecuteScalar();
+        return v is null or DBNull ? missing : Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The array behind a ByteString without copying when it owns the whole array (parsed messages do).</summary>
+    private static byte[] Bytes(ByteString b)
+    {
+        if (b.IsEmpty) return [];
+        if (MemoryMarshal.TryGetArray(b.Memory, out var seg) && seg.Offset == 0 && seg.Count == seg.Array!.Length)
+            return seg.Array;
+        return b.ToByteArray();
+    }
+
+    // The reader's array is ours alone, so wrapping it without a copy keeps ByteString's immutability.
+    private static ByteString Wrap(byte[] bytes) => bytes.Length == 0 ? ByteString.Empty : UnsafeByteOperations.UnsafeWrap(bytes);
+
+    private SqliteCommand Prepare(string sql)
+    {
+        var cmd = _conn.CreateCommand();
+        cmd.CommandText = sql;
+        return cmd;
+    }
+
+    private static SqliteParameter Param(SqliteCommand cmd, string name, SqliteType type) =>
+        cmd.Parameters.Add(name, type);
+
+    private void Exec(string sql)
+    {
+        using var cmd = _conn.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
+    private long Scalar(string sql)
+    {
+        using var cmd = Prepare(sql);
+        return Scalar(cmd);
+    }
+
+    private static long Scalar(SqliteCommand cmd) =>
+        Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+
+    private readonly record struct PendingRow(Revision Rev, KeyValue Kv, bool Tombstone);
+}
