@@ -22,4 +22,10 @@ public static class RaftProtocol
 
     /// <summary>Fill Raft's part of a Status (leader, term, index) and pass it on to MvccStoreActor.</summary>
     public sealed record GetStatus(TaskCompletionSource<StatusResponse> Completion);
+
+    /// <summary>
+    /// Published on the ActorSystem's EventStream by RaftActor whenever the core's SoftState changes
+    /// (leader or role). <paramref name="Leader"/> is 0 while there is no leader.
+    /// </summary>
+    public sealed record LeaderChanged(ulong MemberId, ulong Leader, ulong Term);
 }
