@@ -24,5 +24,11 @@ public sealed class Inflights(int capacity)
         while (_lastIndexes.Count > 0 && _lastIndexes.Peek() <= index) _lastIndexes.Dequeue();
     }
 
+    /// <summary>Frees the oldest slot: a heartbeat answer proves the follower is alive even if MsgApps were lost.</summary>
+    public void FreeFirstOne()
+    {
+        if (_lastIndexes.Count > 0) _lastIndexes.Dequeue();
+    }
+
     public void Reset() => _lastIndexes.Clear();
 }

@@ -188,6 +188,9 @@ public sealed partial class RaftNode
             case MessageType.MsgHeartbeatResp:
                 pr.RecentActive = true;
                 pr.ProbeSent = false;
+                // If every MsgApp in the window was lost the follower would stall forever; free one slot
+                // so the next append goes out and its rejection (or ack) resynchronises us.
+                if (pr.State == ProgressState.Replicate && pr.Inflights.Full) pr.Inflights.FreeFirstOne();
                 if (pr.Match < _log.LastIndex) SendAppend(m.From);
                 HandleReadIndexAck(m);
                 return;
