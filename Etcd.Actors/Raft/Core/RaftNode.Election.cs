@@ -1,0 +1,135 @@
+using Etcd.Api.Raftpb;
+
+namespace Etcd.Actors.Raft.Core;
+
+public sealed partial class RaftNode
+{
+    private void TickElection()
+    {
+        _electionElapsed++;
+        if (Promotable && _electionElapsed >= _randomizedElectionTimeout)
+        {
+            _electionElapsed = 0;
+            Step(new Message { Type = MessageType.MsgHup, From = Id });
+        }
+    }
+
+    private void TickHeartbeat()
+    {
+        _heartbeatElapsed++;
+        _electionElapsed++;
+        if (_electionElapsed >= _cfg.ElectionTick)
+        {
+            _electionElapsed = 0;
+            if (_cfg.CheckQuorum) Step(new Message { Type = MessageType.MsgCheckQuorum, From = Id });
+            if (Role != RaftRole.Leader) return;
+        }
+        if (_heartbeatElapsed >= _cfg.HeartbeatTick)
+        {
+            _heartbeatElapsed = 0;
+            Step(new Message { Type = MessageType.MsgBeat, From = Id });
+        }
+    }
+
+    private void Hup()
+    {
+        if (Role == RaftRole.Leader || !Promotable) return;
+        Campaign(_cfg.PreVote);
+    }
+
+    private void Campaign(bool preVote)
+    {
+        ulong term;
+        MessageType voteMsg;
+        if (preVote)
+        {
+            BecomePreCandidate();
+            voteMsg = MessageType.MsgPreVote;
+            term = Term + 1;
+        }
+        else
+        {
+            BecomeCandidate();
+            voteMsg = MessageType.MsgVote;
+            term = Term;
+        }
+        if (Poll(Id, granted: true) == VoteResult.Won)
+        {
+            // Single voter: our own vote is a quorum.
+            if (preVote) Campaign(preVote: false);
+            else BecomeLeader();
+            return;
+        }
+        foreach (var id in _voters.Voters)
+        {
+            if (id == Id) continue;
+            Send(new Message { To = id, Term = term, Type = voteMsg, Index = _log.LastIndex, LogTerm = _log.LastTerm });
+        }
+    }
+
+    private VoteResult Poll(ulong id, bool granted)
+    {
+        _votes.TryAdd(id, granted);
+        return _voters.Tally(_votes);
+    }
+
+    private void Reset(ulong term)
+    {
+        if (Term != term)
+        {
+            if (term < Term) throw new RaftInvariantException($"term going backwards: {Term} -> {term}");
+            Term = term;
+            Vote = 0;
+        }
+        Lead = 0;
+        _electionElapsed = 0;
+        _heartbeatElapsed = 0;
+        _randomizedElectionTimeout = _cfg.ElectionTick + _cfg.Random.Next(_cfg.ElectionTick);
+        _votes.Clear();
+        _prs.Clear();
+        foreach (var id in _voters.Voters)
+        {
+            var pr = new Progress(_log.LastIndex + 1, _cfg.MaxInflightMsgs);
+            if (id == Id) pr.MaybeUpdate(_log.LastIndex);
+            _prs[id] = pr;
+        }
+        _readOnly.Clear();
+        _pendingReadIndex.Clear();
+    }
+
+    private void BecomeFollower(ulong term, ulong lead)
+    {
+        Reset(term);
+        Lead = lead;
+        Role = RaftRole.Follower;
+    }
+
+    private void BecomePreCandidate()
+    {
+        if (Role == RaftRole.Leader) throw new RaftInvariantException("invalid transition leader -> pre-candidate");
+        // Neither term nor vote change: losing a pre-vote must leave no trace.
+        _votes.Clear();
+        Lead = 0;
+        Role = RaftRole.PreCandidate;
+    }
+
+    private void BecomeCandidate()
+    {
+        if (Role == RaftRole.Leader) throw new RaftInvariantException("invalid transition leader -> candidate");
+        Reset(Term + 1);
+        Vote = Id;
+        Role = RaftRole.Candidate;
+    }
+
+    private void BecomeLeader()
+    {
+        if (Role == RaftRole.Follower) throw new RaftInvariantException("invalid transition follower -> leader");
+        Reset(Term);
+        Lead = Id;
+        Role = RaftRole.Leader;
+        // An empty entry of the new term: committing it commits everything before it (§5.4.2) and
+        // tells the leader its commit index is current, which ReadIndex depends on.
+        AppendEntries([new Entry()]);
+        BcastAppend();
+    }
+}

@@ -1,0 +1,175 @@
+using Etcd.Api.Raftpb;
+using Google.Protobuf;
+
+namespace Etcd.Actors.Raft.Core;
+
+public sealed partial class RaftNode
+{
+    private bool CommittedEntryInCurrentTerm => _log.Term(_log.Committed) == Term;
+
+    private void AppendEntries(IEnumerable<Entry> entries)
+    {
+        var index = _log.LastIndex;
+        var batch = new List<Entry>();
+        foreach (var e in entries)
+        {
+            e.Term = Term;
+            e.Index = ++index;
+            batch.Add(e);
+        }
+        _log.Append(batch);
+        // The leader's own log counts towards the quorum; the host persists the entries before applying
+        // them (Ready contract), so counting them here is safe.
+        _prs[Id].MaybeUpdate(_log.LastIndex);
+        MaybeCommit();
+    }
+
+    private bool MaybeCommit()
+    {
+        var hadCurrentTermCommit = CommittedEntryInCurrentTerm;
+        var quorumIndex = _voters.CommittedIndex(id => _prs.TryGetValue(id, out var p) ? p.Match : 0);
+        if (!_log.MaybeCommit(quorumIndex, Term)) return false;
+        if (!hadCurrentTermCommit && CommittedEntryInCurrentTerm) ReleasePendingReadIndex();
+        return true;
+    }
+
+    private void BcastAppend()
+    {
+        foreach (var id in _prs.Keys)
+            if (id != Id) SendAppend(id);
+    }
+
+    /// <summary>Sends entries from the peer's Next; returns false if nothing was sent (paused, or empty and not forced).</summary>
+    private bool SendAppend(ulong to, bool sendIfEmpty = true)
+    {
+        var pr = _prs[to];
+        if (pr.IsPaused) return false;
+        var prevIndex = pr.Next - 1;
+        var prevTerm = _log.Term(prevIndex)
+            ?? throw new RaftInvariantException($"no term for index {prevIndex} needed by peer {to:x}: snapshot transfer is not implemented yet");
+        var entries = _log.Slice(pr.Next, _log.LastIndex + 1, _cfg.MaxEntriesPerMsg, _cfg.MaxBytesPerMsg);
+        if (entries.Count == 0 && !sendIfEmpty) return false;
+        var m = new Message { To = to, Type = MessageType.MsgApp, Index = prevIndex, LogTerm = prevTerm, Commit = _log.Committed };
+        m.Entries.AddRange(entries);
+        Send(m);
+        if (pr.State == ProgressState.Replicate && entries.Count > 0)
+        {
+            var last = entries[^1].Index;
+            pr.OptimisticUpdate(last);
+            pr.Inflights.Add(last);
+        }
+        else if (pr.State == ProgressState.Probe)
+        {
+            pr.ProbeSent = true;
+        }
+        return true;
+    }
+
+    private void HandleAppendResponse(Message m, Progress pr)
+    {
+        if (m.Reject)
+        {
+            if (pr.MaybeDecrTo(m.Index, m.RejectHint))
+            {
+                if (pr.State == ProgressState.Replicate) pr.BecomeProbe();
+                SendAppend(m.From);
+            }
+            return;
+        }
+        var wasPaused = pr.IsPaused;
+        if (!pr.MaybeUpdate(m.Index)) return;
+        if (pr.State == ProgressState.Probe) pr.BecomeReplicate();
+        else pr.Inflights.FreeLE(m.Index);
+
+        if (MaybeCommit()) BcastAppend();
+        else if (wasPaused) SendAppend(m.From);
+        // Keep streaming while the follower has room in its inflight window.
+        while (SendAppend(m.From, sendIfEmpty: false))
+        {
+        }
+    }
+
+    private void BcastHeartbeat()
+    {
+        var ctx = _readOnly.LastPendingContext;
+        foreach (var id in _prs.Keys)
+            if (id != Id) SendHeartbeat(id, ctx);
+    }
+
+    private void SendHeartbeat(ulong to, ByteString? context)
+    {
+        // Never tell a follower to commit beyond what it is known to have: it may not have those entries.
+        var commit = Math.Min(_prs[to].Match, _log.Committed);
+        Send(new Message { To = to, Type = MessageType.MsgHeartbeat, Commit = commit, Context = context ?? ByteString.Empty });
+    }
+
+    private void HandleAppendEntries(Message m)
+    {
+        if (m.Index < _log.Committed)
+        {
+            Send(new Message { To = m.From, Type = MessageType.MsgAppResp, Index = _log.Committed });
+            return;
+        }
+        if (_log.MaybeAppend(m.Index, m.LogTerm, m.Commit, m.Entries) is { } lastNew)
+        {
+            Send(new Message { To = m.From, Type = MessageType.MsgAppResp, Index = lastNew });
+        }
+        else
+        {
+            Send(new Message { To = m.From, Type = MessageType.MsgAppResp, Index = m.Index, Reject = true, RejectHint = _log.LastIndex });
+        }
+    }
+
+    private void HandleHeartbeat(Message m)
+    {
+        _log.CommitTo(m.Commit);
+        Send(new Message { To = m.From, Type = MessageType.MsgHeartbeatResp, Context = m.Context });
+    }
+
+    private void HandleReadIndex(ReadIndexRequest req)
+    {
+        if (!CommittedEntryInCurrentTerm)
+        {
+            _pendingReadIndex.Add(req);
+            return;
+        }
+        var confirmed = new ReadIndexRequest(_log.Committed, req.From, req.Context);
+        if (IsSingleVoter)
+        {
+            // Nobody else can have committed anything: our commit index is the read index.
+            RespondToReadIndex(confirmed);
+            return;
+        }
+        _readOnly.Add(confirmed.Index, confirmed.From, confirmed.Context);
+        _readOnly.RecvAck(Id, confirmed.Context);
+        foreach (var id in _prs.Keys)
+            if (id != Id) SendHeartbeat(id, confirmed.Context);
+    }
+
+    private void HandleReadIndexAck(Message m)
+    {
+        if (m.Context.IsEmpty) return;
+        if (_readOnly.RecvAck(m.From, m.Context) < _voters.Quorum) return;
+        foreach (var req in _readOnly.Advance(m.Context)) RespondToReadIndex(req);
+    }
+
+    private void ReleasePendingReadIndex()
+    {
+        if (_pendingReadIndex.Count == 0) return;
+        var pending = _pendingReadIndex.ToList();
+        _pendingReadIndex.Clear();
+        foreach (var req in pending) HandleReadIndex(req);
+    }
+
+    private void RespondToReadIndex(ReadIndexRequest req)
+    {
+        if (req.From == 0 || req.From == Id)
+        {
+            _readStates.Add(new ReadState(req.Index, req.Context));
+            return;
+        }
+        var m = new Message { To = req.From, Type = MessageType.MsgReadIndexResp, Index = req.Index };
+        m.Entries.Add(new Entry { Data = req.Context });
+        Send(m);
+    }
+}

@@ -1,0 +1,206 @@
+using Etcd.Api.Raftpb;
+
+namespace Etcd.Actors.Raft.Core;
+
+public sealed partial class RaftNode
+{
+    /// <summary>
+    /// Feeds one message into the state machine: from a peer (Term set) or local (Term 0: MsgHup,
+    /// MsgBeat, MsgProp, MsgReadIndex, MsgCheckQuorum). Term rules are applied here, once, before
+    /// the role-specific handling (Raft §5.1: a newer term always wins, an older one is answered or dropped).
+    /// </summary>
+    public void Step(Message m)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        if (m.Term == 0)
+        {
+            // local message
+        }
+        else if (m.Term > Term)
+        {
+            if (m.Type is MessageType.MsgVote or MessageType.MsgPreVote)
+            {
+                // Leader lease: if we heard from a live leader within the minimum election timeout, a
+                // campaigning node is probably partitioned from it; don't let it disturb the cluster.
+                var inLease = _cfg.CheckQuorum && Lead != 0 && _electionElapsed < _cfg.ElectionTick;
+                if (inLease) return;
+            }
+            if (m.Type == MessageType.MsgPreVote)
+            {
+                // A pre-vote never changes our term.
+            }
+            else if (m.Type == MessageType.MsgPreVoteResp && !m.Reject)
+            {
+                // Granted pre-votes are for Term+1; we bump the term only when the pre-vote is won.
+            }
+            else if (m.Type is MessageType.MsgApp or MessageType.MsgHeartbeat or MessageType.MsgSnap)
+            {
+                BecomeFollower(m.Term, m.From);
+            }
+            else
+            {
+                BecomeFollower(m.Term, 0);
+            }
+        }
+        else if (m.Term < Term)
+        {
+            if ((_cfg.CheckQuorum || _cfg.PreVote) && m.Type is MessageType.MsgHeartbeat or MessageType.MsgApp)
+            {
+                // A stale leader (e.g. back from a partition) would otherwise never learn the new term,
+                // because with pre-vote/check-quorum nobody campaigns against it with a higher term.
+                Send(new Message { To = m.From, Type = MessageType.MsgAppResp });
+            }
+            else if (m.Type == MessageType.MsgPreVote)
+            {
+                Send(new Message { To = m.From, Term = Term, Type = MessageType.MsgPreVoteResp, Reject = true });
+            }
+            return;
+        }
+
+        switch (m.Type)
+        {
+            case MessageType.MsgHup:
+                Hup();
+                return;
+            case MessageType.MsgVote or MessageType.MsgPreVote:
+                HandleVoteRequest(m);
+                return;
+        }
+
+        switch (Role)
+        {
+            case RaftRole.Leader: StepLeader(m); break;
+            case RaftRole.Candidate or RaftRole.PreCandidate: StepCandidate(m); break;
+            default: StepFollower(m); break;
+        }
+    }
+
+    private void HandleVoteRequest(Message m)
+    {
+        var respType = m.Type == MessageType.MsgVote ? MessageType.MsgVoteResp : MessageType.MsgPreVoteResp;
+        // We can vote for the node we already voted for (a retransmission), for anyone if we have not
+        // voted and know no leader, and pre-vote for any future term.
+        var canVote = Vote == m.From || (Vote == 0 && Lead == 0) || (m.Type == MessageType.MsgPreVote && m.Term > Term);
+        if (canVote && _log.IsUpToDate(m.Index, m.LogTerm))
+        {
+            Send(new Message { To = m.From, Term = m.Term, Type = respType });
+            if (m.Type == MessageType.MsgVote)
+            {
+                _electionElapsed = 0;
+                Vote = m.From;
+            }
+        }
+        else
+        {
+            Send(new Message { To = m.From, Term = Term, Type = respType, Reject = true });
+        }
+    }
+
+    private void StepFollower(Message m)
+    {
+        switch (m.Type)
+        {
+            case MessageType.MsgProp:
+                // Dropped: the host forwards proposals to the leader itself (it keeps the waiter).
+                return;
+            case MessageType.MsgApp:
+                _electionElapsed = 0;
+                Lead = m.From;
+                HandleAppendEntries(m);
+                return;
+            case MessageType.MsgHeartbeat:
+                _electionElapsed = 0;
+                Lead = m.From;
+                HandleHeartbeat(m);
+                return;
+            case MessageType.MsgReadIndex:
+                if (Lead == 0) return;
+                m.To = Lead;
+                Send(m);
+                return;
+            case MessageType.MsgReadIndexResp:
+                if (m.Entries.Count != 1) return;
+                _readStates.Add(new ReadState(m.Index, m.Entries[0].Data));
+                return;
+        }
+    }
+
+    private void StepCandidate(Message m)
+    {
+        var myRespType = Role == RaftRole.PreCandidate ? MessageType.MsgPreVoteResp : MessageType.MsgVoteResp;
+        switch (m.Type)
+        {
+            case MessageType.MsgProp:
+                return;
+            case MessageType.MsgApp:
+                BecomeFollower(m.Term, m.From);
+                HandleAppendEntries(m);
+                return;
+            case MessageType.MsgHeartbeat:
+                BecomeFollower(m.Term, m.From);
+                HandleHeartbeat(m);
+                return;
+        }
+        if (m.Type != myRespType) return;
+        switch (Poll(m.From, !m.Reject))
+        {
+            case VoteResult.Won:
+                if (Role == RaftRole.PreCandidate) Campaign(preVote: false);
+                else BecomeLeader();
+                break;
+            case VoteResult.Lost:
+                // Rejections are answered with the rejecter's term; if it was newer we already followed it.
+                BecomeFollower(Term, 0);
+                break;
+        }
+    }
+
+    private void StepLeader(Message m)
+    {
+        switch (m.Type)
+        {
+            case MessageType.MsgBeat:
+                BcastHeartbeat();
+                return;
+            case MessageType.MsgCheckQuorum:
+                if (!QuorumActive()) BecomeFollower(Term, 0);
+                foreach (var (id, peer) in _prs)
+                    if (id != Id) peer.RecentActive = false;
+                return;
+            case MessageType.MsgProp:
+                if (m.Entries.Count == 0) throw new RaftInvariantException("stepped an empty proposal");
+                AppendEntries(m.Entries);
+                BcastAppend();
+                return;
+            case MessageType.MsgReadIndex:
+                if (m.Entries.Count != 1) return;
+                HandleReadIndex(new ReadIndexRequest(_log.Committed, m.From, m.Entries[0].Data));
+                return;
+        }
+
+        if (!_prs.TryGetValue(m.From, out var pr)) return;
+        switch (m.Type)
+        {
+            case MessageType.MsgAppResp:
+                pr.RecentActive = true;
+                HandleAppendResponse(m, pr);
+                return;
+            case MessageType.MsgHeartbeatResp:
+                pr.RecentActive = true;
+                pr.ProbeSent = false;
+                // If every MsgApp in the window was lost the follower would stall forever; free one slot
+                // so the next append goes out and its rejection (or ack) resynchronises us.
+                if (pr.State == ProgressState.Replicate && pr.Inflights.Full) pr.Inflights.FreeFirstOne();
+                if (pr.Match < _log.LastIndex) SendAppend(m.From);
+                HandleReadIndexAck(m);
+                return;
+        }
+    }
+
+    private bool QuorumActive()
+    {
+        var active = new Dictionary<ulong, bool>();
+        foreach (var (id, pr) in _prs) active[id] = id == Id || pr.RecentActive;
+        return _voters.Tally(active) == VoteResult.Won;
+    }
+}

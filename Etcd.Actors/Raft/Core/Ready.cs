@@ -1,0 +1,36 @@
+using Etcd.Api.Raftpb;
+
+namespace Etcd.Actors.Raft.Core;
+
+/// <summary>
+/// Everything the host must do for the core, in this order: persist <see cref="HardState"/> and
+/// <see cref="Entries"/> (fsync when <see cref="MustSync"/>), send <see cref="Messages"/>, apply
+/// <see cref="CommittedEntries"/>, serve <see cref="ReadStates"/>, then call <c>Advance</c>.
+/// </summary>
+public sealed class Ready
+{
+    /// <summary>Set only when lead or role changed since the last Ready.</summary>
+    public SoftState? SoftState { get; init; }
+
+    /// <summary>Set only when term, vote or commit changed since the last Ready.</summary>
+    public HardState? HardState { get; init; }
+
+    /// <summary>Entries to append to stable storage. The first may overwrite (truncate) a persisted suffix.</summary>
+    public IReadOnlyList<Entry> Entries { get; init; } = [];
+
+    /// <summary>Entries to apply to the state machine, in index order. Persist <see cref="Entries"/> first.</summary>
+    public IReadOnlyList<Entry> CommittedEntries { get; init; } = [];
+
+    /// <summary>Messages for peers; send only after <see cref="Entries"/> and <see cref="HardState"/> are durable.</summary>
+    public IReadOnlyList<Message> Messages { get; init; } = [];
+
+    /// <summary>Answers to ReadIndex requests made on this member.</summary>
+    public IReadOnlyList<ReadState> ReadStates { get; init; } = [];
+
+    /// <summary>True when the write must be fsync'd (new entries, or a term or vote change).</summary>
+    public bool MustSync { get; init; }
+
+    public bool ContainsUpdates =>
+        SoftState is not null || HardState is not null || Entries.Count > 0 || CommittedEntries.Count > 0 ||
+        Messages.Count > 0 || ReadStates.Count > 0;
+}

@@ -1,0 +1,46 @@
+using Akka.Actor;
+using Akka.Event;
+using Etcd.Actors.Errors;
+
+namespace Etcd.Actors.Raft;
+
+/// <summary>
+/// Journal failures are fatal for this incarnation: nothing continues in place after a failed write.
+/// Waiters of unwritten proposals fail at once (rather than time out); the parent recreates the actor,
+/// which recovers from what is durable.
+/// </summary>
+public sealed partial class RaftActor
+{
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        _log.Error(cause, "raft {0:x16}: journal write failed at seqNr {1} ({2}); stopping", _memberId, sequenceNr, @event.GetType().Name);
+        FailOutstanding(EtcdErrors.Stopped);
+        base.OnPersistFailure(cause, @event, sequenceNr); // stops the actor
+    }
+
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        _log.Error(cause, "raft {0:x16}: journal rejected {1} at seqNr {2}; stopping", _memberId, @event.GetType().Name, sequenceNr);
+        FailOutstanding(EtcdErrors.Stopped);
+        // Unlike a failure, a rejection would let the actor continue with a hole in its log.
+        Context.Stop(Self);
+    }
+
+    protected override void OnRecoveryFailure(Exception reason, object? message = null)
+    {
+        _log.Error(reason, "raft {0:x16}: recovery failed", _memberId);
+        base.OnRecoveryFailure(reason, message);
+    }
+
+    private void FailOutstanding(EtcdError error)
+    {
+        foreach (var id in _inFlightIds) _waits.Fail(id, error);
+        _inFlightIds.Clear();
+        while (_proposals.TryDequeue(out var p)) _waits.Fail(p.Id, error);
+        if (_readRound is { } round)
+            foreach (var read in round.Reads) read.Completion.TrySetException(error.ToException());
+        _readRound = null;
+        foreach (var read in _pendingReads) read.Completion.TrySetException(error.ToException());
+        _pendingReads.Clear();
+    }
+}

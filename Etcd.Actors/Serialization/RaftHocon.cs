@@ -1,0 +1,57 @@
+namespace Etcd.Actors.Serialization;
+
+/// <summary>
+/// The HOCON that makes Raft durable and fast: protobuf for every generated message (never the default
+/// Newtonsoft JSON, which is slow and breaks on renames), and the Akka.Persistence.Sql journal and
+/// snapshot store on SQLite (reference/akka-notes.md §1).
+/// </summary>
+public static class RaftHocon
+{
+    /// <summary>Binds <see cref="ProtobufSerializer"/> (id 9002) to every Google.Protobuf.IMessage.</summary>
+    public const string Serialization = """
+        akka.actor {
+          serializers {
+            etcd-protobuf = "Etcd.Actors.Serialization.ProtobufSerializer, Etcd.Actors"
+          }
+          serialization-bindings {
+            "Google.Protobuf.IMessage, Google.Protobuf" = etcd-protobuf
+          }
+          serialization-identifiers {
+            "Etcd.Actors.Serialization.ProtobufSerializer, Etcd.Actors" = 9002
+          }
+        }
+        """;
+
+    /// <summary>
+    /// Journal and snapshot store on the SQLite file <paramref name="dbPath"/> (provider SQLite.MS). Call
+    /// <see cref="SqlitePragmas.EnableWal"/> on the same file before the ActorSystem first uses it.
+    /// </summary>
+    public static string JournalHocon(string dbPath)
+    {
+        var cs = ConnectionString(dbPath).Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
+        return $$"""
+            akka.persistence {
+              journal {
+                plugin = "akka.persistence.journal.sql"
+                sql {
+                  class = "Akka.Persistence.Sql.Journal.SqlWriteJournal, Akka.Persistence.Sql"
+                  connection-string = "{{cs}}"
+                  provider-name = "SQLite.MS"
+                  auto-initialize = on
+                }
+              }
+              snapshot-store {
+                plugin = "akka.persistence.snapshot-store.sql"
+                sql {
+                  class = "Akka.Persistence.Sql.Snapshot.SqlSnapshotStore, Akka.Persistence.Sql"
+                  connection-string = "{{cs}}"
+                  provider-name = "SQLite.MS"
+                  auto-initialize = on
+                }
+              }
+            }
+            """;
+    }
+
+    public static string ConnectionString(string dbPath) => $"Data Source={Path.GetFullPath(dbPath)}";
+}

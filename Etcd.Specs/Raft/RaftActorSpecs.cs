@@ -1,0 +1,246 @@
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Persistence;
+using Akka.Persistence.TestKit;
+using Akka.TestKit;
+using Etcd.Actors.Errors;
+using Etcd.Actors.Mvcc;
+using Etcd.Actors.Raft;
+using Etcd.Actors.Serialization;
+using Etcd.Actors.Server;
+using Etcd.Api.Etcdserverpb;
+using Etcd.Api.Raftpb;
+using Google.Protobuf;
+using Xunit;
+
+namespace Etcd.Specs.Raft;
+
+/// <summary>RaftActor against Akka.Persistence.TestKit's in-memory journal, with a probe as MvccStoreActor.</summary>
+public class RaftActorSpecs : Akka.TestKit.Xunit2.TestKit
+{
+    private static readonly Config TestJournalConfig = ConfigurationFactory.ParseString("""
+        akka.loglevel = WARNING
+        akka.persistence.journal {
+          plugin = "akka.persistence.journal.test"
+          test {
+            class = "Akka.Persistence.TestKit.TestJournal, Akka.Persistence.TestKit"
+            plugin-dispatcher = "akka.actor.default-dispatcher"
+          }
+        }
+        akka.persistence.snapshot-store {
+          plugin = "akka.persistence.snapshot-store.test"
+          test {
+            class = "Akka.Persistence.TestKit.TestSnapshotStore, Akka.Persistence.TestKit"
+            plugin-dispatcher = "akka.actor.default-dispatcher"
+          }
+        }
+        """).WithFallback(ConfigurationFactory.ParseString(RaftHocon.Serialization));
+
+    private static ulong _nextMember = 0x1000;
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+
+    public RaftActorSpecs() : base(TestJournalConfig, "raft-actor-specs")
+    {
+    }
+
+    private ITestJournal Journal => TestJournal.FromRef(Persistence.Instance.Apply(Sys).JournalFor("akka.persistence.journal.test"));
+
+    private static RaftSettings Settings => new() { TickInterval = TimeSpan.FromMilliseconds(50), ElectionTick = 10 };
+
+    private (IActorRef Raft, TestProbe Mvcc, WaitRegistry Waits, ulong Id) StartRaft(RaftSettings? settings = null, ulong? id = null, WaitRegistry? waits = null)
+    {
+        var member = id ?? Interlocked.Increment(ref _nextMember);
+        var mvcc = CreateTestProbe();
+        waits ??= new WaitRegistry(100_000);
+        var raft = Sys.ActorOf(RaftActor.Props(settings ?? Settings, member, [member], mvcc.Ref, waits));
+        return (raft, mvcc, waits, member);
+    }
+
+    private static List<Entry> CollectApplied(TestProbe mvcc, ulong upTo)
+    {
+        var entries = new List<Entry>();
+        while (entries.Count == 0 || entries[^1].Index < upTo)
+            entries.AddRange(mvcc.ExpectMsg<MvccProtocol.ApplyCommitted>(Wait).Entries);
+        return entries;
+    }
+
+    private IReadOnlyList<object> ReadJournal(ulong member)
+    {
+        var probe = CreateTestProbe();
+        Sys.ActorOf(JournalProbeActor.Props(RaftActor.PersistenceIdFor(member), probe.Ref));
+        return probe.ExpectMsg<JournalProbeActor.Replayed>(Wait).Events;
+    }
+
+    [Fact]
+    public async Task A_proposal_is_persisted_then_applied_with_its_index_and_term()
+    {
+        await Journal.OnWrite.Pass();
+        var (raft, mvcc, waits, member) = StartRaft();
+        var first = mvcc.ExpectMsg<MvccProtocol.ApplyCommitted>(Wait);
+        Assert.Equal((1UL, 1UL), (first.Entries[0].Index, first.Term));
+
+        waits.Register(7);
+        raft.Tell(new RaftProtocol.Propose(7, ByteString.CopyFromUtf8("put")));
+        var applied = mvcc.ExpectMsg<MvccProtocol.ApplyCommitted>(Wait);
+        var e = Assert.Single(applied.Entries);
+        Assert.Equal((2UL, 1UL, "put"), (e.Index, e.Term, e.Data.ToStringUtf8()));
+        Assert.Equal(1UL, applied.Term);
+
+        var journal = ReadJournal(member);
+        Assert.Contains(journal.OfType<EntriesAppended>(), ea => ea.Entries.Any(x => x.Index == 2 && x.Data == e.Data));
+        Assert.Equal(2UL, journal.OfType<HardStateSaved>().Last().State.Commit);
+    }
+
+    [Fact]
+    public async Task Many_proposals_are_group_committed_in_few_journal_writes()
+    {
+        await Journal.OnWrite.Pass();
+        var (raft, mvcc, waits, member) = StartRaft();
+        mvcc.ExpectMsg<MvccProtocol.ApplyCommitted>(Wait);
+        const int n = 2000;
+        for (ulong i = 1; i <= n; i++)
+        {
+            waits.Register(i);
+            raft.Tell(new RaftProtocol.Propose(i, ByteString.CopyFromUtf8($"v{i}")));
+        }
+        var applied = CollectApplied(mvcc, n + 1);
+        Assert.Equal(Enumerable.Range(1, n).Select(i => $"v{i}"), applied.Select(x => x.Data.ToStringUtf8()));
+
+        var writes = ReadJournal(member).OfType<EntriesAppended>().Count();
+        Assert.True(writes <= n / 20, $"{n} proposals took {writes} journal writes; expected group commit");
+        Assert.True(writes >= n / Settings.MaxBatchEntries, "batches exceed MaxBatchEntries");
+    }
+
+    [Fact]
+    public async Task A_journal_write_failure_fails_the_waiter_applies_nothing_and_stops()
+    {
+        await Journal.OnWrite.Pass();
+        var (raft, mvcc, waits, _) = StartRaft();
+        mvcc.ExpectMsg<MvccProtocol.ApplyCommitted>(Wait);
+        Watch(raft);
+        await Journal.OnWrite.Fail();
+        try
+        {
+            var waiter = waits.Register(42)!;
+            raft.Tell(new RaftProtocol.Propose(42, ByteString.CopyFromUtf8("doomed")));
+            var ex = await Assert.ThrowsAsync<EtcdException>(() => waiter.Task.WaitAsync(Wait));
+            Assert.Equal(EtcdErrors.Stopped, ex.Error);
+            ExpectTerminated(raft, Wait);
+            mvcc.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        }
+        finally
+        {
+            await Journal.OnWrite.Pass();
+        }
+    }
+
+    [Fact]
+    public async Task A_restarted_actor_replays_its_log_and_leads_a_newer_term()
+    {
+        await Journal.OnWrite.Pass();
+        var (raft, mvcc, waits, member) = StartRaft();
+        mvcc.ExpectMsg<MvccProtocol.ApplyCommitted>(Wait);
+        for (ulong i = 1; i <= 3; i++)
+        {
+            waits.Register(i);
+            raft.Tell(new RaftProtocol.Propose(i, ByteString.CopyFromUtf8($"r{i}")));
+        }
+        CollectApplied(mvcc, 4);
+        Watch(raft);
+        Sys.Stop(raft);
+        ExpectTerminated(raft, Wait);
+
+        var (_, mvcc2, _, _) = StartRaft(id: member);
+        var replay = CollectApplied(mvcc2, 5);
+        Assert.Equal(["", "r1", "r2", "r3", ""], replay.Select(x => x.Data.ToStringUtf8()));
+        Assert.Equal([1UL, 1, 1, 1, 2], replay.Select(x => x.Term));
+    }
+
+    [Fact]
+    public async Task Linearizable_reads_are_batched_into_read_index_rounds()
+    {
+        await Journal.OnWrite.Pass();
+        var (raft, mvcc, _, _) = StartRaft();
+        mvcc.ExpectMsg<MvccProtocol.ApplyCommitted>(Wait);
+        var reads = Enumerable.Range(0, 10)
+            .Select(_ => new MvccProtocol.ReadCommand(new RangeRequest(), new TaskCompletionSource<IMessage>()))
+            .ToList();
+        foreach (var r in reads) raft.Tell(new RaftProtocol.LinearizableRead(r));
+        var served = new List<MvccProtocol.ReadCommand>();
+        var rounds = 0;
+        while (served.Count < reads.Count)
+        {
+            var at = mvcc.ExpectMsg<MvccProtocol.ReadAt>(Wait);
+            Assert.Equal(1UL, at.Index);
+            Assert.Equal(1UL, at.Term);
+            served.AddRange(at.Reads);
+            rounds++;
+        }
+        Assert.Equal(reads, served);
+        Assert.True(rounds <= 3, $"{rounds} ReadIndex rounds for 10 concurrent reads");
+    }
+
+    [Fact]
+    public async Task Status_is_filled_with_raft_fields_and_passed_to_mvcc()
+    {
+        await Journal.OnWrite.Pass();
+        var (raft, mvcc, _, member) = StartRaft();
+        mvcc.ExpectMsg<MvccProtocol.ApplyCommitted>(Wait);
+        var tcs = new TaskCompletionSource<StatusResponse>();
+        raft.Tell(new RaftProtocol.GetStatus(tcs));
+        var fill = mvcc.ExpectMsg<MvccProtocol.FillStatus>(Wait);
+        Assert.Same(tcs, fill.Completion);
+        Assert.Equal((member, 1UL, 1UL, member), (fill.Partial.Leader, fill.Partial.RaftTerm, fill.Partial.RaftIndex, fill.Partial.Header.MemberId));
+    }
+
+    [Fact]
+    public async Task Proposals_are_refused_when_too_much_is_committed_but_unapplied()
+    {
+        await Journal.OnWrite.Pass();
+        var (raft, mvcc, waits, _) = StartRaft(Settings with { MaxCommittedUnapplied = 2 });
+        mvcc.ExpectMsg<MvccProtocol.ApplyCommitted>(Wait);
+        for (ulong i = 1; i <= 2; i++)
+        {
+            waits.Register(i);
+            raft.Tell(new RaftProtocol.Propose(i, ByteString.CopyFromUtf8("x")));
+            mvcc.ExpectMsg<MvccProtocol.ApplyCommitted>(Wait);
+        }
+        var refused = waits.Register(3)!;
+        raft.Tell(new RaftProtocol.Propose(3, ByteString.CopyFromUtf8("x")));
+        var ex = await Assert.ThrowsAsync<EtcdException>(() => refused.Task.WaitAsync(Wait));
+        Assert.Equal(EtcdErrors.TooManyRequests, ex.Error);
+
+        // Once MVCC reports progress, proposals flow again.
+        raft.Tell(new MvccProtocol.Applied(3), mvcc.Ref);
+        waits.Register(4);
+        raft.Tell(new RaftProtocol.Propose(4, ByteString.CopyFromUtf8("ok")));
+        Assert.Equal("ok", mvcc.ExpectMsg<MvccProtocol.ApplyCommitted>(Wait).Entries[0].Data.ToStringUtf8());
+    }
+
+    [Fact]
+    public async Task Leadership_is_published_on_the_event_stream()
+    {
+        await Journal.OnWrite.Pass();
+        var listener = CreateTestProbe();
+        Sys.EventStream.Subscribe(listener.Ref, typeof(RaftProtocol.LeaderChanged));
+        var (_, _, _, member) = StartRaft();
+        listener.FishForMessage<RaftProtocol.LeaderChanged>(l => l.MemberId == member && l.Leader == member && l.Term == 1, Wait);
+    }
+
+    [Fact]
+    public void Raft_types_are_bound_to_the_protobuf_serializer()
+    {
+        var ser = Sys.Serialization;
+        foreach (IMessage m in new IMessage[] { new EntriesAppended(), new HardStateSaved(), new LogTruncatedFrom(), new SnapshotInstalled(), new Message() })
+        {
+            var s = Assert.IsType<ProtobufSerializer>(ser.FindSerializerFor(m));
+            Assert.Equal(9002, s.Identifier);
+        }
+        var ea = new EntriesAppended();
+        ea.Entries.Add(new Entry { Index = 5, Term = 2, Data = ByteString.CopyFromUtf8("d") });
+        var serializer = (ProtobufSerializer)ser.FindSerializerFor(ea);
+        var manifest = serializer.Manifest(ea);
+        Assert.Equal("raftpb.EntriesAppended", manifest);
+        Assert.Equal(ea, serializer.FromBinary(serializer.ToBinary(ea), manifest));
+    }
+}
