@@ -1,0 +1,171 @@
+using static Etcd.Node.Configuration.FlagSupport;
+
+namespace Etcd.Node.Configuration;
+
+/// <summary>
+/// Every flag of etcd 3.4.23's `etcd --help`, in its order, with its default and what Etcd.Actors does with
+/// it (reference/etcd-v3-api.md §2.11). Supported flags land in HOCON under etcd.&lt;name&gt; and reach
+/// EtcdServerSettings (or the Kestrel edge); the others are refused unless left at their default, or
+/// documented as having no effect.
+/// </summary>
+public static class FlagCatalog
+{
+    private const string NoTls = "TLS is not built yet";
+    private const string NoV2 = "the v2 API and v2 proxy are out of scope";
+    private const string NoDiscovery = "discovery is not built yet; use --initial-cluster";
+    private const string NoAuth = "authentication is not built yet";
+    private const string NoMetrics = "the metrics/health listener and /metrics are not built yet";
+    private const string NoCorruptCheck = "corruption checks are not built yet";
+
+    public static IReadOnlyList<FlagSpec> All { get; } =
+    [
+        // Member
+        S("name", FlagKind.String, "default"),
+        S("data-dir", FlagKind.String, "") with { ShownDefault = "${name}.etcd" },
+        R("wal-dir", FlagKind.String, "", "a dedicated WAL directory is not built yet (the Raft journal lives in <data-dir>/member)"),
+        S("snapshot-count", FlagKind.UInt, "100000"),
+        S("heartbeat-interval", FlagKind.UInt, "100"),
+        S("election-timeout", FlagKind.UInt, "1000"),
+        N("initial-election-tick-advance", FlagKind.Bool, "true", "Raft's start-up election timing is not tunable"),
+        S("listen-peer-urls", FlagKind.Urls, "http://localhost:2380") with { Refuse = PlainUrlsOnly },
+        S("listen-client-urls", FlagKind.Urls, "http://localhost:2379") with { Refuse = PlainUrlsOnly },
+        N("max-snapshots", FlagKind.UInt, "5", "snapshots live in SQLite; there are no snapshot files to rotate"),
+        N("max-wals", FlagKind.UInt, "5", "the Raft log is a SQLite journal; there are no WAL files to rotate"),
+        S("quota-backend-bytes", FlagKind.Int, "0"),
+        N("backend-batch-interval", FlagKind.Duration, "0", "the SQLite backend commits once per applied batch") with { ShownDefault = "" },
+        N("backend-batch-limit", FlagKind.Int, "0", "the SQLite backend commits once per applied batch"),
+        S("max-txn-ops", FlagKind.UInt, "128"),
+        S("max-request-bytes", FlagKind.UInt, "1572864"),
+        S("max-concurrent-streams", FlagKind.UInt, "4294967295") with { ShownDefault = "math.MaxUint32" },
+        N("grpc-keepalive-min-time", FlagKind.Duration, "5s", "Kestrel has no minimum client ping interval to enforce"),
+        S("grpc-keepalive-interval", FlagKind.Duration, "2h"),
+        S("grpc-keepalive-timeout", FlagKind.Duration, "20s"),
+
+        // Clustering
+        S("initial-advertise-peer-urls", FlagKind.Urls, "http://localhost:2380") with { Refuse = PlainUrlsOnly },
+        S("initial-cluster", FlagKind.String, "") with { ShownDefault = "default=http://localhost:2380", Refuse = SingleMemberOnly },
+        R("initial-cluster-state", FlagKind.String, "new", "joining an existing cluster is not built yet") with { Allowed = ["new", "existing"] },
+        S("initial-cluster-token", FlagKind.String, "etcd-cluster"),
+        S("advertise-client-urls", FlagKind.Urls, "http://localhost:2379") with { Refuse = PlainUrlsOnly },
+        R("discovery", FlagKind.String, "", NoDiscovery),
+        R("discovery-fallback", FlagKind.String, "proxy", NoDiscovery) with { Allowed = ["proxy", "exit"] },
+        R("discovery-proxy", FlagKind.String, "", NoDiscovery),
+        R("discovery-srv", FlagKind.String, "", NoDiscovery),
+        R("discovery-srv-name", FlagKind.String, "", NoDiscovery),
+        N("strict-reconfig-check", FlagKind.Bool, "true", "membership changes are not built yet; one member has nothing to check"),
+        R("pre-vote", FlagKind.Bool, "false", "Raft pre-vote is not built yet"),
+        R("auto-compaction-retention", FlagKind.String, "0", "auto compaction is not built yet; compact with `etcdctl compact`")
+            with { Refuse = ZeroRetentionOnly },
+        S("auto-compaction-mode", FlagKind.String, "periodic") with { Allowed = ["periodic", "revision"] },
+        R("enable-v2", FlagKind.Bool, "false", NoV2),
+
+        // Security
+        R("cert-file", FlagKind.String, "", NoTls),
+        R("key-file", FlagKind.String, "", NoTls),
+        R("client-cert-auth", FlagKind.Bool, "false", NoTls),
+        R("client-crl-file", FlagKind.String, "", NoTls),
+        R("client-cert-allowed-hostname", FlagKind.String, "", NoTls),
+        R("trusted-ca-file", FlagKind.String, "", NoTls),
+        R("auto-tls", FlagKind.Bool, "false", NoTls),
+        R("peer-cert-file", FlagKind.String, "", NoTls),
+        R("peer-key-file", FlagKind.String, "", NoTls),
+        R("peer-client-cert-auth", FlagKind.Bool, "false", NoTls),
+        R("peer-trusted-ca-file", FlagKind.String, "", NoTls),
+        R("peer-cert-allowed-cn", FlagKind.String, "", NoTls),
+        R("peer-cert-allowed-hostname", FlagKind.String, "", NoTls),
+        R("peer-auto-tls", FlagKind.Bool, "false", NoTls),
+        R("peer-crl-file", FlagKind.String, "", NoTls),
+        R("cipher-suites", FlagKind.List, "", NoTls),
+        R("cors", FlagKind.List, "*", "the HTTP/JSON gateway (the only CORS user) is not built yet"),
+        R("host-whitelist", FlagKind.List, "*", "the HTTP/JSON gateway (the only host check user) is not built yet"),
+
+        // Auth
+        R("auth-token", FlagKind.String, "simple", NoAuth),
+        R("bcrypt-cost", FlagKind.UInt, "10", NoAuth),
+        R("auth-token-ttl", FlagKind.UInt, "300", NoAuth),
+
+        // Profiling and monitoring
+        R("enable-pprof", FlagKind.Bool, "false", "profiling endpoints are not built (use dotnet-trace / dotnet-counters)"),
+        R("metrics", FlagKind.String, "basic", NoMetrics) with { Allowed = ["basic", "extensive"] },
+        R("listen-metrics-urls", FlagKind.Urls, "", NoMetrics),
+
+        // Logging
+        R("logger", FlagKind.String, "capnslog", "zap logging is not built yet; logs are in capnslog format") with { Allowed = ["capnslog", "zap"] },
+        S("log-outputs", FlagKind.List, "default") with { Refuse = CapnslogOutputs },
+        S("log-level", FlagKind.String, "info") with { Allowed = ["debug", "info", "warn", "error", "panic", "fatal"] },
+
+        // v2 proxy
+        R("proxy", FlagKind.String, "off", NoV2) with { Allowed = ["off", "readonly", "on"] },
+        R("proxy-failure-wait", FlagKind.UInt, "5000", NoV2),
+        R("proxy-refresh-interval", FlagKind.UInt, "30000", NoV2),
+        R("proxy-dial-timeout", FlagKind.UInt, "1000", NoV2),
+        R("proxy-write-timeout", FlagKind.UInt, "5000", NoV2),
+        R("proxy-read-timeout", FlagKind.UInt, "0", NoV2),
+
+        // Experimental
+        R("experimental-initial-corrupt-check", FlagKind.Bool, "false", NoCorruptCheck),
+        R("experimental-corrupt-check-time", FlagKind.Duration, "0s", NoCorruptCheck),
+        R("experimental-enable-v2v3", FlagKind.String, "", NoV2),
+        N("experimental-backend-bbolt-freelist-type", FlagKind.String, "array", "there is no bbolt; the backend is SQLite")
+            with { Allowed = ["array", "map"] },
+        R("experimental-enable-lease-checkpoint", FlagKind.Bool, "false", "leases are not built yet"),
+        R("experimental-compaction-batch-limit", FlagKind.Int, "1000", "compaction batching is not tunable yet"),
+        R("experimental-peer-skip-client-san-verification", FlagKind.Bool, "false", NoTls),
+        R("experimental-watch-progress-notify-interval", FlagKind.Duration, "10m", "watch is not built yet"),
+        R("experimental-warning-apply-duration", FlagKind.Duration, "100ms", "slow-apply warnings are not built yet"),
+
+        // Unsafe
+        R("force-new-cluster", FlagKind.Bool, "false", "--force-new-cluster is not built yet"),
+
+        // To be deprecated (etcd: --debug means --log-level=debug)
+        S("debug", FlagKind.Bool, "false"),
+        N("log-package-levels", FlagKind.String, "", "per-package log levels do not exist here; use --log-level"),
+    ];
+
+    private static readonly Dictionary<string, FlagSpec> ByName = All.ToDictionary(f => f.Name);
+
+    public static FlagSpec? Find(string name) => ByName.GetValueOrDefault(name);
+
+    private static FlagSpec S(string name, FlagKind kind, string def) => new(name, kind, def, Supported);
+
+    private static FlagSpec N(string name, FlagKind kind, string def, string why) => new(name, kind, def, NoEffect, why);
+
+    private static FlagSpec R(string name, FlagKind kind, string def, string why) => new(name, kind, def, Refused, why);
+
+    private static string? PlainUrlsOnly(object value)
+    {
+        foreach (var url in (string[])value)
+        {
+            if (url.StartsWith("https://", StringComparison.Ordinal) || url.StartsWith("unixs://", StringComparison.Ordinal))
+                return $"{NoTls} ({url})";
+            if (url.StartsWith("unix://", StringComparison.Ordinal)) return $"unix socket URLs are not built yet ({url})";
+        }
+        return null;
+    }
+
+    private static string? SingleMemberOnly(object value)
+    {
+        var names = ((string)value).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(m => m.Split('=')[0]).Distinct().Count();
+        return names > 1 ? "a cluster of more than one member is not built yet" : null;
+    }
+
+    /// <summary>etcd reads the retention as hours ("1"), a duration ("30m") or, in revision mode, a count.</summary>
+    private static string? ZeroRetentionOnly(object value)
+    {
+        var text = (string)value;
+        if (long.TryParse(text, out var n)) return n == 0 ? null : Find("auto-compaction-retention")!.Note;
+        if (GoDuration.TryParse(text, out var d)) return d == TimeSpan.Zero ? null : Find("auto-compaction-retention")!.Note;
+        return $"invalid auto-compaction-retention \"{text}\" (hours, a duration such as 30m, or a revision count)";
+    }
+
+    /// <summary>etcd 3.4 with capnslog writes to one of default (stderr), stderr or stdout.</summary>
+    private static string? CapnslogOutputs(object value)
+    {
+        var outputs = (string[])value;
+        if (outputs.Length > 1) return "multi logoutput for \"capnslog\" is not supported yet";
+        if (outputs.Length == 1 && outputs[0] is not ("default" or "stderr" or "stdout"))
+            return $"unknown log-output \"{outputs[0]}\" (only supports \"default\", \"stderr\", \"stdout\")";
+        return null;
+    }
+}

@@ -1,0 +1,69 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace Etcd.Node.Hosting;
+
+/// <summary>
+/// --listen-client-urls → Kestrel endpoints, each bound exactly as etcd (Go's net.Listen) binds it:
+/// an IP literal binds that address; 0.0.0.0, [::] or an empty host bind every address (dual-stack);
+/// localhost binds the loopback addresses (IPv4, and IPv6 when the host has it); another host name binds
+/// its first address, IPv4 preferred. Every endpoint speaks HTTP/2 only, in cleartext (h2c with prior
+/// knowledge, which is how etcdctl and the other gRPC clients connect). Kestrel cannot serve HTTP/1.1 and
+/// cleartext HTTP/2 on one port (that needs TLS ALPN), so /health and /version are not served here yet.
+/// </summary>
+public static class ClientListeners
+{
+    public enum BindKind
+    {
+        Localhost,
+        Any,
+        Address,
+    }
+
+    /// <summary>Where one URL binds; <paramref name="Shown"/> is what etcd prints in "serving insecure client requests on …".</summary>
+    public sealed record Endpoint(BindKind Kind, IPEndPoint Shown);
+
+    public static Endpoint Resolve(string url)
+    {
+        var uri = new Uri(url);
+        var port = uri.Port;
+        var host = uri.Host.Trim('[', ']');
+        if (host.Length == 0) return new Endpoint(BindKind.Any, new IPEndPoint(IPAddress.IPv6Any, port));
+        if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+            return new Endpoint(BindKind.Localhost, new IPEndPoint(IPAddress.Loopback, port));
+        if (IPAddress.TryParse(host, out var ip))
+        {
+            return ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.IPv6Any)
+                ? new Endpoint(BindKind.Any, new IPEndPoint(IPAddress.IPv6Any, port))
+                : new Endpoint(BindKind.Address, new IPEndPoint(ip, port));
+        }
+        var addresses = Dns.GetHostAddresses(host);
+        var chosen = addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.FirstOrDefault()
+            ?? throw new IOException($"listen tcp {host}:{port}: no address for host {host}");
+        return new Endpoint(BindKind.Address, new IPEndPoint(chosen, port));
+    }
+
+    public static void Bind(KestrelServerOptions kestrel, IEnumerable<string> urls)
+    {
+        foreach (var url in urls)
+        {
+            var endpoint = Resolve(url);
+            var port = endpoint.Shown.Port;
+            switch (endpoint.Kind)
+            {
+                case BindKind.Localhost:
+                    kestrel.ListenLocalhost(port, H2c);
+                    break;
+                case BindKind.Any:
+                    kestrel.ListenAnyIP(port, H2c);
+                    break;
+                default:
+                    kestrel.Listen(endpoint.Shown, H2c);
+                    break;
+            }
+        }
+    }
+
+    private static void H2c(ListenOptions listen) => listen.Protocols = HttpProtocols.Http2;
+}

@@ -1,0 +1,84 @@
+using Etcd.Actors.Server;
+using Etcd.Node.Configuration;
+using Etcd.Node.Logging;
+using Etcd.Node.Services;
+
+namespace Etcd.Node.Hosting;
+
+/// <summary>
+/// The client port: Kestrel with the etcd v3 gRPC services. Kept lean on purpose (reference/akka-notes.md
+/// §5b): ASP.NET Core and gRPC log at Warning only (request logging at Information costs ~45% throughput),
+/// no response compression, services and the error interceptor are singletons (no per-call allocation).
+/// </summary>
+public static class GrpcHost
+{
+    /// <summary>etcd: the gRPC receive limit is --max-request-bytes plus 512 KiB of headroom for the envelope.</summary>
+    public const int GrpcOverheadBytes = 512 * 1024;
+
+    public static WebApplication Build(EtcdServer server, NodeOptions options, Capnslog log)
+    {
+        // No args and the app's own directory: the node reads etcd's flags itself, never appsettings.json
+        // or ASP.NET's command-line keys from the working directory.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(new CapnslogLoggerProvider(log));
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Grpc", LogLevel.Warning);
+
+        builder.Services.AddSingleton<IHostLifetime, SignalOwnedLifetime>();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.Http2.MaxStreamsPerConnection = (int)Math.Min(options.MaxConcurrentStreams, int.MaxValue);
+            kestrel.Limits.Http2.KeepAlivePingDelay = KeepAlive(options.KeepAliveInterval);
+            kestrel.Limits.Http2.KeepAlivePingTimeout = KeepAlive(options.KeepAliveTimeout);
+            ClientListeners.Bind(kestrel, options.ListenClientUrls);
+        });
+
+        builder.Services.AddSingleton(server);
+        builder.Services.AddSingleton<EtcdErrorInterceptor>();
+        builder.Services.AddGrpc(grpc =>
+        {
+            grpc.MaxReceiveMessageSize = server.Settings.MaxRequestBytes + GrpcOverheadBytes;
+            grpc.MaxSendMessageSize = null; // etcd: math.MaxInt32
+            grpc.EnableDetailedErrors = false;
+            grpc.Interceptors.Add<EtcdErrorInterceptor>();
+        });
+        builder.Services.AddSingleton<KvService>();
+        builder.Services.AddSingleton<MaintenanceService>();
+        builder.Services.AddSingleton<ClusterService>();
+        builder.Services.AddSingleton<WatchService>();
+        builder.Services.AddSingleton<LeaseService>();
+        builder.Services.AddSingleton<AuthService>();
+        builder.Services.AddSingleton<LockService>();
+        builder.Services.AddSingleton<ElectionService>();
+
+        var app = builder.Build();
+        app.MapGrpcService<KvService>();
+        app.MapGrpcService<MaintenanceService>();
+        app.MapGrpcService<ClusterService>();
+        app.MapGrpcService<WatchService>();
+        app.MapGrpcService<LeaseService>();
+        app.MapGrpcService<AuthService>();
+        app.MapGrpcService<LockService>();
+        app.MapGrpcService<ElectionService>();
+        return app;
+    }
+
+    /// <summary>etcd: 0 disables keep-alive pings. Kestrel: MaxValue disables, and values under 1 s are rejected.</summary>
+    private static TimeSpan KeepAlive(TimeSpan value) =>
+        value <= TimeSpan.Zero ? TimeSpan.MaxValue : value < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : value;
+
+    /// <summary>
+    /// Replaces the host's console lifetime: the node owns SIGINT/SIGTERM (<see cref="ShutdownSignals"/>) so
+    /// that it stops Kestrel and then the actor system, in that order, and logs the way etcd does.
+    /// </summary>
+    private sealed class SignalOwnedLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

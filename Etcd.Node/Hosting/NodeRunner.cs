@@ -1,0 +1,72 @@
+using Etcd.Actors.Server;
+using Etcd.Node.Configuration;
+using Etcd.Node.Logging;
+
+namespace Etcd.Node.Hosting;
+
+/// <summary>
+/// One member's life: start the actor system (returns once a leader is known), then Kestrel, then log
+/// "ready"; on SIGINT/SIGTERM stop Kestrel first (no new requests), then dispose the node (outstanding
+/// requests fail with "server stopped"), and exit 0. A failure to start exits 1 with one line.
+/// </summary>
+public static class NodeRunner
+{
+    /// <summary>How long in-flight requests get to finish once Kestrel stops accepting.</summary>
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(5);
+
+    public static async Task<int> RunAsync(RunNode run)
+    {
+        var log = new Capnslog(run.Options.LogToStdout ? Console.Out : Console.Error, run.Options.LogLevel);
+        StartupLog.Configuration(log, run);
+        using var signals = new ShutdownSignals(log);
+
+        EtcdNode node;
+        try
+        {
+            node = await EtcdNode.StartAsync(run.Settings, signals.Stopping);
+        }
+        catch (OperationCanceledException) when (signals.Stopping.IsCancellationRequested)
+        {
+            return 0;
+        }
+        catch (Exception e)
+        {
+            log.Error("etcdmain", $"cannot start member: {OneLine(e)}");
+            return 1;
+        }
+
+        WebApplication? app = null;
+        try
+        {
+            app = GrpcHost.Build(node.Server, run.Options, log);
+            await app.StartAsync(signals.Stopping);
+        }
+        catch (Exception e)
+        {
+            if (!signals.Stopping.IsCancellationRequested) log.Error("etcdmain", $"cannot serve clients: {OneLine(e)}");
+            if (app is not null) await app.DisposeAsync();
+            await node.DisposeAsync();
+            return signals.Stopping.IsCancellationRequested ? 0 : 1;
+        }
+
+        StartupLog.Ready(log, node.Server, run.Options);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, signals.Stopping);
+        }
+        catch (OperationCanceledException)
+        {
+            // SIGINT or SIGTERM: fall through to the orderly stop.
+        }
+
+        using (var drain = new CancellationTokenSource(DrainTimeout))
+        {
+            await app.StopAsync(drain.Token);
+        }
+        await app.DisposeAsync();
+        await node.DisposeAsync();
+        return 0;
+    }
+
+    private static string OneLine(Exception e) => (e.InnerException is { } inner && e is AggregateException ? inner : e).Message.ReplaceLineEndings(" ");
+}
