@@ -3,7 +3,7 @@ using dotnetetcd::dotnet_etcd;
 using Etcd.Specs.Support;
 using Grpc.Core;
 using Xunit;
-using Pb = dotnetetcd::Etcdserverpb;
+using DnPb = dotnetetcd::Etcdserverpb;
 
 namespace Etcd.Specs.Process;
 
@@ -22,15 +22,15 @@ public sealed class DotnetEtcdSpecs(NodeFixture fixture) : IClassFixture<NodeFix
 
         var current = await client.GetAsync("dn/a");
         var modRev = current.Kvs.Single().ModRevision;
-        var cas = new Pb.TxnRequest();
-        cas.Compare.Add(new Pb.Compare
+        var cas = new DnPb.TxnRequest();
+        cas.Compare.Add(new DnPb.Compare
         {
             Key = Google.Protobuf.ByteString.CopyFromUtf8("dn/a"),
-            Target = Pb.Compare.Types.CompareTarget.Mod,
-            Result = Pb.Compare.Types.CompareResult.Equal,
+            Target = DnPb.Compare.Types.CompareTarget.Mod,
+            Result = DnPb.Compare.Types.CompareResult.Equal,
             ModRevision = modRev,
         });
-        cas.Success.Add(new Pb.RequestOp { RequestPut = new Pb.PutRequest { Key = Google.Protobuf.ByteString.CopyFromUtf8("dn/a"), Value = Google.Protobuf.ByteString.CopyFromUtf8("3") } });
+        cas.Success.Add(new DnPb.RequestOp { RequestPut = new DnPb.PutRequest { Key = Google.Protobuf.ByteString.CopyFromUtf8("dn/a"), Value = Google.Protobuf.ByteString.CopyFromUtf8("3") } });
         Assert.True((await client.TransactionAsync(cas)).Succeeded);
         Assert.False((await client.TransactionAsync(cas)).Succeeded); // mod revision moved on
         Assert.Equal("3", await client.GetValAsync("dn/a"));
@@ -43,7 +43,7 @@ public sealed class DotnetEtcdSpecs(NodeFixture fixture) : IClassFixture<NodeFix
     public async Task Errors_reach_the_client_with_etcds_message()
     {
         using var client = new EtcdClient(fixture.Node.Endpoint);
-        var ex = await Assert.ThrowsAsync<RpcException>(() => client.PutAsync(new Pb.PutRequest()));
+        var ex = await Assert.ThrowsAsync<RpcException>(() => client.PutAsync(new DnPb.PutRequest()));
         Assert.Equal(StatusCode.InvalidArgument, ex.StatusCode);
         Assert.Equal("etcdserver: key is not provided", ex.Status.Detail);
     }

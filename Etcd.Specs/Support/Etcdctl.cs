@@ -28,7 +28,7 @@ public static class Etcdctl
         psi.ArgumentList.Add("--dial-timeout=5s");
         psi.ArgumentList.Add("--command-timeout=10s");
         foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException("could not start etcdctl");
+        using var p = System.Diagnostics.Process.Start(psi) ?? throw new InvalidOperationException("could not start etcdctl");
         if (stdin is not null)
         {
             await p.StandardInput.WriteAsync(stdin);

@@ -12,7 +12,7 @@ public sealed class NodeProcess : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private readonly ConcurrentQueue<string> _output = new();
-    private Process? _process;
+    private System.Diagnostics.Process? _process;
     private TaskCompletionSource _ready = NewTcs();
     private TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -82,7 +82,7 @@ public sealed class NodeProcess : IAsyncDisposable
         };
         if (!RealEtcd) psi.ArgumentList.Add(RepoPaths.NodeDll);
         foreach (var a in Arguments) psi.ArgumentList.Add(a);
-        var p = new Process { StartInfo = psi, EnableRaisingEvents = true };
+        var p = new System.Diagnostics.Process { StartInfo = psi, EnableRaisingEvents = true };
         p.OutputDataReceived += (_, e) => OnLine(e.Data);
         p.ErrorDataReceived += (_, e) => OnLine(e.Data);
         p.Exited += (_, _) =>
