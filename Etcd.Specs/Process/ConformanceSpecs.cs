@@ -78,8 +78,8 @@ public sealed class ConformanceSpecs(ITestOutputHelper output) : IAsyncLifetime
     {
         foreach (var (stdin, args) in Session)
         {
-            var expected = await Etcdctl.RunAsync(_etcd.Endpoint, stdin, args);
-            var actual = await Etcdctl.RunAsync(_ours.Endpoint, stdin, args);
+            var expected = await Etcdctl.RunWithStdinAsync(_etcd.Endpoint, stdin, args);
+            var actual = await Etcdctl.RunWithStdinAsync(_ours.Endpoint, stdin, args);
             var step = "etcdctl " + string.Join(' ', args);
             output.WriteLine($"{step}\n  etcd: {Normalize(expected)}\n  ours: {Normalize(actual)}");
             Assert.True(Normalize(expected) == Normalize(actual),

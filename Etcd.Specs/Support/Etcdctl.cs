@@ -12,7 +12,7 @@ public static class Etcdctl
             ExitCode == 0 ? this : throw new InvalidOperationException($"etcdctl exited {ExitCode}: {Stderr}{Stdout}");
     }
 
-    public static async Task<Result> RunAsync(string endpoint, string? stdin, params string[] args)
+    public static async Task<Result> RunWithStdinAsync(string endpoint, string? stdin, params string[] args)
     {
         var psi = new ProcessStartInfo("etcdctl")
         {
@@ -48,5 +48,5 @@ public static class Etcdctl
         return new Result(p.ExitCode, await stdout, await stderr);
     }
 
-    public static Task<Result> RunAsync(string endpoint, params string[] args) => RunAsync(endpoint, null, args);
+    public static Task<Result> RunAsync(string endpoint, params string[] args) => RunWithStdinAsync(endpoint, null, args);
 }

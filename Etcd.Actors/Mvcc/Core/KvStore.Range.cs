@@ -9,10 +9,10 @@ namespace Etcd.Actors.Mvcc.Core;
 public sealed partial class KvStore
 {
     private static readonly Comparison<KeyValue> ByKey = static (a, b) => ByteKeyComparer.CompareKeys(a.Key, b.Key);
-    private static readonly Comparison<KeyValue> ByVersion = static (a, b) => Tie(a.Version.CompareTo(b.Version), a, b);
-    private static readonly Comparison<KeyValue> ByCreate = static (a, b) => Tie(a.CreateRevision.CompareTo(b.CreateRevision), a, b);
-    private static readonly Comparison<KeyValue> ByMod = static (a, b) => Tie(a.ModRevision.CompareTo(b.ModRevision), a, b);
-    private static readonly Comparison<KeyValue> ByValue = static (a, b) => Tie(a.Value.Span.SequenceCompareTo(b.Value.Span), a, b);
+    private static readonly Comparison<KeyValue> ByVersion = static (a, b) => a.Version.CompareTo(b.Version);
+    private static readonly Comparison<KeyValue> ByCreate = static (a, b) => a.CreateRevision.CompareTo(b.CreateRevision);
+    private static readonly Comparison<KeyValue> ByMod = static (a, b) => a.ModRevision.CompareTo(b.ModRevision);
+    private static readonly Comparison<KeyValue> ByValue = static (a, b) => a.Value.Span.SequenceCompareTo(b.Value.Span);
 
     /// <summary>Range at the current revision (or the request's revision). No header on the response.</summary>
     public KvResult<RangeResponse> Range(RangeRequest r) => RangeCore(r, ReadRev);
@@ -91,9 +91,14 @@ public sealed partial class KvStore
                 SortTarget.Value => ByValue,
                 _ => ByKey,
             };
-            // Ties are broken by key so the order is total and deterministic on every member.
-            if (sortOrder == SortOrder.Descend) kvs.Sort((a, b) => cmp(b, a));
-            else kvs.Sort(cmp);
+            // Ties keep ascending key order in both directions: etcd sorts the key-ordered range with an
+            // insertion sort for small ranges (stable), so that is what etcdctl users see; we make it total.
+            var descend = sortOrder == SortOrder.Descend;
+            kvs.Sort((a, b) =>
+            {
+                var c = descend ? cmp(b, a) : cmp(a, b);
+                return c != 0 ? c : ByKey(a, b);
+            });
         }
 
         var n = kvs.Count;
@@ -105,8 +110,6 @@ public sealed partial class KvStore
         for (var i = 0; i < n; i++) resp.Kvs.Add(Shape(kvs[i], r.KeysOnly));
         return resp;
     }
-
-    private static int Tie(int c, KeyValue a, KeyValue b) => c != 0 ? c : ByteKeyComparer.CompareKeys(a.Key, b.Key);
 
     /// <summary>keys_only drops the value; the backend's object is shared, so copy rather than mutate.</summary>
     private static KeyValue Shape(KeyValue kv, bool keysOnly) =>
