@@ -106,4 +106,14 @@ public sealed partial class RaftActor
             while (_proposals.TryDequeue(out var p)) _waits.Fail(p.Id, EtcdErrors.NoLeader);
         }
     }
+
+    /// <summary>Forget applied entries beyond the retention, in steps of a quarter of it (RemoveRange is O(n)).</summary>
+    private void CompactInMemoryLog()
+    {
+        var node = Node;
+        var keep = (ulong)_settings.InMemoryLogEntries;
+        var upTo = Math.Min(_mvccApplied, node.AppliedIndex);
+        if (upTo <= keep || upTo - keep < node.Log.FirstIndex + keep / 4) return;
+        node.CompactLog(upTo - keep);
+    }
 }

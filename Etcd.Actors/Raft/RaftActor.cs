@@ -89,6 +89,7 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
                 break;
             case MvccProtocol.Applied a:
                 if (a.Index > _mvccApplied) _mvccApplied = a.Index;
+                CompactInMemoryLog();
                 break;
             case RaftProtocol.GetStatus s:
                 OnGetStatus(s);

@@ -37,6 +37,12 @@ public sealed record RaftSettings
     /// <summary>A linearizable read round unanswered for this many ticks fails with "request timed out".</summary>
     public int ReadRoundTimeoutTicks { get; init; } = 50;
 
+    /// <summary>
+    /// Applied entries kept in memory behind the applied index (etcd keeps 5000 for catching followers up);
+    /// older ones live only in the journal, so the core's memory stays bounded under a long write load.
+    /// </summary>
+    public int InMemoryLogEntries { get; init; } = 5_000;
+
     public static RaftSettings From(EtcdServerSettings s)
     {
         var heartbeat = Math.Max(1, s.HeartbeatIntervalMs);

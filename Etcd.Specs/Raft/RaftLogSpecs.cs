@@ -11,6 +11,21 @@ public class RaftLogSpecs
         new(new RaftRecoveredState(new HardState { Term = entries.Length > 0 ? entries[^1].Term : 0, Commit = commit }, entries));
 
     [Fact]
+    public void Compaction_forgets_applied_entries_but_keeps_terms_at_the_new_first_index()
+    {
+        var log = Log(4, E(1, 1), E(2, 1), E(3, 2), E(4, 2), E(5, 3));
+        Assert.Throws<RaftInvariantException>(() => log.CompactTo(2)); // nothing applied yet
+        log.AppliedTo(4);
+        log.CompactTo(3);
+        Assert.Equal(4UL, log.FirstIndex);
+        Assert.Equal(2UL, log.Term(3));   // the compaction point keeps its term for MsgApp matching
+        Assert.Null(log.Term(2));
+        Assert.Equal(5UL, log.LastIndex);
+        Assert.Equal(3UL, log.Term(5));
+        Assert.Throws<RaftInvariantException>(() => log.CompactTo(5)); // beyond applied
+    }
+
+    [Fact]
     public void Recovered_entries_are_stable_and_nothing_is_unstable()
     {
         var log = Log(2, E(1, 1), E(2, 1), E(3, 2));

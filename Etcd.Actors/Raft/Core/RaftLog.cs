@@ -10,8 +10,8 @@ namespace Etcd.Actors.Raft.Core;
 public sealed class RaftLog
 {
     private readonly List<Entry> _stable;
-    private readonly ulong _snapIndex;
-    private readonly ulong _snapTerm;
+    private ulong _snapIndex;
+    private ulong _snapTerm;
 
     public RaftLog(RaftRecoveredState state)
     {
@@ -156,6 +156,22 @@ public sealed class RaftLog
             result.Add(e);
         }
         return result;
+    }
+
+    /// <summary>
+    /// Drops stable entries up to <paramref name="index"/> from memory (etcd's MemoryStorage.Compact); the
+    /// journal still has them. Only applied, durable entries may go; the index becomes the new snapshot point.
+    /// </summary>
+    public void CompactTo(ulong index)
+    {
+        if (index <= _snapIndex) return;
+        if (index > Applied) throw new RaftInvariantException($"compacting to {index} beyond applied {Applied}");
+        if (index > StableLastIndex || index >= Unstable.Offset)
+            throw new RaftInvariantException($"compacting to {index} beyond the stable log ({StableLastIndex})");
+        var term = Term(index) ?? throw new RaftInvariantException($"no term for compaction index {index}");
+        _stable.RemoveRange(0, (int)(index - _snapIndex));
+        _snapIndex = index;
+        _snapTerm = term;
     }
 
     public bool HasNextCommitted(ulong applying) => Committed > Math.Max(applying, _snapIndex);

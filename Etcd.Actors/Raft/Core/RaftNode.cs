@@ -116,6 +116,12 @@ public sealed partial class RaftNode
     private HardState CurrentHard => new() { Term = Term, Vote = Vote, Commit = _log.Committed };
 
     /// <summary>True when there is work for the host and no Ready is outstanding.</summary>
+    /// <summary>
+    /// Bounds the in-memory log: forgets applied entries up to <paramref name="index"/>. Followers that need
+    /// older entries are caught up by snapshot (the multi-node issue); the journal keeps everything.
+    /// </summary>
+    public void CompactLog(ulong index) => _log.CompactTo(Math.Min(index, Math.Min(_log.Applied, _log.StableLastIndex)));
+
     public bool HasReady()
     {
         if (_readyOutstanding) return false;
