@@ -92,6 +92,7 @@ public sealed class CommandLineSpecs
     [InlineData("--advertise-client-urls", "http://localhost", "invalid value \"http://localhost\" for flag -advertise-client-urls: URL address does not have the form \"host:port\": http://localhost")]
     [InlineData("--advertise-client-urls", "http://localhost:2379/v3", "invalid value \"http://localhost:2379/v3\" for flag -advertise-client-urls: URL must not contain a path: http://localhost:2379/v3")]
     [InlineData("--initial-cluster-state", "old", "invalid value \"old\" for flag -initial-cluster-state: valid values are new, existing")]
+    [InlineData("--max-request-bytes", "99999999999", "invalid value \"99999999999\" for flag -max-request-bytes: value out of range")]
     [InlineData("--debug=maybe", null, "invalid boolean value \"maybe\" for -debug: parse error")]
     public void A_bad_value_fails_with_one_line_naming_the_flag(string flag, string? value, string message)
     {

@@ -41,6 +41,7 @@ public sealed class ValueSpecs
     [InlineData("http://[::1]:2379", ClientListeners.BindKind.Address, "[::1]:2379")]
     [InlineData("http://0.0.0.0:2379", ClientListeners.BindKind.Any, "[::]:2379")]
     [InlineData("http://[::]:2379", ClientListeners.BindKind.Any, "[::]:2379")]
+    [InlineData("http://:2379", ClientListeners.BindKind.Any, "[::]:2379")]
     public void Client_urls_bind_exactly_the_host_given(string url, ClientListeners.BindKind kind, string shown)
     {
         var endpoint = ClientListeners.Resolve(url);
