@@ -26,12 +26,12 @@ public sealed record EnvironmentFlags(IReadOnlyDictionary<string, object> Values
             }
             if (!known.TryGetValue(key, out var spec))
             {
-                warnings.Add($"unrecognized environment variable {key}={text}");
+                warnings.Add($"pkg/flags: unrecognized environment variable {key}={text}");
                 continue;
             }
             if (commandLine.Values.ContainsKey(spec.Name))
             {
-                warnings.Add($"recognized environment variable {key}, but unused: shadowed by corresponding flag");
+                warnings.Add($"pkg/flags: recognized environment variable {key}, but unused: shadowed by corresponding flag");
                 continue;
             }
             try

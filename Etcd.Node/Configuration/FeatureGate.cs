@@ -30,7 +30,7 @@ public static class FeatureGate
     public static IEnumerable<string> NoEffectWarnings(IReadOnlyDictionary<string, object> values) =>
         FlagCatalog.All
             .Where(s => s.Support == FlagSupport.NoEffect && !Same(values[s.Name], s.DefaultValue))
-            .Select(s => $"--{s.Name}={Show(values[s.Name])} has no effect: {s.Note}");
+            .Select(s => $"etcdmain: --{s.Name}={Show(values[s.Name])} has no effect: {s.Note}");
 
     public static bool Same(object a, object b) =>
         a is string[] x && b is string[] y ? x.SequenceEqual(y) : a.Equals(b);

@@ -23,6 +23,12 @@ public sealed record FlagSpec(string Name, FlagKind Kind, string Default, FlagSu
     /// <summary>For etcd's selective string flags (e.g. new|existing): the only values accepted.</summary>
     public IReadOnlyList<string>? Allowed { get; init; }
 
+    /// <summary>
+    /// Largest number accepted. Go's uint is 64-bit; where EtcdServerSettings holds an int, larger values
+    /// are refused as "value out of range" (Go's wording) instead of overflowing later.
+    /// </summary>
+    public long Max { get; init; } = long.MaxValue;
+
     public string EnvName => "ETCD_" + Name.ToUpperInvariant().Replace('-', '_');
 
     public string HoconPath => "etcd." + Name;

@@ -15,11 +15,11 @@ public static class FlagValues
             throw new FormatException("valid values are " + string.Join(", ", allowed)),
         FlagKind.String => text,
         FlagKind.Bool => ParseBool(text) ?? throw new FormatException("parse error"),
-        FlagKind.UInt => ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var u) && u <= long.MaxValue
-            ? (long)u
+        FlagKind.UInt => ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var u)
+            ? u <= (ulong)spec.Max ? (long)u : throw new FormatException("value out of range")
             : throw new FormatException("parse error"),
         FlagKind.Int => long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i)
-            ? i
+            ? i <= spec.Max ? i : throw new FormatException("value out of range")
             : throw new FormatException("parse error"),
         FlagKind.Duration => GoDuration.TryParse(text, out var d) ? d : throw new FormatException("parse error"),
         FlagKind.Urls => ParseUrls(text, allowEmpty: spec.Default.Length == 0),

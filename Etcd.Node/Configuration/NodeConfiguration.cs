@@ -37,7 +37,7 @@ public static class NodeConfiguration
         {
             settings = EtcdServerSettings.Create(config) with { LogLevel = logLevel };
         }
-        catch (Exception e) when (e is ArgumentException or ConfigurationException or FormatException)
+        catch (Exception e) when (e is ArgumentException or ConfigurationException or FormatException or OverflowException)
         {
             throw new FlagException(e.Message.ReplaceLineEndings(" "));
         }
@@ -72,7 +72,8 @@ public static class NodeConfiguration
         {
             var value = HoconValues.Read(config, spec);
             if (spec.Kind == FlagKind.Urls) return FlagValues.ParseUrls(string.Join(',', (string[])value), allowEmpty: spec.Default.Length == 0);
-            if (spec.Kind == FlagKind.UInt && (long)value < 0) throw new FormatException("parse error");
+            if (spec.Kind is FlagKind.UInt or FlagKind.Int)
+                FlagValues.Parse(spec, ((long)value).ToString(System.Globalization.CultureInfo.InvariantCulture));
             if (spec.Kind == FlagKind.String) FlagValues.Parse(spec, (string)value);
             return value;
         }

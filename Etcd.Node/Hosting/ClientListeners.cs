@@ -26,9 +26,12 @@ public static class ClientListeners
 
     public static Endpoint Resolve(string url)
     {
-        var uri = new Uri(url);
-        var port = uri.Port;
-        var host = uri.Host.Trim('[', ']');
+        // Not System.Uri: Go accepts an empty host ("http://:2379" = every address), Uri does not.
+        // The URL was already checked by FlagValues.ParseUrls (scheme://host:port, no path).
+        var hostPort = url[(url.IndexOf("://", StringComparison.Ordinal) + 3)..];
+        var colon = hostPort.LastIndexOf(':');
+        var host = hostPort[..colon].Trim('[', ']');
+        var port = int.Parse(hostPort[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture);
         if (host.Length == 0) return new Endpoint(BindKind.Any, new IPEndPoint(IPAddress.IPv6Any, port));
         if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
             return new Endpoint(BindKind.Localhost, new IPEndPoint(IPAddress.Loopback, port));

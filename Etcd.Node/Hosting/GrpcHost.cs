@@ -41,7 +41,7 @@ public static class GrpcHost
         builder.Services.AddSingleton<EtcdErrorInterceptor>();
         builder.Services.AddGrpc(grpc =>
         {
-            grpc.MaxReceiveMessageSize = server.Settings.MaxRequestBytes + GrpcOverheadBytes;
+            grpc.MaxReceiveMessageSize = (int)Math.Min((long)server.Settings.MaxRequestBytes + GrpcOverheadBytes, int.MaxValue);
             grpc.MaxSendMessageSize = null; // etcd: math.MaxInt32
             grpc.EnableDetailedErrors = false;
             grpc.Interceptors.Add<EtcdErrorInterceptor>();

@@ -19,11 +19,16 @@ public static class NodeRunner
         var log = new Capnslog(run.Options.LogToStdout ? Console.Out : Console.Error, run.Options.LogLevel);
         StartupLog.Configuration(log, run);
         using var signals = new ShutdownSignals(log);
+        CapnslogAkkaLogger.Target = log;
+        var settings = run.Settings with
+        {
+            ExtraHocon = run.Settings.ExtraHocon is { } extra ? extra + "\n" + CapnslogAkkaLogger.Hocon : CapnslogAkkaLogger.Hocon,
+        };
 
         EtcdNode node;
         try
         {
-            node = await EtcdNode.StartAsync(run.Settings, signals.Stopping);
+            node = await EtcdNode.StartAsync(settings, signals.Stopping);
         }
         catch (OperationCanceledException) when (signals.Stopping.IsCancellationRequested)
         {

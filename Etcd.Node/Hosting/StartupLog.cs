@@ -19,8 +19,10 @@ public static class StartupLog
         if (!run.Options.DataDirGiven) log.Warning("etcdmain", $"no data-dir provided, using default data-dir ./{s.DataDir}");
         foreach (var warning in run.Warnings)
         {
+            // Warnings arrive as "pkg: message" so each keeps the package etcd logs it under.
             var colon = warning.IndexOf(": ", StringComparison.Ordinal);
-            log.Warning(warning[..colon], warning[(colon + 2)..]);
+            if (colon < 0) log.Warning("etcdmain", warning);
+            else log.Warning(warning[..colon], warning[(colon + 2)..]);
         }
         log.Info("embed", $"name = {s.Name}");
         log.Info("embed", $"data dir = {s.DataDir}");
