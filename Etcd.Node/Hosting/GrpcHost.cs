@@ -15,7 +15,11 @@ public static class GrpcHost
     /// <summary>etcd: the gRPC receive limit is --max-request-bytes plus 512 KiB of headroom for the envelope.</summary>
     public const int GrpcOverheadBytes = 512 * 1024;
 
-    public static WebApplication Build(EtcdServer server, NodeOptions options, Capnslog log)
+    /// <summary>
+    /// Builds the host while the member is still starting: <paramref name="server"/> completes when it is
+    /// ready. Building (DI, endpoint mapping: most of the JIT work) thus overlaps the journal recovery.
+    /// </summary>
+    public static WebApplication Build(Task<EtcdServer> server, EtcdServerSettings settings, NodeOptions options, Capnslog log)
     {
         // No args and the app's own directory: the node reads etcd's flags itself, never appsettings.json
         // or ASP.NET's command-line keys from the working directory.
@@ -37,11 +41,13 @@ public static class GrpcHost
             ClientListeners.Bind(kestrel, options.ListenClientUrls);
         });
 
-        builder.Services.AddSingleton(server);
+        // Resolved at the first call; Kestrel only starts listening once the member is ready, so this
+        // never waits in practice (and a member that failed to start never gets here).
+        builder.Services.AddSingleton(_ => server.GetAwaiter().GetResult());
         builder.Services.AddSingleton<EtcdErrorInterceptor>();
         builder.Services.AddGrpc(grpc =>
         {
-            grpc.MaxReceiveMessageSize = (int)Math.Min((long)server.Settings.MaxRequestBytes + GrpcOverheadBytes, int.MaxValue);
+            grpc.MaxReceiveMessageSize = (int)Math.Min((long)settings.MaxRequestBytes + GrpcOverheadBytes, int.MaxValue);
             grpc.MaxSendMessageSize = null; // etcd: math.MaxInt32
             grpc.EnableDetailedErrors = false;
             grpc.Interceptors.Add<EtcdErrorInterceptor>();

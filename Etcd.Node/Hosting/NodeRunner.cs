@@ -5,7 +5,7 @@ using Etcd.Node.Logging;
 namespace Etcd.Node.Hosting;
 
 /// <summary>
-/// One member's life: start the actor system (returns once a leader is known), then Kestrel, then log
+/// One member's life: start the actor system (returns once a leader is known) while the gRPC host is built, then Kestrel, then log
 /// "ready"; on SIGINT/SIGTERM stop Kestrel first (no new requests), then dispose the node (outstanding
 /// requests fail with "server stopped"), and exit 0. A failure to start exits 1 with one line.
 /// </summary>
@@ -25,26 +25,41 @@ public static class NodeRunner
             ExtraHocon = run.Settings.ExtraHocon is { } extra ? extra + "\n" + CapnslogAkkaLogger.Hocon : CapnslogAkkaLogger.Hocon,
         };
 
+        // The member (ActorSystem, journal recovery, election) and the gRPC host are built in parallel: both
+        // are mostly JIT work on a cold start. Kestrel starts listening only once the member is ready.
+        var nodeTask = Task.Run(() => EtcdNode.StartAsync(settings, signals.Stopping));
+        WebApplication? app = null;
+        Exception? buildError = null;
+        try
+        {
+            app = GrpcHost.Build(nodeTask.ContinueWith(t => t.Result.Server, TaskScheduler.Default), settings, run.Options, log);
+        }
+        catch (Exception e)
+        {
+            buildError = e;
+        }
+
         EtcdNode node;
         try
         {
-            node = await EtcdNode.StartAsync(settings, signals.Stopping);
+            node = await nodeTask;
         }
         catch (OperationCanceledException) when (signals.Stopping.IsCancellationRequested)
         {
+            if (app is not null) await app.DisposeAsync();
             return 0;
         }
         catch (Exception e)
         {
             log.Error("etcdmain", $"cannot start member: {OneLine(e)}");
+            if (app is not null) await app.DisposeAsync();
             return 1;
         }
 
-        WebApplication? app = null;
         try
         {
-            app = GrpcHost.Build(node.Server, run.Options, log);
-            await app.StartAsync(signals.Stopping);
+            if (buildError is not null) throw buildError;
+            await app!.StartAsync(signals.Stopping);
         }
         catch (Exception e)
         {
