@@ -1,0 +1,87 @@
+using Akka.Actor;
+using Akka.Persistence;
+using Akka.Persistence.TestKit;
+using Etcd.Actors.Errors;
+using Etcd.Actors.Raft;
+using Etcd.Actors.Server;
+using Etcd.Api.Etcdserverpb;
+using Etcd.Specs.Support;
+using Google.Protobuf;
+using Xunit;
+
+namespace Etcd.Specs.Server;
+
+/// <summary>
+/// The whole member (NodeGuardian, RaftActor, a real MvccStoreActor on SQLite) with a journal that can be
+/// made to fail: a failed write is not acknowledged and changes nothing; RaftActor stops, the guardian
+/// recreates it, it recovers from the journal and the member serves again by itself.
+/// </summary>
+public sealed class JournalFailureSpecs : IAsyncLifetime
+{
+    private const string TestJournalHocon = """
+        akka.persistence.journal {
+          plugin = "akka.persistence.journal.test"
+          test {
+            class = "Akka.Persistence.TestKit.TestJournal, Akka.Persistence.TestKit"
+            plugin-dispatcher = "akka.actor.default-dispatcher"
+          }
+        }
+        """;
+
+    private readonly TempDir _dir = new("etcd-journal-failure");
+    private EtcdNode _node = null!;
+
+    public async Task InitializeAsync()
+    {
+        var settings = new EtcdServerSettings { DataDir = _dir.Sub("data"), ExtraHocon = TestJournalHocon, LogLevel = "warn" };
+        _node = await EtcdNode.StartAsync(settings).WaitAsync(TimeSpan.FromSeconds(60));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _node.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    private ITestJournal Journal => TestJournal.FromRef(Persistence.Instance.Apply(_node.System).JournalFor("akka.persistence.journal.test"));
+
+    private static PutRequest Put(string key, string value) => new() { Key = ByteString.CopyFromUtf8(key), Value = ByteString.CopyFromUtf8(value) };
+
+    [Fact]
+    public async Task Failed_journal_write_is_not_acknowledged_and_the_member_recovers_by_itself()
+    {
+        var server = _node.Server;
+        var first = await server.PutAsync(Put("jf/a", "1"));
+
+        var leaderAgain = LeaderElectedAgain();
+        await Journal.OnWrite.Fail();
+        var failed = await Assert.ThrowsAsync<EtcdException>(() => server.PutAsync(Put("jf/b", "lost")));
+        Assert.Contains(failed.Error, new[] { EtcdErrors.Stopped, EtcdErrors.NoLeader });
+
+        await Journal.OnWrite.Pass();
+        await leaderAgain.WaitAsync(TimeSpan.FromSeconds(30)); // recreated after the backoff, recovered, elected
+
+        var after = await server.PutAsync(Put("jf/c", "3"));
+        Assert.Equal(first.Header.Revision + 1, after.Header.Revision); // the failed put never bumped the revision
+        var all = await server.RangeAsync(new RangeRequest { Key = ByteString.CopyFromUtf8("jf/"), RangeEnd = ByteString.CopyFromUtf8("jf0") });
+        Assert.Equal(["jf/a", "jf/c"], all.Kvs.Select(k => k.Key.ToStringUtf8()));
+    }
+
+    /// <summary>Completes on the first LeaderChanged with a leader published after this call.</summary>
+    private Task LeaderElectedAgain()
+    {
+        var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var listener = _node.System.ActorOf(Props.Create(() => new Listener(tcs)));
+        _node.System.EventStream.Subscribe(listener, typeof(RaftProtocol.LeaderChanged));
+        return tcs.Task;
+    }
+
+    private sealed class Listener : ReceiveActor
+    {
+        public Listener(TaskCompletionSource tcs) =>
+            Receive<RaftProtocol.LeaderChanged>(l =>
+            {
+                if (l.Leader != 0) tcs.TrySetResult();
+            });
+    }
+}
