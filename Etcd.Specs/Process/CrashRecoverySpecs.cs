@@ -1,4 +1,6 @@
+extern alias dotnetetcd;
 using System.Collections.Concurrent;
+using dotnetetcd::dotnet_etcd;
 using Etcd.Api.Etcdserverpb;
 using Etcd.Specs.Support;
 using Google.Protobuf;
@@ -10,8 +12,8 @@ using Xunit.Abstractions;
 namespace Etcd.Specs.Process;
 
 /// <summary>
-/// kill -9 while writes are in flight, restart on the same data dir: every acknowledged write is there,
-/// with the value and revision it was acknowledged with, and the node keeps serving.
+/// kill -9 while the dotnet-etcd client is writing, restart on the same data dir: every acknowledged write
+/// is there, with the value and revision it was acknowledged with, and the node keeps serving.
 /// </summary>
 public sealed class CrashRecoverySpecs(ITestOutputHelper output)
 {
@@ -26,9 +28,8 @@ public sealed class CrashRecoverySpecs(ITestOutputHelper output)
         await node.StartAsync();
 
         var acked = new ConcurrentDictionary<string, (string Value, long Rev)>();
-        using (var channel = GrpcChannel.ForAddress(node.Endpoint))
+        using (var client = new EtcdClient(node.Endpoint))
         {
-            var kv = new KV.KVClient(channel);
             using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             var enoughAcked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             // 16 writers, each at most 2000 puts; keys overwrite each other so versions matter too.
@@ -41,7 +42,7 @@ public sealed class CrashRecoverySpecs(ITestOutputHelper output)
                     var value = $"w{w}-{i}";
                     try
                     {
-                        var resp = await kv.PutAsync(new PutRequest { Key = ByteString.CopyFromUtf8(key), Value = ByteString.CopyFromUtf8(value) },
+                        var resp = await client.PutAsync(new dotnetetcd::Etcdserverpb.PutRequest { Key = ByteString.CopyFromUtf8(key), Value = ByteString.CopyFromUtf8(value) },
                             cancellationToken: stop.Token);
                         acked.AddOrUpdate(key, (value, resp.Header.Revision),
                             (_, old) => resp.Header.Revision > old.Rev ? (value, resp.Header.Revision) : old);
