@@ -68,5 +68,10 @@ public static class ClientListeners
         }
     }
 
-    private static void H2c(ListenOptions listen) => listen.Protocols = HttpProtocols.Http2;
+    private static void H2c(ListenOptions listen)
+    {
+        listen.Protocols = HttpProtocols.Http2;
+        // etcdctl's per-endpoint commands send ":authority: http://host:port", which Kestrel refuses.
+        listen.Use(AuthorityFixingMiddleware.Wrap);
+    }
 }
