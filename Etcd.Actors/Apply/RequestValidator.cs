@@ -131,9 +131,10 @@ public static class RequestValidator
     }
 
     /// <summary>
-    /// Whether a delete covers key <paramref name="k"/>: a point delete when its end is empty, else the
-    /// half-open interval compared bytewise — so, exactly as in etcd 3.4, a from-key delete (end "\0") is
-    /// an empty interval and never conflicts.
+    /// Whether a delete covers key <paramref name="k"/>: a point delete when its end is empty, every key from
+    /// its start when the end is "\0" (from-key), else the half-open interval compared bytewise. etcd 3.4
+    /// treats the from-key case as an empty interval and so accepts txns it then panics applying (a put
+    /// with ignore_value on a key the delete removed); refusing them here is the safe side of that bug.
     /// </summary>
     private static bool Intersects(List<(ByteString Key, ByteString End)> dels, ByteString k)
     {
@@ -142,6 +143,10 @@ public static class RequestValidator
             if (end.IsEmpty)
             {
                 if (key.Equals(k)) return true;
+            }
+            else if (end.Length == 1 && end[0] == 0)
+            {
+                if (ByteKeyComparer.CompareKeys(key, k) <= 0) return true;
             }
             else if (ByteKeyComparer.CompareKeys(key, k) <= 0 && ByteKeyComparer.CompareKeys(k, end) < 0)
             {

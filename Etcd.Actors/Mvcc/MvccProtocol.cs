@@ -34,4 +34,11 @@ public static class MvccProtocol
     /// (flow control for "too many requests" and snapshot triggers).
     /// </summary>
     public sealed record Applied(ulong Index);
+
+    /// <summary>
+    /// Sent by a restarted MvccStoreActor to its parent. The batch it failed on is gone (Akka drops the
+    /// failing message) and RaftActor never re-sends what it handed over, so the guardian restarts RaftActor:
+    /// the new incarnation re-delivers every committed entry and the store skips what it already has.
+    /// </summary>
+    public sealed record Restarted(ulong AppliedIndex);
 }

@@ -68,6 +68,13 @@ public sealed partial class MvccStoreActor : ReceiveActor
         _log.Info("mvcc store opened: member {0:x16} cluster {1:x16}, revision {2}, compacted {3}, consistent index {4}, {5} keys",
             _memberId, _clusterId, _store.CurrentRevision, _store.CompactedRevision, _applied, _store.IndexedKeys);
 
+    protected override void PostRestart(Exception reason)
+    {
+        base.PostRestart(reason);
+        _log.Error(reason, "mvcc store restarted at applied index {0}; asking for the committed entries again", _applied);
+        Context.Parent.Tell(new MvccProtocol.Restarted(_applied));
+    }
+
     protected override void PostStop()
     {
         FailAllPendingReads(EtcdErrors.Stopped);

@@ -50,6 +50,13 @@ public sealed class NodeGuardian : ReceiveActor, IWithTimers
             Timers.StartSingleTimer(RecreateTimer, Recreate.Instance, delay);
         });
         Receive<Recreate>(_ => StartRaft());
+        Receive<MvccProtocol.Restarted>(r =>
+        {
+            // Stopping RaftActor makes the Terminated path above recreate it; it recovers from the journal
+            // and re-delivers every committed entry, including the batch the failed store lost.
+            _log.Warning("mvcc store restarted at index {0}: restarting raft so that it re-delivers committed entries", r.AppliedIndex);
+            if (_refs.Raft is { } raft) Context.Stop(raft);
+        });
         Receive<RaftProtocol.LeaderChanged>(l =>
         {
             // A successful election after a restart means recovery worked: reset the backoff.

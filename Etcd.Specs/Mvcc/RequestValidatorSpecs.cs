@@ -83,9 +83,11 @@ public class RequestValidatorSpecs
         Assert.Same(EtcdErrors.DuplicateKey, RequestValidator.ValidateTxn(Txn(PutOp("b", "1"), DeleteOp("a", "c")), 128));
         Assert.Null(RequestValidator.ValidateTxn(Txn(PutOp("c", "1"), DeleteOp("a", "c")), 128)); // end is exclusive
         Assert.Null(RequestValidator.ValidateTxn(Txn(DeleteOp("a"), DeleteOp("a")), 128)); // two deletes are fine
-        // etcd 3.4 quirk: a from-key delete ("\0" end) is an empty interval for the overlap check
+        // A from-key delete ("\0" end) covers every key from its start. etcd 3.4 treats it as an empty
+        // interval here and then panics applying e.g. [del a.., put b ignore_value]; we refuse it up front.
         var fromKey = new RequestOp { RequestDeleteRange = new DeleteRangeRequest { Key = B("a"), RangeEnd = ByteString.CopyFrom(0) } };
-        Assert.Null(RequestValidator.ValidateTxn(Txn(fromKey, PutOp("b", "1")), 128));
+        Assert.Same(EtcdErrors.DuplicateKey, RequestValidator.ValidateTxn(Txn(fromKey, PutOp("b", "1")), 128));
+        Assert.Null(RequestValidator.ValidateTxn(Txn(PutOp("0", "1"), fromKey), 128)); // "0" sorts before "a"
     }
 
     [Fact]

@@ -14,7 +14,8 @@ namespace Etcd.Specs.Server;
 /// <summary>
 /// The whole member (NodeGuardian, RaftActor, a real MvccStoreActor on SQLite) with a journal that can be
 /// made to fail: a failed write is not acknowledged and changes nothing; RaftActor stops, the guardian
-/// recreates it, it recovers from the journal and the member serves again by itself.
+/// recreates it, it recovers from the journal and the member serves again by itself. The same holds when
+/// the MVCC store fails: it restarts, RaftActor is restarted to re-deliver, and the member serves on.
 /// </summary>
 public sealed class JournalFailureSpecs : IAsyncLifetime
 {
@@ -65,6 +66,26 @@ public sealed class JournalFailureSpecs : IAsyncLifetime
         Assert.Equal(first.Header.Revision + 1, after.Header.Revision); // the failed put never bumped the revision
         var all = await server.RangeAsync(new RangeRequest { Key = ByteString.CopyFromUtf8("jf/"), RangeEnd = ByteString.CopyFromUtf8("jf0") });
         Assert.Equal(["jf/a", "jf/c"], all.Kvs.Select(k => k.Key.ToStringUtf8()));
+    }
+
+    [Fact]
+    public async Task A_failing_mvcc_store_is_restarted_and_raft_re_delivers_so_the_member_keeps_serving()
+    {
+        var server = _node.Server;
+        var first = await server.PutAsync(Put("mf/a", "1"));
+        var status = await server.StatusAsync();
+
+        var leaderAgain = LeaderElectedAgain();
+        var mvcc = await _node.System.ActorSelection("/user/etcd/mvcc").ResolveOne(TimeSpan.FromSeconds(10));
+        // An entry far past the applied index breaks the store's contiguity invariant: it throws and restarts.
+        var bogus = new Etcd.Api.Raftpb.Entry { Index = status.RaftAppliedIndex + 100, Term = status.RaftTerm };
+        mvcc.Tell(new Etcd.Actors.Mvcc.MvccProtocol.ApplyCommitted([bogus], status.RaftTerm));
+        await leaderAgain.WaitAsync(TimeSpan.FromSeconds(30)); // raft was restarted and re-elected
+
+        var after = await server.PutAsync(Put("mf/b", "2"));
+        Assert.Equal(first.Header.Revision + 1, after.Header.Revision);
+        var read = await server.RangeAsync(new RangeRequest { Key = ByteString.CopyFromUtf8("mf/a") });
+        Assert.Equal("1", read.Kvs.Single().Value.ToStringUtf8());
     }
 
     /// <summary>Completes on the first LeaderChanged with a leader published after this call.</summary>
