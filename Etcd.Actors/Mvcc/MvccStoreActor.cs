@@ -71,7 +71,8 @@ public sealed partial class MvccStoreActor : ReceiveActor
     protected override void PostRestart(Exception reason)
     {
         base.PostRestart(reason);
-        _log.Error(reason, "mvcc store restarted at applied index {0}; asking for the committed entries again", _applied);
+        // The failure itself was logged by the supervisor; say only what happens next.
+        _log.Warning("mvcc store restarted at applied index {0} after {1}; asking for the committed entries again", _applied, reason.GetType().Name);
         Context.Parent.Tell(new MvccProtocol.Restarted(_applied));
     }
 

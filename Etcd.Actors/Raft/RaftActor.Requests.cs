@@ -42,6 +42,12 @@ public sealed partial class RaftActor
 
     private void OnLinearizableRead(RaftProtocol.LinearizableRead r)
     {
+        // Reads cannot be answered while a journal write holds the Ready loop; bound how many may wait.
+        if (_pendingReads.Count >= _settings.MaxPendingProposals)
+        {
+            r.Read.Completion.TrySetException(EtcdErrors.TooManyRequests.ToException());
+            return;
+        }
         _pendingReads.Add(r.Read);
         if (_readRound is null) StartReadRound();
     }

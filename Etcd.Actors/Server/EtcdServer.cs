@@ -68,12 +68,12 @@ public sealed class EtcdServer
         return (CompactionResponse)await ProposeAsync(new InternalRaftRequest { Compaction = request }, ct).ConfigureAwait(false);
     }
 
-    public Task<StatusResponse> StatusAsync(CancellationToken ct = default)
+    public async Task<StatusResponse> StatusAsync(CancellationToken ct = default)
     {
         ThrowIfStopped();
         var tcs = new TaskCompletionSource<StatusResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
         Raft().Tell(new RaftProtocol.GetStatus(tcs));
-        return tcs.Task.WaitAsync(Settings.RequestTimeout, ct);
+        return await WithTimeout(tcs.Task, ct).ConfigureAwait(false);
     }
 
     /// <summary>Fails every outstanding waiter with "server stopped"; later calls fail the same way.</summary>
@@ -91,6 +91,12 @@ public sealed class EtcdServer
         var data = request.ToByteString();
         if (data.Length > Settings.MaxRequestBytes) throw EtcdErrors.RequestTooLarge.ToException();
         var waiter = _waits.Register(id) ?? throw EtcdErrors.TooManyRequests.ToException();
+        if (_stopped)
+        {
+            // MarkStopped ran between the check above and Register: nobody would fail this waiter.
+            _waits.Forget(id);
+            throw EtcdErrors.Stopped.ToException();
+        }
         var raft = _refs.Raft;
         if (raft is null)
         {
@@ -121,9 +127,14 @@ public sealed class EtcdServer
         var read = new MvccProtocol.ReadCommand(request, tcs);
         if (serializable) _refs.Mvcc.Tell(new MvccProtocol.SerializableRead(read));
         else Raft().Tell(new RaftProtocol.LinearizableRead(read));
+        return await WithTimeout(tcs.Task, ct).ConfigureAwait(false);
+    }
+
+    private async Task<T> WithTimeout<T>(Task<T> task, CancellationToken ct)
+    {
         try
         {
-            return await tcs.Task.WaitAsync(Settings.RequestTimeout, ct).ConfigureAwait(false);
+            return await task.WaitAsync(Settings.RequestTimeout, ct).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
