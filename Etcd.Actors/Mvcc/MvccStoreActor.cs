@@ -135,6 +135,8 @@ public sealed partial class MvccStoreActor : ReceiveActor
 
     private void Serve(MvccProtocol.ReadCommand read)
     {
+        // The caller gave up (timeout or cancellation): do not spend a read on nobody.
+        if (read.Completion.Task.IsCompleted) return;
         ApplyResult result;
         try
         {

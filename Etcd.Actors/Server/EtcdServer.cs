@@ -127,7 +127,15 @@ public sealed class EtcdServer
         var read = new MvccProtocol.ReadCommand(request, tcs);
         if (serializable) _refs.Mvcc.Tell(new MvccProtocol.SerializableRead(read));
         else Raft().Tell(new RaftProtocol.LinearizableRead(read));
-        return await WithTimeout(tcs.Task, ct).ConfigureAwait(false);
+        try
+        {
+            return await WithTimeout(tcs.Task, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            // On timeout or cancellation, mark the read done so a queued round skips it.
+            tcs.TrySetCanceled(CancellationToken.None);
+        }
     }
 
     private async Task<T> WithTimeout<T>(Task<T> task, CancellationToken ct)
