@@ -15,13 +15,10 @@ namespace Etcd.Actors.Server;
 /// </summary>
 public sealed class EtcdNode : IAsyncDisposable
 {
-    private readonly WaitRegistry _waits;
-
-    private EtcdNode(ActorSystem system, EtcdServer server, WaitRegistry waits)
+    private EtcdNode(ActorSystem system, EtcdServer server)
     {
         System = system;
         Server = server;
-        _waits = waits;
     }
 
     public ActorSystem System { get; }
@@ -60,7 +57,7 @@ public sealed class EtcdNode : IAsyncDisposable
         system.EventStream.Subscribe(listener, typeof(RaftProtocol.LeaderChanged));
         system.ActorOf(Props.Create(() => new NodeGuardian(settings, memberId, clusterId, voters, waits, refs)), "etcd");
         var server = new EtcdServer(settings, memberId, clusterId, refs, waits, new RequestIdGenerator(memberId, DateTimeOffset.UtcNow));
-        var node = new EtcdNode(system, server, waits);
+        var node = new EtcdNode(system, server);
         try
         {
             await leaderKnown.Task.WaitAsync(ct).ConfigureAwait(false);

@@ -91,31 +91,22 @@ public sealed class EtcdServer
         var data = request.ToByteString();
         if (data.Length > Settings.MaxRequestBytes) throw EtcdErrors.RequestTooLarge.ToException();
         var waiter = _waits.Register(id) ?? throw EtcdErrors.TooManyRequests.ToException();
-        if (_stopped)
-        {
-            // MarkStopped ran between the check above and Register: nobody would fail this waiter.
-            _waits.Forget(id);
-            throw EtcdErrors.Stopped.ToException();
-        }
+        // Checked after Register: a MarkStopped that ran just before it would not have failed this waiter.
         var raft = _refs.Raft;
-        if (raft is null)
+        var refused = _stopped ? EtcdErrors.Stopped : raft is null ? EtcdErrors.NoLeader : null;
+        if (refused is not null)
         {
             _waits.Forget(id);
-            throw EtcdErrors.NoLeader.ToException();
+            throw refused.ToException();
         }
-        raft.Tell(new RaftProtocol.Propose(id, data));
+        raft!.Tell(new RaftProtocol.Propose(id, data));
         try
         {
-            return await waiter.Task.WaitAsync(Settings.RequestTimeout, ct).ConfigureAwait(false);
+            return await WithTimeout(waiter.Task, ct).ConfigureAwait(false);
         }
-        catch (TimeoutException)
+        catch
         {
-            _waits.Forget(id);
-            throw EtcdErrors.Timeout.ToException();
-        }
-        catch (OperationCanceledException)
-        {
-            _waits.Forget(id);
+            _waits.Forget(id); // timed out or cancelled: nobody waits any more (a no-op if it completed)
             throw;
         }
     }
