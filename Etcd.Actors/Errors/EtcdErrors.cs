@@ -28,4 +28,20 @@ public static class EtcdErrors
     public static readonly EtcdError NotCapable = new(StatusCode.Unavailable, "etcdserver: not capable");
     public static readonly EtcdError LearnerNotSupported = new(StatusCode.Unavailable, "etcdserver: rpc not supported for learner");
     public static readonly EtcdError Corrupt = new(StatusCode.DataLoss, "etcdserver: corrupt cluster");
+    public static readonly EtcdError TimeoutDueToLeaderFail = new(StatusCode.Unavailable, "etcdserver: request timed out, possibly due to previous leader failure");
+    public static readonly EtcdError TimeoutDueToConnectionLost = new(StatusCode.Unavailable, "etcdserver: request timed out, possibly due to connection lost");
+    // etcd 3.4 has no gRPC mapping for this one, so clients see it with code Unknown.
+    public static readonly EtcdError TimeoutLeaderTransfer = new(StatusCode.Unknown, "etcdserver: request timed out, leader transfer took too long");
+    public static readonly EtcdError Unhealthy = new(StatusCode.Unavailable, "etcdserver: unhealthy cluster");
+    public static readonly EtcdError BadLeaderTransferee = new(StatusCode.FailedPrecondition, "etcdserver: bad leader transferee");
+
+    // Membership (rpctypes/error.go)
+    public static readonly EtcdError MemberExist = new(StatusCode.FailedPrecondition, "etcdserver: member ID already exist");
+    public static readonly EtcdError PeerUrlExist = new(StatusCode.FailedPrecondition, "etcdserver: Peer URLs already exists");
+    public static readonly EtcdError MemberNotEnoughStarted = new(StatusCode.FailedPrecondition, "etcdserver: re-configuration failed due to not enough started members");
+    public static readonly EtcdError MemberBadUrls = new(StatusCode.InvalidArgument, "etcdserver: given member URLs are invalid");
+    public static readonly EtcdError MemberNotFound = new(StatusCode.NotFound, "etcdserver: member not found");
+    public static readonly EtcdError MemberNotLearner = new(StatusCode.FailedPrecondition, "etcdserver: can only promote a learner member");
+    public static readonly EtcdError LearnerNotReady = new(StatusCode.FailedPrecondition, "etcdserver: can only promote a learner member which is in sync with leader");
+    public static readonly EtcdError TooManyLearners = new(StatusCode.FailedPrecondition, "etcdserver: too many learner members in cluster");
 }
