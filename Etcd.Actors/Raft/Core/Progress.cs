@@ -1,8 +1,14 @@
 namespace Etcd.Actors.Raft.Core;
 
 /// <summary>The leader's view of one follower's log: what it has (Match) and what to send next (Next).</summary>
-public sealed class Progress(ulong next, int maxInflight)
+public sealed class Progress(ulong next, int maxInflight, bool isLearner = false)
 {
+    /// <summary>A learner receives the log but never votes and never counts towards a quorum.</summary>
+    public bool IsLearner { get; set; } = isLearner;
+
+    /// <summary>In Snapshot state: the index of the snapshot being sent.</summary>
+    public ulong PendingSnapshot { get; private set; }
+
     public ulong Match { get; private set; }
     public ulong Next { get; private set; } = next;
     public ProgressState State { get; private set; } = ProgressState.Probe;
@@ -17,16 +23,30 @@ public sealed class Progress(ulong next, int maxInflight)
 
     public void BecomeProbe()
     {
+        // After a snapshot the follower has at least the snapshot: probe from there, not from Match.
+        Next = State == ProgressState.Snapshot ? Math.Max(Match + 1, PendingSnapshot + 1) : Match + 1;
         State = ProgressState.Probe;
         ProbeSent = false;
+        PendingSnapshot = 0;
         Inflights.Reset();
-        Next = Match + 1;
+    }
+
+    /// <summary>The snapshot did not arrive: forget it, so the next probe starts from what the follower is known to have.</summary>
+    public void SnapshotFailure() => PendingSnapshot = 0;
+
+    public void BecomeSnapshot(ulong snapshotIndex)
+    {
+        State = ProgressState.Snapshot;
+        PendingSnapshot = snapshotIndex;
+        ProbeSent = false;
+        Inflights.Reset();
     }
 
     public void BecomeReplicate()
     {
         State = ProgressState.Replicate;
         ProbeSent = false;
+        PendingSnapshot = 0;
         Inflights.Reset();
         Next = Match + 1;
     }
@@ -70,8 +90,10 @@ public sealed class Progress(ulong next, int maxInflight)
     {
         ProgressState.Probe => ProbeSent,
         ProgressState.Replicate => Inflights.Full,
+        ProgressState.Snapshot => true,
         _ => false,
     };
 
-    public override string ToString() => $"match={Match} next={Next} state={State}";
+    public override string ToString() =>
+        $"match={Match} next={Next} state={State}" + (State == ProgressState.Snapshot ? $" pending={PendingSnapshot}" : "") + (IsLearner ? " learner" : "");
 }

@@ -7,4 +7,9 @@ public enum ProgressState
     Probe,
     /// <summary>Follower is in sync: stream entries optimistically, bounded by the inflight window.</summary>
     Replicate,
+    /// <summary>
+    /// The follower needs entries the leader no longer has: a snapshot is on its way and nothing else is
+    /// sent until the follower acknowledges it (or the host reports that the transfer failed).
+    /// </summary>
+    Snapshot,
 }

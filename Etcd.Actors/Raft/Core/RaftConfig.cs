@@ -6,8 +6,15 @@ public sealed record RaftConfig
     /// <summary>This member's id; never 0 (0 means "nobody" in votes and leads).</summary>
     public required ulong Id { get; init; }
 
-    /// <summary>Voting members, including this one, when the log holds no configuration yet.</summary>
-    public required IReadOnlyList<ulong> Voters { get; init; }
+    /// <summary>
+    /// Voting members when neither a snapshot nor the log defines the configuration. A cluster bootstrapped
+    /// with <see cref="RaftNode.Bootstrap"/> keeps its configuration in conf change entries and passes none
+    /// here; so does a member joining an existing cluster, which learns it from the leader.
+    /// </summary>
+    public IReadOnlyList<ulong> Voters { get; init; } = [];
+
+    /// <summary>Learners in that same starting configuration.</summary>
+    public IReadOnlyList<ulong> Learners { get; init; } = [];
 
     /// <summary>Ticks without hearing from a leader before campaigning; the actual timeout is randomized in [ElectionTick, 2*ElectionTick).</summary>
     public int ElectionTick { get; init; } = 10;
@@ -43,6 +50,5 @@ public sealed record RaftConfig
         if (ElectionTick <= HeartbeatTick) throw new ArgumentException("election tick must be > heartbeat tick");
         if (MaxInflightMsgs <= 0) throw new ArgumentException("max inflight messages must be > 0");
         if (MaxEntriesPerMsg <= 0) throw new ArgumentException("max entries per message must be > 0");
-        if (Voters.Count == 0) throw new ArgumentException("at least one voter is required");
     }
 }

@@ -174,6 +174,22 @@ public sealed class RaftLog
         _snapTerm = term;
     }
 
+    /// <summary>
+    /// Replaces the whole log by a snapshot received from the leader (etcd's raftLog.restore): every entry
+    /// goes, the snapshot point becomes the first index, and everything up to it is committed and applied
+    /// (the host installs the snapshot's data before it acknowledges the Ready).
+    /// </summary>
+    public void Restore(ulong index, ulong term)
+    {
+        if (index <= Committed) throw new RaftInvariantException($"restoring snapshot {index} at or below committed {Committed}");
+        _stable.Clear();
+        _snapIndex = index;
+        _snapTerm = term;
+        Unstable.Reset(index + 1);
+        Committed = index;
+        Applied = index;
+    }
+
     public bool HasNextCommitted(ulong applying) => Committed > Math.Max(applying, _snapIndex);
 
     public List<Entry> NextCommitted(ulong applying) =>

@@ -23,6 +23,8 @@ public sealed partial class RaftNode
             _electionElapsed = 0;
             if (_cfg.CheckQuorum) Step(new Message { Type = MessageType.MsgCheckQuorum, From = Id });
             if (Role != RaftRole.Leader) return;
+            // A transfer that did not finish within an election timeout is abandoned; proposals flow again.
+            if (_leadTransferee != 0) AbortLeaderTransfer();
         }
         if (_heartbeatElapsed >= _cfg.HeartbeatTick)
         {
@@ -34,10 +36,12 @@ public sealed partial class RaftNode
     private void Hup()
     {
         if (Role == RaftRole.Leader || !Promotable) return;
+        // The configuration may be about to change; campaigning now could count the wrong voters.
+        if (HasUnappliedConfChange()) return;
         Campaign(_cfg.PreVote);
     }
 
-    private void Campaign(bool preVote)
+    private void Campaign(bool preVote, bool transfer = false)
     {
         ulong term;
         MessageType voteMsg;
@@ -63,7 +67,9 @@ public sealed partial class RaftNode
         foreach (var id in _voters.Voters)
         {
             if (id == Id) continue;
-            Send(new Message { To = id, Term = term, Type = voteMsg, Index = _log.LastIndex, LogTerm = _log.LastTerm });
+            var m = new Message { To = id, Term = term, Type = voteMsg, Index = _log.LastIndex, LogTerm = _log.LastTerm };
+            if (transfer) m.Context = CampaignTransferContext;
+            Send(m);
         }
     }
 
@@ -87,12 +93,13 @@ public sealed partial class RaftNode
         _randomizedElectionTimeout = _cfg.ElectionTick + _cfg.Random.Next(_cfg.ElectionTick);
         _votes.Clear();
         _prs.Clear();
-        foreach (var id in _voters.Voters)
+        foreach (var id in _config.All)
         {
-            var pr = new Progress(_log.LastIndex + 1, _cfg.MaxInflightMsgs);
+            var pr = new Progress(_log.LastIndex + 1, _cfg.MaxInflightMsgs, _config.IsLearner(id));
             if (id == Id) pr.MaybeUpdate(_log.LastIndex);
             _prs[id] = pr;
         }
+        _leadTransferee = 0;
         _readOnly.Clear();
         _pendingReadIndex.Clear();
     }
@@ -127,6 +134,8 @@ public sealed partial class RaftNode
         Reset(Term);
         Lead = Id;
         Role = RaftRole.Leader;
+        // Conservatively: any conf change in our log may still be unapplied, so no new one until all is applied.
+        _pendingConfIndex = _log.LastIndex;
         // An empty entry of the new term: committing it commits everything before it (§5.4.2) and
         // tells the leader its commit index is current, which ReadIndex depends on.
         AppendEntries([new Entry()]);

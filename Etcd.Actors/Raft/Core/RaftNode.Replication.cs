@@ -19,8 +19,9 @@ public sealed partial class RaftNode
         }
         _log.Append(batch);
         // The leader's own log counts towards the quorum; the host persists the entries before applying
-        // them (Ready contract), so counting them here is safe.
-        _prs[Id].MaybeUpdate(_log.LastIndex);
+        // them (Ready contract), so counting them here is safe. (A leader just removed from the
+        // configuration has no progress of its own and no say in the quorum.)
+        if (_prs.TryGetValue(Id, out var self)) self.MaybeUpdate(_log.LastIndex);
         MaybeCommit();
     }
 
@@ -45,8 +46,8 @@ public sealed partial class RaftNode
         var pr = _prs[to];
         if (pr.IsPaused) return false;
         var prevIndex = pr.Next - 1;
-        var prevTerm = _log.Term(prevIndex)
-            ?? throw new RaftInvariantException($"no term for index {prevIndex} needed by peer {to:x}: snapshot transfer is not implemented yet");
+        // Entries compacted away: only a snapshot can bring this follower up to date.
+        if (pr.Next < _log.FirstIndex || _log.Term(prevIndex) is not { } prevTerm) return SendSnapshot(to, pr);
         var entries = _log.Slice(pr.Next, _log.LastIndex + 1, _cfg.MaxEntriesPerMsg, _cfg.MaxBytesPerMsg);
         if (entries.Count == 0 && !sendIfEmpty) return false;
         var m = new Message { To = to, Type = MessageType.MsgApp, Index = prevIndex, LogTerm = prevTerm, Commit = _log.Committed };
@@ -79,7 +80,17 @@ public sealed partial class RaftNode
         var wasPaused = pr.IsPaused;
         if (!pr.MaybeUpdate(m.Index)) return;
         if (pr.State == ProgressState.Probe) pr.BecomeReplicate();
+        else if (pr.State == ProgressState.Snapshot)
+        {
+            // The follower has installed the snapshot (or caught up otherwise): stream from there.
+            if (pr.Match < pr.PendingSnapshot) return;
+            pr.BecomeProbe();
+            pr.BecomeReplicate();
+        }
         else pr.Inflights.FreeLE(m.Index);
+
+        // A transferee that has caught up is told to take over now.
+        if (m.From == _leadTransferee && pr.Match == _log.LastIndex) SendTimeoutNow(m.From);
 
         if (MaybeCommit()) BcastAppend();
         else if (wasPaused) SendAppend(m.From);
@@ -148,7 +159,8 @@ public sealed partial class RaftNode
 
     private void HandleReadIndexAck(Message m)
     {
-        if (m.Context.IsEmpty) return;
+        // Only voters confirm leadership; a learner's heartbeat answer proves nothing about the quorum.
+        if (m.Context.IsEmpty || !_config.IsVoter(m.From)) return;
         if (_readOnly.RecvAck(m.From, m.Context) < _voters.Quorum) return;
         foreach (var req in _readOnly.Advance(m.Context)) RespondToReadIndex(req);
     }

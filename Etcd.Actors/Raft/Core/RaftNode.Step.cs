@@ -22,8 +22,10 @@ public sealed partial class RaftNode
             {
                 // Leader lease: if we heard from a live leader within the minimum election timeout, a
                 // campaigning node is probably partitioned from it; don't let it disturb the cluster.
+                // A transfer the leader asked for is exempt: the old leader itself wants this election.
+                var force = m.Context == RaftNode.CampaignTransferContext;
                 var inLease = _cfg.CheckQuorum && Lead != 0 && _electionElapsed < _cfg.ElectionTick;
-                if (inLease) return;
+                if (!force && inLease) return;
             }
             if (m.Type == MessageType.MsgPreVote)
             {
@@ -122,6 +124,19 @@ public sealed partial class RaftNode
                 if (m.Entries.Count != 1) return;
                 _readStates.Add(new ReadState(m.Index, m.Entries[0].Data));
                 return;
+            case MessageType.MsgSnap:
+                _electionElapsed = 0;
+                Lead = m.From;
+                HandleSnapshot(m);
+                return;
+            case MessageType.MsgTransferLeader:
+                if (Lead == 0) return;
+                m.To = Lead;
+                Send(m);
+                return;
+            case MessageType.MsgTimeoutNow:
+                HandleTimeoutNow();
+                return;
         }
     }
 
@@ -139,6 +154,13 @@ public sealed partial class RaftNode
             case MessageType.MsgHeartbeat:
                 BecomeFollower(m.Term, m.From);
                 HandleHeartbeat(m);
+                return;
+            case MessageType.MsgSnap:
+                BecomeFollower(m.Term, m.From);
+                HandleSnapshot(m);
+                return;
+            case MessageType.MsgTimeoutNow:
+                // Only a follower takes over on request; a candidate is already campaigning.
                 return;
         }
         if (m.Type != myRespType) return;
@@ -169,8 +191,19 @@ public sealed partial class RaftNode
                 return;
             case MessageType.MsgProp:
                 if (m.Entries.Count == 0) throw new RaftInvariantException("stepped an empty proposal");
+                if (_leadTransferee != 0) return; // dropped during a transfer, as etcd does
+                foreach (var e in m.Entries)
+                {
+                    if (e.Type != EntryType.EntryConfChange) continue;
+                    // Single-step changes: a second one while the first is unapplied becomes a no-op entry.
+                    if (_pendingConfIndex > _applying) { e.Type = EntryType.EntryNormal; e.Data = Google.Protobuf.ByteString.Empty; }
+                    else _pendingConfIndex = _log.LastIndex + 1;
+                }
                 AppendEntries(m.Entries);
                 BcastAppend();
+                return;
+            case MessageType.MsgTransferLeader:
+                HandleTransferLeader(m.From);
                 return;
             case MessageType.MsgReadIndex:
                 if (m.Entries.Count != 1) return;

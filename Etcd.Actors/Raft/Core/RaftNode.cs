@@ -14,7 +14,7 @@ public sealed partial class RaftNode
 {
     private readonly RaftConfig _cfg;
     private readonly RaftLog _log;
-    private readonly MajorityConfig _voters;
+    private MajorityConfig _voters;
     private readonly Dictionary<ulong, Progress> _prs = new();
     private readonly Dictionary<ulong, bool> _votes = new();
     private readonly ReadOnlyQueue _readOnly = new();
@@ -35,19 +35,27 @@ public sealed partial class RaftNode
     {
         _cfg = cfg;
         _log = new RaftLog(recovered);
-        _voters = new MajorityConfig(recovered.Snapshot?.ConfState?.Voters is { Count: > 0 } v ? v : cfg.Voters);
+        var snapConfig = ClusterConfig.From(recovered.Snapshot?.ConfState);
+        var baseConfig = snapConfig.IsEmpty ? new ClusterConfig(cfg.Voters, cfg.Learners) : snapConfig;
+        _configBase = (_log.FirstIndex - 1, baseConfig);
+        _config = baseConfig;
+        _voters = new MajorityConfig(baseConfig.Voters);
         var hs = recovered.HardState;
         Term = hs.Term;
         Vote = hs.Vote;
         _prevHard = hs.Clone();
         // Entries after the snapshot (or after what the host says it has applied) are handed out again;
-        // the state machine's consistent index makes re-applying them idempotent.
+        // the state machine's consistent index makes re-applying them idempotent. Configuration changes the
+        // host already applied are replayed here, so the membership is right before the first Ready.
         _applying = Math.Max(_log.Applied, Math.Min(cfg.Applied, _log.Committed));
+        if (_applying >= _log.FirstIndex) ApplyConfChanges(_log.Slice(_log.FirstIndex, _applying + 1));
         if (_applying > _log.Applied) _log.AppliedTo(_applying);
         BecomeFollower(Term, 0);
         _prevSoft = new SoftState(0, RaftRole.Follower);
+        _configChanged = false;
     }
 
+    /// <summary>Restarts a member from what it recovered (etcd's RestartNode); an empty state is a member with no log yet.</summary>
     public static RaftNode Create(RaftConfig config, RaftRecoveredState? recovered = null)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -56,6 +64,30 @@ public sealed partial class RaftNode
         // A lone voter has nobody to wait for: campaigning at once lets a one-node server serve
         // immediately instead of after a randomized election timeout.
         if (node.IsSingleVoter) node.Hup();
+        return node;
+    }
+
+    /// <summary>
+    /// Starts a new cluster's member (etcd's StartNode): the log begins with one committed AddNode entry per
+    /// initial member at term 1, so the configuration lives in the log like every later change, and a member
+    /// that joins later learns it by replication. The first Ready persists and hands out these entries; a
+    /// single member then elects itself at once.
+    /// </summary>
+    public static RaftNode Bootstrap(RaftConfig config, IReadOnlyList<ConfChange> peers)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(peers);
+        if (peers.Count == 0) throw new ArgumentException("bootstrapping needs at least one member", nameof(peers));
+        if (peers.Any(p => p.Type != ConfChangeType.ConfChangeAddNode)) throw new ArgumentException("bootstrap members must be AddNode changes", nameof(peers));
+        config = config with { Voters = [], Learners = [] };
+        config.Validate();
+        var node = new RaftNode(config, RaftRecoveredState.Empty);
+        node.BecomeFollower(1, 0);
+        var entries = new List<Entry>(peers.Count);
+        for (var i = 0; i < peers.Count; i++)
+            entries.Add(new Entry { Term = 1, Index = (ulong)i + 1, Type = EntryType.EntryConfChange, Data = peers[i].ToByteString() });
+        node._log.Append(entries);
+        node._log.CommitTo((ulong)entries.Count);
         return node;
     }
 
@@ -69,6 +101,14 @@ public sealed partial class RaftNode
     public ulong AppliedIndex => _log.Applied;
     public IReadOnlyList<ulong> Voters => _voters.Voters;
 
+    /// <summary>The configuration as of the last entry handed out for applying.</summary>
+    public ClusterConfig Config => _config;
+
+    public bool IsLearner => _config.IsLearner(Id);
+
+    /// <summary>The member this leader is handing leadership to; 0 when no transfer is in progress.</summary>
+    public ulong LeadTransferee => _leadTransferee;
+
     /// <summary>Read-only view for tests and diagnostics.</summary>
     public RaftLog Log => _log;
 
@@ -76,7 +116,7 @@ public sealed partial class RaftNode
     public Progress? ProgressOf(ulong id) => Role == RaftRole.Leader && _prs.TryGetValue(id, out var p) ? p : null;
 
     private bool IsSingleVoter => _voters.Voters.Count == 1 && _voters.Contains(Id);
-    private bool Promotable => _voters.Contains(Id);
+    private bool Promotable => _config.IsVoter(Id);
 
     /// <summary>Advances logical time by one tick (one heartbeat interval).</summary>
     public void Tick()
@@ -91,7 +131,9 @@ public sealed partial class RaftNode
     /// </summary>
     public bool Propose(ByteString data)
     {
-        if (Role != RaftRole.Leader) return false;
+        // During a leader transfer proposals are refused (etcd drops them): the transferee must catch up
+        // to a log that stops growing. The host holds them and hands them to the next leader.
+        if (Role != RaftRole.Leader || _leadTransferee != 0) return false;
         var m = new Message { Type = MessageType.MsgProp, From = Id };
         m.Entries.Add(new Entry { Type = EntryType.EntryNormal, Data = data });
         Step(m);
@@ -115,18 +157,26 @@ public sealed partial class RaftNode
     private SoftState CurrentSoft => new(Lead, Role);
     private HardState CurrentHard => new() { Term = Term, Vote = Vote, Commit = _log.Committed };
 
-    /// <summary>True when there is work for the host and no Ready is outstanding.</summary>
     /// <summary>
-    /// Bounds the in-memory log: forgets applied entries up to <paramref name="index"/>. Followers that need
-    /// older entries are caught up by snapshot (the multi-node issue); the journal keeps everything.
+    /// Bounds the in-memory log: forgets applied entries up to <paramref name="index"/>. A follower that needs
+    /// older entries is caught up by a snapshot instead.
     /// </summary>
-    public void CompactLog(ulong index) => _log.CompactTo(Math.Min(index, Math.Min(_log.Applied, _log.StableLastIndex)));
+    public void CompactLog(ulong index)
+    {
+        var to = Math.Min(index, Math.Min(_log.Applied, _log.StableLastIndex));
+        if (to < _log.FirstIndex) return;
+        var baseConfig = ConfigAt(to);
+        _log.CompactTo(to);
+        _configBase = (to, baseConfig);
+        _configHistory.RemoveAll(c => c.Index <= to);
+    }
 
+    /// <summary>True when there is work for the host and no Ready is outstanding.</summary>
     public bool HasReady()
     {
         if (_readyOutstanding) return false;
         return CurrentSoft != _prevSoft || !CurrentHard.Equals(_prevHard) || _log.Unstable.Entries.Count > 0 ||
-               _msgs.Count > 0 || _readStates.Count > 0 || _log.HasNextCommitted(_applying);
+               _msgs.Count > 0 || _readStates.Count > 0 || _pendingSnapshot is not null || _log.HasNextCommitted(_applying);
     }
 
     /// <summary>
@@ -140,20 +190,28 @@ public sealed partial class RaftNode
         var hard = CurrentHard;
         var entries = _log.Unstable.Entries.ToList();
         var committed = _log.NextCommitted(_applying);
+        var snapshot = _pendingSnapshot;
+        // Committed entries take effect for membership as they are handed out, so the configuration the host
+        // sees with this Ready is the one its state machine will have after applying it.
+        ApplyConfChanges(committed);
         var rd = new Ready
         {
             SoftState = soft != _prevSoft ? soft : null,
             HardState = hard.Equals(_prevHard) ? null : hard,
+            Snapshot = snapshot,
+            Config = _configChanged ? _config : null,
             Entries = entries,
             CommittedEntries = committed,
             Messages = _msgs,
             ReadStates = _readStates,
-            MustSync = entries.Count > 0 || hard.Term != _prevHard.Term || hard.Vote != _prevHard.Vote,
+            MustSync = entries.Count > 0 || snapshot is not null || hard.Term != _prevHard.Term || hard.Vote != _prevHard.Vote,
         };
         _msgs = [];
         _readStates = [];
         _prevSoft = soft;
         _prevHard = hard;
+        _pendingSnapshot = null;
+        _configChanged = false;
         if (committed.Count > 0) _applying = committed[^1].Index;
         _readyOutstanding = true;
         return rd;
@@ -168,8 +226,12 @@ public sealed partial class RaftNode
             var last = rd.Entries[^1];
             _log.StableTo(last.Index, last.Term);
         }
-        if (rd.CommittedEntries.Count > 0) _log.AppliedTo(rd.CommittedEntries[^1].Index);
+        // A snapshot restored while this Ready was outstanding already moved applied past its entries.
+        if (rd.CommittedEntries.Count > 0 && rd.CommittedEntries[^1].Index > _log.Applied) _log.AppliedTo(rd.CommittedEntries[^1].Index);
         _readyOutstanding = false;
+        // A configuration that just made us the only voter (bootstrap of one member, or the others removed)
+        // has nobody to wait for.
+        if (IsSingleVoter && Role != RaftRole.Leader) Hup();
     }
 
     private void Send(Message m)
@@ -187,5 +249,5 @@ public sealed partial class RaftNode
         _msgs.Add(m);
     }
 
-    public override string ToString() => $"raft {Id:x} term={Term} vote={Vote:x} lead={Lead:x} role={Role} {_log}";
+    public override string ToString() => $"raft {Id:x} term={Term} vote={Vote:x} lead={Lead:x} role={Role} {_log} {_config}";
 }

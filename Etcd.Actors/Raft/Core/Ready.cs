@@ -15,6 +15,16 @@ public sealed class Ready
     /// <summary>Set only when term, vote or commit changed since the last Ready.</summary>
     public HardState? HardState { get; init; }
 
+    /// <summary>
+    /// A snapshot received from the leader, whose data the host already holds: install it into the state
+    /// machine and persist it (with <see cref="HardState"/>) before applying <see cref="CommittedEntries"/>,
+    /// which all come after it. Every entry of the old log is gone.
+    /// </summary>
+    public Etcd.Api.Raftpb.SnapshotMetadata? Snapshot { get; init; }
+
+    /// <summary>The membership after the conf changes among <see cref="CommittedEntries"/> (or a snapshot); null if unchanged.</summary>
+    public ClusterConfig? Config { get; init; }
+
     /// <summary>Entries to append to stable storage. The first may overwrite (truncate) a persisted suffix.</summary>
     public IReadOnlyList<Entry> Entries { get; init; } = [];
 
@@ -31,6 +41,6 @@ public sealed class Ready
     public bool MustSync { get; init; }
 
     public bool ContainsUpdates =>
-        SoftState is not null || HardState is not null || Entries.Count > 0 || CommittedEntries.Count > 0 ||
+        SoftState is not null || HardState is not null || Snapshot is not null || Entries.Count > 0 || CommittedEntries.Count > 0 ||
         Messages.Count > 0 || ReadStates.Count > 0;
 }

@@ -37,6 +37,13 @@ public sealed class UnstableLog(ulong offset)
         return moved;
     }
 
+    /// <summary>Drops every unstable entry; the log continues at <paramref name="offset"/> (after a snapshot).</summary>
+    public void Reset(ulong offset)
+    {
+        _entries = [];
+        Offset = offset;
+    }
+
     public void TruncateAndAppend(IReadOnlyList<Entry> entries)
     {
         if (entries.Count == 0) return;
