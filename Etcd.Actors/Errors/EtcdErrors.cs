@@ -44,4 +44,18 @@ public static class EtcdErrors
     public static readonly EtcdError MemberNotLearner = new(StatusCode.FailedPrecondition, "etcdserver: can only promote a learner member");
     public static readonly EtcdError LearnerNotReady = new(StatusCode.FailedPrecondition, "etcdserver: can only promote a learner member which is in sync with leader");
     public static readonly EtcdError TooManyLearners = new(StatusCode.FailedPrecondition, "etcdserver: too many learner members in cluster");
+
+    private static readonly Dictionary<string, EtcdError> ByMessage = typeof(EtcdErrors)
+        .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+        .Where(f => f.FieldType == typeof(EtcdError))
+        .Select(f => (EtcdError)f.GetValue(null)!)
+        .GroupBy(e => e.Message)
+        .ToDictionary(g => g.Key, g => g.First());
+
+    /// <summary>
+    /// The error with etcd's message <paramref name="message"/> (how a refusal that crossed the wire between
+    /// members is turned back into the same gRPC status); unknown messages keep their text as Unavailable.
+    /// </summary>
+    public static EtcdError FromMessage(string message) =>
+        ByMessage.TryGetValue(message, out var e) ? e : new EtcdError(StatusCode.Unavailable, message);
 }

@@ -41,4 +41,29 @@ public static class MvccProtocol
     /// the new incarnation re-delivers every committed entry and the store skips what it already has.
     /// </summary>
     public sealed record Restarted(ulong AppliedIndex);
+
+    // ---- membership and snapshots (handled once the member table lands in MvccStoreActor) ----
+
+    /// <summary>The member table after a batch that changed it, or in answer to <see cref="GetMembers"/>.</summary>
+    public sealed record MembersChanged(IReadOnlyList<Member> Members, IReadOnlyList<ulong> Removed);
+
+    /// <summary>Ask for the member table; answered with <see cref="MembersChanged"/> to <paramref name="ReplyTo"/>.</summary>
+    public sealed record GetMembers(Akka.Actor.IActorRef ReplyTo);
+
+    /// <summary>Write a consistent copy of the backend to <paramref name="Path"/>.</summary>
+    public sealed record CreateSnapshot(string Path);
+
+    public sealed record SnapshotCreated(string Path, ulong ConsistentIndex, long SizeBytes);
+
+    public sealed record SnapshotFailed(string Path, string Reason);
+
+    /// <summary>Replace the backend by the snapshot file at <paramref name="Path"/> (received from the leader).</summary>
+    public sealed record InstallSnapshot(string Path);
+
+    public sealed record SnapshotInstalled(ulong ConsistentIndex);
+
+    /// <summary>Make every commit so far durable (the journal deletes entries up to the answer's index).</summary>
+    public sealed record Checkpoint;
+
+    public sealed record Checkpointed(ulong ConsistentIndex);
 }

@@ -6,8 +6,8 @@ namespace Etcd.Actors.Raft;
 
 /// <summary>
 /// Journal failures are fatal for this incarnation: nothing continues in place after a failed write.
-/// Waiters of unwritten proposals fail at once (rather than time out); the parent recreates the actor,
-/// which recovers from what is durable.
+/// Waiters of unwritten proposals fail at once (rather than time out), forwarded ones at their origin; the
+/// parent recreates the actor, which recovers from what is durable.
 /// </summary>
 public sealed partial class RaftActor
 {
@@ -34,13 +34,22 @@ public sealed partial class RaftActor
 
     private void FailOutstanding(EtcdError error)
     {
-        foreach (var id in _inFlightIds) _waits.Fail(id, error);
-        _inFlightIds.Clear();
-        while (_proposals.TryDequeue(out var p)) _waits.Fail(p.Id, error);
+        RefuseAll(_inFlight, error);
+        _inFlight.Clear();
+        RefuseAll(_proposals, error);
+        _proposals.Clear();
+        RefuseAll(_held, error);
+        _held.Clear();
+        RefuseAll(_toForward, error);
+        _toForward.Clear();
         if (_readRound is { } round)
             foreach (var read in round.Reads) read.Completion.TrySetException(error.ToException());
         _readRound = null;
         foreach (var read in _pendingReads) read.Completion.TrySetException(error.ToException());
         _pendingReads.Clear();
+        _transfer?.Completion.TrySetException(error.ToException());
+        _transfer = null;
+        if (_snapshotFile is not null) TryDelete(_snapshotFile);
+        _snapshotFile = null;
     }
 }

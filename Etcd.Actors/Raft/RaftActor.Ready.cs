@@ -1,6 +1,5 @@
-using Akka.Actor;
 using Akka.Event;
-using Etcd.Actors.Errors;
+using Akka.Actor;
 using Etcd.Actors.Mvcc;
 using Etcd.Actors.Raft.Core;
 using Etcd.Api.Raftpb;
@@ -8,15 +7,15 @@ using Etcd.Api.Raftpb;
 namespace Etcd.Actors.Raft;
 
 /// <summary>
-/// The Ready loop and group commit. Proposals wait in <see cref="_proposals"/> while a journal write is
-/// in flight; when it completes, up to MaxBatchEntries of them are stepped into the core together and
-/// persisted as one EntriesAppended in one write (one transaction, one fsync). PersistAllAsync keeps
-/// the actor responsive meanwhile (ticks, peer messages, reads), which Raft needs once there are peers.
+/// The Ready loop and group commit. Proposals wait in <c>_proposals</c> while a journal write is in flight;
+/// when it completes, up to MaxBatchEntries of them are stepped into the core together and persisted as one
+/// EntriesAppended in one write (one transaction, one fsync). PersistAllAsync keeps the actor responsive
+/// meanwhile (ticks, peer messages, reads). A leader sends its appends before its own fsync, as etcd does,
+/// so its disk write and the followers' overlap; everyone else sends only what is durable.
 /// </summary>
 public sealed partial class RaftActor
 {
-    private readonly Queue<RaftProtocol.Propose> _proposals = new();
-    private readonly List<ulong> _inFlightIds = [];
+    private readonly List<PendingProposal> _inFlight = [];
     private bool _readyScheduled;
     private bool _writeInFlight;
     private ulong _mvccApplied;
@@ -31,13 +30,40 @@ public sealed partial class RaftActor
     private void OnProcessReady()
     {
         _readyScheduled = false;
-        if (_node is null || _writeInFlight) return; // the write's completion reschedules
+        if (_node is null) return;
+        FlushForwards();
+        if (_writeInFlight || _installing is not null) return; // their completion reschedules
         DrainProposals();
-        if (!_node.HasReady()) return;
+        var save = _snapshotToSave;
+        if (!_node.HasReady() && save is null) return;
+        var rd = _node.HasReady() ? _node.GetReady() : null;
+        if (rd?.Snapshot is not null)
+        {
+            BeginInstall(rd);
+            return;
+        }
+        PersistReady(rd);
+    }
 
-        var rd = _node.GetReady();
-        var events = new List<object>(3);
-        if (rd.Entries.Count > 0)
+    /// <summary>One atomic journal write for the Ready (and a due snapshot record); the rest runs once it is durable.</summary>
+    private void PersistReady(Ready? rd)
+    {
+        var node = Node;
+        var events = new List<object>(4);
+        var save = _snapshotToSave;
+        _snapshotToSave = null;
+        if (save is not null)
+        {
+            events.Add(new SnapshotSaved { Metadata = save });
+            // With the record, so journal deletion can never leave the log without its latest hard state.
+            if (rd?.HardState is null) events.Add(new HardStateSaved { State = node.HardState });
+        }
+        if (rd?.Snapshot is { } installed)
+        {
+            events.Add(new SnapshotInstalled { Metadata = installed });
+            _lastDurableIndex = installed.Index;
+        }
+        if (rd is { Entries.Count: > 0 })
         {
             var first = rd.Entries[0].Index;
             // Journals are append-only: a conflicting suffix is cut by a marker in the same atomic write.
@@ -46,64 +72,94 @@ public sealed partial class RaftActor
             appended.Entries.AddRange(rd.Entries);
             events.Add(appended);
         }
-        if (rd.HardState is { } hs) events.Add(new HardStateSaved { State = hs });
+        if (rd?.HardState is { } hs) events.Add(new HardStateSaved { State = hs });
 
+        var sentEarly = false;
+        if (rd is not null && node.Role == RaftRole.Leader && rd.Messages.Count > 0 && OnlyLeaderMessages(rd.Messages))
+        {
+            SendMessages(rd.Messages);
+            sentEarly = true;
+        }
         if (events.Count == 0)
         {
-            OnReadyDurable(rd);
+            OnReadyDurable(rd, sentEarly, null);
             return;
         }
         _writeInFlight = true;
         // One AtomicWrite for the whole Ready; the deferred handler runs after it is durable.
-        PersistAllAsync(events, static _ => { });
-        DeferAsync(rd, OnReadyDurable);
+        PersistAllAsync(events, OnEventPersisted);
+        DeferAsync(new WriteDone(rd, sentEarly, save), d => OnReadyDurable(d.Ready, d.SentEarly, d.Saved));
+    }
+
+    /// <summary>What to finish once a journal write is durable.</summary>
+    private sealed record WriteDone(Ready? Ready, bool SentEarly, SnapshotMetadata? Saved);
+
+    /// <summary>What a leader may send before its own write: nothing in it vouches for this member's disk.</summary>
+    private static bool OnlyLeaderMessages(IReadOnlyList<Message> messages)
+    {
+        foreach (var m in messages)
+            if (m.Type is not (MessageType.MsgApp or MessageType.MsgHeartbeat or MessageType.MsgTimeoutNow or MessageType.MsgSnap or MessageType.MsgReadIndexResp))
+                return false;
+        return true;
     }
 
     private void DrainProposals()
     {
+        var node = Node;
+        if (node.Role != RaftRole.Leader) return;
         long bytes = 0;
         var stepped = 0;
         while (_proposals.Count > 0 && stepped < _settings.MaxBatchEntries)
         {
             var next = _proposals.Peek();
             if (stepped > 0 && bytes + next.Data.Length > _settings.MaxBatchBytes) break;
+            // Refused during a leader transfer: it stays queued for whoever leads next.
+            if (!node.Propose(next.Data)) break;
             _proposals.Dequeue();
-            if (!_node!.Propose(next.Data))
-            {
-                // Leadership was lost while it waited; followers do not forward yet.
-                _waits.Fail(next.Id, EtcdErrors.NoLeader);
-                continue;
-            }
-            _inFlightIds.Add(next.Id);
+            _inFlight.Add(next);
             stepped++;
             bytes += next.Data.Length;
         }
     }
 
-    private void OnReadyDurable(Ready rd)
+    private void OnReadyDurable(Ready? rd, bool sentEarly, SnapshotMetadata? saved)
     {
         _writeInFlight = false;
-        _inFlightIds.Clear();
-        if (rd.Entries.Count > 0) _lastDurableIndex = rd.Entries[^1].Index;
+        _inFlight.Clear();
+        if (saved is not null) OnSnapshotSaved(saved);
         var node = Node;
-        if (rd.SoftState is { } soft) OnSoftState(soft);
-        SendMessages(rd.Messages);
-        if (rd.CommittedEntries.Count > 0)
-            _mvcc.Tell(new MvccProtocol.ApplyCommitted(rd.CommittedEntries, node.Term), Self);
-        foreach (var rs in rd.ReadStates) OnReadState(rs);
-        node.Advance(rd);
-        if (_proposals.Count > 0 || node.HasReady()) ScheduleReady();
+        if (rd is not null)
+        {
+            if (rd.Entries.Count > 0) _lastDurableIndex = rd.Entries[^1].Index;
+            if (rd.SoftState is { } soft) OnSoftState(soft);
+            if (rd.Config is { } config) OnConfigChanged(config);
+            if (rd.CommittedEntries.Count > 0) NotePeersFromConfChanges(rd.CommittedEntries);
+            if (!sentEarly) SendMessages(rd.Messages);
+            if (rd.CommittedEntries.Count > 0)
+                _mvcc.Tell(new MvccProtocol.ApplyCommitted(rd.CommittedEntries, node.Term), Self);
+            foreach (var rs in rd.ReadStates) OnReadState(rs);
+            node.Advance(rd);
+        }
+        if (_proposals.Count > 0 || _toForward.Count > 0 || _snapshotToSave is not null || node.HasReady()) ScheduleReady();
     }
 
     private void OnSoftState(SoftState soft)
     {
-        _log.Info("raft {0:x16} is {1} at term {2}, leader {3:x16}", _memberId, soft.Role, Node.Term, soft.Lead);
-        Context.System.EventStream.Publish(new RaftProtocol.LeaderChanged(_memberId, soft.Lead, Node.Term));
+        var node = Node;
+        _log.Info("raft {0:x16} is {1} at term {2}, leader {3:x16}", _memberId, soft.Role, node.Term, soft.Lead);
+        _status.SetLeader(soft.Lead, node.Term);
+        Context.System.EventStream.Publish(new RaftProtocol.LeaderChanged(_memberId, soft.Lead, node.Term));
+        BecomeRole(soft.Role);
+        OnLeadershipChangedForTransfer(soft);
         if (soft.Role != RaftRole.Leader)
         {
-            // The core dropped its ReadIndex queue with the leadership; those reads cannot complete.
-            FailReadRound(EtcdErrors.LeaderChanged);
-            while (_proposals.TryDequeue(out var p)) _waits.Fail(p.Id, EtcdErrors.NoLeader);
+            // Not yet in the log: they go to the next leader with the waiters kept where they are.
+            while (_proposals.TryDequeue(out var p)) Hold(p);
+        }
+        if (soft.Lead != 0)
+        {
+            ReleaseHeld();
+            OnLeaderKnownForReads();
         }
     }
 

@@ -1,11 +1,15 @@
-using Akka.Persistence;
 using Akka.Event;
+using Akka.Persistence;
 using Etcd.Actors.Raft.Core;
 using Etcd.Api.Raftpb;
 using SnapshotMetadata = Etcd.Api.Raftpb.SnapshotMetadata;
 
 namespace Etcd.Actors.Raft;
 
+/// <summary>
+/// Replay: hard state, entries (with truncation markers honoured) and snapshot records rebuild exactly the
+/// log that was durable. A new cluster's member with an empty journal bootstraps from its initial members.
+/// </summary>
 public sealed partial class RaftActor
 {
     private HardState _recoveredHard = new();
@@ -24,13 +28,24 @@ public sealed partial class RaftActor
                 break;
             case EntriesAppended e:
                 RecoverEntries(e.Entries);
+                if (e.Entries.Count > 0) _journalEntries.Add((LastSequenceNr, e.Entries[^1].Index));
                 break;
             case LogTruncatedFrom t:
                 _recoveredEntries.RemoveAll(x => x.Index >= t.Index);
                 break;
-            case SnapshotInstalled s:
+            case SnapshotSaved s:
+                // Our own snapshot: entries after it stay.
                 _recoveredSnapshot = s.Metadata;
                 _recoveredEntries.RemoveAll(x => x.Index <= s.Metadata.Index);
+                _lastSnapshotIndex = s.Metadata.Index;
+                break;
+            case SnapshotInstalled s:
+                // The leader's snapshot replaced the whole log, including any tail beyond it.
+                _recoveredSnapshot = s.Metadata;
+                _recoveredEntries.Clear();
+                _lastSnapshotIndex = s.Metadata.Index;
+                _installedSeqNr = LastSequenceNr;
+                _journalEntries.RemoveAll(x => x.SeqNr < LastSequenceNr);
                 break;
             case RecoveryCompleted:
                 StartNode();
@@ -60,10 +75,15 @@ public sealed partial class RaftActor
 
     private void StartNode()
     {
+        var empty = _recoveredEntries.Count == 0 && _recoveredSnapshot is null && _recoveredHard.Term == 0;
         var config = new RaftConfig
         {
             Id = _memberId,
-            Voters = _voters,
+            // A log written before membership lived in conf change entries (an earlier single-node version)
+            // starts with a normal entry: its voters are the bootstrap members.
+            Voters = !empty && _recoveredSnapshot is null && _recoveredEntries is [{ Type: EntryType.EntryNormal }, ..] && _member.Bootstrap is { } legacy
+                ? legacy.Select(c => c.NodeId).ToArray()
+                : [],
             ElectionTick = _settings.ElectionTick,
             HeartbeatTick = _settings.HeartbeatTick,
             MaxEntriesPerMsg = _settings.MaxEntriesPerMsg,
@@ -76,10 +96,17 @@ public sealed partial class RaftActor
         };
         var recovered = new RaftRecoveredState(_recoveredHard, _recoveredEntries, _recoveredSnapshot);
         _lastDurableIndex = _recoveredEntries.Count > 0 ? _recoveredEntries[^1].Index : _recoveredSnapshot?.Index ?? 0;
-        _node = RaftNode.Create(config, recovered);
-        _log.Info("raft {0:x16} recovered: term={1} commit={2} last={3} entries={4}",
-            _memberId, _recoveredHard.Term, _recoveredHard.Commit, _lastDurableIndex, _recoveredEntries.Count);
+        _node = empty && _member.Bootstrap is { Count: > 0 } peers
+            ? RaftNode.Bootstrap(config, peers)
+            : RaftNode.Create(config, recovered);
+        var how = empty ? (_member.Bootstrap is null ? "joining" : "bootstrapped") : "recovered";
+        _log.Info($"raft {_memberId:x16} {how}: term={_recoveredHard.Term} commit={_recoveredHard.Commit} last={_lastDurableIndex} " +
+                  $"entries={_recoveredEntries.Count} snapshot={_recoveredSnapshot?.Index ?? 0}");
         _recoveredEntries = [];
+        _status.IsLearner = _node.IsLearner;
+        _wasMember = _node.Config.Contains(_memberId);
+        CleanSnapshotDir();
+        BecomeRole(_node.Role);
         Timers.StartPeriodicTimer("raft-tick", Tick.Instance, _settings.TickInterval);
         ScheduleReady();
     }

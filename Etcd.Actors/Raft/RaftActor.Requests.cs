@@ -8,46 +8,37 @@ using Google.Protobuf;
 
 namespace Etcd.Actors.Raft;
 
-/// <summary>Client-facing commands: proposals (with flow control), linearizable reads, status.</summary>
+/// <summary>
+/// Linearizable reads and Status. Reads share ReadIndex rounds: every read that arrives while a round is open
+/// joins the next one. A round whose answer is lost is asked again after ReadRetryTicks (etcd retries after
+/// 500 ms), and again of the new leader after a leader change; reads wait for a leader like proposals do.
+/// </summary>
 public sealed partial class RaftActor
 {
     private List<MvccProtocol.ReadCommand> _pendingReads = [];
+    private long _pendingReadsSince = -1;
     private ReadRound? _readRound;
     private ulong _readSeq;
+
+    /// <summary>Leader changes one round may live through before its reads fail with "leader changed".</summary>
+    private const int MaxRoundLeaderChanges = 2;
 
     /// <summary>One ReadIndex round shared by every read that arrived before it started.</summary>
     private sealed record ReadRound(ByteString Context, List<MvccProtocol.ReadCommand> Reads)
     {
         public int AgeTicks { get; set; }
-    }
-
-    private void OnPropose(RaftProtocol.Propose p)
-    {
-        var node = Node;
-        if (node.Role != RaftRole.Leader)
-        {
-            // Forwarding to node.Lead (keeping the waiter here) comes with the multi-node transport.
-            _waits.Fail(p.Id, EtcdErrors.NoLeader);
-            return;
-        }
-        if (_proposals.Count >= _settings.MaxPendingProposals ||
-            node.CommitIndex > _mvccApplied + (ulong)_settings.MaxCommittedUnapplied)
-        {
-            _waits.Fail(p.Id, EtcdErrors.TooManyRequests);
-            return;
-        }
-        _proposals.Enqueue(p);
-        ScheduleReady();
+        public int LeaderChanges { get; set; }
     }
 
     private void OnLinearizableRead(RaftProtocol.LinearizableRead r)
     {
-        // Reads cannot be answered while a journal write holds the Ready loop; bound how many may wait.
+        // Reads cannot be answered while no leader is known or a round is open; bound how many may wait.
         if (_pendingReads.Count >= _settings.MaxPendingProposals)
         {
             r.Read.Completion.TrySetException(EtcdErrors.TooManyRequests.ToException());
             return;
         }
+        if (_pendingReads.Count == 0) _pendingReadsSince = _ticks;
         _pendingReads.Add(r.Read);
         if (_readRound is null) StartReadRound();
     }
@@ -55,23 +46,20 @@ public sealed partial class RaftActor
     private void StartReadRound()
     {
         if (_pendingReads.Count == 0) return;
-        var reads = _pendingReads;
-        _pendingReads = [];
         var ctx = new byte[8];
         BinaryPrimitives.WriteUInt64BigEndian(ctx, ++_readSeq);
         var context = ByteString.CopyFrom(ctx);
-        if (!Node.ReadIndex(context))
-        {
-            foreach (var read in reads) read.Completion.TrySetException(EtcdErrors.NoLeader.ToException());
-            return;
-        }
-        _readRound = new ReadRound(context, reads);
+        // No leader to ask yet: the reads wait (ExpireReads bounds how long).
+        if (!Node.ReadIndex(context)) return;
+        _readRound = new ReadRound(context, _pendingReads);
+        _pendingReads = [];
+        _pendingReadsSince = -1;
         ScheduleReady();
     }
 
     private void OnReadState(ReadState rs)
     {
-        if (_readRound is not { } round || round.Context != rs.Context) return; // a stale answer
+        if (_readRound is not { } round || round.Context != rs.Context) return; // a stale or duplicate answer
         _readRound = null;
         _mvcc.Tell(new MvccProtocol.ReadAt(rs.Index, Node.Term, round.Reads), Self);
         StartReadRound();
@@ -79,9 +67,47 @@ public sealed partial class RaftActor
 
     private void TickReadRound()
     {
-        if (_readRound is null) return;
-        if (++_readRound.AgeTicks < _settings.ReadRoundTimeoutTicks) return;
-        FailReadRound(EtcdErrors.Timeout);
+        if (_readRound is { } round)
+        {
+            round.AgeTicks++;
+            if (round.AgeTicks >= _settings.ReadRoundTimeoutTicks)
+            {
+                FailReadRound(EtcdErrors.Timeout);
+            }
+            else if (round.AgeTicks % _settings.ReadRetryTicks == 0)
+            {
+                // Lost on the way (or its answer was): the same context again; a leader ignores a duplicate.
+                Node.ReadIndex(round.Context);
+                ScheduleReady();
+            }
+            return;
+        }
+        if (_pendingReads.Count == 0) return;
+        if (_ticks - _pendingReadsSince >= _settings.NoLeaderTimeoutTicks)
+        {
+            foreach (var read in _pendingReads) read.Completion.TrySetException(EtcdErrors.NoLeader.ToException());
+            _pendingReads = [];
+            _pendingReadsSince = -1;
+            return;
+        }
+        StartReadRound();
+    }
+
+    /// <summary>A (new) leader is known: ask it for the open round, or start the one that waited.</summary>
+    private void OnLeaderKnownForReads()
+    {
+        if (_readRound is not { } round)
+        {
+            StartReadRound();
+            return;
+        }
+        if (++round.LeaderChanges > MaxRoundLeaderChanges)
+        {
+            FailReadRound(EtcdErrors.LeaderChanged);
+            return;
+        }
+        round.AgeTicks = 0;
+        if (Node.ReadIndex(round.Context)) ScheduleReady();
     }
 
     private void FailReadRound(EtcdError error)
@@ -99,8 +125,10 @@ public sealed partial class RaftActor
         {
             Header = new ResponseHeader { MemberId = _memberId, RaftTerm = node.Term },
             Leader = node.Lead,
-            RaftIndex = node.LastIndex,
+            // etcd reports the commit index here and the applied index beside it (filled in by the store).
+            RaftIndex = node.CommitIndex,
             RaftTerm = node.Term,
+            IsLearner = node.IsLearner,
         };
         _mvcc.Tell(new MvccProtocol.FillStatus(partial, s.Completion), Self);
     }

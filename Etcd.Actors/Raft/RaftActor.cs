@@ -5,52 +5,62 @@ using Etcd.Actors.Errors;
 using Etcd.Actors.Mvcc;
 using Etcd.Actors.Raft.Core;
 using Etcd.Actors.Server;
+using Etcd.Api.Etcdserverpb;
 using Etcd.Api.Raftpb;
 
 namespace Etcd.Actors.Raft;
 
 /// <summary>
-/// The member's Raft: owns term, vote and log (the journal, persistence id raft-&lt;member id&gt;) and
-/// drives the pure <see cref="RaftNode"/>. It only mirrors what the core decides: it steps commands in,
-/// persists each Ready in one journal write (group commit), then sends, hands committed entries to
-/// MvccStoreActor and advances. A journal failure stops it; the parent recreates it and it recovers
-/// from what is durable.
+/// The member's Raft: owns term, vote and log (the journal, persistence id raft-&lt;member id&gt;) and drives
+/// the pure <see cref="RaftNode"/>. It only mirrors what the core decides: each role is a behaviour
+/// (<c>RaftActor.Follower.cs</c>, <c>.Candidate.cs</c>, <c>.Leader.cs</c>) switched when the core's SoftState
+/// says the role changed; it steps commands and peer messages in, persists each Ready in one journal write
+/// (group commit), sends to peers over Akka.Remote, hands committed entries to MvccStoreActor and advances.
+/// A journal failure stops it; the parent recreates it and it recovers from what is durable.
 /// </summary>
 public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
 {
     private readonly RaftSettings _settings;
+    private readonly RaftMember _member;
     private readonly ulong _memberId;
-    private readonly IReadOnlyList<ulong> _voters;
     private readonly IActorRef _mvcc;
     private readonly WaitRegistry _waits;
+    private readonly MemberStatus _status;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly Dictionary<ulong, IActorRef> _peers = new();
+    private readonly PeerDirectory _peers;
     private RaftNode? _node;
+    private long _ticks;
 
-    public RaftActor(RaftSettings settings, ulong memberId, IReadOnlyList<ulong> voters, IActorRef mvcc, WaitRegistry waits)
+    public RaftActor(RaftSettings settings, RaftMember member, IActorRef mvcc, WaitRegistry waits, MemberStatus? status = null)
     {
         _settings = settings;
-        _memberId = memberId;
-        _voters = voters;
+        _member = member;
+        _memberId = member.Id;
         _mvcc = mvcc;
         _waits = waits;
-        PersistenceId = PersistenceIdFor(memberId);
+        _status = status ?? new MemberStatus();
+        _peers = new PeerDirectory(((ExtendedActorSystem)Context.System).Provider);
+        foreach (var (id, urls) in member.PeerUrls)
+            if (id != _memberId) _peers.Set(id, urls);
+        PersistenceId = PersistenceIdFor(member.Id);
         SnapshotPluginId = NoSnapshotStore;
     }
 
     /// <summary>
-    /// Raft snapshots are journal events (<c>raftpb.SnapshotInstalled</c>); RaftActor never saves to or loads
-    /// from an Akka snapshot store. Akka.Persistence still asks the snapshot store before every replay, and
-    /// starting the SQL snapshot store for that (its own linq2db connection, query and mapping) costs
-    /// ~0.2 s of a cold start, so RaftActor uses Akka's built-in store that always answers "no snapshot".
+    /// Raft snapshots are journal events (<c>raftpb.SnapshotSaved</c>, <c>raftpb.SnapshotInstalled</c>) whose
+    /// data is the backend file itself; RaftActor never saves to or loads from an Akka snapshot store.
+    /// Akka.Persistence still asks the snapshot store before every replay, and starting the SQL snapshot store
+    /// for that costs ~0.2 s of a cold start, so RaftActor uses Akka's built-in store that always answers
+    /// "no snapshot".
     /// </summary>
     public const string NoSnapshotStore = "akka.persistence.no-snapshot-store";
 
-    public static Props Props(EtcdServerSettings settings, ulong memberId, IReadOnlyList<ulong> voters, IActorRef mvcc, WaitRegistry waits) =>
-        Props(RaftSettings.From(settings), memberId, voters, mvcc, waits);
+    public static Props Props(RaftSettings settings, RaftMember member, IActorRef mvcc, WaitRegistry waits, MemberStatus? status = null) =>
+        Akka.Actor.Props.Create(() => new RaftActor(settings, member, mvcc, waits, status));
 
+    /// <summary>A member of a new cluster of <paramref name="voters"/> with no peer addresses (actor specs).</summary>
     public static Props Props(RaftSettings settings, ulong memberId, IReadOnlyList<ulong> voters, IActorRef mvcc, WaitRegistry waits) =>
-        Akka.Actor.Props.Create(() => new RaftActor(settings, memberId, voters, mvcc, waits));
+        Props(settings, RaftMember.NewCluster(memberId, voters), mvcc, waits);
 
     public static string PersistenceIdFor(ulong memberId) => $"raft-{memberId:x16}";
 
@@ -58,10 +68,7 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>
-    /// Seam for the multi-node issue: tells RaftActor where a peer's RaftActor is. Raft messages
-    /// (raftpb.Message) for that peer are then sent to it; incoming ones are stepped into the core.
-    /// </summary>
+    /// <summary>Tells RaftActor where a peer's RaftActor is (actor specs without Akka.Remote).</summary>
     public sealed record ConnectPeer(ulong Id, IActorRef Ref);
 
     private sealed class Tick
@@ -76,13 +83,14 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
 
     private RaftNode Node => _node ?? throw new InvalidOperationException("raft node used before recovery completed");
 
-    protected override void OnCommand(object message)
+    /// <summary>Commands before the first role is chosen never arrive (Akka stashes them during recovery).</summary>
+    protected override void OnCommand(object message) => Common(message);
+
+    /// <summary>What every role handles alike.</summary>
+    private void Common(object message)
     {
         switch (message)
         {
-            case RaftProtocol.Propose p:
-                OnPropose(p);
-                break;
             case ProcessReady:
                 OnProcessReady();
                 break;
@@ -90,32 +98,67 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
                 OnTick();
                 break;
             case Message m:
-                Node.Step(m);
-                ScheduleReady();
+                OnPeerMessage(m);
                 break;
             case RaftProtocol.LinearizableRead r:
                 OnLinearizableRead(r);
                 break;
             case MvccProtocol.Applied a:
-                if (a.Index > _mvccApplied) _mvccApplied = a.Index;
-                CompactInMemoryLog();
+                OnApplied(a);
                 break;
             case RaftProtocol.GetStatus s:
                 OnGetStatus(s);
                 break;
-            case ConnectPeer c:
-                _peers[c.Id] = c.Ref;
+            case ProposalsRefused r:
+                OnProposalsRefused(r);
+                break;
+            case ForwardedProposals f:
+                OnForwardedNotLeader(f);
+                break;
+            case RaftProtocol.TransferLeadership t:
+                t.Completion.TrySetException(EtcdErrors.NotLeader.ToException());
+                break;
+            case MvccProtocol.MembersChanged mc:
+                OnMembersChanged(mc);
+                break;
+            case PeerClusterQuery:
+                Sender.Tell(ClusterInfo(), Self);
                 break;
             default:
-                Unhandled(message);
+                if (!OnSnapshotMessage(message)) Unhandled(message);
                 break;
         }
     }
 
     private void OnTick()
     {
+        _ticks++;
         Node.Tick();
         TickReadRound();
+        ExpireHeld();
+        TickRemoval();
+        TickTransfer();
+        ScheduleReady();
+    }
+
+    private void OnPeerMessage(Message m)
+    {
+        var node = Node;
+        // A member that is neither in the configuration nor joining must not move our term (a stray or
+        // removed process); a member with no configuration yet (joining) listens to whoever leads.
+        if (!node.Config.IsEmpty && !node.Config.Contains(m.From))
+        {
+            if (_removed.Contains(m.From)) Sender.Tell(new MemberRemovedNotice { Id = m.From }, Self);
+            return;
+        }
+        NotePeerActivity(m.From);
+        if (m.Type == MessageType.MsgSnap)
+        {
+            // The data comes in SnapshotChunks; a bare MsgSnap (no data) cannot be installed.
+            _log.Warning("raft {0:x16}: MsgSnap from {1:x16} without its data, ignored", _memberId, m.From);
+            return;
+        }
+        node.Step(m);
         ScheduleReady();
     }
 
@@ -123,9 +166,13 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
     {
         foreach (var m in messages)
         {
-            // Until the transport lands (next issue) an unknown peer is simply unreachable: Raft
-            // tolerates lost messages, and a single member never sends any.
-            if (_peers.TryGetValue(m.To, out var peer)) peer.Tell(m, Self);
+            if (m.Type == MessageType.MsgSnap)
+            {
+                SendSnapshot(m);
+                continue;
+            }
+            // An unknown or unreachable peer simply misses the message: Raft retries (heartbeats, probes).
+            if (_peers.TryGet(m.To, out var peer)) peer.Tell(m, Self);
         }
     }
 

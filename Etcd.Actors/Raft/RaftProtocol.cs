@@ -28,4 +28,21 @@ public static class RaftProtocol
     /// (leader or role). <paramref name="Leader"/> is 0 while there is no leader.
     /// </summary>
     public sealed record LeaderChanged(ulong MemberId, ulong Leader, ulong Term);
+
+    /// <summary>
+    /// Maintenance.MoveLeader: hand leadership to <paramref name="Target"/>. Completed once the target leads;
+    /// failed with "not leader" on a follower, "bad leader transferee" for a target that is not a voting
+    /// member, "request timed out, leader transfer took too long" when the transfer is abandoned.
+    /// </summary>
+    public sealed record TransferLeadership(ulong Target, TaskCompletionSource Completion)
+    {
+        /// <summary>Target meaning "the most up-to-date other voter" (a leader stopping gracefully).</summary>
+        public const ulong AnyVoter = 0;
+    }
+
+    /// <summary>
+    /// Published on the EventStream when this member has been removed from the cluster (etcd: "the member has
+    /// been permanently removed from the cluster"); the node stops serving shortly after.
+    /// </summary>
+    public sealed record MemberRemoved(ulong MemberId);
 }

@@ -43,6 +43,48 @@ public sealed record RaftSettings
     /// </summary>
     public int InMemoryLogEntries { get; init; } = 5_000;
 
+    /// <summary>Applied entries between snapshots (--snapshot-count): the backend is checkpointed and older journal rows deleted.</summary>
+    public long SnapshotCount { get; init; } = 100_000;
+
+    /// <summary>
+    /// Where snapshot files are staged while they are created, sent or received (&lt;data-dir&gt;/member/snap);
+    /// null keeps them in a temporary directory (actor specs).
+    /// </summary>
+    public string? SnapshotDir { get; init; }
+
+    /// <summary>Data bytes per snapshot chunk; stays well under Akka.Remote's frame so heartbeats are not held up long.</summary>
+    public int SnapshotChunkBytes { get; init; } = 64 * 1024;
+
+    /// <summary>Snapshot chunks sent ahead of the follower's acknowledgement (flow control).</summary>
+    public int SnapshotWindow { get; init; } = 8;
+
+    /// <summary>A snapshot transfer with no acknowledgement for this long is abandoned (and retried by Raft).</summary>
+    public TimeSpan SnapshotAckTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Most proposal bytes in one forward from a follower to the leader (always at least one proposal).</summary>
+    public long MaxForwardBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>
+    /// Proposals and reads that arrive while no leader is known wait this many ticks for one (an election
+    /// usually takes one or two election timeouts); then they fail with "etcdserver: no leader".
+    /// </summary>
+    public int NoLeaderTimeoutTicks { get; init; } = 30;
+
+    /// <summary>A ReadIndex request unanswered for this many ticks is sent again (etcd retries after 500 ms).</summary>
+    public int ReadRetryTicks { get; init; } = 5;
+
+    /// <summary>How many times a forwarded proposal may be passed on again after a leader change.</summary>
+    public int MaxForwardHops { get; init; } = 2;
+
+    /// <summary>A removed member keeps running this many ticks so the commit of its removal reaches the others (etcd: 10).</summary>
+    public int RemovedStopTicks { get; init; } = 10;
+
+    /// <summary>Membership changes waiting for the one in flight (single-step); beyond it "too many requests".</summary>
+    public int MaxQueuedConfChanges { get; init; } = 16;
+
+    /// <summary>--strict-reconfig-check: refuse membership changes that could cost the quorum.</summary>
+    public bool StrictReconfigCheck { get; init; } = true;
+
     public static RaftSettings From(EtcdServerSettings s)
     {
         var heartbeat = Math.Max(1, s.HeartbeatIntervalMs);
@@ -55,6 +97,15 @@ public sealed record RaftSettings
             MaxCommittedUnapplied = Math.Max(1, s.MaxCommittedUnapplied),
             MaxBatchBytes = Math.Max(8L * 1024 * 1024, 2L * s.MaxRequestBytes),
             ReadRoundTimeoutTicks = Math.Max(1, (int)(s.RequestTimeout.TotalMilliseconds / heartbeat)),
+            PreVote = s.PreVote,
+            StrictReconfigCheck = s.StrictReconfigCheck,
+            SnapshotCount = Math.Max(1, s.SnapshotCount),
+            SnapshotDir = Path.Combine(s.MemberDir, "snap"),
+            MaxForwardBytes = Math.Max(1024L * 1024, s.MaxRequestBytes),
+            // Three election timeouts, as etcd's "no leader" rule for streams.
+            NoLeaderTimeoutTicks = Math.Max(3, 3 * Math.Max(2, s.ElectionTimeoutMs / heartbeat)),
+            ReadRetryTicks = Math.Max(1, 500 / heartbeat),
+            RemovedStopTicks = 10,
         };
     }
 }

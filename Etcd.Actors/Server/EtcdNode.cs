@@ -9,77 +9,120 @@ using Etcd.Actors.Serialization;
 namespace Etcd.Actors.Server;
 
 /// <summary>
-/// One running member: its ActorSystem, the actor tree under /user/etcd and the <see cref="EtcdServer"/>
-/// facade the gRPC edge calls. <see cref="StartAsync"/> returns once the member has recovered its journal
-/// and backend and knows a leader, i.e. when it can serve client requests.
+/// One running member: its ActorSystem (Akka.Remote on the peer URL), the actor tree under /user/etcd and the
+/// <see cref="EtcdServer"/> facade the gRPC edge calls. <see cref="StartAsync"/> returns once the member has
+/// recovered its journal and backend, knows a leader and has published its name and client URLs, i.e. when it
+/// can serve client requests. For a cluster that is when a quorum of members is up, as with etcd.
 /// </summary>
 public sealed class EtcdNode : IAsyncDisposable
 {
-    private EtcdNode(ActorSystem system, EtcdServer server)
+    private readonly TaskCompletionSource _removed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private EtcdNode(ActorSystem system, EtcdServer server, MemberIdentity identity)
     {
         System = system;
         Server = server;
+        Identity = identity;
     }
 
     public ActorSystem System { get; }
     public EtcdServer Server { get; }
+    public MemberIdentity Identity { get; }
+
+    /// <summary>Completes when the cluster removed this member; the host should then stop (etcd exits).</summary>
+    public Task Removed => _removed.Task;
 
     public static async Task<EtcdNode> StartAsync(EtcdServerSettings settings, CancellationToken ct = default)
     {
-        var members = settings.InitialCluster
-            .Select(m => (m.Key, Id: MemberIds.MemberId(m.Value, settings.InitialClusterToken)))
-            .ToArray();
-        var memberId = members.First(m => m.Key == settings.Name).Id;
-        var voters = members.Select(m => m.Id).ToArray();
-        var clusterId = MemberIds.ClusterId(voters);
+        var initial = InitialCluster.From(settings);
 
         // Start-up is JIT-bound (ActorSystem ~0.4 s, the journal's first use ~1.3 s on 2 cores), so
-        // independent pieces run side by side. The protobuf serializer's type scan (~1400 methods to JIT)
-        // runs on a pool thread while this one prepares the journal file and starts the ActorSystem,
-        // which waits for that class constructor only when it constructs the serializer.
+        // independent pieces run side by side. The protobuf serializer's type scan runs on a pool thread
+        // while this one prepares the journal file and starts the ActorSystem, which waits for that class
+        // constructor only when it constructs the serializer.
         var warmSerializer = Task.Run(() => RuntimeHelpers.RunClassConstructor(typeof(ProtobufSerializer).TypeHandle));
 
         Directory.CreateDirectory(settings.MemberDir);
         SqlitePragmas.PrepareJournal(settings.JournalPath);
+        var known = MemberIdentityStore.Load(settings.JournalPath);
 
-        var config = BuildConfig(settings);
-        var system = ActorSystem.Create("etcd", config);
-        await warmSerializer.ConfigureAwait(false);
-        // Start the journal plugin now: its initialisation (linq2db, Akka.Streams) then overlaps with
-        // MvccStoreActor opening the backend instead of following it.
-        Persistence.Instance.Apply(system).JournalFor(null);
+        var system = ActorSystem.Create(PeerDirectory.SystemName, BuildConfig(settings));
+        try
+        {
+            await warmSerializer.ConfigureAwait(false);
+            // Start the journal plugin now: its initialisation (linq2db, Akka.Streams) then overlaps with
+            // MvccStoreActor opening the backend instead of following it.
+            Persistence.Instance.Apply(system).JournalFor(null);
+
+            var identity = known ?? await NewIdentityAsync(settings, initial, system, ct).ConfigureAwait(false);
+            if (known is null) MemberIdentityStore.Save(settings.JournalPath, identity);
+            var member = new RaftMember(identity.MemberId, identity.ClusterId,
+                identity.Joined ? null : initial.BootstrapChanges(), initial.PeerUrls());
+            return await StartMemberAsync(settings, system, identity, member, ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            await system.Terminate().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>A new cluster's member takes etcd's ids from the flags; a joining one asks the running cluster.</summary>
+    private static async Task<MemberIdentity> NewIdentityAsync(EtcdServerSettings settings, InitialCluster initial, ActorSystem system, CancellationToken ct)
+    {
+        if (settings.InitialClusterState != "existing")
+            return new MemberIdentity(initial.Self(settings.Name).ID, initial.ClusterId, Joined: false);
+        var join = await ClusterJoin.FindSelfAsync(system, settings, ct).ConfigureAwait(false);
+        return new MemberIdentity(join.MemberId, join.ClusterId, Joined: true);
+    }
+
+    private static async Task<EtcdNode> StartMemberAsync(EtcdServerSettings settings, ActorSystem system, MemberIdentity identity,
+        RaftMember member, CancellationToken ct)
+    {
         var waits = new WaitRegistry(settings.MaxPendingProposals);
         var refs = new NodeRefs();
-
         var leaderKnown = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var listener = system.ActorOf(Props.Create(() => new LeaderListener(memberId, leaderKnown)), "startup-listener");
+        var removed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var listener = system.ActorOf(Props.Create(() => new MemberListener(identity.MemberId, leaderKnown, removed)), "member-listener");
         // Subscribed here, synchronously, so the first LeaderChanged cannot slip past before PreStart.
         system.EventStream.Subscribe(listener, typeof(RaftProtocol.LeaderChanged));
-        system.ActorOf(Props.Create(() => new NodeGuardian(settings, memberId, clusterId, voters, waits, refs)), "etcd");
-        var server = new EtcdServer(settings, memberId, clusterId, refs, waits, new RequestIdGenerator(memberId, DateTimeOffset.UtcNow));
-        var node = new EtcdNode(system, server);
+        system.EventStream.Subscribe(listener, typeof(RaftProtocol.MemberRemoved));
+        system.ActorOf(Props.Create(() => new NodeGuardian(settings, member, waits, refs)), "etcd");
+        var server = new EtcdServer(settings, identity.MemberId, identity.ClusterId, refs, waits,
+            new RequestIdGenerator(identity.MemberId, DateTimeOffset.UtcNow));
+        var node = new EtcdNode(system, server, identity);
+        _ = removed.Task.ContinueWith(_ => node._removed.TrySetResult(), TaskScheduler.Default);
         try
         {
             await leaderKnown.Task.WaitAsync(ct).ConfigureAwait(false);
+            await server.PublishAsync(ct).ConfigureAwait(false);
         }
         catch
         {
             await node.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-        system.Stop(listener);
         return node;
     }
 
-    /// <summary>Fails outstanding requests with "server stopped", then stops the actors and the system.</summary>
+    /// <summary>
+    /// Hands leadership to another voter if this member leads (etcd does so on a graceful stop, so the cluster
+    /// does not wait an election timeout), fails outstanding requests with "server stopped", then stops the
+    /// actors and the system.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
+        await Server.TransferLeadershipOnStopAsync().ConfigureAwait(false);
         Server.MarkStopped();
         await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance).ConfigureAwait(false);
     }
 
     internal static Config BuildConfig(EtcdServerSettings settings)
     {
+        var (bindHost, bindPort) = HostPort(settings.ListenPeerUrls[0]);
+        var (publicHost, publicPort) = HostPort(settings.AdvertisePeerUrls[0]);
+        // One entry may be as large as --max-request-bytes; a MsgApp carries at least one.
+        var frame = Math.Max(4L * 1024 * 1024, settings.MaxRequestBytes + 1024L * 1024);
         var hocon = $$"""
             akka {
               loglevel = {{(settings.LogLevel is "debug" ? "DEBUG" : settings.LogLevel is "info" ? "INFO" : settings.LogLevel is "warn" ? "WARNING" : "ERROR")}}
@@ -88,6 +131,20 @@ public sealed class EtcdNode : IAsyncDisposable
               log-dead-letters-during-shutdown = off
               coordinated-shutdown.run-by-clr-shutdown-hook = off
               coordinated-shutdown.exit-clr = off
+              actor.provider = remote
+              remote {
+                log-remote-lifecycle-events = off
+                # A peer that is down is retried after this long (default 5 s): a restarted member rejoins sooner.
+                retry-gate-closed-for = 1s
+                dot-netty.tcp {
+                  hostname = "{{bindHost}}"
+                  port = {{bindPort}}
+                  public-hostname = "{{publicHost}}"
+                  public-port = {{publicPort}}
+                  maximum-frame-size = {{frame}}b
+                  connection-timeout = 2s
+                }
+              }
             }
             """;
         var config = ConfigurationFactory.ParseString(hocon)
@@ -97,14 +154,26 @@ public sealed class EtcdNode : IAsyncDisposable
         return config;
     }
 
-    /// <summary>Completes when this member first learns of a leader (for a single member: itself).</summary>
-    private sealed class LeaderListener : ReceiveActor
+    /// <summary>etcd's peer URL → the Akka.Remote endpoint; an empty or wildcard host binds every address.</summary>
+    private static (string Host, int Port) HostPort(string url)
     {
-        public LeaderListener(ulong memberId, TaskCompletionSource leaderKnown)
+        var uri = new Uri(url, UriKind.Absolute);
+        var host = uri.Host is "" or "*" or "[::]" ? "0.0.0.0" : uri.Host.Trim('[', ']');
+        return (host, uri.Port);
+    }
+
+    /// <summary>Completes when this member first learns of a leader, and when it is removed from the cluster.</summary>
+    private sealed class MemberListener : ReceiveActor
+    {
+        public MemberListener(ulong memberId, TaskCompletionSource leaderKnown, TaskCompletionSource removed)
         {
             Receive<RaftProtocol.LeaderChanged>(l =>
             {
                 if (l.MemberId == memberId && l.Leader != 0) leaderKnown.TrySetResult();
+            });
+            Receive<RaftProtocol.MemberRemoved>(r =>
+            {
+                if (r.MemberId == memberId) removed.TrySetResult();
             });
         }
     }

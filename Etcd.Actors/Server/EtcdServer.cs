@@ -37,24 +37,29 @@ public sealed class EtcdServer
 
     public async Task<RangeResponse> RangeAsync(RangeRequest request, CancellationToken ct = default)
     {
+        // Learners keep up with the log but are not part of any quorum: they serve serializable reads only.
+        if (!request.Serializable) ThrowIfLearner();
         Check(RequestValidator.ValidateRange(request));
         return (RangeResponse)await ReadAsync(request, request.Serializable, ct).ConfigureAwait(false);
     }
 
     public async Task<PutResponse> PutAsync(PutRequest request, CancellationToken ct = default)
     {
+        ThrowIfLearner();
         Check(RequestValidator.ValidatePut(request));
         return (PutResponse)await ProposeAsync(new InternalRaftRequest { Put = request }, ct).ConfigureAwait(false);
     }
 
     public async Task<DeleteRangeResponse> DeleteRangeAsync(DeleteRangeRequest request, CancellationToken ct = default)
     {
+        ThrowIfLearner();
         Check(RequestValidator.ValidateDeleteRange(request));
         return (DeleteRangeResponse)await ProposeAsync(new InternalRaftRequest { DeleteRange = request }, ct).ConfigureAwait(false);
     }
 
     public async Task<TxnResponse> TxnAsync(TxnRequest request, CancellationToken ct = default)
     {
+        if (!(RequestValidator.IsReadOnly(request) && RequestValidator.IsSerializable(request))) ThrowIfLearner();
         Check(RequestValidator.ValidateTxn(request, Settings.MaxTxnOps));
         // A txn that only reads is served like a Range (etcd: linearizable unless every range is serializable).
         if (RequestValidator.IsReadOnly(request))
@@ -64,6 +69,7 @@ public sealed class EtcdServer
 
     public async Task<CompactionResponse> CompactAsync(CompactionRequest request, CancellationToken ct = default)
     {
+        ThrowIfLearner();
         Check(RequestValidator.ValidateCompaction(request));
         return (CompactionResponse)await ProposeAsync(new InternalRaftRequest { Compaction = request }, ct).ConfigureAwait(false);
     }
@@ -74,6 +80,60 @@ public sealed class EtcdServer
         var tcs = new TaskCompletionSource<StatusResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
         Raft().Tell(new RaftProtocol.GetStatus(tcs));
         return await WithTimeout(tcs.Task, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Maintenance.MoveLeader: only the leader can hand leadership on ("etcdserver: not leader" elsewhere).</summary>
+    public async Task<MoveLeaderResponse> MoveLeaderAsync(MoveLeaderRequest request, CancellationToken ct = default)
+    {
+        ThrowIfStopped();
+        var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Raft().Tell(new RaftProtocol.TransferLeadership(request.TargetID, tcs));
+        await WithTimeout(tcs.Task.ContinueWith(t => { t.GetAwaiter().GetResult(); return true; }, TaskScheduler.Default), ct,
+            EtcdErrors.TimeoutLeaderTransfer).ConfigureAwait(false);
+        return new MoveLeaderResponse { Header = new ResponseHeader { ClusterId = ClusterId, MemberId = MemberId, RaftTerm = _refs.Status.Term } };
+    }
+
+    /// <summary>
+    /// etcd's publish: propose this member's name and client URLs once it has a leader, so MemberList shows
+    /// them. Retried while the cluster is unavailable (a leader election, a busy leader), until it is applied.
+    /// </summary>
+    public async Task PublishAsync(CancellationToken ct = default)
+    {
+        var attrs = new ClusterMemberAttrSetRequest { MemberID = MemberId, Name = Settings.Name };
+        attrs.ClientUrls.AddRange(Settings.AdvertiseClientUrls);
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await ProposeAsync(new InternalRaftRequest { ClusterMemberAttrSet = attrs }, ct).ConfigureAwait(false);
+                return;
+            }
+            catch (EtcdException e) when (e.Error.Code == Grpc.Core.StatusCode.Unavailable && e.Error != EtcdErrors.NotCapable && e.Error != EtcdErrors.Stopped
+                                          || e.Error == EtcdErrors.TooManyRequests)
+            {
+                // Bounded by the caller's token (the node's stop signal); back off a little between tries.
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(1000, 100 * (attempt + 1))), ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// On a graceful stop a leader hands leadership to its most up-to-date voter first (etcd does too), so the
+    /// others do not wait an election timeout. Best effort, bounded by one election timeout.
+    /// </summary>
+    internal async Task TransferLeadershipOnStopAsync()
+    {
+        if (_stopped || _refs.Raft is not { } raft || _refs.Status.Leader != MemberId) return;
+        var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        raft.Tell(new RaftProtocol.TransferLeadership(RaftProtocol.TransferLeadership.AnyVoter, tcs));
+        try
+        {
+            await tcs.Task.WaitAsync(TimeSpan.FromMilliseconds(Settings.ElectionTimeoutMs)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is TimeoutException or EtcdException)
+        {
+            // Nobody to hand over to, or it took too long: the others elect a leader themselves.
+        }
     }
 
     /// <summary>Fails every outstanding waiter with "server stopped"; later calls fail the same way.</summary>
@@ -129,7 +189,7 @@ public sealed class EtcdServer
         }
     }
 
-    private async Task<T> WithTimeout<T>(Task<T> task, CancellationToken ct)
+    private async Task<T> WithTimeout<T>(Task<T> task, CancellationToken ct, EtcdError? onTimeout = null)
     {
         try
         {
@@ -137,8 +197,13 @@ public sealed class EtcdServer
         }
         catch (TimeoutException)
         {
-            throw EtcdErrors.Timeout.ToException();
+            throw (onTimeout ?? EtcdErrors.Timeout).ToException();
         }
+    }
+
+    private void ThrowIfLearner()
+    {
+        if (_refs.Status.IsLearner) throw EtcdErrors.LearnerNotSupported.ToException();
     }
 
     private IActorRef Raft() => _refs.Raft ?? throw EtcdErrors.NoLeader.ToException();

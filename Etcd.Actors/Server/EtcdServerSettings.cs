@@ -22,6 +22,15 @@ public sealed partial record EtcdServerSettings
     public IReadOnlyList<KeyValuePair<string, IReadOnlyList<string>>> InitialCluster { get; init; } =
         [new("default", ["http://localhost:2380"])];
 
+    /// <summary>URLs to listen on for peer traffic (--listen-peer-urls); the first one is the Akka.Remote endpoint.</summary>
+    public IReadOnlyList<string> ListenPeerUrls { get; init; } = ["http://localhost:2380"];
+
+    /// <summary>--pre-vote. On by default here (etcd 3.5's default; 3.4 has it off): a rejoining partitioned member never disrupts the leader.</summary>
+    public bool PreVote { get; init; } = true;
+
+    /// <summary>--strict-reconfig-check: refuse membership changes that could cost the quorum.</summary>
+    public bool StrictReconfigCheck { get; init; } = true;
+
     /// <summary>--initial-cluster-token; mixed into member and cluster IDs.</summary>
     public string InitialClusterToken { get; init; } = "etcd-cluster";
 

@@ -17,9 +17,8 @@ public sealed class NodeGuardian : ReceiveActor, IWithTimers
     private static readonly TimeSpan MinBackoff = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
 
-    private readonly EtcdServerSettings _settings;
-    private readonly ulong _memberId;
-    private readonly IReadOnlyList<ulong> _voters;
+    private readonly RaftSettings _raftSettings;
+    private readonly RaftMember _member;
     private readonly WaitRegistry _waits;
     private readonly NodeRefs _refs;
     private readonly IActorRef _mvcc;
@@ -28,15 +27,13 @@ public sealed class NodeGuardian : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public NodeGuardian(EtcdServerSettings settings, ulong memberId, ulong clusterId, IReadOnlyList<ulong> voters,
-        WaitRegistry waits, NodeRefs refs)
+    public NodeGuardian(EtcdServerSettings settings, RaftMember member, WaitRegistry waits, NodeRefs refs)
     {
-        _settings = settings;
-        _memberId = memberId;
-        _voters = voters;
+        _raftSettings = RaftSettings.From(settings);
+        _member = member;
         _waits = waits;
         _refs = refs;
-        _mvcc = Context.ActorOf(MvccStoreActor.Props(settings, memberId, clusterId, waits), "mvcc");
+        _mvcc = Context.ActorOf(MvccStoreActor.Props(settings, member.Id, member.ClusterId, waits), "mvcc");
         _refs.SetMvcc(_mvcc);
         StartRaft();
 
@@ -73,7 +70,7 @@ public sealed class NodeGuardian : ReceiveActor, IWithTimers
     private void StartRaft()
     {
         // The name is free again once Terminated for the previous incarnation has arrived here.
-        var raft = Context.ActorOf(RaftActor.Props(_settings, _memberId, _voters, _mvcc, _waits), "raft");
+        var raft = Context.ActorOf(RaftActor.Props(_raftSettings, _member, _mvcc, _waits, _refs.Status), "raft");
         Context.Watch(raft);
         _refs.SetRaft(raft);
     }

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Etcd.Actors.Raft;
 
 namespace Etcd.Actors.Server;
 
@@ -15,6 +16,9 @@ public sealed class NodeRefs
     public IActorRef? Raft => _raft;
 
     public IActorRef Mvcc => _mvcc ?? throw new InvalidOperationException("MvccStoreActor not started");
+
+    /// <summary>Learner flag and leader, kept current by RaftActor (every incarnation writes the same instance).</summary>
+    public MemberStatus Status { get; } = new();
 
     internal void SetRaft(IActorRef? raft) => _raft = raft;
 

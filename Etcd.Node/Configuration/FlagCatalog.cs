@@ -27,7 +27,7 @@ public static class FlagCatalog
         S("heartbeat-interval", FlagKind.UInt, "100") with { Max = int.MaxValue },
         S("election-timeout", FlagKind.UInt, "1000") with { Max = int.MaxValue },
         N("initial-election-tick-advance", FlagKind.Bool, "true", "Raft's start-up election timing is not tunable"),
-        S("listen-peer-urls", FlagKind.Urls, "http://localhost:2380") with { Refuse = PlainUrlsOnly },
+        S("listen-peer-urls", FlagKind.Urls, "http://localhost:2380") with { Refuse = OnePeerUrl },
         S("listen-client-urls", FlagKind.Urls, "http://localhost:2379") with { Refuse = PlainUrlsOnly },
         N("max-snapshots", FlagKind.UInt, "5", "snapshots live in SQLite; there are no snapshot files to rotate"),
         N("max-wals", FlagKind.UInt, "5", "the Raft log is a SQLite journal; there are no WAL files to rotate"),
@@ -43,8 +43,8 @@ public static class FlagCatalog
 
         // Clustering
         S("initial-advertise-peer-urls", FlagKind.Urls, "http://localhost:2380") with { Refuse = PlainUrlsOnly },
-        S("initial-cluster", FlagKind.String, "") with { ShownDefault = "default=http://localhost:2380", Refuse = SingleMemberOnly },
-        R("initial-cluster-state", FlagKind.String, "new", "joining an existing cluster is not built yet") with { Allowed = ["new", "existing"] },
+        S("initial-cluster", FlagKind.String, "") with { ShownDefault = "default=http://localhost:2380", Refuse = PlainInitialCluster },
+        S("initial-cluster-state", FlagKind.String, "new") with { Allowed = ["new", "existing"] },
         S("initial-cluster-token", FlagKind.String, "etcd-cluster"),
         S("advertise-client-urls", FlagKind.Urls, "http://localhost:2379") with { Refuse = PlainUrlsOnly },
         R("discovery", FlagKind.String, "", NoDiscovery),
@@ -52,8 +52,9 @@ public static class FlagCatalog
         R("discovery-proxy", FlagKind.String, "", NoDiscovery),
         R("discovery-srv", FlagKind.String, "", NoDiscovery),
         R("discovery-srv-name", FlagKind.String, "", NoDiscovery),
-        N("strict-reconfig-check", FlagKind.Bool, "true", "membership changes are not built yet; one member has nothing to check"),
-        R("pre-vote", FlagKind.Bool, "false", "Raft pre-vote is not built yet"),
+        S("strict-reconfig-check", FlagKind.Bool, "true"),
+        // On by default here (etcd 3.5's default): a member back from a partition never deposes the leader.
+        S("pre-vote", FlagKind.Bool, "true"),
         R("auto-compaction-retention", FlagKind.String, "0", "auto compaction is not built yet; compact with `etcdctl compact`")
             with { Refuse = ZeroRetentionOnly },
         S("auto-compaction-mode", FlagKind.String, "periodic") with { Allowed = ["periodic", "revision"] },
@@ -143,11 +144,19 @@ public static class FlagCatalog
         return null;
     }
 
-    private static string? SingleMemberOnly(object value)
+    /// <summary>Akka.Remote binds one endpoint per member, so one peer URL is listened on.</summary>
+    private static string? OnePeerUrl(object value)
     {
-        var names = ((string)value).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(m => m.Split('=')[0]).Distinct().Count();
-        return names > 1 ? "a cluster of more than one member is not built yet" : null;
+        if (PlainUrlsOnly(value) is { } reason) return reason;
+        return ((string[])value).Length > 1 ? "one peer URL per member is supported (Akka.Remote binds one endpoint)" : null;
+    }
+
+    /// <summary>The peer URLs inside --initial-cluster need TLS for https like any other URL.</summary>
+    private static string? PlainInitialCluster(object value)
+    {
+        var urls = ((string)value).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(m => m.Contains('=') ? m[(m.IndexOf('=') + 1)..] : m).ToArray();
+        return PlainUrlsOnly(urls);
     }
 
     /// <summary>etcd reads the retention as hours ("1"), a duration ("30m") or, in revision mode, a count.</summary>

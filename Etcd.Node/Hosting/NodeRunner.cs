@@ -70,14 +70,9 @@ public static class NodeRunner
         }
 
         StartupLog.Ready(log, node.Server, run.Options);
-        try
-        {
-            await Task.Delay(Timeout.Infinite, signals.Stopping);
-        }
-        catch (OperationCanceledException)
-        {
-            // SIGINT or SIGTERM: fall through to the orderly stop.
-        }
+        // SIGINT or SIGTERM, or the cluster removed this member: either way an orderly stop and exit 0, as etcd.
+        var stopped = await Task.WhenAny(Task.Delay(Timeout.Infinite, signals.Stopping), node.Removed);
+        if (stopped == node.Removed) log.Warning("etcdserver", "the member has been permanently removed from the cluster");
 
         using (var drain = new CancellationTokenSource(DrainTimeout))
         {

@@ -21,7 +21,8 @@ public sealed class DefaultsSpecs
         { "initial-cluster-state", "new" }, { "initial-cluster-token", "etcd-cluster" },
         { "advertise-client-urls", "http://localhost:2379" }, { "discovery", "" }, { "discovery-fallback", "proxy" },
         { "discovery-proxy", "" }, { "discovery-srv", "" }, { "discovery-srv-name", "" }, { "strict-reconfig-check", "true" },
-        { "pre-vote", "false" }, { "auto-compaction-retention", "0" }, { "auto-compaction-mode", "periodic" },
+        // Deliberately etcd 3.5's default, not 3.4's "false": pre-vote is on (docs/design.md).
+        { "pre-vote", "true" }, { "auto-compaction-retention", "0" }, { "auto-compaction-mode", "periodic" },
         { "enable-v2", "false" }, { "cert-file", "" }, { "key-file", "" }, { "client-cert-auth", "false" },
         { "client-crl-file", "" }, { "client-cert-allowed-hostname", "" }, { "trusted-ca-file", "" }, { "auto-tls", "false" },
         { "peer-cert-file", "" }, { "peer-key-file", "" }, { "peer-client-cert-auth", "false" }, { "peer-trusted-ca-file", "" },

@@ -24,15 +24,14 @@ public sealed class RefusalSpecs
         { ["--auto-compaction-mode", "revision", "--auto-compaction-retention", "1000"], "--auto-compaction-retention=1000 is not supported: auto compaction is not built yet; compact with `etcdctl compact`" },
         { ["--listen-metrics-urls", "http://127.0.0.1:2381"], "--listen-metrics-urls=http://127.0.0.1:2381 is not supported: the metrics/health listener and /metrics are not built yet" },
         { ["--enable-pprof"], "--enable-pprof=true is not supported: profiling endpoints are not built (use dotnet-trace / dotnet-counters)" },
-        { ["--initial-cluster-state", "existing"], "--initial-cluster-state=existing is not supported: joining an existing cluster is not built yet" },
-        { ["--name", "a", "--initial-cluster", "a=http://127.0.0.1:2380,b=http://127.0.0.1:2381"], "--initial-cluster=a=http://127.0.0.1:2380,b=http://127.0.0.1:2381 is not supported: a cluster of more than one member is not built yet" },
+        { ["--listen-peer-urls", "http://127.0.0.1:2380,http://127.0.0.1:2390"], "--listen-peer-urls=http://127.0.0.1:2380,http://127.0.0.1:2390 is not supported: one peer URL per member is supported (Akka.Remote binds one endpoint)" },
+        { ["--initial-cluster", "default=https://127.0.0.1:2380"], "--initial-cluster=default=https://127.0.0.1:2380 is not supported: TLS is not built yet (https://127.0.0.1:2380)" },
         { ["--listen-client-urls", "https://127.0.0.1:2379", "--advertise-client-urls", "https://127.0.0.1:2379"], "--listen-client-urls=https://127.0.0.1:2379 is not supported: TLS is not built yet (https://127.0.0.1:2379)" },
         { ["--listen-peer-urls", "unix://localhost:2380"], "--listen-peer-urls=unix://localhost:2380 is not supported: unix socket URLs are not built yet (unix://localhost:2380)" },
         { ["--wal-dir", "/wal"], "--wal-dir=/wal is not supported: a dedicated WAL directory is not built yet (the Raft journal lives in <data-dir>/member)" },
         { ["--logger", "zap"], "--logger=zap is not supported: zap logging is not built yet; logs are in capnslog format" },
         { ["--log-outputs", "stderr,stdout"], "--log-outputs=stderr,stdout is not supported: multi logoutput for \"capnslog\" is not supported yet" },
         { ["--experimental-watch-progress-notify-interval", "5s"], "--experimental-watch-progress-notify-interval=5s is not supported: watch is not built yet" },
-        { ["--pre-vote"], "--pre-vote=true is not supported: Raft pre-vote is not built yet" },
         { ["--cors", "http://example.com"], "--cors=http://example.com is not supported: the HTTP/JSON gateway (the only CORS user) is not built yet" },
     };
 

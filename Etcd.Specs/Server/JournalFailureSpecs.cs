@@ -34,7 +34,12 @@ public sealed class JournalFailureSpecs : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var settings = new EtcdServerSettings { DataDir = _dir.Sub("data"), ExtraHocon = TestJournalHocon, LogLevel = "warn" };
+        var peer = $"http://127.0.0.1:{FreePort.Next()}";
+        var settings = new EtcdServerSettings
+        {
+            DataDir = _dir.Sub("data"), ExtraHocon = TestJournalHocon, LogLevel = "warn",
+            ListenPeerUrls = [peer], AdvertisePeerUrls = [peer], InitialCluster = [new("default", [peer])],
+        };
         _node = await EtcdNode.StartAsync(settings).WaitAsync(TimeSpan.FromSeconds(60));
     }
 

@@ -14,6 +14,9 @@ public sealed partial class RaftNode
     // A snapshot restored from the leader, not yet handed to the host in a Ready.
     private SnapshotMetadata? _pendingSnapshot;
 
+    /// <summary>A MsgSnap was accepted and the next Ready will ask the host to install it.</summary>
+    public bool HasPendingSnapshot => _pendingSnapshot is not null;
+
     /// <summary>The host's transfer of the snapshot to <paramref name="to"/> finished (or failed).</summary>
     public void ReportSnapshot(ulong to, bool ok)
     {

@@ -154,6 +154,9 @@ public sealed partial class RaftNode
         return true;
     }
 
+    /// <summary>Term, vote and commit as they are now (what a snapshot record is written with).</summary>
+    public HardState HardState => CurrentHard;
+
     private SoftState CurrentSoft => new(Lead, Role);
     private HardState CurrentHard => new() { Term = Term, Vote = Vote, Commit = _log.Committed };
 

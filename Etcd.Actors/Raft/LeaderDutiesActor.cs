@@ -1,0 +1,56 @@
+using Akka.Actor;
+using Akka.Event;
+
+namespace Etcd.Actors.Raft;
+
+/// <summary>
+/// /user/etcd/raft/leader-duties-&lt;term&gt;: exists exactly as long as this member leads (RaftActor starts it
+/// when the core becomes leader and stops it on step-down, so nothing a leader does in the background can
+/// outlive the leadership). Today it runs the snapshot transfers to followers that fell behind the compacted
+/// log: one <see cref="SnapshotSenderActor"/> per follower, at most <see cref="MaxConcurrentTransfers"/> at once
+/// (each reads the whole backend), the rest refused so Raft retries them later.
+/// </summary>
+public sealed class LeaderDutiesActor : ReceiveActor
+{
+    /// <summary>Snapshot transfers running at once; each one holds a copy of the backend on disk.</summary>
+    public const int MaxConcurrentTransfers = 2;
+
+    private readonly Dictionary<ulong, IActorRef> _senders = new();
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    public LeaderDutiesActor(RaftSettings settings, ulong memberId, IActorRef mvcc)
+    {
+        var raft = Context.Parent;
+        Receive<SnapshotProtocol.Send>(s =>
+        {
+            var to = s.Snap.To;
+            if (_senders.ContainsKey(to)) return; // one at a time per follower; that one reports
+            if (_senders.Count >= MaxConcurrentTransfers)
+            {
+                raft.Tell(new SnapshotProtocol.Report(to, false));
+                return;
+            }
+            _log.Info("raft {0:x16}: sending snapshot at index {1} to {2:x16}", memberId, s.Snap.Snapshot.Metadata.Index, to);
+            var sender = Context.ActorOf(SnapshotSenderActor.Props(settings, memberId, s.Snap, s.Peer, mvcc, raft), $"snapshot-to-{to:x16}");
+            Context.Watch(sender);
+            _senders[to] = sender;
+        });
+        Receive<Terminated>(t =>
+        {
+            foreach (var (to, sender) in _senders)
+            {
+                if (!sender.Equals(t.ActorRef)) continue;
+                _senders.Remove(to);
+                break;
+            }
+        });
+        // Acks from followers come back to the sender that sent the chunk; anything else here is stale.
+        ReceiveAny(_ => { });
+    }
+
+    public static Props Props(RaftSettings settings, ulong memberId, IActorRef mvcc) =>
+        Akka.Actor.Props.Create(() => new LeaderDutiesActor(settings, memberId, mvcc));
+
+    /// <summary>A failing transfer is the sender's own business (it reports and stops): never restart one.</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);
+}

@@ -1,0 +1,59 @@
+using Akka.Actor;
+
+namespace Etcd.Actors.Raft;
+
+/// <summary>
+/// Where each peer's RaftActor lives. A peer URL keeps etcd's form (<c>http://10.0.0.1:2380</c>); its host
+/// and port are the peer's Akka.Remote endpoint, so its RaftActor is
+/// <c>akka.tcp://etcd@10.0.0.1:2380/user/etcd/raft</c>. The ref is resolved by path without a UID: a
+/// restarted peer process, or a RaftActor recreated after a journal failure, is reached at the same path.
+/// Peers are never DeathWatched (that quarantines a partitioned peer for good); Raft's own timeouts are
+/// the only failure detector.
+/// </summary>
+public sealed class PeerDirectory(IActorRefProvider provider)
+{
+    /// <summary>The ActorSystem name every member uses; part of the peer path.</summary>
+    public const string SystemName = "etcd";
+
+    /// <summary>Path of RaftActor below the system's root.</summary>
+    public const string RaftPath = "/user/etcd/raft";
+
+    private readonly Dictionary<ulong, (string Url, IActorRef Ref)> _peers = new();
+
+    public int Count => _peers.Count;
+
+    public IEnumerable<ulong> Ids => _peers.Keys;
+
+    /// <summary>Sets (or moves) a peer to the first of <paramref name="peerUrls"/>; no-op when unchanged or empty.</summary>
+    public void Set(ulong id, IReadOnlyList<string> peerUrls)
+    {
+        if (peerUrls.Count == 0) return;
+        var url = peerUrls[0];
+        if (_peers.TryGetValue(id, out var known) && known.Url == url) return;
+        _peers[id] = (url, provider.ResolveActorRef(RaftActorPath(url)));
+    }
+
+    public void Remove(ulong id) => _peers.Remove(id);
+
+    public bool TryGet(ulong id, out IActorRef peer)
+    {
+        if (_peers.TryGetValue(id, out var p))
+        {
+            peer = p.Ref;
+            return true;
+        }
+        peer = ActorRefs.Nobody;
+        return false;
+    }
+
+    /// <summary><c>http://host:port</c> → <c>akka.tcp://etcd@host:port/user/etcd/raft</c>.</summary>
+    public static string RaftActorPath(string peerUrl) => AddressOf(peerUrl) + RaftPath;
+
+    /// <summary><c>http://host:port</c> → <c>akka.tcp://etcd@host:port</c>.</summary>
+    public static string AddressOf(string peerUrl)
+    {
+        var uri = new Uri(peerUrl, UriKind.Absolute);
+        if (uri.Port <= 0) throw new ArgumentException($"peer URL needs a port: {peerUrl}", nameof(peerUrl));
+        return $"akka.tcp://{SystemName}@{uri.Host}:{uri.Port}";
+    }
+}

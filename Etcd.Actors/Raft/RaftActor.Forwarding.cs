@@ -1,0 +1,161 @@
+using Akka.Actor;
+using Etcd.Actors.Errors;
+using Etcd.Actors.Raft.Core;
+using Etcd.Api.Raftpb;
+
+namespace Etcd.Actors.Raft;
+
+/// <summary>
+/// Proposals on their way to the leader. A follower batches what its clients propose into one
+/// ForwardedProposals per mailbox run (flushed at ProcessReady, which queues behind the burst) and keeps the
+/// waiters; while no leader is known they wait in <see cref="_held"/> (bounded in count and in ticks) and go
+/// to whoever wins. A refusal crosses back as ProposalsRefused with etcd's message.
+/// </summary>
+public sealed partial class RaftActor
+{
+    private readonly Queue<PendingProposal> _proposals = new();
+    private readonly Queue<PendingProposal> _held = new();
+    private readonly List<PendingProposal> _toForward = [];
+
+    private PendingProposal Local(RaftProtocol.Propose p) => new(p.Id, p.Data, 0, _ticks, 0);
+
+    private void ForwardOrHold(PendingProposal p)
+    {
+        var lead = Node.Lead;
+        if (lead == 0 || lead == _memberId || !_peers.TryGet(lead, out _))
+        {
+            Hold(p);
+            return;
+        }
+        if (_toForward.Count >= _settings.MaxPendingProposals)
+        {
+            Refuse(p, EtcdErrors.TooManyRequests);
+            return;
+        }
+        _toForward.Add(p);
+        ScheduleReady();
+    }
+
+    private void Hold(PendingProposal p)
+    {
+        if (_held.Count >= _settings.MaxPendingProposals)
+        {
+            Refuse(p, EtcdErrors.TooManyRequests);
+            return;
+        }
+        _held.Enqueue(p);
+    }
+
+    /// <summary>Sends the batch gathered since the last flush to the leader, split by size; called at every ProcessReady.</summary>
+    private void FlushForwards()
+    {
+        if (_toForward.Count == 0) return;
+        var lead = Node.Lead;
+        if (lead == _memberId && Node.Role == RaftRole.Leader)
+        {
+            foreach (var p in _toForward) EnqueueProposal(p);
+            _toForward.Clear();
+            return;
+        }
+        if (lead == 0 || !_peers.TryGet(lead, out var leader))
+        {
+            foreach (var p in _toForward) Hold(p);
+            _toForward.Clear();
+            return;
+        }
+        ForwardedProposals? batch = null;
+        long bytes = 0;
+        foreach (var p in _toForward)
+        {
+            // One message carries one origin and one hop count: the leader answers refusals to that origin.
+            if (batch is not null && (batch.From != OriginOf(p) || batch.Hops != p.Hops ||
+                                      batch.Ids.Count >= _settings.MaxBatchEntries || bytes + p.Data.Length > _settings.MaxForwardBytes))
+            {
+                leader.Tell(batch, Self);
+                batch = null;
+            }
+            if (batch is null)
+            {
+                batch = new ForwardedProposals { From = OriginOf(p), Hops = (uint)p.Hops };
+                bytes = 0;
+            }
+            batch.Ids.Add(p.Id);
+            batch.Data.Add(p.Data);
+            bytes += p.Data.Length;
+        }
+        if (batch is not null) leader.Tell(batch, Self);
+        _toForward.Clear();
+    }
+
+    private ulong OriginOf(PendingProposal p) => p.Origin == 0 ? _memberId : p.Origin;
+
+    /// <summary>A leader is known again: what waited goes to it.</summary>
+    private void ReleaseHeld()
+    {
+        if (_held.Count == 0) return;
+        var isLeader = Node.Role == RaftRole.Leader;
+        while (_held.TryDequeue(out var p))
+        {
+            if (isLeader) EnqueueProposal(p);
+            else ForwardOrHold(p);
+        }
+    }
+
+    /// <summary>Proposals that waited longer than the no-leader timeout fail with "no leader".</summary>
+    private void ExpireHeld()
+    {
+        if (_held.Count == 0) return;
+        List<PendingProposal>? expired = null;
+        var n = _held.Count;
+        for (var i = 0; i < n; i++)
+        {
+            var p = _held.Dequeue();
+            if (_ticks - p.SinceTick >= _settings.NoLeaderTimeoutTicks) (expired ??= []).Add(p);
+            else _held.Enqueue(p);
+        }
+        if (expired is not null) RefuseAll(expired, EtcdErrors.NoLeader);
+    }
+
+    /// <summary>Someone forwarded to us, but we do not lead (any more): pass them on, within the hop bound.</summary>
+    private void OnForwardedNotLeader(ForwardedProposals f)
+    {
+        var n = Math.Min(f.Ids.Count, f.Data.Count);
+        var hops = (int)f.Hops + 1;
+        var pending = new List<PendingProposal>(n);
+        for (var i = 0; i < n; i++) pending.Add(new PendingProposal(f.Ids[i], f.Data[i], f.From == _memberId ? 0 : f.From, _ticks, hops));
+        if (hops > _settings.MaxForwardHops)
+        {
+            RefuseAll(pending, EtcdErrors.LeaderChanged);
+            return;
+        }
+        foreach (var p in pending) ForwardOrHold(p);
+    }
+
+    private void OnProposalsRefused(ProposalsRefused r)
+    {
+        var error = EtcdErrors.FromMessage(r.Error);
+        foreach (var id in r.Ids) _waits.Fail(id, error);
+    }
+
+    private void Refuse(PendingProposal p, EtcdError error) => RefuseAll([p], error);
+
+    /// <summary>Local waiters fail here; forwarded ones are answered to their origin, one message per origin.</summary>
+    private void RefuseAll(IEnumerable<PendingProposal> proposals, EtcdError error)
+    {
+        Dictionary<ulong, ProposalsRefused>? remote = null;
+        foreach (var p in proposals)
+        {
+            if (p.Origin == 0 || p.Origin == _memberId)
+            {
+                _waits.Fail(p.Id, error);
+                continue;
+            }
+            remote ??= new Dictionary<ulong, ProposalsRefused>();
+            if (!remote.TryGetValue(p.Origin, out var refused)) remote[p.Origin] = refused = new ProposalsRefused { Error = error.Message };
+            refused.Ids.Add(p.Id);
+        }
+        if (remote is null) return;
+        foreach (var (origin, refused) in remote)
+            if (_peers.TryGet(origin, out var peer)) peer.Tell(refused, Self);
+    }
+}

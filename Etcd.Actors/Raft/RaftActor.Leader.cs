@@ -1,0 +1,143 @@
+using Akka.Event;
+using Akka.Actor;
+using Etcd.Actors.Errors;
+using Etcd.Actors.Raft.Core;
+using Etcd.Api.Raftpb;
+
+namespace Etcd.Actors.Raft;
+
+/// <summary>
+/// Leader behaviour: proposals (this member's and the ones followers forward) are batched into the core's
+/// log; MoveLeader transfers leadership; <see cref="LeaderDutiesActor"/> lives exactly as long as the
+/// leadership and does the leader's background work (snapshot transfers to followers).
+/// </summary>
+public sealed partial class RaftActor
+{
+    private IActorRef? _duties;
+    private RaftProtocol.TransferLeadership? _transfer;
+
+    private void Leader(object message)
+    {
+        switch (message)
+        {
+            case RaftProtocol.Propose p:
+                EnqueueProposal(Local(p));
+                break;
+            case ForwardedProposals f:
+                OnForwardedToLeader(f);
+                break;
+            case RaftProtocol.TransferLeadership t:
+                OnTransferLeadership(t);
+                break;
+            default:
+                Common(message);
+                break;
+        }
+    }
+
+    private void BecomeRole(RaftRole role)
+    {
+        switch (role)
+        {
+            case RaftRole.Leader:
+                Become(Leader);
+                _duties ??= Context.ActorOf(LeaderDutiesActor.Props(_settings, _memberId, _mvcc), $"leader-duties-{Node.Term}");
+                break;
+            case RaftRole.Candidate or RaftRole.PreCandidate:
+                Become(Candidate);
+                StopDuties();
+                break;
+            default:
+                Become(Follower);
+                StopDuties();
+                break;
+        }
+    }
+
+    /// <summary>Its timers and snapshot transfers die with it; the senders report failure to nobody (we are not leader).</summary>
+    private void StopDuties()
+    {
+        if (_duties is null) return;
+        Context.Stop(_duties);
+        _duties = null;
+    }
+
+    /// <summary>Flow control, then the queue that the next Ready drains into the log.</summary>
+    private void EnqueueProposal(PendingProposal p)
+    {
+        var node = Node;
+        if (_proposals.Count >= _settings.MaxPendingProposals ||
+            node.CommitIndex > _mvccApplied + (ulong)_settings.MaxCommittedUnapplied)
+        {
+            Refuse(p, EtcdErrors.TooManyRequests);
+            return;
+        }
+        _proposals.Enqueue(p);
+        ScheduleReady();
+    }
+
+    private void OnForwardedToLeader(ForwardedProposals f)
+    {
+        NotePeerActivity(f.From);
+        var n = Math.Min(f.Ids.Count, f.Data.Count);
+        for (var i = 0; i < n; i++)
+            EnqueueProposal(new PendingProposal(f.Ids[i], f.Data[i], f.From, _ticks, (int)f.Hops));
+    }
+
+    private void OnTransferLeadership(RaftProtocol.TransferLeadership t)
+    {
+        var node = Node;
+        if (t.Target == RaftProtocol.TransferLeadership.AnyVoter)
+        {
+            var best = node.Config.Voters.Where(v => v != _memberId).OrderByDescending(v => node.ProgressOf(v)?.Match ?? 0).FirstOrDefault();
+            if (best == 0)
+            {
+                t.Completion.TrySetException(EtcdErrors.BadLeaderTransferee.ToException());
+                return;
+            }
+            t = t with { Target = best };
+        }
+        if (!node.Config.IsVoter(t.Target))
+        {
+            t.Completion.TrySetException(EtcdErrors.BadLeaderTransferee.ToException());
+            return;
+        }
+        if (t.Target == _memberId)
+        {
+            t.Completion.TrySetResult();
+            return;
+        }
+        _transfer?.Completion.TrySetException(EtcdErrors.TimeoutLeaderTransfer.ToException());
+        _transfer = t;
+        _log.Info("raft {0:x16}: transferring leadership to {1:x16} at term {2}", _memberId, t.Target, node.Term);
+        node.TransferLeader(t.Target);
+        ScheduleReady();
+    }
+
+    /// <summary>The core abandons a transfer after an election timeout; tell the caller as etcd does.</summary>
+    private void TickTransfer()
+    {
+        if (_transfer is null || _node is not { Role: RaftRole.Leader, LeadTransferee: 0 }) return;
+        _transfer.Completion.TrySetException(EtcdErrors.TimeoutLeaderTransfer.ToException());
+        _transfer = null;
+    }
+
+    private void OnLeadershipChangedForTransfer(SoftState soft)
+    {
+        if (_transfer is null) return;
+        if (soft.Lead == _transfer.Target) _transfer.Completion.TrySetResult();
+        else if (soft.Role == RaftRole.Leader) return; // still ours, still trying
+        else _transfer.Completion.TrySetException(EtcdErrors.TimeoutLeaderTransfer.ToException());
+        _transfer = null;
+    }
+
+    private void SendSnapshot(Message snap)
+    {
+        if (_duties is null || !_peers.TryGet(snap.To, out var peer))
+        {
+            Node.ReportSnapshot(snap.To, false);
+            return;
+        }
+        _duties.Tell(new SnapshotProtocol.Send(snap, peer));
+    }
+}

@@ -1,0 +1,115 @@
+using Akka.Event;
+using Akka.Actor;
+using Etcd.Actors.Mvcc;
+using Etcd.Actors.Raft.Core;
+using Etcd.Api.Etcdserverpb;
+using Etcd.Api.Raftpb;
+
+namespace Etcd.Actors.Raft;
+
+/// <summary>
+/// Who the peers are and where they listen. Raft's configuration (conf change entries) decides who is a
+/// member; the addresses come from the conf change contexts as they are handed out (so a new member is
+/// reachable at once) and from the member table MvccStoreActor keeps (after a restart or a snapshot).
+/// This member's removal stops it after RemovedStopTicks, so the commit of its removal reaches the others.
+/// </summary>
+public sealed partial class RaftActor
+{
+    private readonly HashSet<ulong> _removed = [];
+    private readonly Dictionary<ulong, long> _lastHeard = new();
+    private readonly Dictionary<ulong, long> _activeSince = new();
+    private bool _wasMember;
+    private long _removedAtTick = -1;
+
+    protected override void PreStart()
+    {
+        base.PreStart();
+        _mvcc.Tell(new MvccProtocol.GetMembers(Self));
+    }
+
+    private MvccProtocol.MembersChanged _members = new([], []);
+
+    /// <summary>What a joining member asks for: the cluster id and the member table as this member applied it.</summary>
+    private PeerClusterInfo ClusterInfo()
+    {
+        var info = new PeerClusterInfo { ClusterID = _member.ClusterId };
+        info.Members.AddRange(_members.Members);
+        info.Removed.AddRange(_members.Removed);
+        return info;
+    }
+
+    private void OnMembersChanged(MvccProtocol.MembersChanged mc)
+    {
+        _members = mc;
+        foreach (var m in mc.Members)
+            if (m.ID != _memberId) _peers.Set(m.ID, m.PeerURLs);
+        foreach (var id in mc.Removed)
+        {
+            _removed.Add(id);
+            if (id != _memberId) _peers.Remove(id);
+        }
+        if (mc.Removed.Contains(_memberId)) OnRemoved("the member has been permanently removed from the cluster");
+    }
+
+    /// <summary>New members' addresses, straight from the committed conf changes (the store learns them in parallel).</summary>
+    private void NotePeersFromConfChanges(IReadOnlyList<Entry> committed)
+    {
+        for (var i = 0; i < committed.Count; i++)
+        {
+            var e = committed[i];
+            if (e.Type != EntryType.EntryConfChange) continue;
+            var cc = ConfChange.Parser.ParseFrom(e.Data);
+            if (cc.NodeId == _memberId || cc.Context.IsEmpty) continue;
+            if (cc.Type is ConfChangeType.ConfChangeAddNode or ConfChangeType.ConfChangeAddLearnerNode or ConfChangeType.ConfChangeUpdateNode)
+                _peers.Set(cc.NodeId, Member.Parser.ParseFrom(cc.Context).PeerURLs);
+        }
+    }
+
+    private void OnConfigChanged(ClusterConfig config)
+    {
+        _status.IsLearner = config.IsLearner(_memberId);
+        foreach (var id in _peers.Ids.ToArray())
+            if (!config.Contains(id)) _peers.Remove(id);
+        if (config.Contains(_memberId)) _wasMember = true;
+        else if (_wasMember) OnRemoved("the member has been permanently removed from the cluster");
+    }
+
+    private void OnRemoved(string reason)
+    {
+        if (_removedAtTick >= 0) return;
+        _removedAtTick = _ticks;
+        _log.Warning("raft {0:x16}: {1}; stopping in {2} ticks", _memberId, reason, _settings.RemovedStopTicks);
+    }
+
+    private void TickRemoval()
+    {
+        if (_removedAtTick < 0 || _ticks - _removedAtTick < _settings.RemovedStopTicks) return;
+        _removedAtTick = long.MaxValue; // publish once
+        Context.System.EventStream.Publish(new RaftProtocol.MemberRemoved(_memberId));
+    }
+
+    /// <summary>
+    /// Tracks which peers this member hears from, for the strict reconfiguration check ("connected for the
+    /// last 5 s" in etcd): a peer is active since the first message after a silence of an election timeout.
+    /// </summary>
+    private void NotePeerActivity(ulong peer)
+    {
+        if (!_lastHeard.TryGetValue(peer, out var last) || _ticks - last > _settings.ElectionTick) _activeSince[peer] = _ticks;
+        _lastHeard[peer] = _ticks;
+    }
+
+    /// <summary>Voters heard from continuously for at least <paramref name="ticks"/> (and within an election timeout).</summary>
+    private HashSet<ulong> PeersActiveFor(long ticks)
+    {
+        var active = new HashSet<ulong> { _memberId };
+        foreach (var (peer, last) in _lastHeard)
+            if (_ticks - last <= _settings.ElectionTick && _activeSince.TryGetValue(peer, out var since) && _ticks - since >= ticks)
+                active.Add(peer);
+        return active;
+    }
+
+    private void OnMemberRemovedNotice(MemberRemovedNotice n)
+    {
+        if (n.Id == _memberId) OnRemoved("the cluster says this member was removed");
+    }
+}

@@ -1,0 +1,245 @@
+using Akka.Event;
+using Akka.Actor;
+using Akka.Persistence;
+using Etcd.Actors.Mvcc;
+using Etcd.Actors.Raft.Core;
+using Etcd.Api.Raftpb;
+using SnapshotMetadata = Etcd.Api.Raftpb.SnapshotMetadata;
+
+namespace Etcd.Actors.Raft;
+
+/// <summary>
+/// Snapshots, both ways.
+/// <list type="bullet">
+/// <item>Own: every SnapshotCount applied entries the backend is checkpointed (made durable), a SnapshotSaved
+/// record with explicit metadata (index, term, membership) is written, and the journal rows before it that hold
+/// nothing past that index are deleted. Disk use stays bounded; a restart replays only the tail.</item>
+/// <item>Received: chunks from the leader go to a <see cref="SnapshotReceiverActor"/>; once the file is complete
+/// and verified, the MsgSnap is stepped; the Ready that carries it has MvccStoreActor install the file (durably)
+/// before the SnapshotInstalled record is written, so a crash in between leaves a backend ahead of the journal,
+/// which re-applying skips, never one behind it.</item>
+/// </list>
+/// </summary>
+public sealed partial class RaftActor
+{
+    private ulong _lastSnapshotIndex;
+    private bool _snapshotInProgress;
+    private SnapshotMetadata? _snapshotToSave;
+
+    // Journal rows that hold entries, with the highest index in each: what may be deleted after a snapshot.
+    private readonly List<(long SeqNr, ulong MaxIndex)> _journalEntries = [];
+    private long _installedSeqNr;
+    private long _deletedTo;
+
+    private Ready? _installing;
+    private string? _installPath;
+    private string? _snapshotFile;
+    private IActorRef? _receiver;
+    private ulong _receiverTransfer;
+
+    private string SnapshotDir => _settings.SnapshotDir ?? Path.Combine(Path.GetTempPath(), $"etcd-actors-snap-{_memberId:x16}");
+
+    private bool OnSnapshotMessage(object message)
+    {
+        switch (message)
+        {
+            case SnapshotChunk c:
+                OnSnapshotChunk(c);
+                return true;
+            case SnapshotProtocol.Received r:
+                OnSnapshotReceived(r);
+                return true;
+            case SnapshotProtocol.ReceiveFailed f:
+                if (f.TransferId == _receiverTransfer) _receiver = null;
+                _log.Warning("raft {0:x16}: snapshot transfer {1:x16} abandoned: {2}", _memberId, f.TransferId, f.Reason);
+                return true;
+            case SnapshotProtocol.Report r:
+                Node.ReportSnapshot(r.To, r.Ok);
+                ScheduleReady();
+                return true;
+            case MvccProtocol.Checkpointed c:
+                OnCheckpointed(c);
+                return true;
+            case MvccProtocol.SnapshotInstalled i:
+                OnInstalled(i);
+                return true;
+            case MvccProtocol.SnapshotFailed f when _installing is not null && f.Path == _installPath:
+                // The core already replaced its log; nothing may continue in place. The new incarnation
+                // recovers the old log from the journal and the leader sends the snapshot again.
+                _log.Error("raft {0:x16}: installing the snapshot failed ({1}); restarting", _memberId, f.Reason);
+                Context.Stop(Self);
+                return true;
+            case MemberRemovedNotice n:
+                OnMemberRemovedNotice(n);
+                return true;
+            case DeleteMessagesSuccess d:
+                _log.Debug("raft {0:x16}: journal rows up to seqNr {1} deleted", _memberId, d.ToSequenceNr);
+                return true;
+            case DeleteMessagesFailure d:
+                // Not fatal: the rows stay until the next snapshot deletes further.
+                _log.Warning("raft {0:x16}: deleting journal rows up to {1} failed: {2}", _memberId, d.ToSequenceNr, d.Cause.Message);
+                _deletedTo = 0;
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private void OnApplied(MvccProtocol.Applied a)
+    {
+        if (a.Index > _mvccApplied) _mvccApplied = a.Index;
+        CompactInMemoryLog();
+        if (_snapshotInProgress || _installing is not null) return;
+        if (_mvccApplied < _lastSnapshotIndex + (ulong)_settings.SnapshotCount) return;
+        _snapshotInProgress = true;
+        _mvcc.Tell(new MvccProtocol.Checkpoint(), Self);
+    }
+
+    private void OnCheckpointed(MvccProtocol.Checkpointed c)
+    {
+        var node = Node;
+        // Only what the backend has durably, and what the core still knows the term of.
+        var index = Math.Min(c.ConsistentIndex, node.AppliedIndex);
+        if (index <= _lastSnapshotIndex || index < node.Log.FirstIndex - 1)
+        {
+            _snapshotInProgress = false;
+            return;
+        }
+        _snapshotToSave = node.SnapshotMetadataAt(index);
+        ScheduleReady();
+    }
+
+    private void OnEventPersisted(object e)
+    {
+        switch (e)
+        {
+            case EntriesAppended ea when ea.Entries.Count > 0:
+                _journalEntries.Add((LastSequenceNr, ea.Entries[^1].Index));
+                break;
+            case SnapshotSaved:
+                _savedSeqNr = LastSequenceNr;
+                break;
+            case SnapshotInstalled:
+                _installedSeqNr = LastSequenceNr;
+                // Everything before it belongs to a log the snapshot replaced.
+                _journalEntries.RemoveAll(x => x.SeqNr < _installedSeqNr);
+                DeleteJournalTo(_installedSeqNr - 1);
+                break;
+        }
+    }
+
+    private long _savedSeqNr;
+
+    private void OnSnapshotSaved(SnapshotMetadata meta)
+    {
+        _lastSnapshotIndex = meta.Index;
+        _snapshotInProgress = false;
+        // Delete up to (not including) the first row that still holds an entry after the snapshot.
+        var to = _savedSeqNr - 1;
+        foreach (var (seq, maxIndex) in _journalEntries)
+        {
+            if (seq <= _installedSeqNr || maxIndex <= meta.Index) continue;
+            to = Math.Min(to, seq - 1);
+            break;
+        }
+        DeleteJournalTo(to);
+        _log.Info("raft {0:x16}: snapshot at index {1} (term {2}); journal compacted to seqNr {3}", _memberId, meta.Index, meta.Term, _deletedTo);
+    }
+
+    private void DeleteJournalTo(long to)
+    {
+        if (to <= _deletedTo) return;
+        _deletedTo = to;
+        _journalEntries.RemoveAll(x => x.SeqNr <= to);
+        DeleteMessages(to);
+    }
+
+    private void OnSnapshotChunk(SnapshotChunk c)
+    {
+        if (_receiver is not null && _receiverTransfer != c.TransferId)
+        {
+            // A newer transfer (another leader, or a retry) supersedes the one in progress.
+            Context.Stop(_receiver);
+            _receiver = null;
+        }
+        if (_receiver is null)
+        {
+            if (c.Offset != 0)
+            {
+                Sender.Tell(new SnapshotChunkAck { TransferId = c.TransferId, From = _memberId, Failed = true, Reason = "unknown transfer" }, Self);
+                return;
+            }
+            _receiverTransfer = c.TransferId;
+            _receiver = Context.ActorOf(SnapshotReceiverActor.Props(_settings, _memberId, SnapshotDir, c.TransferId), $"snapshot-in-{c.TransferId:x16}");
+        }
+        _receiver.Forward(c);
+    }
+
+    private void OnSnapshotReceived(SnapshotProtocol.Received r)
+    {
+        if (r.TransferId == _receiverTransfer) _receiver = null;
+        if (_snapshotFile is not null) TryDelete(_snapshotFile);
+        var node = Node;
+        node.Step(r.Snap);
+        if (node.HasPendingSnapshot)
+        {
+            _snapshotFile = r.Path;
+        }
+        else
+        {
+            // We had it already (or it is older than what we committed): the file is not needed.
+            TryDelete(r.Path);
+        }
+        ScheduleReady();
+    }
+
+    private void BeginInstall(Ready rd)
+    {
+        var path = _snapshotFile ?? throw new RaftInvariantException($"a snapshot at {rd.Snapshot!.Index} was restored without its data");
+        _snapshotFile = null;
+        _installing = rd;
+        _installPath = path;
+        _log.Info("raft {0:x16}: installing snapshot at index {1} (term {2})", _memberId, rd.Snapshot!.Index, rd.Snapshot.Term);
+        _mvcc.Tell(new MvccProtocol.InstallSnapshot(path), Self);
+    }
+
+    private void OnInstalled(MvccProtocol.SnapshotInstalled i)
+    {
+        if (_installing is not { Snapshot: { } meta } rd) return;
+        if (i.ConsistentIndex < meta.Index)
+            throw new RaftInvariantException($"installed backend is at {i.ConsistentIndex}, behind the snapshot index {meta.Index}");
+        _installing = null;
+        _installPath = null;
+        if (i.ConsistentIndex > _mvccApplied) _mvccApplied = i.ConsistentIndex;
+        _lastSnapshotIndex = meta.Index;
+        _mvcc.Tell(new MvccProtocol.GetMembers(Self));
+        PersistReady(rd);
+    }
+
+    private void CleanSnapshotDir()
+    {
+        try
+        {
+            if (!Directory.Exists(SnapshotDir)) return;
+            foreach (var f in Directory.EnumerateFiles(SnapshotDir)) TryDelete(f);
+        }
+        catch (IOException e)
+        {
+            _log.Warning("raft {0:x16}: could not clean {1}: {2}", _memberId, SnapshotDir, e.Message);
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

@@ -1,0 +1,123 @@
+using System.Security.Cryptography;
+using Akka.Actor;
+using Akka.Event;
+using Etcd.Api.Raftpb;
+
+namespace Etcd.Actors.Raft;
+
+/// <summary>
+/// Receives one snapshot transfer into a file under the member's snap directory: chunks must arrive in order
+/// (a gap ends the transfer; the leader starts over), the size and SHA-256 must match, and the file is fsync'd
+/// before RaftActor hears of it. Acknowledges every chunk to its sender (flow control), the last one only
+/// after verification. Gives up after SnapshotAckTimeout without a chunk, removing the partial file.
+/// </summary>
+public sealed class SnapshotReceiverActor : ReceiveActor, IWithTimers
+{
+    private const string TimeoutKey = "chunk-timeout";
+
+    /// <summary>Largest snapshot accepted (the backend quota's suggested maximum, 8 GiB).</summary>
+    public const long MaxSnapshotBytes = 8L * 1024 * 1024 * 1024;
+
+    private readonly RaftSettings _settings;
+    private readonly ulong _memberId;
+    private readonly ulong _transferId;
+    private readonly string _path;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private FileStream? _file;
+    private long _received;
+    private bool _done;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public SnapshotReceiverActor(RaftSettings settings, ulong memberId, string dir, ulong transferId)
+    {
+        _settings = settings;
+        _memberId = memberId;
+        _transferId = transferId;
+        Directory.CreateDirectory(dir);
+        _path = Path.Combine(dir, $"in-{transferId:x16}.db");
+        Receive<SnapshotChunk>(OnChunk);
+        Receive<Timeout>(_ => GiveUp(null, "no chunk within " + _settings.SnapshotAckTimeout));
+    }
+
+    public static Props Props(RaftSettings settings, ulong memberId, string dir, ulong transferId) =>
+        Akka.Actor.Props.Create(() => new SnapshotReceiverActor(settings, memberId, dir, transferId));
+
+    private sealed class Timeout
+    {
+        public static readonly Timeout Instance = new();
+    }
+
+    protected override void PreStart() => Timers.StartSingleTimer(TimeoutKey, Timeout.Instance, _settings.SnapshotAckTimeout);
+
+    private void OnChunk(SnapshotChunk c)
+    {
+        if (c.TransferId != _transferId || _done) return;
+        if ((long)c.Offset != _received)
+        {
+            GiveUp(Sender, $"expected offset {_received}, got {c.Offset}");
+            return;
+        }
+        if (c.TotalSize > MaxSnapshotBytes || _received + c.Data.Length > (long)c.TotalSize)
+        {
+            GiveUp(Sender, $"snapshot of {c.TotalSize} bytes is larger than allowed or than announced");
+            return;
+        }
+        _file ??= new FileStream(_path, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024);
+        var span = c.Data.Span;
+        _file.Write(span);
+        _hash.AppendData(span);
+        _received += c.Data.Length;
+        Timers.StartSingleTimer(TimeoutKey, Timeout.Instance, _settings.SnapshotAckTimeout);
+        if (!c.Last)
+        {
+            Sender.Tell(Ack(), Self);
+            return;
+        }
+
+        if (_received != (long)c.TotalSize || c.Snap is null)
+        {
+            GiveUp(Sender, $"received {_received} of {c.TotalSize} bytes");
+            return;
+        }
+        var sha = _hash.GetHashAndReset();
+        if (!c.Sha256.Span.SequenceEqual(sha))
+        {
+            GiveUp(Sender, "checksum mismatch");
+            return;
+        }
+        // Durable before anyone relies on it: the install renames this file over the backend.
+        _file.Flush(flushToDisk: true);
+        _file.Dispose();
+        _file = null;
+        _done = true;
+        _log.Info("raft {0:x16}: received a {1}-byte snapshot at index {2} from {3:x16}", _memberId, _received, c.Snap.Snapshot?.Metadata?.Index ?? 0, c.From);
+        Context.Parent.Tell(new SnapshotProtocol.Received(_transferId, _path, c.Snap));
+        Sender.Tell(Ack(), Self);
+        Context.Stop(Self);
+    }
+
+    private SnapshotChunkAck Ack() => new() { TransferId = _transferId, From = _memberId, Received = (ulong)_received };
+
+    private void GiveUp(IActorRef? sender, string reason)
+    {
+        sender?.Tell(new SnapshotChunkAck { TransferId = _transferId, From = _memberId, Received = (ulong)_received, Failed = true, Reason = reason }, Self);
+        Context.Parent.Tell(new SnapshotProtocol.ReceiveFailed(_transferId, reason));
+        Context.Stop(Self);
+    }
+
+    protected override void PostStop()
+    {
+        _hash.Dispose();
+        _file?.Dispose();
+        if (_done) return;
+        try
+        {
+            File.Delete(_path);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
