@@ -19,7 +19,7 @@ namespace Etcd.Actors.Mvcc;
 /// one that acknowledges the client. (A snapshot or journal compaction must therefore only rely on indexes
 /// this backend has checkpointed; that is the snapshot code's concern.)
 /// </summary>
-public sealed class SqliteBackend : IBackend
+public sealed partial class SqliteBackend : IBackend
 {
     private const string MetaConsistentIndex = "consistent_index";
     private const string MetaCompacted = "finished_compact_rev";
@@ -58,6 +58,7 @@ public sealed class SqliteBackend : IBackend
                PRIMARY KEY (rev_main, rev_sub)) WITHOUT ROWID;
              CREATE TABLE IF NOT EXISTS meta (name TEXT NOT NULL PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
              """);
+        Exec(MembersSchema);
 
         _insert = Prepare("""
             INSERT OR REPLACE INTO kv (rev_main, rev_sub, key, create_rev, mod_rev, version, value, lease, tombstone)
@@ -92,6 +93,7 @@ public sealed class SqliteBackend : IBackend
         ConsistentIndex = unchecked((ulong)ReadMeta(MetaConsistentIndex, 0));
         CompactedRevision = ReadMeta(MetaCompacted, -1);
         ScheduledCompaction = ReadMeta(MetaScheduled, -1);
+        LoadMembers();
     }
 
     /// <summary>Opens (creating if needed) the database at <paramref name="path"/>.</summary>
@@ -188,6 +190,7 @@ public sealed class SqliteBackend : IBackend
                 _delete.ExecuteNonQuery();
             }
             if (_pendingCompacted != long.MinValue) SetMeta(MetaCompacted, _pendingCompacted);
+            WriteStagedMembers(tx);
             SetMeta(MetaConsistentIndex, unchecked((long)consistentIndex));
             tx.Commit();
         }
@@ -201,6 +204,7 @@ public sealed class SqliteBackend : IBackend
         _pending.Clear();
         _pendingDeletes.Clear();
         _pendingScheduled = _pendingCompacted = long.MinValue;
+        PublishStagedMembers();
     }
 
     public void LoadAll(Action<Revision, KeyValue, bool> visit)
