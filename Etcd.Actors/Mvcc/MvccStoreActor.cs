@@ -15,8 +15,9 @@ namespace Etcd.Actors.Mvcc;
 /// (one backend transaction per batch, with the consistent index), completes the waiters of this member's
 /// proposals once the batch is durable, and serves reads at an applied index (linearizable reads after
 /// ReadIndex, serializable reads at once). A thin shell: <see cref="Applier"/> and <see cref="KvStore"/>
-/// decide everything. On failure it is restarted in place and reopens the backend, which holds exactly the
-/// committed batches; Raft re-delivers what came after the consistent index.
+/// decide everything, <see cref="Cluster.Core.MemberTable"/> the membership (MvccStoreActor.Members.cs); snapshots
+/// and checkpoints are in MvccStoreActor.Snapshot.cs. On failure it is restarted in place and reopens the
+/// backend, which holds exactly the committed batches; Raft re-delivers what came after the consistent index.
 /// </summary>
 public sealed partial class MvccStoreActor : ReceiveActor
 {

@@ -8,7 +8,8 @@ namespace Etcd.Actors.Mvcc;
 
 /// <summary>
 /// The MVCC backend on SQLite (etcd uses bbolt): <c>&lt;data-dir&gt;/member/mvcc.db</c>, one row per key
-/// revision in <c>kv</c> and the consistent index / compaction marks in <c>meta</c>. Writes are buffered in
+/// revision in <c>kv</c>, the consistent index / compaction marks in <c>meta</c>, the member table in
+/// <c>members</c> and <c>removed_members</c> (SqliteBackend.Members.cs). Writes are buffered in
 /// memory (point reads see them) and written by <see cref="Commit"/> in one transaction, together with the
 /// consistent index: that is what makes re-applying Raft entries after a crash idempotent.
 ///
@@ -16,8 +17,8 @@ namespace Etcd.Actors.Mvcc;
 /// WAL keeps transactions atomic), but only commits whose entries are already durable in the Raft journal,
 /// and the consistent index is lost with them; at restart the entries after the stored index are simply
 /// applied again. So the fsync per commit that FULL would add buys nothing, and the journal's fsync is the
-/// one that acknowledges the client. (A snapshot or journal compaction must therefore only rely on indexes
-/// this backend has checkpointed; that is the snapshot code's concern.)
+/// one that acknowledges the client. A snapshot or journal compaction must therefore only rely on indexes
+/// this backend has checkpointed (<see cref="Checkpoint"/>, SqliteBackend.Snapshot.cs).
 /// </summary>
 public sealed partial class SqliteBackend : IBackend
 {
