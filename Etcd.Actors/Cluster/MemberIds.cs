@@ -19,6 +19,15 @@ public static class MemberIds
         return BinaryPrimitives.ReadUInt64BigEndian(hash);
     }
 
+    /// <summary>
+    /// The id of a member added at run time (etcd's MemberAdd: membership.NewMember("", urls, "", &amp;now)):
+    /// sha1 of the sorted peer URLs joined, then an empty cluster name, then the Unix time in whole seconds as a
+    /// decimal; first 8 bytes big-endian. The time makes a re-added member (same URLs) get a fresh id, since a
+    /// removed id can never join again. Pass URLs as <see cref="Core.MemberUrls.Normalize"/> returns them.
+    /// </summary>
+    public static ulong NewMemberId(IEnumerable<string> peerUrls, long unixSeconds) =>
+        MemberId(peerUrls, unixSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
     /// <summary>sha1 of the sorted member IDs, each 8 bytes big-endian, first 8 bytes big-endian.</summary>
     public static ulong ClusterId(IEnumerable<ulong> memberIds)
     {

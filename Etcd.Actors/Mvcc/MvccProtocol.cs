@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Etcd.Api.Etcdserverpb;
 using Etcd.Api.Raftpb;
 using Google.Protobuf;
@@ -42,28 +43,60 @@ public static class MvccProtocol
     /// </summary>
     public sealed record Restarted(ulong AppliedIndex);
 
-    // ---- membership and snapshots (handled once the member table lands in MvccStoreActor) ----
+    // ---- membership ----
 
-    /// <summary>The member table after a batch that changed it, or in answer to <see cref="GetMembers"/>.</summary>
+    /// <summary>
+    /// The member table after a batch changed it (told to the sender of <see cref="ApplyCommitted"/>), or the
+    /// answer to <see cref="GetMembers"/>. <paramref name="Members"/> are ordered by id, <paramref name="Removed"/>
+    /// are the ids that can never join again, ascending.
+    /// </summary>
     public sealed record MembersChanged(IReadOnlyList<Member> Members, IReadOnlyList<ulong> Removed);
 
-    /// <summary>Ask for the member table; answered with <see cref="MembersChanged"/> to <paramref name="ReplyTo"/>.</summary>
-    public sealed record GetMembers(Akka.Actor.IActorRef ReplyTo);
+    /// <summary>Asks for the member table; answered to <paramref name="ReplyTo"/> with <see cref="MembersChanged"/>.</summary>
+    public sealed record GetMembers(IActorRef ReplyTo);
 
-    /// <summary>Write a consistent copy of the backend to <paramref name="Path"/>.</summary>
+    /// <summary>
+    /// MemberList for the gRPC edge, served from the applied table: header with this member's cluster and member
+    /// id, the Raft term and the current revision, as etcd's cluster server stamps it.
+    /// </summary>
+    public sealed record ListMembers(TaskCompletionSource<MemberListResponse> Completion);
+
+    // ---- snapshots ----
+
+    /// <summary>
+    /// Write a consistent copy of the backend at the current consistent index to <paramref name="Path"/> (replaced
+    /// if it exists). Answered to the sender with <see cref="SnapshotCreated"/> or <see cref="SnapshotFailed"/>.
+    /// </summary>
     public sealed record CreateSnapshot(string Path);
 
+    /// <summary>The copy asked for by <see cref="CreateSnapshot"/> is durable at <paramref name="Path"/>.</summary>
     public sealed record SnapshotCreated(string Path, ulong ConsistentIndex, long SizeBytes);
 
-    public sealed record SnapshotFailed(string Path, string Reason);
-
-    /// <summary>Replace the backend by the snapshot file at <paramref name="Path"/> (received from the leader).</summary>
+    /// <summary>
+    /// Replace the backend with the snapshot file at <paramref name="Path"/> (a <see cref="CreateSnapshot"/> copy,
+    /// e.g. received from the leader). Refused, with the backend untouched, when the file is not an intact backend
+    /// or its consistent index is below the applied index. The file is moved into place (it is gone afterwards).
+    /// Answered with <see cref="SnapshotInstalled"/> or <see cref="SnapshotFailed"/>; reads waiting for an index are
+    /// served once the installed index reaches it.
+    /// </summary>
     public sealed record InstallSnapshot(string Path);
 
+    /// <summary>The snapshot is the backend now; the applied index is <paramref name="ConsistentIndex"/>.</summary>
     public sealed record SnapshotInstalled(ulong ConsistentIndex);
 
-    /// <summary>Make every commit so far durable (the journal deletes entries up to the answer's index).</summary>
+    /// <summary><see cref="CreateSnapshot"/> or <see cref="InstallSnapshot"/> of <paramref name="Path"/> failed; nothing changed.</summary>
+    public sealed record SnapshotFailed(string Path, string Reason);
+
+    /// <summary>
+    /// Make every commit so far survive power loss (a FULL WAL checkpoint, which syncs the database file).
+    /// Answered with <see cref="Checkpointed"/> or <see cref="CheckpointFailed"/>. The Raft journal may delete
+    /// entries up to the checkpointed index once it has the answer.
+    /// </summary>
     public sealed record Checkpoint;
 
+    /// <summary>Every entry up to <paramref name="ConsistentIndex"/> is durable in the backend.</summary>
     public sealed record Checkpointed(ulong ConsistentIndex);
+
+    /// <summary>The checkpoint did not complete; nothing may be deleted on its account.</summary>
+    public sealed record CheckpointFailed(string Reason);
 }

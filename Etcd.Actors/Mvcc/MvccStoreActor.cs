@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Akka.Actor;
 using Akka.Event;
 using Etcd.Actors.Apply;
@@ -14,8 +15,9 @@ namespace Etcd.Actors.Mvcc;
 /// (one backend transaction per batch, with the consistent index), completes the waiters of this member's
 /// proposals once the batch is durable, and serves reads at an applied index (linearizable reads after
 /// ReadIndex, serializable reads at once). A thin shell: <see cref="Applier"/> and <see cref="KvStore"/>
-/// decide everything. On failure it is restarted in place and reopens the backend, which holds exactly the
-/// committed batches; Raft re-delivers what came after the consistent index.
+/// decide everything, <see cref="Cluster.Core.MemberTable"/> the membership (MvccStoreActor.Members.cs); snapshots
+/// and checkpoints are in MvccStoreActor.Snapshot.cs. On failure it is restarted in place and reopens the
+/// backend, which holds exactly the committed batches; Raft re-delivers what came after the consistent index.
 /// </summary>
 public sealed partial class MvccStoreActor : ReceiveActor
 {
@@ -25,10 +27,13 @@ public sealed partial class MvccStoreActor : ReceiveActor
     private readonly ulong _memberId;
     private readonly ulong _clusterId;
     private readonly WaitRegistry _waits;
-    private readonly SqliteBackend _backend;
-    private readonly KvStore _store;
-    private readonly Applier _applier;
+    private readonly string _backendPath;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    // Replaced together when a snapshot is installed (OpenStore).
+    private SqliteBackend _backend;
+    private KvStore _store;
+    private Applier _applier;
 
     // Outcomes of the batch being applied, released only after the backend commit.
     private readonly List<(ulong Id, ApplyResult Result)> _outcomes = new();
@@ -41,7 +46,25 @@ public sealed partial class MvccStoreActor : ReceiveActor
         _memberId = memberId;
         _clusterId = clusterId;
         _waits = waits;
-        _backend = SqliteBackend.Open(settings.BackendPath);
+        _backendPath = settings.BackendPath;
+        OpenStore();
+
+        Receive<MvccProtocol.ApplyCommitted>(HandleApply);
+        Receive<MvccProtocol.ReadAt>(HandleReadAt);
+        Receive<MvccProtocol.SerializableRead>(r => Serve(r.Read));
+        Receive<MvccProtocol.FillStatus>(HandleStatus);
+        Receive<MvccProtocol.GetMembers>(m => m.ReplyTo.Tell(MembersMessage()));
+        Receive<MvccProtocol.ListMembers>(HandleListMembers);
+        Receive<MvccProtocol.CreateSnapshot>(HandleCreateSnapshot);
+        Receive<MvccProtocol.InstallSnapshot>(HandleInstallSnapshot);
+        Receive<MvccProtocol.Checkpoint>(_ => HandleCheckpoint());
+    }
+
+    /// <summary>Opens the backend file and builds everything derived from it: tree index, applier, member table.</summary>
+    [MemberNotNull(nameof(_backend), nameof(_store), nameof(_applier), nameof(_members))]
+    private void OpenStore()
+    {
+        _backend = SqliteBackend.Open(_backendPath);
         try
         {
             _store = new KvStore(_backend);
@@ -52,21 +75,17 @@ public sealed partial class MvccStoreActor : ReceiveActor
             throw;
         }
         // Watch seam: set _store.EventSink to a list and hand its contents to the watch hub after each commit.
-        _applier = new Applier(_store, clusterId, memberId);
+        _applier = new Applier(_store, _clusterId, _memberId);
+        _members = _backend.Members;
         _applied = _store.ConsistentIndex;
-
-        Receive<MvccProtocol.ApplyCommitted>(HandleApply);
-        Receive<MvccProtocol.ReadAt>(HandleReadAt);
-        Receive<MvccProtocol.SerializableRead>(r => Serve(r.Read));
-        Receive<MvccProtocol.FillStatus>(HandleStatus);
     }
 
     public static Props Props(EtcdServerSettings settings, ulong memberId, ulong clusterId, WaitRegistry waits) =>
         Akka.Actor.Props.Create(() => new MvccStoreActor(settings, memberId, clusterId, waits));
 
     protected override void PreStart() =>
-        _log.Info("mvcc store opened: member {0:x16} cluster {1:x16}, revision {2}, compacted {3}, consistent index {4}, {5} keys",
-            _memberId, _clusterId, _store.CurrentRevision, _store.CompactedRevision, _applied, _store.IndexedKeys);
+        _log.Info("mvcc store opened: member {0:x16} cluster {1:x16}, revision {2}, compacted {3}, consistent index {4}, {5}",
+            _memberId, _clusterId, _store.CurrentRevision, _store.CompactedRevision, _applied, $"{_store.IndexedKeys} keys, {_members.Count} members");
 
     protected override void PostRestart(Exception reason)
     {
@@ -94,17 +113,28 @@ public sealed partial class MvccStoreActor : ReceiveActor
             if (e.Index != last + 1)
                 throw new InvalidOperationException($"apply gap: entry {e.Index} after {last}");
             last = e.Index;
-            // Conf changes belong to membership (a later issue); the leader's empty entry only advances the index.
+            if (e.Type == EntryType.EntryConfChange)
+            {
+                ApplyConfChange(ConfChange.Parser.ParseFrom(e.Data));
+                continue;
+            }
+            // The leader's empty entry only advances the index.
             if (e.Type != EntryType.EntryNormal || e.Data.IsEmpty) continue;
             var request = InternalRaftRequest.Parser.ParseFrom(e.Data);
-            _outcomes.Add((request.ID, _applier.Apply(request, _term)));
+            if (request.RequestCase == InternalRaftRequest.RequestOneofCase.ClusterMemberAttrSet)
+                ApplyMemberAttrSet(request.ID, request.ClusterMemberAttrSet);
+            else
+                _outcomes.Add((request.ID, _applier.Apply(request, _term)));
         }
 
+        var membersChanged = _membersDirty;
         if (last > _applied)
         {
+            if (membersChanged) _backend.StageMembers(_members);
             _store.Commit(last);
             _applied = last;
         }
+        _membersDirty = false;
 
         // Only now is every response durable: release the waiters.
         for (var i = 0; i < _outcomes.Count; i++)
@@ -115,6 +145,7 @@ public sealed partial class MvccStoreActor : ReceiveActor
         }
         _outcomes.Clear();
 
+        if (membersChanged) Sender.Tell(MembersMessage());
         Sender.Tell(new MvccProtocol.Applied(_applied));
         ServeReadyReads();
     }

@@ -8,7 +8,8 @@ namespace Etcd.Actors.Mvcc;
 
 /// <summary>
 /// The MVCC backend on SQLite (etcd uses bbolt): <c>&lt;data-dir&gt;/member/mvcc.db</c>, one row per key
-/// revision in <c>kv</c> and the consistent index / compaction marks in <c>meta</c>. Writes are buffered in
+/// revision in <c>kv</c>, the consistent index / compaction marks in <c>meta</c>, the member table in
+/// <c>members</c> and <c>removed_members</c> (SqliteBackend.Members.cs). Writes are buffered in
 /// memory (point reads see them) and written by <see cref="Commit"/> in one transaction, together with the
 /// consistent index: that is what makes re-applying Raft entries after a crash idempotent.
 ///
@@ -16,10 +17,10 @@ namespace Etcd.Actors.Mvcc;
 /// WAL keeps transactions atomic), but only commits whose entries are already durable in the Raft journal,
 /// and the consistent index is lost with them; at restart the entries after the stored index are simply
 /// applied again. So the fsync per commit that FULL would add buys nothing, and the journal's fsync is the
-/// one that acknowledges the client. (A snapshot or journal compaction must therefore only rely on indexes
-/// this backend has checkpointed; that is the snapshot code's concern.)
+/// one that acknowledges the client. A snapshot or journal compaction must therefore only rely on indexes
+/// this backend has checkpointed (<see cref="Checkpoint"/>, SqliteBackend.Snapshot.cs).
 /// </summary>
-public sealed class SqliteBackend : IBackend
+public sealed partial class SqliteBackend : IBackend
 {
     private const string MetaConsistentIndex = "consistent_index";
     private const string MetaCompacted = "finished_compact_rev";
@@ -58,6 +59,7 @@ public sealed class SqliteBackend : IBackend
                PRIMARY KEY (rev_main, rev_sub)) WITHOUT ROWID;
              CREATE TABLE IF NOT EXISTS meta (name TEXT NOT NULL PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
              """);
+        Exec(MembersSchema);
 
         _insert = Prepare("""
             INSERT OR REPLACE INTO kv (rev_main, rev_sub, key, create_rev, mod_rev, version, value, lease, tombstone)
@@ -92,6 +94,7 @@ public sealed class SqliteBackend : IBackend
         ConsistentIndex = unchecked((ulong)ReadMeta(MetaConsistentIndex, 0));
         CompactedRevision = ReadMeta(MetaCompacted, -1);
         ScheduledCompaction = ReadMeta(MetaScheduled, -1);
+        LoadMembers();
     }
 
     /// <summary>Opens (creating if needed) the database at <paramref name="path"/>.</summary>
@@ -188,6 +191,7 @@ public sealed class SqliteBackend : IBackend
                 _delete.ExecuteNonQuery();
             }
             if (_pendingCompacted != long.MinValue) SetMeta(MetaCompacted, _pendingCompacted);
+            WriteStagedMembers(tx);
             SetMeta(MetaConsistentIndex, unchecked((long)consistentIndex));
             tx.Commit();
         }
@@ -201,6 +205,7 @@ public sealed class SqliteBackend : IBackend
         _pending.Clear();
         _pendingDeletes.Clear();
         _pendingScheduled = _pendingCompacted = long.MinValue;
+        PublishStagedMembers();
     }
 
     public void LoadAll(Action<Revision, KeyValue, bool> visit)

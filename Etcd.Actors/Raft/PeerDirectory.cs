@@ -12,6 +12,9 @@ namespace Etcd.Actors.Raft;
 /// </summary>
 public sealed class PeerDirectory(IActorRefProvider provider)
 {
+    // "akka.tcp", or with transport adapters (the throttler fault-injection specs use) e.g. "akka.trttl.tcp".
+    private readonly string _protocol = provider.DefaultAddress.Protocol;
+
     /// <summary>The ActorSystem name every member uses; part of the peer path.</summary>
     public const string SystemName = "etcd";
 
@@ -30,7 +33,7 @@ public sealed class PeerDirectory(IActorRefProvider provider)
         if (peerUrls.Count == 0) return;
         var url = peerUrls[0];
         if (_peers.TryGetValue(id, out var known) && known.Url == url) return;
-        _peers[id] = (url, provider.ResolveActorRef(RaftActorPath(url)));
+        _peers[id] = (url, provider.ResolveActorRef(RaftActorPath(url, _protocol)));
     }
 
     public void Remove(ulong id) => _peers.Remove(id);
@@ -47,13 +50,13 @@ public sealed class PeerDirectory(IActorRefProvider provider)
     }
 
     /// <summary><c>http://host:port</c> → <c>akka.tcp://etcd@host:port/user/etcd/raft</c>.</summary>
-    public static string RaftActorPath(string peerUrl) => AddressOf(peerUrl) + RaftPath;
+    public static string RaftActorPath(string peerUrl, string protocol = "akka.tcp") => AddressOf(peerUrl, protocol) + RaftPath;
 
     /// <summary><c>http://host:port</c> → <c>akka.tcp://etcd@host:port</c>.</summary>
-    public static string AddressOf(string peerUrl)
+    public static string AddressOf(string peerUrl, string protocol = "akka.tcp")
     {
         var uri = new Uri(peerUrl, UriKind.Absolute);
         if (uri.Port <= 0) throw new ArgumentException($"peer URL needs a port: {peerUrl}", nameof(peerUrl));
-        return $"akka.tcp://{SystemName}@{uri.Host}:{uri.Port}";
+        return $"{protocol}://{SystemName}@{uri.Host}:{uri.Port}";
     }
 }

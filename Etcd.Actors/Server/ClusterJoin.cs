@@ -22,6 +22,7 @@ public static class ClusterJoin
         var peers = settings.InitialCluster.SelectMany(m => m.Value).Where(u => !self.Contains(u)).Distinct().ToArray();
         if (peers.Length == 0)
             throw new ArgumentException("--initial-cluster-state=existing needs the running members' peer URLs in --initial-cluster");
+        var protocol = ((ExtendedActorSystem)system).Provider.DefaultAddress.Protocol;
         Exception? last = null;
         for (var round = 0; round < MaxRounds; round++)
         {
@@ -31,7 +32,7 @@ public static class ClusterJoin
                 PeerClusterInfo info;
                 try
                 {
-                    info = await system.ActorSelection(PeerDirectory.RaftActorPath(peer))
+                    info = await system.ActorSelection(PeerDirectory.RaftActorPath(peer, protocol))
                         .Ask<PeerClusterInfo>(new PeerClusterQuery(), AskTimeout, ct).ConfigureAwait(false);
                 }
                 catch (AskTimeoutException e)

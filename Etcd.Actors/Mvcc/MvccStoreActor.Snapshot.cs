@@ -1,0 +1,115 @@
+using Akka.Actor;
+using Akka.Event;
+using Microsoft.Data.Sqlite;
+
+namespace Etcd.Actors.Mvcc;
+
+/// <summary>
+/// Raft snapshots of the backend. Every batch is committed before the actor takes its next message, so between
+/// messages the backend file holds exactly the state at the applied index: a copy taken here is consistent
+/// without any locking, and an install happens between two batches.
+/// </summary>
+public sealed partial class MvccStoreActor
+{
+    private void HandleCreateSnapshot(MvccProtocol.CreateSnapshot msg)
+    {
+        var path = Path.GetFullPath(msg.Path);
+        try
+        {
+            var dir = Path.GetDirectoryName(path);
+            if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+            DeleteSqliteFile(path); // VACUUM INTO refuses an existing file
+            _backend.CopyTo(path);
+            var size = new FileInfo(path).Length;
+            _log.Info("created backend snapshot {0} at consistent index {1} ({2} bytes)", path, _applied, size);
+            Sender.Tell(new MvccProtocol.SnapshotCreated(msg.Path, _applied, size));
+        }
+        catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
+        {
+            _log.Warning("backend snapshot {0} failed: {1}", path, ex.Message);
+            TryDelete(path);
+            Sender.Tell(new MvccProtocol.SnapshotFailed(msg.Path, ex.Message));
+        }
+    }
+
+    private void HandleInstallSnapshot(MvccProtocol.InstallSnapshot msg)
+    {
+        var source = Path.GetFullPath(msg.Path);
+        var target = Path.GetFullPath(_backendPath);
+        var staged = target + ".installing";
+        ulong index;
+        try
+        {
+            if (source == target) throw new InvalidDataException("the snapshot is the backend itself");
+            index = SqliteBackend.Inspect(source);
+            if (index < _applied)
+                throw new InvalidDataException($"snapshot index {index} is below the applied index {_applied}");
+            // Empty the WAL into the old file first, so nothing of the old history is left beside the new file.
+            _backend.Checkpoint(truncate: true);
+            // Stage next to the backend so the final step is one rename on one file system (a move across file
+            // systems is a copy, which is why the staged file is synced before anything is replaced).
+            DeleteSqliteFile(staged);
+            File.Move(source, staged);
+            DurableFiles.SyncFile(staged);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException
+                                       or SqliteException or InvalidOperationException)
+        {
+            _log.Warning("refused backend snapshot {0}: {1}", source, ex.Message);
+            TryDelete(staged);
+            Sender.Tell(new MvccProtocol.SnapshotFailed(msg.Path, ex.Message));
+            return;
+        }
+
+        var previous = _applied;
+        _backend.Dispose();
+        try
+        {
+            DurableFiles.ReplaceSqliteFile(staged, target);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The old backend is still in place (the rename is the only step that changes it): carry on with it.
+            _log.Error(ex, "installing backend snapshot {0} failed; keeping the current backend", source);
+            OpenStore();
+            Sender.Tell(new MvccProtocol.SnapshotFailed(msg.Path, ex.Message));
+            return;
+        }
+
+        // A failure to open what was just installed is a crash: the restarted actor opens it again.
+        OpenStore();
+        _log.Info("installed backend snapshot at consistent index {0} (was {1}): revision {2}, {3} keys, {4} members",
+            _applied, previous, _store.CurrentRevision, _store.IndexedKeys, _members.Count);
+        Sender.Tell(new MvccProtocol.SnapshotInstalled(_applied));
+        Sender.Tell(new MvccProtocol.Applied(_applied));
+        ServeReadyReads();
+    }
+
+    private void HandleCheckpoint()
+    {
+        try
+        {
+            _backend.Checkpoint();
+            Sender.Tell(new MvccProtocol.Checkpointed(_applied));
+        }
+        catch (Exception ex) when (ex is SqliteException or InvalidOperationException)
+        {
+            _log.Warning("backend checkpoint at consistent index {0} failed: {1}", _applied, ex.Message);
+            Sender.Tell(new MvccProtocol.CheckpointFailed(ex.Message));
+        }
+    }
+
+    private static void DeleteSqliteFile(string path)
+    {
+        File.Delete(path);
+        File.Delete(path + "-wal");
+        File.Delete(path + "-shm");
+        File.Delete(path + "-journal");
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { DeleteSqliteFile(path); }
+        catch (IOException) { /* best effort: a stale copy is removed before the next attempt anyway */ }
+    }
+}
