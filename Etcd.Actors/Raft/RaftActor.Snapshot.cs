@@ -60,6 +60,11 @@ public sealed partial class RaftActor
             case MvccProtocol.Checkpointed c:
                 OnCheckpointed(c);
                 return true;
+            case MvccProtocol.CheckpointFailed f:
+                // Nothing is deleted on its account; the next applied batch tries again.
+                _log.Warning("raft {0:x16}: backend checkpoint failed: {1}", _memberId, f.Reason);
+                _snapshotInProgress = false;
+                return true;
             case MvccProtocol.SnapshotInstalled i:
                 OnInstalled(i);
                 return true;
