@@ -33,7 +33,18 @@ public sealed class PeerDirectory(IActorRefProvider provider)
         if (peerUrls.Count == 0) return;
         var url = peerUrls[0];
         if (_peers.TryGetValue(id, out var known) && known.Url == url) return;
+        // The ref a learned peer wrote from carries its incarnation; the URL form survives its restarts.
         _peers[id] = (url, provider.ResolveActorRef(RaftActorPath(url, _protocol)));
+    }
+
+    /// <summary>
+    /// A peer we have no address for wrote to us (a member that joined knows the leader before its member table
+    /// does): answer through the ref it wrote from until the member table gives its URL.
+    /// </summary>
+    public void LearnFrom(ulong id, IActorRef sender)
+    {
+        if (_peers.ContainsKey(id) || sender.IsNobody()) return;
+        _peers[id] = ("", sender);
     }
 
     public void Remove(ulong id) => _peers.Remove(id);

@@ -47,6 +47,8 @@ public sealed partial class RaftActor
         _readRound = null;
         foreach (var read in _pendingReads) read.Completion.TrySetException(error.ToException());
         _pendingReads.Clear();
+        while (_confQueue.TryDequeue(out var c)) RefuseMembership(c, error);
+        while (_heldMembership.TryDequeue(out var h)) RefuseMembership(h.Change, error);
         _transfer?.Completion.TrySetException(error.ToException());
         _transfer = null;
         if (_snapshotFile is not null) TryDelete(_snapshotFile);

@@ -109,24 +109,33 @@ public sealed partial class RaftActor
         }
         _transfer?.Completion.TrySetException(EtcdErrors.TimeoutLeaderTransfer.ToException());
         _transfer = t;
+        _transferSince = _ticks;
         _log.Info("raft {0:x16}: transferring leadership to {1:x16} at term {2}", _memberId, t.Target, node.Term);
         node.TransferLeader(t.Target);
         ScheduleReady();
     }
 
-    /// <summary>The core abandons a transfer after an election timeout; tell the caller as etcd does.</summary>
+    /// <summary>
+    /// The core abandons a transfer after an election timeout; once we stepped down we wait (two election
+    /// timeouts at most) to hear who leads now. Either way the caller gets etcd's answer.
+    /// </summary>
     private void TickTransfer()
     {
-        if (_transfer is null || _node is not { Role: RaftRole.Leader, LeadTransferee: 0 }) return;
+        if (_transfer is null || _node is null) return;
+        var abandoned = _node is { Role: RaftRole.Leader, LeadTransferee: 0 };
+        var unheard = _node.Role != RaftRole.Leader && _ticks - _transferSince > 2L * _settings.ElectionTick;
+        if (!abandoned && !unheard) return;
         _transfer.Completion.TrySetException(EtcdErrors.TimeoutLeaderTransfer.ToException());
         _transfer = null;
     }
+
+    private long _transferSince;
 
     private void OnLeadershipChangedForTransfer(SoftState soft)
     {
         if (_transfer is null) return;
         if (soft.Lead == _transfer.Target) _transfer.Completion.TrySetResult();
-        else if (soft.Role == RaftRole.Leader) return; // still ours, still trying
+        else if (soft.Role == RaftRole.Leader || soft.Lead == 0) return; // still ours, or not known yet
         else _transfer.Completion.TrySetException(EtcdErrors.TimeoutLeaderTransfer.ToException());
         _transfer = null;
     }

@@ -49,6 +49,7 @@ public sealed partial class RaftActor
             if (id != _memberId) _peers.Remove(id);
         }
         if (mc.Removed.Contains(_memberId)) OnRemoved("the member has been permanently removed from the cluster");
+        if (_node is { Role: RaftRole.Leader }) TryProposeMembership();
     }
 
     /// <summary>New members' addresses, straight from the committed conf changes (the store learns them in parallel).</summary>
@@ -58,6 +59,7 @@ public sealed partial class RaftActor
         {
             var e = committed[i];
             if (e.Type != EntryType.EntryConfChange) continue;
+            _lastConfChangeIndex = Math.Max(_lastConfChangeIndex, e.Index);
             var cc = ConfChange.Parser.ParseFrom(e.Data);
             if (cc.NodeId == _memberId || cc.Context.IsEmpty) continue;
             if (cc.Type is ConfChangeType.ConfChangeAddNode or ConfChangeType.ConfChangeAddLearnerNode or ConfChangeType.ConfChangeUpdateNode)
@@ -106,6 +108,15 @@ public sealed partial class RaftActor
             if (_ticks - last <= _settings.ElectionTick && _activeSince.TryGetValue(peer, out var since) && _ticks - since >= ticks)
                 active.Add(peer);
         return active;
+    }
+
+    /// <summary>Every half election timeout, a ping to every peer: see <see cref="PeerPing"/>.</summary>
+    private void TickPeerPing()
+    {
+        if (_ticks % Math.Max(1, _settings.ElectionTick / 2) != 0) return;
+        var ping = new PeerPing { From = _memberId };
+        foreach (var id in _peers.Ids)
+            if (_peers.TryGet(id, out var peer)) peer.Tell(ping, Self);
     }
 
     private void OnMemberRemovedNotice(MemberRemovedNotice n)

@@ -151,6 +151,7 @@ public sealed partial class RaftActor
         Context.System.EventStream.Publish(new RaftProtocol.LeaderChanged(_memberId, soft.Lead, node.Term));
         BecomeRole(soft.Role);
         OnLeadershipChangedForTransfer(soft);
+        OnRoleChangedForMembership(soft);
         if (soft.Role != RaftRole.Leader)
         {
             // Not yet in the log: they go to the next leader with the waiters kept where they are.

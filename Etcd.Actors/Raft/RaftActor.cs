@@ -121,6 +121,13 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
             case MvccProtocol.MembersChanged mc:
                 OnMembersChanged(mc);
                 break;
+            case MembershipChange c:
+                OnMembershipChange(c);
+                break;
+            case PeerPing ping:
+                NotePeerActivity(ping.From);
+                _peers.LearnFrom(ping.From, Sender);
+                break;
             case PeerClusterQuery:
                 Sender.Tell(ClusterInfo(), Self);
                 break;
@@ -138,6 +145,9 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
         ExpireHeld();
         TickRemoval();
         TickTransfer();
+        TickPeerPing();
+        ExpireHeldMembership();
+        if (_node!.Role == RaftRole.Leader) TryProposeMembership();
         ScheduleReady();
     }
 
@@ -152,6 +162,7 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
             return;
         }
         NotePeerActivity(m.From);
+        _peers.LearnFrom(m.From, Sender);
         if (m.Type == MessageType.MsgSnap)
         {
             // The data comes in SnapshotChunks; a bare MsgSnap (no data) cannot be installed.

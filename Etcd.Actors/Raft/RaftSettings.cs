@@ -85,6 +85,9 @@ public sealed record RaftSettings
     /// <summary>--strict-reconfig-check: refuse membership changes that could cost the quorum.</summary>
     public bool StrictReconfigCheck { get; init; } = true;
 
+    /// <summary>How long a peer must have been heard from continuously to count as healthy (etcd's HealthInterval, 5 s).</summary>
+    public int HealthIntervalTicks { get; init; } = 50;
+
     public static RaftSettings From(EtcdServerSettings s)
     {
         var heartbeat = Math.Max(1, s.HeartbeatIntervalMs);
@@ -106,6 +109,7 @@ public sealed record RaftSettings
             NoLeaderTimeoutTicks = Math.Max(3, 3 * Math.Max(2, s.ElectionTimeoutMs / heartbeat)),
             ReadRetryTicks = Math.Max(1, 500 / heartbeat),
             RemovedStopTicks = 10,
+            HealthIntervalTicks = Math.Max(1, 5000 / heartbeat),
         };
     }
 }

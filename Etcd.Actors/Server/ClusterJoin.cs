@@ -16,7 +16,7 @@ public static class ClusterJoin
     /// <summary>Rounds over the peers before giving up (each round asks every peer once).</summary>
     private const int MaxRounds = 30;
 
-    public static async Task<(ulong MemberId, ulong ClusterId)> FindSelfAsync(ActorSystem system, EtcdServerSettings settings, CancellationToken ct)
+    public static async Task<(ulong MemberId, ulong ClusterId, PeerClusterInfo Cluster)> FindSelfAsync(ActorSystem system, EtcdServerSettings settings, CancellationToken ct)
     {
         var self = settings.AdvertisePeerUrls.ToHashSet(StringComparer.Ordinal);
         var peers = settings.InitialCluster.SelectMany(m => m.Value).Where(u => !self.Contains(u)).Distinct().ToArray();
@@ -47,7 +47,7 @@ public static class ClusterJoin
                         $"error validating peerURLs {{ClusterID:{info.ClusterID:x} Members:[{string.Join(' ', info.Members.Select(m => $"{m.ID:x}={string.Join(',', m.PeerURLs)}"))}]}}: " +
                         $"no member has peer URLs {string.Join(',', self)}; add it with `etcdctl member add` first");
                 if (info.Removed.Contains(me.ID)) throw new InvalidOperationException("the member has been permanently removed from the cluster");
-                return (me.ID, info.ClusterID);
+                return (me.ID, info.ClusterID, info);
             }
             await Task.Delay(TimeSpan.FromMilliseconds(500), ct).ConfigureAwait(false);
         }

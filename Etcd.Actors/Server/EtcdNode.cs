@@ -54,10 +54,9 @@ public sealed class EtcdNode : IAsyncDisposable
             // MvccStoreActor opening the backend instead of following it.
             Persistence.Instance.Apply(system).JournalFor(null);
 
-            var identity = known ?? await NewIdentityAsync(settings, initial, system, ct).ConfigureAwait(false);
+            var (identity, peers) = known is not null ? (known, initial.PeerUrls()) : await NewIdentityAsync(settings, initial, system, ct).ConfigureAwait(false);
             if (known is null) MemberIdentityStore.Save(settings.JournalPath, identity);
-            var member = new RaftMember(identity.MemberId, identity.ClusterId,
-                identity.Joined ? null : initial.BootstrapChanges(), initial.PeerUrls());
+            var member = new RaftMember(identity.MemberId, identity.ClusterId, identity.Joined ? null : initial.BootstrapChanges(), peers);
             return await StartMemberAsync(settings, system, identity, member, ct).ConfigureAwait(false);
         }
         catch
@@ -68,12 +67,15 @@ public sealed class EtcdNode : IAsyncDisposable
     }
 
     /// <summary>A new cluster's member takes etcd's ids from the flags; a joining one asks the running cluster.</summary>
-    private static async Task<MemberIdentity> NewIdentityAsync(EtcdServerSettings settings, InitialCluster initial, ActorSystem system, CancellationToken ct)
+    private static async Task<(MemberIdentity, IReadOnlyDictionary<ulong, IReadOnlyList<string>>)> NewIdentityAsync(
+        EtcdServerSettings settings, InitialCluster initial, ActorSystem system, CancellationToken ct)
     {
         if (settings.InitialClusterState != "existing")
-            return new MemberIdentity(initial.Self(settings.Name).ID, initial.ClusterId, Joined: false);
+            return (new MemberIdentity(initial.Self(settings.Name).ID, initial.ClusterId, Joined: false), initial.PeerUrls());
         var join = await ClusterJoin.FindSelfAsync(system, settings, ct).ConfigureAwait(false);
-        return new MemberIdentity(join.MemberId, join.ClusterId, Joined: true);
+        // The cluster's own table: its ids were chosen by the cluster (member add), not derived from our flags.
+        var peers = join.Cluster.Members.ToDictionary(m => m.ID, m => (IReadOnlyList<string>)m.PeerURLs.ToArray());
+        return (new MemberIdentity(join.MemberId, join.ClusterId, Joined: true), peers);
     }
 
     private static async Task<EtcdNode> StartMemberAsync(EtcdServerSettings settings, ActorSystem system, MemberIdentity identity,

@@ -82,10 +82,62 @@ public sealed class EtcdServer
         return await WithTimeout(tcs.Task, ct).ConfigureAwait(false);
     }
 
+    public async Task<MemberAddResponse> MemberAddAsync(MemberAddRequest request, CancellationToken ct = default)
+    {
+        // Checked here too so a bad URL costs no round trip; the leader checks again against its table.
+        if (Etcd.Actors.Cluster.Core.MemberUrls.Normalize(request.PeerURLs) is null) throw EtcdErrors.MemberBadUrls.ToException();
+        return (MemberAddResponse)await ChangeMembershipAsync(new MembershipChange { Add = request }, ct).ConfigureAwait(false);
+    }
+
+    public async Task<MemberRemoveResponse> MemberRemoveAsync(MemberRemoveRequest request, CancellationToken ct = default) =>
+        (MemberRemoveResponse)await ChangeMembershipAsync(new MembershipChange { Remove = request }, ct).ConfigureAwait(false);
+
+    public async Task<MemberUpdateResponse> MemberUpdateAsync(MemberUpdateRequest request, CancellationToken ct = default) =>
+        (MemberUpdateResponse)await ChangeMembershipAsync(new MembershipChange { Update = request }, ct).ConfigureAwait(false);
+
+    public async Task<MemberPromoteResponse> MemberPromoteAsync(MemberPromoteRequest request, CancellationToken ct = default) =>
+        (MemberPromoteResponse)await ChangeMembershipAsync(new MembershipChange { Promote = request }, ct).ConfigureAwait(false);
+
+    /// <summary>Cluster.MemberList from this member's applied member table (etcd 3.4 answers locally too).</summary>
+    public async Task<MemberListResponse> MemberListAsync(CancellationToken ct = default)
+    {
+        ThrowIfStopped();
+        ThrowIfLearner();
+        var tcs = new TaskCompletionSource<MemberListResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _refs.Mvcc.Tell(new MvccProtocol.ListMembers(tcs));
+        return await WithTimeout(tcs.Task, ct).ConfigureAwait(false);
+    }
+
+    private async Task<IMessage> ChangeMembershipAsync(MembershipChange change, CancellationToken ct)
+    {
+        ThrowIfStopped();
+        ThrowIfLearner();
+        var id = _ids.Next();
+        var waiter = _waits.Register(id) ?? throw EtcdErrors.TooManyRequests.ToException();
+        change.From = MemberId;
+        change.Waiter = id;
+        if (_refs.Raft is not { } raft)
+        {
+            _waits.Forget(id);
+            throw EtcdErrors.NoLeader.ToException();
+        }
+        raft.Tell(change);
+        try
+        {
+            return await WithTimeout(waiter.Task, ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            _waits.Forget(id);
+            throw;
+        }
+    }
+
     /// <summary>Maintenance.MoveLeader: only the leader can hand leadership on ("etcdserver: not leader" elsewhere).</summary>
     public async Task<MoveLeaderResponse> MoveLeaderAsync(MoveLeaderRequest request, CancellationToken ct = default)
     {
         ThrowIfStopped();
+        ThrowIfLearner();
         var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Raft().Tell(new RaftProtocol.TransferLeadership(request.TargetID, tcs));
         await WithTimeout(tcs.Task.ContinueWith(t => { t.GetAwaiter().GetResult(); return true; }, TaskScheduler.Default), ct,

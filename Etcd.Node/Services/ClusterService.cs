@@ -5,24 +5,23 @@ using Grpc.Core;
 namespace Etcd.Node.Services;
 
 /// <summary>
-/// etcdserverpb.Cluster: MemberList answers with this single member, from the settings (what `etcdctl member
-/// list` and clients' endpoint discovery need). The header carries the cluster and member IDs only; the
-/// revision and term are 0 until membership is served by the library. Membership changes answer
-/// Unimplemented (base class) until multi-member clusters land.
+/// etcdserverpb.Cluster: membership. MemberList answers from this member's applied member table; the changes
+/// go through Raft as conf changes, validated by the leader with etcd's rules and errors.
 /// </summary>
 public sealed class ClusterService(EtcdServer server) : Cluster.ClusterBase
 {
-    public override Task<MemberListResponse> MemberList(MemberListRequest request, ServerCallContext context)
-    {
-        var settings = server.Settings;
-        var self = new Member { ID = server.MemberId, Name = settings.Name };
-        self.PeerURLs.AddRange(settings.AdvertisePeerUrls);
-        self.ClientURLs.AddRange(settings.AdvertiseClientUrls);
-        var response = new MemberListResponse
-        {
-            Header = new ResponseHeader { ClusterId = server.ClusterId, MemberId = server.MemberId },
-        };
-        response.Members.Add(self);
-        return Task.FromResult(response);
-    }
+    public override Task<MemberListResponse> MemberList(MemberListRequest request, ServerCallContext context) =>
+        server.MemberListAsync(context.CancellationToken);
+
+    public override Task<MemberAddResponse> MemberAdd(MemberAddRequest request, ServerCallContext context) =>
+        server.MemberAddAsync(request, context.CancellationToken);
+
+    public override Task<MemberRemoveResponse> MemberRemove(MemberRemoveRequest request, ServerCallContext context) =>
+        server.MemberRemoveAsync(request, context.CancellationToken);
+
+    public override Task<MemberUpdateResponse> MemberUpdate(MemberUpdateRequest request, ServerCallContext context) =>
+        server.MemberUpdateAsync(request, context.CancellationToken);
+
+    public override Task<MemberPromoteResponse> MemberPromote(MemberPromoteRequest request, ServerCallContext context) =>
+        server.MemberPromoteAsync(request, context.CancellationToken);
 }

@@ -1,0 +1,169 @@
+using Akka.Actor;
+using Akka.Event;
+using Etcd.Actors.Cluster;
+using Etcd.Actors.Cluster.Core;
+using Etcd.Actors.Errors;
+using Etcd.Actors.Raft.Core;
+using Etcd.Api.Etcdserverpb;
+using Etcd.Api.Raftpb;
+using Google.Protobuf;
+
+namespace Etcd.Actors.Raft;
+
+/// <summary>
+/// MemberAdd / MemberRemove / MemberUpdate / MemberPromote. Any member takes the request and keeps the waiter;
+/// the leader validates it (etcd's rules in <see cref="MembershipRules"/>, against its member table, its own
+/// view of which peers are healthy and its replication progress) and proposes one conf change at a time:
+/// later requests queue (bounded) until the previous change is applied and the member table shows it, so each
+/// is validated against the membership it will actually change. Every member applies the change; the origin's
+/// store completes the waiter with etcd's response.
+/// </summary>
+public sealed partial class RaftActor
+{
+    private readonly Queue<MembershipChange> _confQueue = new();
+    private readonly Queue<(MembershipChange Change, long Since)> _heldMembership = new();
+    private ulong _lastConfChangeIndex;
+
+    private void OnMembershipChange(MembershipChange c)
+    {
+        var node = Node;
+        if (node.Role == RaftRole.Leader)
+        {
+            if (_confQueue.Count >= _settings.MaxQueuedConfChanges)
+            {
+                RefuseMembership(c, EtcdErrors.TooManyRequests);
+                return;
+            }
+            _confQueue.Enqueue(c);
+            TryProposeMembership();
+            return;
+        }
+        if (node.Lead != 0 && _peers.TryGet(node.Lead, out var leader))
+        {
+            if (c.Hops >= _settings.MaxForwardHops)
+            {
+                RefuseMembership(c, EtcdErrors.LeaderChanged);
+                return;
+            }
+            c.Hops++;
+            leader.Tell(c, Self);
+            return;
+        }
+        if (_heldMembership.Count >= _settings.MaxQueuedConfChanges)
+        {
+            RefuseMembership(c, EtcdErrors.TooManyRequests);
+            return;
+        }
+        _heldMembership.Enqueue((c, _ticks));
+    }
+
+    /// <summary>Proposes the next queued change when nothing is in flight and the store has caught up with the last one.</summary>
+    private void TryProposeMembership()
+    {
+        var node = Node;
+        while (_confQueue.Count > 0 && node.Role == RaftRole.Leader && !node.HasPendingConfChange &&
+               node.LeadTransferee == 0 && _mvccApplied >= _lastConfChangeIndex)
+        {
+            var c = _confQueue.Dequeue();
+            var (cc, error) = BuildConfChange(c);
+            if (error is not null)
+            {
+                RefuseMembership(c, error);
+                continue;
+            }
+            if (node.ProposeConfChange(cc!) is { } refusal)
+            {
+                // Checked above, so only a race inside this call; the requester gets an honest answer.
+                RefuseMembership(c, refusal == RaftNode.ConfChangeRefusal.NotLeader ? EtcdErrors.NotLeader : EtcdErrors.TooManyRequests);
+                continue;
+            }
+            _log.Info("raft {0:x16}: proposed {1} of {2:x16}", _memberId, cc!.Type, cc.NodeId);
+            ScheduleReady();
+            return;
+        }
+    }
+
+    private (ConfChange? Change, EtcdError? Error) BuildConfChange(MembershipChange c)
+    {
+        var node = Node;
+        var table = MemberTable.FromProto(_members.Members, _members.Removed);
+        var strict = _settings.StrictReconfigCheck;
+        var healthy = PeersActiveFor(_settings.HealthIntervalTicks);
+        switch (c.ChangeCase)
+        {
+            case MembershipChange.ChangeOneofCase.Add:
+            {
+                var urls = MemberUrls.Normalize(c.Add.PeerURLs);
+                if (urls is null) return (null, EtcdErrors.MemberBadUrls);
+                var id = MemberIds.NewMemberId(urls, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+                var error = MembershipRules.ValidateAdd(table, id, urls, c.Add.IsLearner, strict, healthy, _memberId);
+                if (error is not null) return (null, error);
+                var member = new Member { ID = id, IsLearner = c.Add.IsLearner };
+                member.PeerURLs.AddRange(urls);
+                var type = c.Add.IsLearner ? ConfChangeType.ConfChangeAddLearnerNode : ConfChangeType.ConfChangeAddNode;
+                return (new ConfChange { Id = c.Waiter, Type = type, NodeId = id, Context = member.ToByteString() }, null);
+            }
+            case MembershipChange.ChangeOneofCase.Remove:
+            {
+                var id = c.Remove.ID;
+                var error = MembershipRules.ValidateRemove(table, id, strict, healthy, _memberId, PeersActiveFor(0));
+                if (error is not null) return (null, error);
+                return (new ConfChange { Id = c.Waiter, Type = ConfChangeType.ConfChangeRemoveNode, NodeId = id }, null);
+            }
+            case MembershipChange.ChangeOneofCase.Update:
+            {
+                var id = c.Update.ID;
+                var error = MembershipRules.ValidateUpdate(table, id, c.Update.PeerURLs);
+                if (error is not null) return (null, error);
+                var member = MemberTable.ToProto(table.Find(id)!);
+                member.PeerURLs.Clear();
+                member.PeerURLs.AddRange(MemberUrls.Normalize(c.Update.PeerURLs)!);
+                return (new ConfChange { Id = c.Waiter, Type = ConfChangeType.ConfChangeUpdateNode, NodeId = id, Context = member.ToByteString() }, null);
+            }
+            case MembershipChange.ChangeOneofCase.Promote:
+            {
+                var id = c.Promote.ID;
+                var leaderMatch = node.ProgressOf(_memberId)?.Match ?? node.LastIndex;
+                var error = MembershipRules.ValidatePromote(table, id, node.ProgressOf(id)?.Match, leaderMatch, strict);
+                if (error is not null) return (null, error);
+                var member = MemberTable.ToProto(table.Find(id)!);
+                member.IsLearner = false;
+                return (new ConfChange { Id = c.Waiter, Type = ConfChangeType.ConfChangeAddNode, NodeId = id, Context = member.ToByteString() }, null);
+            }
+            default:
+                return (null, EtcdErrors.NotCapable);
+        }
+    }
+
+    private void RefuseMembership(MembershipChange c, EtcdError error)
+    {
+        if (c.From == _memberId || c.From == 0)
+        {
+            _waits.Fail(c.Waiter, error);
+            return;
+        }
+        if (_peers.TryGet(c.From, out var origin)) origin.Tell(new ProposalsRefused { Ids = { c.Waiter }, Error = error.Message }, Self);
+    }
+
+    /// <summary>On step-down the queue goes to the next leader; on a known leader what waited goes to it.</summary>
+    private void OnRoleChangedForMembership(SoftState soft)
+    {
+        if (soft.Role != RaftRole.Leader)
+            while (_confQueue.TryDequeue(out var c)) _heldMembership.Enqueue((c, _ticks));
+        if (soft.Lead == 0) return;
+        var n = _heldMembership.Count;
+        for (var i = 0; i < n; i++) OnMembershipChange(_heldMembership.Dequeue().Change);
+        TryProposeMembership();
+    }
+
+    private void ExpireHeldMembership()
+    {
+        var n = _heldMembership.Count;
+        for (var i = 0; i < n; i++)
+        {
+            var (c, since) = _heldMembership.Dequeue();
+            if (_ticks - since >= _settings.NoLeaderTimeoutTicks) RefuseMembership(c, EtcdErrors.NoLeader);
+            else _heldMembership.Enqueue((c, since));
+        }
+    }
+}
