@@ -37,6 +37,8 @@ public sealed partial class RaftActor
         var save = _snapshotToSave;
         if (!_node.HasReady() && save is null) return;
         var rd = _node.HasReady() ? _node.GetReady() : null;
+        // The core switched membership as it handed the entries out; the edge must agree from now on.
+        if (rd?.Config is { } config) _status.IsLearner = config.IsLearner(_memberId);
         if (rd?.Snapshot is not null)
         {
             BeginInstall(rd);

@@ -110,6 +110,7 @@ public sealed record RaftSettings
             ReadRetryTicks = Math.Max(1, 500 / heartbeat),
             RemovedStopTicks = 10,
             HealthIntervalTicks = Math.Max(1, 5000 / heartbeat),
+            InMemoryLogEntries = Math.Max(1, s.SnapshotCatchUpEntries),
         };
     }
 }

@@ -93,7 +93,12 @@ public sealed class EtcdNode : IAsyncDisposable
         var server = new EtcdServer(settings, identity.MemberId, identity.ClusterId, refs, waits,
             new RequestIdGenerator(identity.MemberId, DateTimeOffset.UtcNow));
         var node = new EtcdNode(system, server, identity);
-        _ = removed.Task.ContinueWith(_ => node._removed.TrySetResult(), TaskScheduler.Default);
+        // A removed member stops serving at once (etcd stops the server); the host decides when to exit.
+        _ = removed.Task.ContinueWith(_ =>
+        {
+            server.MarkStopped();
+            node._removed.TrySetResult();
+        }, TaskScheduler.Default);
         try
         {
             await leaderKnown.Task.WaitAsync(ct).ConfigureAwait(false);

@@ -40,6 +40,7 @@ public sealed partial record EtcdServerSettings
             MaxPendingProposals = c.GetInt("raft.max-pending-proposals"),
             MaxBatchEntries = c.GetInt("raft.max-batch-entries"),
             MaxCommittedUnapplied = c.GetInt("raft.max-committed-unapplied"),
+            SnapshotCatchUpEntries = c.GetInt("raft.snapshot-catch-up-entries"),
         }.Validated();
     }
 

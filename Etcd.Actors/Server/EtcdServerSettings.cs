@@ -64,6 +64,12 @@ public sealed partial record EtcdServerSettings
     /// <summary>Most entries persisted in one journal batch (one PersistAll).</summary>
     public int MaxBatchEntries { get; init; } = 1_000;
 
+    /// <summary>
+    /// Applied entries the leader keeps in memory to catch a lagging follower up by replication (etcd's
+    /// SnapshotCatchUpEntries, 5000); a follower further behind gets a snapshot.
+    /// </summary>
+    public int SnapshotCatchUpEntries { get; init; } = 5_000;
+
     /// <summary>Committed-but-unapplied entries beyond which new proposals are refused (etcd: 5000).</summary>
     public int MaxCommittedUnapplied { get; init; } = 5_000;
 

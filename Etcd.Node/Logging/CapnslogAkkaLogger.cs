@@ -17,10 +17,39 @@ public sealed class CapnslogAkkaLogger : ReceiveActor, IRequiresMessageQueue<ILo
 
     public static Capnslog? Target { get; set; }
 
+    /// <summary>The same transport complaint (a peer that is down) is written at most this often.</summary>
+    private static readonly TimeSpan RepeatInterval = TimeSpan.FromSeconds(30);
+
+    /// <summary>Bounded: the oldest complaints are forgotten first.</summary>
+    private const int MaxRemembered = 256;
+
+    private readonly Dictionary<string, DateTime> _lastWritten = new(StringComparer.Ordinal);
+
     public CapnslogAkkaLogger()
     {
         Receive<InitializeLogger>(_ => Sender.Tell(new LoggerInitialized()));
-        Receive<LogEvent>(e => Target?.Write(Severity(e.LogLevel()), Package(e.LogSource), Message(e)));
+        Receive<LogEvent>(e =>
+        {
+            var package = Package(e.LogSource);
+            var text = Message(e);
+            if (package == "rafthttp" && Repeated(text)) return;
+            Target?.Write(Severity(e.LogLevel()), package, text);
+        });
+    }
+
+    /// <summary>
+    /// Akka.Remote reports an unreachable peer on every retry (each second); etcd's rafthttp is as noisy, but
+    /// one line per peer and half minute says the same. Keyed by the text up to the first bracketed detail.
+    /// </summary>
+    private bool Repeated(string text)
+    {
+        var cut = text.IndexOf("Reason:", StringComparison.Ordinal);
+        var key = cut > 0 ? text[..cut] : text;
+        var now = DateTime.UtcNow;
+        if (_lastWritten.TryGetValue(key, out var last) && now - last < RepeatInterval) return true;
+        if (_lastWritten.Count >= MaxRemembered) _lastWritten.Remove(_lastWritten.MinBy(kv => kv.Value).Key);
+        _lastWritten[key] = now;
+        return false;
     }
 
     private static char Severity(Akka.Event.LogLevel level) => level switch
@@ -31,14 +60,25 @@ public sealed class CapnslogAkkaLogger : ReceiveActor, IRequiresMessageQueue<ILo
         _ => 'E',
     };
 
-    /// <summary>"akka://etcd/user/etcd/raft" → "actors/raft"; anything else (CoordinatedShutdown, ...) → "akka".</summary>
+    /// <summary>
+    /// The actor that logged → etcd's package names: the Raft actor and its children are "raft" (snapshot
+    /// transfers "rafthttp", as etcd's peer transport), the store "mvcc", Akka.Remote's own actors "rafthttp";
+    /// anything else (CoordinatedShutdown, ...) "akka".
+    /// </summary>
     private static string Package(string source)
     {
-        if (!source.StartsWith("akka://", StringComparison.Ordinal)) return "akka";
-        var slash = source.LastIndexOf('/');
-        var name = source[(slash + 1)..];
-        var hash = name.IndexOf('#');
-        return "actors/" + (hash >= 0 ? name[..hash] : name);
+        if (source.StartsWith("remoting", StringComparison.Ordinal) || source.Contains("/system/transports", StringComparison.Ordinal) ||
+            source.Contains("/system/endpointManager", StringComparison.Ordinal) || source.Contains("/system/remote", StringComparison.Ordinal))
+            return "rafthttp";
+        var user = source.IndexOf("/user/etcd/", StringComparison.Ordinal);
+        if (user < 0) return "akka";
+        var path = source[(user + "/user/etcd/".Length)..];
+        var hash = path.IndexOf('#');
+        if (hash >= 0) path = path[..hash];
+        if (path.Contains("snapshot-", StringComparison.Ordinal)) return "rafthttp";
+        if (path.StartsWith("raft", StringComparison.Ordinal)) return "raft";
+        if (path.StartsWith("mvcc", StringComparison.Ordinal)) return "mvcc";
+        return "etcdserver";
     }
 
     private static string Message(LogEvent e)
