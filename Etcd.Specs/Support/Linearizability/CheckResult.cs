@@ -28,6 +28,9 @@ public sealed record CheckResult
     /// <summary>Ambiguous operations the checker proved irrelevant and left out of the search.</summary>
     public int Pruned { get; init; }
 
+    /// <summary>The largest memo any key's search built (entries); a measure of the memory the check took.</summary>
+    public int MaxMemoEntries { get; init; }
+
     public bool IsLinearizable => Verdict == CheckVerdict.Linearizable;
 
     public override string ToString() => Report;

@@ -10,6 +10,7 @@ namespace Etcd.Specs.Support.Linearizability;
 internal static class HistoryExcerpt
 {
     private const int MaxLines = 40;
+    private const int MaxAmbiguous = 6;
 
     public static string Render(KeyHistory h, KeyOutcome outcome, int radius)
     {
@@ -25,7 +26,7 @@ internal static class HistoryExcerpt
         sb.AppendLine($"no order of key \"{h.Key}\"'s operations explains op #{stuck.Id} " +
                       $"(client {stuck.Client}: {stuck.Op} -> {stuck.Output}, returned at event {positions[stuck].Return}).");
         sb.AppendLine($"Furthest the search got: {outcome.StuckDepth} of {h.Ops.Length} ops linearized, " +
-                      $"value then {KvOp.Quote(h.Values[outcome.StuckState])}" +
+                      $"value then {Value(h, outcome)}" +
                       (outcome.Trail.Count == 0 ? "." : ", last linearized: " +
                           string.Join(", ", outcome.Trail.Select(i => $"#{h.Ops[i].Id} {h.Ops[i].Op}")) + "."));
         sb.AppendLine($"Operations on \"{h.Key}\" around it (positions in this key's event order; return inf = ambiguous):");
@@ -34,10 +35,11 @@ internal static class HistoryExcerpt
         var index = Array.FindIndex(h.All, o => ReferenceEquals(o, stuck));
         var from = Math.Max(0, index - radius);
         var to = Math.Min(h.All.Length - 1, index + radius);
-        var shown = h.All
-            .Where((o, i) => (i >= from && i <= to) || (o.Invoke <= stuck.Return && o.Return >= stuck.Invoke))
-            .Take(MaxLines)
-            .ToList();
+        // The window around the stuck op, the definite ops overlapping it, and the most recent ambiguous
+        // ones still pending then (every earlier ambiguous op overlaps it too; they would crowd the rest out).
+        var window = h.All.Where((o, i) => (i >= from && i <= to) || (o.Outcome == OpOutcome.Ok && Overlaps(o, stuck)));
+        var pending = h.All.Where((o, i) => i < from && o.Outcome == OpOutcome.Ambiguous && o.Invoke <= stuck.Return).ToList();
+        var shown = window.Concat(pending.TakeLast(MaxAmbiguous)).OrderBy(o => o.Invoke).ThenBy(o => o.Id).Take(MaxLines).ToList();
         foreach (var o in shown)
         {
             var (inv, ret) = positions[o];
@@ -46,6 +48,7 @@ internal static class HistoryExcerpt
             sb.AppendLine($"  {mark} {"#" + o.Id,-7} {"c" + o.Client,-7} {Clip(o.Op.ToString(), 34),-34} {Clip(output, 22),-22} " +
                           $"{inv,6} {(ret < 0 ? "inf" : ret.ToString(System.Globalization.CultureInfo.InvariantCulture)),6}");
         }
+        if (pending.Count > MaxAmbiguous) sb.AppendLine($"  ({pending.Count - MaxAmbiguous} earlier ambiguous ops, also pending, not shown)");
         if (shown.Count == MaxLines) sb.AppendLine($"  ... (cut at {MaxLines} lines)");
         return sb.ToString().TrimEnd();
     }
@@ -72,6 +75,17 @@ internal static class HistoryExcerpt
         for (var i = 0; i < ops.Length; i++) map[ops[i]] = (inv[i], ret[i]);
         return map;
     }
+
+    /// <summary>The concrete value at the stuck point: the search only tracks it up to "some unread value".</summary>
+    private static string Value(KeyHistory h, KeyOutcome outcome)
+    {
+        if (outcome.StuckWriter < 0) return $"{h.Describe(outcome.StuckState)} (initial)";
+        var w = h.Ops[outcome.StuckWriter];
+        var written = w.Op.Kind == OpKind.Delete ? "absent" : KvOp.Quote(w.Op.Value);
+        return $"{written} (from #{w.Id})";
+    }
+
+    private static bool Overlaps(Operation a, Operation b) => a.Invoke <= b.Return && b.Invoke <= a.Return;
 
     private static string Clip(string s, int width) => s.Length <= width ? s : s[..(width - 3)] + "...";
 }

@@ -30,6 +30,7 @@ internal sealed class KeyHistory
         EventIsCall = new bool[2 * definite];
         EventTime = new long[2 * definite];
         AmbInvoke = new long[n - definite];
+        AmbiguousTwin = new int[n - definite];
     }
 
     public string Key { get; }
@@ -68,6 +69,12 @@ internal sealed class KeyHistory
 
     public long[] EventTime { get; }
 
+    /// <summary>
+    /// For ambiguous operation <c>DefiniteCount + j</c> at index j: the previous ambiguous op (index in the
+    /// same numbering) with exactly the same effect, or -1.
+    /// </summary>
+    public int[] AmbiguousTwin { get; }
+
     /// <summary>Invocation time of ambiguous operation <c>DefiniteCount + j</c> at index j, ascending.</summary>
     public long[] AmbInvoke { get; }
 
@@ -75,6 +82,12 @@ internal sealed class KeyHistory
 
     /// <summary>Interned values by id; index 0 (absent) is null.</summary>
     public string?[] Values { get; private set; } = [null];
+
+    /// <summary>The id standing for every unread value, or -1 if the key has none.</summary>
+    public int UnreadId { get; private set; } = -1;
+
+    /// <summary>A state as reports print it.</summary>
+    public string Describe(int state) => state == UnreadId ? UnreadValue : KvOp.Quote(Values[state]);
 
     public static KeyHistory Compile(string key, IReadOnlyList<Operation> ops, string? initial)
     {
@@ -117,19 +130,44 @@ internal sealed class KeyHistory
         return ambiguous.Where(o => o.Op.Kind == OpKind.Delete ? absentObserved : observed.Contains(o.Op.Value!)).ToList();
     }
 
+    /// <summary>What the search prints for the one state that stands for every value nobody reads.</summary>
+    public const string UnreadValue = "<a value nobody reads>";
+
+    /// <summary>
+    /// Interns values. Only values something can observe get their own id: a definite Get's output, a
+    /// Cas's expectation, the initial value. Every other value is one id: no read returns it and no Cas
+    /// expects it, so the model cannot tell such values apart. Merging them lets the memo merge positions
+    /// that differ only in which unread value is current, and makes ambiguous writes of unread values
+    /// interchangeable (<see cref="AmbiguousTwin"/>).
+    /// </summary>
     private void Fill(string? initial)
     {
+        var observed = new HashSet<string>(StringComparer.Ordinal);
+        if (initial is not null) observed.Add(initial);
+        foreach (var o in Ops)
+        {
+            if (o.Op.Kind == OpKind.Cas && o.Op.Expected is { } e) observed.Add(e);
+            if (o.Op.Kind == OpKind.Get && o.Outcome == OpOutcome.Ok && o.Output!.Value is { } v) observed.Add(v);
+        }
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
         var values = new List<string?> { null };
+        var unread = -1;
         int Intern(string? v)
         {
             if (v is null) return 0;
-            if (!ids.TryGetValue(v, out var id))
+            if (ids.TryGetValue(v, out var id)) return id;
+            if (!observed.Contains(v))
             {
-                id = values.Count;
-                ids.Add(v, id);
-                values.Add(v);
+                if (unread < 0)
+                {
+                    unread = values.Count;
+                    values.Add(UnreadValue);
+                }
+                return unread;
             }
+            id = values.Count;
+            ids.Add(v, id);
+            values.Add(v);
             return id;
         }
 
@@ -144,6 +182,18 @@ internal sealed class KeyHistory
                 Out[i] = o.Op.Kind == OpKind.Get ? Intern(o.Output!.Value) : o.Output!.Succeeded ? 1 : 0;
         }
         Values = [.. values];
+        UnreadId = unread;
+
+        // Ambiguous ops with the same effect are interchangeable: the search only ever uses the earliest
+        // unused one, so k identical lost writes cost k+1 positions instead of 2^k.
+        var lastOfKind = new Dictionary<(OpKind, int, int), int>();
+        for (var j = 0; j < AmbiguousCount; j++)
+        {
+            var i = DefiniteCount + j;
+            var signature = (Kind[i], Kind[i] == OpKind.Delete ? 0 : Arg[i], Kind[i] == OpKind.Cas ? Expected[i] : 0);
+            AmbiguousTwin[j] = lastOfKind.GetValueOrDefault(signature, -1);
+            lastOfKind[signature] = j;
+        }
 
         var events = new (long Time, int IsReturn, int Op)[2 * DefiniteCount];
         for (var i = 0; i < DefiniteCount; i++)

@@ -4,17 +4,33 @@ namespace Etcd.Specs.Support.Linearizability;
 /// Wing &amp; Gong's search for a linearization of one key's sub-history, with Lowe's memoization.
 /// <para>The definite operations' call and return events form a doubly linked list in time order. From its
 /// head, every call before the first return is a candidate to go next; so is every ambiguous operation
-/// invoked by then (tried after the definite ones: an ambiguous op is only worth linearizing to explain
-/// something). A candidate the model accepts is "lifted" out (both its events, dancing-links style) and
-/// pushed on a stack unless its (linearized set, state) pair was seen before; when no candidate works the
-/// last choice is popped and the scan resumes after it. The list emptying means every definite operation
-/// found its place. An ambiguous op is applied only if it changes the state: one that would not is
-/// indistinguishable from one that never happened.</para>
+/// invoked by then (tried after the definite ones). A candidate the model accepts is "lifted" out (both
+/// its events, dancing-links style) and pushed on a stack unless its (linearized set, state) pair was seen
+/// before; when no candidate works the last choice is popped and the scan resumes after it. The list
+/// emptying means every definite operation found its place; ambiguous ones left over never happened.</para>
+/// <para>Three reductions keep the search small; each only skips orders for which an equivalent order is
+/// still tried, so they never change the verdict (the brute-force oracle spec checks that):</para>
+/// <list type="bullet">
+/// <item>Reads go first. A Get or failed Cas that may run now is taken without branching: it changes
+/// nothing, and no pending op returned before it was invoked, so moving it to the front of any valid
+/// order keeps the order valid (<see cref="ForcedRead"/>).</item>
+/// <item>Ambiguous ops only when needed ("run" mode). Each one still pending could be put in or left out
+/// at every later point, doubling the positions. But one that changes nothing is the same as one that
+/// never happened; one followed by a definite write, or by an ambiguous Put or Delete, is overwritten and
+/// can be dropped; one followed by a definite op that would also run without it can be dropped (that op
+/// writes) or moved after it (that op changes nothing). So it suffices to try runs of ambiguous ops, each
+/// after the first an ambiguous Cas that swaps only thanks to the one before, ending at a definite op
+/// that fails on the state before the run's last op. Run-mode positions are not memoized (their future
+/// is narrower than a normal position's); the position after the run's definite op is.</item>
+/// <item>Identical ambiguous ops are interchangeable: only the earliest unused one of a kind is tried
+/// (<see cref="KeyHistory.AmbiguousTwin"/>), so k writes lost in a crash cost k+1 positions, not 2^k.</item>
+/// </list>
 /// <para>Every loop turn is a step; past the budget the key is inconclusive. Pure: no clock, no threads.</para>
 /// </summary>
-internal sealed class KeySearch
+internal sealed partial class KeySearch
 {
     private const int TrailLength = 6;
+    private const int Normal = -1;
 
     private readonly KeyHistory _h;
     private readonly int _nd;
@@ -28,6 +44,8 @@ internal sealed class KeySearch
     private readonly ulong[] _amb;
     private readonly ulong[] _zobrist;
     private readonly HashSet<CacheKey> _cache = [];
+    private readonly int _maxMemo;
+    private bool _memoFull;
     private int _prefix;
     private int _top;
     private ulong _hash;
@@ -37,131 +55,206 @@ internal sealed class KeySearch
     private int _stuckOp = -1;
     private int _stuckState;
     private int _stuckDepth;
+    private int _stuckWriter = -1;
     private int[] _stuckTrail = [];
 
-    public KeySearch(KeyHistory history)
+    // The DFS stack: what was linearized and the cursor to restore when it is undone.
+    private readonly int[] _opStack;
+    private readonly int[] _stateStack;
+    private readonly long[] _limitStack;
+    private readonly int[] _blockStack;
+    private readonly int[] _modeStack;
+    private readonly bool[] _forcedStack;
+    private readonly int[] _writerStack; // depth of the last op at or below this one that wrote, or -1
+    private int _depth;
+    private int _state;
+
+    // The scan cursor: phase 0 walks the event list, phase 1 the ambiguous list up to _limit, the time of
+    // the first return still in the event list (of the operation _blocking). _run is Normal, or in run
+    // mode the state before the last ambiguous op linearized.
+    private int _phase;
+    private int _node;
+    private long _limit;
+    private int _blocking = -1;
+    private int _run = Normal;
+
+    public KeySearch(KeyHistory history, int maxMemoEntries)
     {
         _h = history;
+        _maxMemo = maxMemoEntries;
         _nd = history.DefiniteCount;
         _na = history.AmbiguousCount;
-        var events = 2 * _nd;
-        _head = events;
-        _next = new int[events + 1];
-        _prev = new int[events + 1];
-        for (var e = 0; e <= events; e++)
-        {
-            _next[e] = e == events ? 0 : e + 1;
-            _prev[e] = e == 0 ? events : e - 1;
-        }
-        if (events == 0) _next[_head] = _prev[_head] = _head;
-        _anext = new int[_na + 1];
-        _aprev = new int[_na + 1];
-        for (var j = 0; j <= _na; j++)
-        {
-            _anext[j] = j == _na ? 0 : j + 1;
-            _aprev[j] = j == 0 ? _na : j - 1;
-        }
-        if (_na == 0) _anext[_na] = _aprev[_na] = _na;
+        _head = 2 * _nd;
+        (_next, _prev) = Ring(2 * _nd);
+        (_anext, _aprev) = Ring(_na);
         _def = new ulong[(_nd + 63) / 64];
         _amb = new ulong[(_na + 63) / 64];
         _zobrist = new ulong[_nd + _na];
         var seed = 0x5DEECE66DUL;
         for (var i = 0; i < _zobrist.Length; i++) _zobrist[i] = SplitMix(ref seed);
+        var n = _nd + _na;
+        _opStack = new int[n];
+        _stateStack = new int[n];
+        _limitStack = new long[n];
+        _blockStack = new int[n];
+        _modeStack = new int[n];
+        _forcedStack = new bool[n];
+        _writerStack = new int[n];
+        _state = history.Initial;
     }
 
     public KeyOutcome Run(long budget)
     {
-        var n = _nd + _na;
-        var opStack = new int[n];
-        var stateStack = new int[n];
-        var limitStack = new long[n];
-        var blockStack = new int[n];
-        var depth = 0;
-        var state = _h.Initial;
         long steps = 0;
-
-        // The scan cursor: phase 0 walks the event list, phase 1 the ambiguous list up to `limit`, the
-        // time of the first return still in the event list (the operation `blocking`).
-        var phase = 0;
-        var node = _next[_head];
-        long limit = 0;
-        var blocking = -1;
-
+        var fresh = true;
         while (true)
         {
             if (_next[_head] == _head) return Outcome(CheckVerdict.Linearizable, steps);
             if (++steps > budget) return Outcome(CheckVerdict.Inconclusive, steps);
 
-            int candidate;
-            if (phase == 0)
+            var exhausted = false;
+            var doomed = false;
+            if (fresh)
             {
-                if (!_h.EventIsCall[node])
+                fresh = false;
+                _phase = 0;
+                _node = _next[_head];
+                if (_run == Normal && ForcedRead() is var read and >= 0)
                 {
-                    phase = 1;
-                    limit = _h.EventTime[node];
-                    blocking = _h.EventOp[node];
-                    node = _anext[_na];
-                    continue;
+                    Toggle(read);
+                    if (Remember(_state))
+                    {
+                        Push(read, _state, forced: true);
+                        fresh = true;
+                        continue;
+                    }
+                    if (_memoFull) return Outcome(CheckVerdict.Inconclusive, steps);
+                    // Equivalent to a position already explored without success.
+                    Toggle(read);
+                    exhausted = doomed = true;
                 }
-                candidate = _h.EventOp[node];
             }
-            else if (node != _na && _h.AmbInvoke[node] <= limit)
+
+            var candidate = -1;
+            if (!exhausted)
             {
-                candidate = _nd + node;
+                if (_phase == 0)
+                {
+                    if (!_h.EventIsCall[_node])
+                    {
+                        _phase = 1;
+                        _limit = _h.EventTime[_node];
+                        _blocking = _h.EventOp[_node];
+                        _node = _anext[_na];
+                        continue;
+                    }
+                    candidate = _h.EventOp[_node];
+                }
+                else if (_node != _na && _h.AmbInvoke[_node] <= _limit) candidate = _nd + _node;
+                else exhausted = true;
             }
-            else
+            if (exhausted)
             {
-                NoteStuck(blocking, state, opStack, depth);
-                if (depth == 0) return Outcome(CheckVerdict.NotLinearizable, steps);
-                depth--;
-                var op = opStack[depth];
-                state = stateStack[depth];
-                Toggle(op);
-                if (op < _nd)
-                {
-                    Unlift(op);
-                    phase = 0;
-                    node = _next[_h.CallEvent[op]];
-                }
-                else
-                {
-                    var j = op - _nd;
-                    _anext[_aprev[j]] = j;
-                    _aprev[_anext[j]] = j;
-                    phase = 1;
-                    node = _anext[j];
-                    limit = limitStack[depth];
-                    blocking = blockStack[depth];
-                }
+                if (_run == Normal && !doomed) NoteStuck();
+                if (!Backtrack()) return Outcome(CheckVerdict.NotLinearizable, steps);
                 continue;
             }
 
-            if (Apply(candidate, state) is var next && next >= 0)
+            var next = Apply(candidate, _state);
+            var ambiguous = candidate >= _nd;
+            var allowed = next >= 0 && (_run == Normal
+                || (ambiguous ? _h.Kind[candidate] == OpKind.Cas : Apply(candidate, _run) < 0));
+            if (allowed && ambiguous && _h.AmbiguousTwin[_node] is var twin and >= 0 && !Used(twin)) allowed = false;
+            if (allowed)
             {
                 Toggle(candidate);
-                if (Remember(next))
+                if (ambiguous || Remember(next))
                 {
-                    opStack[depth] = candidate;
-                    stateStack[depth] = state;
-                    limitStack[depth] = limit;
-                    blockStack[depth] = blocking;
-                    depth++;
-                    state = next;
-                    if (candidate < _nd) Lift(candidate);
-                    else
-                    {
-                        var j = candidate - _nd;
-                        _anext[_aprev[j]] = _anext[j];
-                        _aprev[_anext[j]] = _aprev[j];
-                    }
-                    phase = 0;
-                    node = _next[_head];
+                    Push(candidate, next, forced: false);
+                    fresh = true;
                     continue;
                 }
+                if (_memoFull) return Outcome(CheckVerdict.Inconclusive, steps);
                 Toggle(candidate);
             }
-            node = phase == 0 ? _next[node] : _anext[node];
+            _node = _phase == 0 ? _next[_node] : _anext[_node];
         }
+    }
+
+    /// <summary>
+    /// A read (Get, or a Cas that did not swap) that may run now can go first without loss: it changes
+    /// nothing, and no pending op returned before it was invoked. So it is taken without branching, and
+    /// backtracking steps over it. This keeps reads from multiplying the positions the search visits.
+    /// </summary>
+    private int ForcedRead()
+    {
+        for (var e = _next[_head]; _h.EventIsCall[e]; e = _next[e])
+        {
+            var op = _h.EventOp[e];
+            var read = _h.Kind[op] switch
+            {
+                OpKind.Get => _h.Out[op] == _state,
+                OpKind.Cas => _h.Out[op] == 0 && _h.Expected[op] != _state,
+                _ => false,
+            };
+            if (read) return op;
+        }
+        return -1;
+    }
+
+    /// <summary>Linearizes <paramref name="op"/> (its bit is already set), leading to <paramref name="next"/>.</summary>
+    private void Push(int op, int next, bool forced)
+    {
+        _opStack[_depth] = op;
+        _stateStack[_depth] = _state;
+        _limitStack[_depth] = _limit;
+        _blockStack[_depth] = _blocking;
+        _modeStack[_depth] = _run;
+        _forcedStack[_depth] = forced;
+        var writes = _h.Kind[op] is OpKind.Put or OpKind.Delete || op >= _nd || _h.Out[op] == 1 && _h.Kind[op] == OpKind.Cas;
+        _writerStack[_depth] = writes ? _depth : _depth > 0 ? _writerStack[_depth - 1] : -1;
+        _depth++;
+        _run = op >= _nd ? _state : Normal;
+        _state = next;
+        if (op < _nd) Lift(op);
+        else
+        {
+            var j = op - _nd;
+            _anext[_aprev[j]] = _anext[j];
+            _aprev[_anext[j]] = _aprev[j];
+        }
+    }
+
+    /// <summary>Undoes the last branching choice (and any forced reads after it) and moves the cursor past it.</summary>
+    private bool Backtrack()
+    {
+        while (_depth > 0)
+        {
+            _depth--;
+            var op = _opStack[_depth];
+            _state = _stateStack[_depth];
+            _run = _modeStack[_depth];
+            Toggle(op);
+            if (op < _nd)
+            {
+                Unlift(op);
+                if (_forcedStack[_depth]) continue;
+                _phase = 0;
+                _node = _next[_h.CallEvent[op]];
+            }
+            else
+            {
+                var j = op - _nd;
+                _anext[_aprev[j]] = j;
+                _aprev[_anext[j]] = j;
+                _phase = 1;
+                _node = _anext[j];
+                _limit = _limitStack[_depth];
+                _blocking = _blockStack[_depth];
+            }
+            return true;
+        }
+        return false;
     }
 
     /// <summary>The register model: the state after <paramref name="op"/>, or -1 if it cannot run now.</summary>
@@ -188,80 +281,18 @@ internal sealed class KeySearch
         };
     }
 
-    /// <summary>Adds (linearized set, state) to the memo; false if it was already there.</summary>
-    private bool Remember(int state)
+    private void NoteStuck()
     {
-        var hash = _hash ^ (SplitMixOf((ulong)state) * 0x9E3779B97F4A7C15UL);
-        var probe = new CacheKey(hash, state, _prefix, _def, _prefix, _top - _prefix, _amb);
-        if (_cache.Contains(probe)) return false;
-        _cache.Add(probe.Copy());
-        return true;
-    }
-
-    /// <summary>Flips an operation's bit, keeping the hash and the compressed-prefix bounds current.</summary>
-    private void Toggle(int op)
-    {
-        _hash ^= _zobrist[op];
-        if (op >= _nd)
-        {
-            var a = op - _nd;
-            _amb[a >> 6] ^= 1UL << (a & 63);
-            return;
-        }
-        var w = op >> 6;
-        _def[w] ^= 1UL << (op & 63);
-        if ((_def[w] & (1UL << (op & 63))) != 0)
-        {
-            if (w + 1 > _top) _top = w + 1;
-            while (_prefix < _def.Length && _def[_prefix] == ulong.MaxValue) _prefix++;
-        }
-        else
-        {
-            if (w < _prefix) _prefix = w;
-            while (_top > _prefix && _def[_top - 1] == 0) _top--;
-        }
-    }
-
-    private void Lift(int op)
-    {
-        var c = _h.CallEvent[op];
-        var r = _h.ReturnEvent[op];
-        _next[_prev[c]] = _next[c];
-        _prev[_next[c]] = _prev[c];
-        _next[_prev[r]] = _next[r];
-        _prev[_next[r]] = _prev[r];
-    }
-
-    private void Unlift(int op)
-    {
-        var c = _h.CallEvent[op];
-        var r = _h.ReturnEvent[op];
-        _next[_prev[r]] = r;
-        _prev[_next[r]] = r;
-        _next[_prev[c]] = c;
-        _prev[_next[c]] = c;
-    }
-
-    private void NoteStuck(int blocking, int state, int[] opStack, int depth)
-    {
-        var at = _h.ReturnEvent[blocking];
+        var at = _h.ReturnEvent[_blocking];
         if (at <= _stuckEvent) return;
         _stuckEvent = at;
-        _stuckOp = blocking;
-        _stuckState = state;
-        _stuckDepth = depth;
-        _stuckTrail = opStack.AsSpan(Math.Max(0, depth - TrailLength), Math.Min(depth, TrailLength)).ToArray();
+        _stuckOp = _blocking;
+        _stuckState = _state;
+        _stuckDepth = _depth;
+        _stuckWriter = _depth > 0 && _writerStack[_depth - 1] is var w and >= 0 ? _opStack[w] : -1;
+        _stuckTrail = _opStack.AsSpan(Math.Max(0, _depth - TrailLength), Math.Min(_depth, TrailLength)).ToArray();
     }
 
     private KeyOutcome Outcome(CheckVerdict verdict, long steps) =>
-        new(verdict, steps, _stuckOp, _stuckState, _stuckDepth, _stuckTrail);
-
-    private static ulong SplitMix(ref ulong state) => SplitMixOf(state += 0x9E3779B97F4A7C15UL);
-
-    private static ulong SplitMixOf(ulong z)
-    {
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
+        new(verdict, steps, _cache.Count, _memoFull, _stuckOp, _stuckState, _stuckWriter, _stuckDepth, _stuckTrail);
 }

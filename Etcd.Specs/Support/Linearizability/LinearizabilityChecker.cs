@@ -26,14 +26,16 @@ public static class LinearizabilityChecker
         var pruned = byKey.Sum(h => h.Pruned);
 
         long steps = 0;
+        var memo = 0;
         (KeyHistory History, KeyOutcome Outcome, bool TotalSpent)? inconclusive = null;
         foreach (var h in byKey)
         {
             var allowance = Math.Min(options.MaxStepsPerKey, options.MaxStepsTotal - steps);
             var outcome = allowance > 0
-                ? new KeySearch(h).Run(allowance)
-                : new KeyOutcome(CheckVerdict.Inconclusive, 0, -1, 0, 0, []);
+                ? new KeySearch(h, options.MaxMemoEntriesPerKey).Run(allowance)
+                : new KeyOutcome(CheckVerdict.Inconclusive, 0, 0, false, -1, 0, -1, 0, []);
             steps += Math.Min(outcome.Steps, allowance);
+            memo = Math.Max(memo, outcome.MemoEntries);
             if (outcome.Verdict == CheckVerdict.NotLinearizable)
             {
                 return new CheckResult
@@ -46,6 +48,7 @@ public static class LinearizabilityChecker
                     Keys = byKey.Count,
                     Operations = operations,
                     Pruned = pruned,
+                    MaxMemoEntries = memo,
                 };
             }
             if (outcome.Verdict == CheckVerdict.Inconclusive)
@@ -54,9 +57,11 @@ public static class LinearizabilityChecker
 
         if (inconclusive is var (ih, io, totalSpent))
         {
-            var which = totalSpent
-                ? $"the overall budget of {options.MaxStepsTotal} steps ran out at key \"{ih.Key}\""
-                : $"key \"{ih.Key}\" ({ih.Ops.Length} ops) used its budget of {options.MaxStepsPerKey} steps";
+            var which = io.MemoFull
+                ? $"key \"{ih.Key}\" ({ih.Ops.Length} ops) filled its memo bound of {options.MaxMemoEntriesPerKey} entries"
+                : totalSpent
+                    ? $"the overall budget of {options.MaxStepsTotal} steps ran out at key \"{ih.Key}\""
+                    : $"key \"{ih.Key}\" ({ih.Ops.Length} ops) used its budget of {options.MaxStepsPerKey} steps";
             return new CheckResult
             {
                 Verdict = CheckVerdict.Inconclusive,
@@ -67,17 +72,19 @@ public static class LinearizabilityChecker
                 Keys = byKey.Count,
                 Operations = operations,
                 Pruned = pruned,
+                MaxMemoEntries = memo,
             };
         }
         return new CheckResult
         {
             Verdict = CheckVerdict.Linearizable,
-            Report = $"linearizable: {operations} ops over {byKey.Count} keys, {steps} search steps" +
+            Report = $"linearizable: {operations} ops over {byKey.Count} keys, {steps} search steps, at most {memo} memo entries on a key" +
                      (pruned > 0 ? $", {pruned} unobservable ambiguous ops left out" : ""),
             Steps = steps,
             Keys = byKey.Count,
             Operations = operations,
             Pruned = pruned,
+            MaxMemoEntries = memo,
         };
     }
 }
