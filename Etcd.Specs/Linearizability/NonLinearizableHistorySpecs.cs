@@ -6,15 +6,21 @@ namespace Etcd.Specs.Linearizability;
 /// <summary>Hand-written histories with no linearization: the checker must reject them and say where.</summary>
 public class NonLinearizableHistorySpecs
 {
+    private static readonly CheckOptions SearchOnly = new() { UniqueValueRules = false };
+
+    /// <summary>Rejected by the checker, and by the search alone (the value rules off), at the same op.</summary>
     private static CheckResult AssertRejected(HistoryBuilder h, string key, int stuckId)
     {
-        var result = h.Check();
-        Assert.Equal(CheckVerdict.NotLinearizable, result.Verdict);
-        Assert.False(result.IsLinearizable);
-        Assert.Equal(key, result.Key);
-        Assert.Equal(stuckId, result.Stuck?.Id);
         Assert.False(BruteForceLinearizability.IsLinearizable(h.Ops), "oracle disagrees");
-        return result;
+        foreach (var options in new[] { CheckOptions.Default, SearchOnly })
+        {
+            var r = h.Check(options);
+            Assert.True(r.Verdict == CheckVerdict.NotLinearizable, r.Report);
+            Assert.False(r.IsLinearizable);
+            Assert.Equal(key, r.Key);
+            Assert.Equal(stuckId, r.Stuck?.Id);
+        }
+        return h.Check();
     }
 
     [Fact]
@@ -119,7 +125,7 @@ public class NonLinearizableHistorySpecs
     }
 
     [Fact]
-    public void The_report_lists_the_ops_around_the_stuck_point_with_client_input_output_and_order()
+    public void The_search_report_lists_the_ops_around_the_stuck_point_with_client_input_output_and_order()
     {
         var h = new HistoryBuilder()
             .Put(7, "x", "a", 0, 1)
@@ -127,7 +133,8 @@ public class NonLinearizableHistorySpecs
             .Get(9, "x", "a", 4, 5)
             .Ambiguous(8, KvOp.Delete("x"), 6)
             .Failed(7, KvOp.Put("x", "f"), 7, 8);
-        var report = AssertRejected(h, "x", 2).Report;
+        AssertRejected(h, "x", 2);
+        var report = h.Check(SearchOnly).Report;
         Assert.Contains("not linearizable", report);
         Assert.Contains("op #2 (client 9: Get() -> \"a\"", report);
         Assert.Contains("value then \"b\" (from #1)", report);
@@ -137,5 +144,31 @@ public class NonLinearizableHistorySpecs
         Assert.Contains(lines, l => l.Contains("#1") && l.Contains("c8") && l.Contains("Cas(\"a\" -> \"b\")") && l.Contains("swapped") && l.Contains("     2      3"));
         Assert.Contains(lines, l => l.Contains("#3") && l.Contains("Delete()") && l.Contains("ambiguous") && l.Contains("inf"));
         Assert.DoesNotContain("Put(\"f\")", report); // failed ops did not happen, so they are not shown
+    }
+
+    [Fact]
+    public void The_value_rule_report_names_the_writer_and_the_write_that_replaced_it()
+    {
+        var h = new HistoryBuilder()
+            .Put(1, "x", "a", 0, 1)
+            .Get(2, "x", "a", 2, 3)
+            .Put(3, "x", "b", 4, 5)
+            .Get(4, "x", "b", 6, 7)
+            .Get(5, "x", "a", 8, 9);
+        var report = AssertRejected(h, "x", 4).Report;
+        Assert.Contains("key \"x\": op #4 read \"a\" (written only by op #0), but op #2 (Put(\"b\")) replaced it", report);
+        var lines = report.Split('\n');
+        Assert.Contains(lines, l => l.Contains(">> #4"));
+        Assert.Contains(lines, l => l.Contains("W  #0"));
+        Assert.Contains(lines, l => l.Contains("X  #2"));
+    }
+
+    [Fact]
+    public void A_read_that_returned_before_its_only_writer_was_invoked_is_rejected_with_that_reason()
+    {
+        var report = AssertRejected(new HistoryBuilder()
+            .Get(1, "x", "a", 0, 1)
+            .Ambiguous(2, KvOp.Put("x", "a"), 2), "x", 0).Report;
+        Assert.Contains("op #0 read \"a\" and returned before its only writer, op #1, was invoked", report);
     }
 }

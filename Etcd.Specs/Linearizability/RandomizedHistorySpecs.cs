@@ -42,17 +42,32 @@ public class RandomizedHistorySpecs(ITestOutputHelper output)
         output.WriteLine(result.Report);
         Assert.True(result.IsLinearizable, $"seed {seed}: {result.Report}");
 
+        var searchRefuted = 0;
         for (var i = 0; i < 6; i++)
         {
             var m = HistoryMutation.Pick(history, rnd);
             Assert.NotNull(m);
             var r = LinearizabilityChecker.Check(m.History);
-            output.WriteLine($"{m} -> {r.Verdict} in {r.Steps} steps");
             Assert.True(r.Verdict == CheckVerdict.NotLinearizable, $"seed {seed}, {m}: {r.Report}");
             Assert.Equal(m.Original.Key, r.Key);
             Assert.Equal(m.Original.Id, r.Stuck?.Id);
+
+            // The search alone, on a small budget: it may run out, but it must never accept the history,
+            // and when it refutes it, it gets stuck exactly at the planted op (everything before it is fine).
+            var s = LinearizabilityChecker.Check(m.History, SearchOnly);
+            output.WriteLine($"{m} -> {r.Verdict}; search alone: {s.Verdict} in {s.Steps} steps");
+            Assert.True(s.Verdict != CheckVerdict.Linearizable, $"seed {seed}, {m}: the search accepted it");
+            if (s.Verdict == CheckVerdict.NotLinearizable)
+            {
+                searchRefuted++;
+                Assert.Equal(m.Original.Key, s.Key);
+                Assert.Equal(m.Original.Id, s.Stuck?.Id);
+            }
         }
+        output.WriteLine($"the search alone refuted {searchRefuted} of 6 within {SearchOnly.MaxStepsPerKey} steps a key");
     }
+
+    private static readonly CheckOptions SearchOnly = new() { UniqueValueRules = false, MaxStepsPerKey = 3_000_000 };
 
     [Theory]
     [MemberData(nameof(Seeds))]
@@ -61,7 +76,7 @@ public class RandomizedHistorySpecs(ITestOutputHelper output)
         output.WriteLine($"seed={seed} (replay with LINCHECK_SEED={seed})");
         var rnd = new SeededRandomSource(seed);
         int linearizable = 0, rejected = 0;
-        for (var round = 0; round < 500; round++)
+        for (var round = 0; round < 1000; round++)
         {
             var history = SmallHistory(rnd);
             string? initial = rnd.Next(3) == 0 ? "a" : null;
@@ -70,26 +85,34 @@ public class RandomizedHistorySpecs(ITestOutputHelper output)
                 InitialValues = initial is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["x"] = initial, ["y"] = initial },
             };
             var expected = BruteForceLinearizability.IsLinearizable(history, initial);
-            var result = LinearizabilityChecker.Check(history, options);
-            Assert.True(result.Verdict != CheckVerdict.Inconclusive, result.Report);
-            Assert.True(expected == result.IsLinearizable,
-                $"seed {seed} round {round} (initial {KvOp.Quote(initial)}): oracle says {expected}, checker {result.Verdict}\n" +
-                string.Join('\n', history) + "\n" + result.Report);
+            foreach (var rules in new[] { true, false })
+            {
+                var result = LinearizabilityChecker.Check(history, options with { UniqueValueRules = rules });
+                Assert.True(result.Verdict != CheckVerdict.Inconclusive, result.Report);
+                Assert.True(expected == result.IsLinearizable,
+                    $"seed {seed} round {round} (initial {KvOp.Quote(initial)}, value rules {rules}): oracle says {expected}, checker {result.Verdict}\n" +
+                    string.Join('\n', history) + "\n" + result.Report);
+            }
             if (expected) linearizable++;
             else rejected++;
         }
         output.WriteLine($"{linearizable} linearizable, {rejected} not");
         // Both answers must be common, or the comparison proves little.
-        Assert.InRange(linearizable, 50, 450);
+        Assert.InRange(linearizable, 100, 900);
     }
 
-    /// <summary>Up to 7 operations on one or two keys over three values, with arbitrary (often impossible) outputs.</summary>
+    /// <summary>
+    /// Up to 7 operations on one or two keys, with arbitrary (often impossible) outputs. Half the histories
+    /// draw values from three shared ones, half write a unique value per op (what the value rules reason about).
+    /// </summary>
     private static List<Operation> SmallHistory(SeededRandomSource rnd)
     {
-        string[] values = ["a", "b", "c"];
-        string? AnyValue() => rnd.Next(4) == 0 ? null : values[rnd.Next(3)];
-        var twoKeys = rnd.Next(4) == 0;
         var n = 1 + rnd.Next(7);
+        string[] values = rnd.Next(2) == 0 ? ["a", "b", "c"] : [.. Enumerable.Range(0, n).Select(i => $"v{i}")];
+        var unique = values.Length == n;
+        string? AnyValue() => rnd.Next(4) == 0 ? null : values[rnd.Next(values.Length)];
+        string Written(int id) => unique ? values[id] : values[rnd.Next(values.Length)];
+        var twoKeys = rnd.Next(4) == 0;
         var ops = new List<Operation>(n);
         for (var id = 0; id < n; id++)
         {
@@ -98,9 +121,9 @@ public class RandomizedHistorySpecs(ITestOutputHelper output)
             var ret = invoke + rnd.Next(6);
             var (op, output) = rnd.Next(4) switch
             {
-                0 => (KvOp.Put(key, values[rnd.Next(3)]), OpOutput.Put()),
+                0 => (KvOp.Put(key, Written(id)), OpOutput.Put()),
                 1 => (KvOp.Get(key), OpOutput.Get(AnyValue())),
-                2 => (KvOp.Cas(key, AnyValue(), values[rnd.Next(3)]), OpOutput.Cas(rnd.Next(2) == 0)),
+                2 => (KvOp.Cas(key, AnyValue(), Written(id)), OpOutput.Cas(rnd.Next(2) == 0)),
                 _ => (KvOp.Delete(key), OpOutput.Delete()),
             };
             var roll = rnd.Next(100);

@@ -22,6 +22,12 @@ public sealed record CheckOptions
     /// </summary>
     public int MaxMemoEntriesPerKey { get; init; } = 4_000_000;
 
+    /// <summary>
+    /// Run <see cref="UniqueValueRules"/> before the search. Off only to exercise the search alone (specs):
+    /// the rules are exact, and without them refuting a history with many lost writes can exhaust the budget.
+    /// </summary>
+    public bool UniqueValueRules { get; init; } = true;
+
     /// <summary>Values keys hold before the history starts; every other key starts absent.</summary>
     public IReadOnlyDictionary<string, string> InitialValues { get; init; } = new Dictionary<string, string>();
 

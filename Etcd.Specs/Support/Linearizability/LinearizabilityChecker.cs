@@ -28,6 +28,26 @@ public static class LinearizabilityChecker
         long steps = 0;
         var memo = 0;
         (KeyHistory History, KeyOutcome Outcome, bool TotalSpent)? inconclusive = null;
+        // The value rules first, on every key: they are cheap and name the violation precisely, so a bad
+        // key late in the order is not kept waiting behind long searches of good ones.
+        foreach (var h in options.UniqueValueRules ? byKey : [])
+        {
+            if (Linearizability.UniqueValueRules.Find(h, options.InitialValues.GetValueOrDefault(h.Key)) is { } violation)
+            {
+                return new CheckResult
+                {
+                    Verdict = CheckVerdict.NotLinearizable,
+                    Key = h.Key,
+                    Stuck = violation.Reader,
+                    Report = $"not linearizable: {HistoryExcerpt.Render(h, violation, options.ExcerptRadius)}",
+                    Steps = 0,
+                    Keys = byKey.Count,
+                    Operations = operations,
+                    Pruned = pruned,
+                };
+            }
+        }
+
         foreach (var h in byKey)
         {
             var allowance = Math.Min(options.MaxStepsPerKey, options.MaxStepsTotal - steps);
