@@ -46,4 +46,21 @@ public class CheckerPerformanceSpecs(ITestOutputHelper output)
         Assert.Equal(CheckVerdict.NotLinearizable, rejected.Verdict);
         Assert.True(sw.Elapsed < TimeSpan.FromSeconds(30), $"{sw.Elapsed}");
     }
+
+    [Fact]
+    public async Task Recording_a_full_history_from_thirty_tasks_is_cheap()
+    {
+        const int Tasks = 30, PerTask = HistoryRecorder.DefaultCapacity / Tasks;
+        var rec = new HistoryRecorder();
+        var sw = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, Tasks).Select(c => Task.Run(() =>
+        {
+            for (var i = 0; i < PerTask; i++) rec.Complete(rec.Invoke(c, KvOp.Put($"k{i % 50}", "v")), OpOutput.Put());
+        })));
+        sw.Stop();
+        output.WriteLine($"{Tasks * PerTask} ops recorded from {Tasks} tasks in {sw.ElapsedMilliseconds} ms " +
+                         $"({sw.Elapsed.TotalNanoseconds / (Tasks * PerTask):F0} ns per invoke+complete)");
+        Assert.Equal(Tasks * PerTask, rec.History().Count(o => o.Outcome == OpOutcome.Ok));
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(20), $"{sw.Elapsed}");
+    }
 }

@@ -38,10 +38,11 @@ public sealed class HistoryRecorder
     public OpHandle Invoke(int client, KvOp op)
     {
         ArgumentNullException.ThrowIfNull(op);
+        // Checked before reserving too, so callers hammering a full recorder cannot wrap the counter.
+        if (Volatile.Read(ref _reserved) >= _slots.Length) throw Full();
         var now = _clock();
         var index = Interlocked.Increment(ref _reserved) - 1;
-        if (index >= _slots.Length)
-            throw new InvalidOperationException($"history recorder is full ({_slots.Length} operations); raise its capacity or run a shorter workload");
+        if (index >= _slots.Length) throw Full();
         Volatile.Write(ref _slots[index], new RecorderSlot(client, op, now));
         return new OpHandle(index);
     }
@@ -99,6 +100,9 @@ public sealed class HistoryRecorder
         }
         return ops;
     }
+
+    private InvalidOperationException Full() =>
+        new($"history recorder is full ({_slots.Length} operations); raise its capacity or run a shorter workload");
 
     private RecorderSlot Find(OpHandle handle) =>
         (uint)handle.Index < (uint)Count && Volatile.Read(ref _slots[handle.Index]) is { } slot

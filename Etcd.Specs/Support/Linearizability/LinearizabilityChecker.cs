@@ -7,7 +7,9 @@ namespace Etcd.Specs.Support.Linearizability;
 /// expectation, and a failed Cas changes nothing.
 /// <para>Linearizability is compositional (Herlihy &amp; Wing): a history of independent registers is
 /// linearizable iff each register's sub-history is. So each key is searched on its own (KeySearch), which
-/// turns one exponential search over 20 000 operations into fifty small ones.</para>
+/// turns one exponential search over 20 000 operations into fifty small ones. Each key first goes through
+/// <see cref="UniqueValueRules"/> (exact, O(n log n), catches stale reads and lost writes of uniquely
+/// written values), then the search (<see cref="KeySearch"/>), which decides everything else.</para>
 /// <para>Never says "linearizable" unless every key's search finished: a spent budget is
 /// <see cref="CheckVerdict.Inconclusive"/>. A definite violation on any key wins over an inconclusive key.</para>
 /// </summary>
