@@ -62,7 +62,11 @@ public sealed partial class RaftActor
         // written, but an overlapping batch must never leave two versions of one index).
         if (_recoveredEntries.Count > 0 && first <= _recoveredEntries[^1].Index)
             _recoveredEntries.RemoveAll(x => x.Index >= first);
-        var expected = (_recoveredEntries.Count > 0 ? _recoveredEntries[^1].Index : snapIndex) + 1;
+        // After a snapshot's journal compaction the rows start mid-log, before the SnapshotSaved record that
+        // explains them (the row straddling the snapshot index is kept): the first batch sets the start, and
+        // StartNode checks that a snapshot accounts for everything before it.
+        var expected = _recoveredEntries.Count > 0 ? _recoveredEntries[^1].Index + 1
+            : _recoveredSnapshot is null ? first : snapIndex + 1;
         foreach (var e in entries)
         {
             if (e.Index <= snapIndex) continue;
@@ -75,6 +79,10 @@ public sealed partial class RaftActor
 
     private void StartNode()
     {
+        var startsAt = _recoveredSnapshot?.Index + 1 ?? 1;
+        if (_recoveredEntries.Count > 0 && _recoveredEntries[0].Index != startsAt)
+            throw new RaftInvariantException(
+                $"journal of {PersistenceId} starts at index {_recoveredEntries[0].Index} but its snapshot covers only up to {startsAt - 1}");
         var empty = _recoveredEntries.Count == 0 && _recoveredSnapshot is null && _recoveredHard.Term == 0;
         var config = new RaftConfig
         {

@@ -19,8 +19,10 @@ internal sealed class TestCluster : IAsyncDisposable
 {
     public const string ThrottlerHocon = """
         akka.remote.dot-netty.tcp.applied-adapters = [trttl]
-        akka.loglevel = WARNING
         """;
+
+    /// <summary>CLUSTER_SPEC_LOGLEVEL=INFO (or DEBUG) shows what the members log while a spec runs.</summary>
+    private static string LogLevelHocon => $"akka.loglevel = {Environment.GetEnvironmentVariable("CLUSTER_SPEC_LOGLEVEL") ?? "WARNING"}";
 
     private readonly TempDir _dir = new("etcd-cluster");
     private readonly EtcdServerSettings[] _settings;
@@ -58,7 +60,7 @@ internal sealed class TestCluster : IAsyncDisposable
                 InitialCluster = peers.Select(p => new KeyValuePair<string, IReadOnlyList<string>>(p.Name, [p.Url])).ToArray(),
                 InitialClusterToken = "test-cluster",
                 LogLevel = "warn",
-                ExtraHocon = ThrottlerHocon,
+                ExtraHocon = ThrottlerHocon + "\n" + LogLevelHocon,
             };
             cluster._settings[i] = tweak is null ? s : tweak(s);
         }
