@@ -51,6 +51,7 @@ public sealed class NodeProcess : IAsyncDisposable
     public string[] ExtraArgs { get; }
     public string Endpoint => $"http://127.0.0.1:{ClientPort}";
     public int Pid => _process?.Id ?? throw new InvalidOperationException("not started");
+    public bool IsRunning => _process is { HasExited: false };
     public Task<int> Exited => _exited.Task;
     public string Output => string.Join('\n', _output);
 
