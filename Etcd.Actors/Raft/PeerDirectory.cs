@@ -49,6 +49,17 @@ public sealed class PeerDirectory(IActorRefProvider provider)
 
     public void Remove(ulong id) => _peers.Remove(id);
 
+    /// <summary>The member whose RaftActor lives at <paramref name="address"/> (a transport event names only the address).</summary>
+    public ulong? FindByAddress(Address address)
+    {
+        foreach (var (id, p) in _peers)
+        {
+            var a = p.Ref.Path.Address;
+            if (a.Host == address.Host && a.Port == address.Port) return id;
+        }
+        return null;
+    }
+
     public bool TryGet(ulong id, out IActorRef peer)
     {
         if (_peers.TryGetValue(id, out var p))

@@ -25,6 +25,23 @@ public sealed partial class RaftActor
     {
         base.PreStart();
         _mvcc.Tell(new MvccProtocol.GetMembers(Self));
+        // Only to notice a crashed leader early (see RaftNode.ForgetLeader); never to decide membership.
+        Context.System.EventStream.Subscribe(Self, typeof(Akka.Remote.DisassociatedEvent));
+        Context.System.EventStream.Subscribe(Self, typeof(Akka.Remote.AssociationErrorEvent));
+    }
+
+    /// <summary>
+    /// The connection to a peer closed (its process went away, so the kernel closed the socket) or could not be
+    /// opened. If that peer is our leader, stop waiting a whole election timeout for its heartbeats. A
+    /// partition or a paused process closes nothing and takes the ordinary timeout path.
+    /// </summary>
+    private void OnTransportLost(Akka.Actor.Address address)
+    {
+        if (_node is not { Role: RaftRole.Follower, Lead: not 0 } node) return;
+        if (_peers.FindByAddress(address) != node.Lead) return;
+        _log.Info("raft {0:x16}: lost the connection to leader {1:x16}; electing sooner", _memberId, node.Lead);
+        node.ForgetLeader();
+        ScheduleReady();
     }
 
     private MvccProtocol.MembersChanged _members = new([], []);

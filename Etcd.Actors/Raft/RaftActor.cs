@@ -128,6 +128,12 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
                 NotePeerActivity(ping.From);
                 _peers.LearnFrom(ping.From, Sender);
                 break;
+            case Akka.Remote.DisassociatedEvent d:
+                OnTransportLost(d.RemoteAddress);
+                break;
+            case Akka.Remote.AssociationErrorEvent e:
+                OnTransportLost(e.RemoteAddress);
+                break;
             case PeerClusterQuery:
                 Sender.Tell(ClusterInfo(), Self);
                 break;
@@ -189,6 +195,7 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
 
     protected override void PostStop()
     {
+        Context.System.EventStream.Unsubscribe(Self);
         FailOutstanding(EtcdErrors.Stopped);
         base.PostStop();
     }

@@ -33,6 +33,22 @@ public sealed partial class RaftNode
         }
     }
 
+    /// <summary>
+    /// The host has evidence the leader is gone (its process closed our connection: it crashed or stopped),
+    /// which Raft alone would learn only after an election timeout of silence. A follower forgets the leader
+    /// (so it no longer defends the leader's lease against votes) and brings its election forward to within a
+    /// few ticks, staggered by the seeded randomness so the followers do not split the vote. Safety never
+    /// depends on it: a wrong report costs at most an election (pre-vote fails while the others still hear
+    /// the leader). Like etcd-io/raft's ForgetLeader, with the early election added.
+    /// </summary>
+    public void ForgetLeader()
+    {
+        if (Role != RaftRole.Follower || Lead == 0) return;
+        Lead = 0;
+        var stagger = _cfg.Random.Next(Math.Max(1, _cfg.ElectionTick / 2));
+        _electionElapsed = Math.Max(_electionElapsed, _randomizedElectionTimeout - 1 - stagger);
+    }
+
     private void Hup()
     {
         if (Role == RaftRole.Leader || !Promotable) return;
