@@ -3,10 +3,10 @@ using Akka.Actor;
 namespace Etcd.Actors.Raft;
 
 /// <summary>
-/// Where each peer's RaftActor lives. A peer URL keeps etcd's form (<c>http://10.0.0.1:2380</c>); its host
-/// and port are the peer's Akka.Remote endpoint, so its RaftActor is
-/// <c>akka.tcp://etcd@10.0.0.1:2380/user/etcd/raft</c>. The ref is resolved by path without a UID: a
-/// restarted peer process, or a RaftActor recreated after a journal failure, is reached at the same path.
+/// Where each peer's RaftActor can be reached. A peer URL keeps etcd's form (<c>http://10.0.0.1:2380</c>); its
+/// host and port are the peer's Akka.Remote endpoint, and its entry point is the gateway
+/// <c>akka.tcp://etcd@10.0.0.1:2380/user/etcd/peer</c>, which forwards to whichever RaftActor incarnation runs
+/// there. The ref is resolved by path without a UID, so a restarted peer process is reached at the same path.
 /// Peers are never DeathWatched (that quarantines a partitioned peer for good); Raft's own timeouts are
 /// the only failure detector.
 /// </summary>
@@ -18,8 +18,11 @@ public sealed class PeerDirectory(IActorRefProvider provider)
     /// <summary>The ActorSystem name every member uses; part of the peer path.</summary>
     public const string SystemName = "etcd";
 
-    /// <summary>Path of RaftActor below the system's root.</summary>
-    public const string RaftPath = "/user/etcd/raft";
+    /// <summary>Name of the member's stable entry point for peers (see PeerGatewayActor), a child of /user/etcd.</summary>
+    public const string GatewayName = "peer";
+
+    /// <summary>Where peers send Raft traffic: the gateway, which forwards to the current RaftActor.</summary>
+    public const string RaftPath = "/user/etcd/" + GatewayName;
 
     private readonly Dictionary<ulong, (string Url, IActorRef Ref)> _peers = new();
 
@@ -43,8 +46,9 @@ public sealed class PeerDirectory(IActorRefProvider provider)
     /// </summary>
     public void LearnFrom(ulong id, IActorRef sender)
     {
-        if (_peers.ContainsKey(id) || sender.IsNobody()) return;
-        _peers[id] = ("", sender);
+        if (_peers.ContainsKey(id) || sender.IsNobody() || sender.Path.Address.Host is null) return;
+        // The sender is one RaftActor incarnation; its member's gateway outlives it.
+        _peers[id] = ("", provider.ResolveActorRef(sender.Path.Address + RaftPath));
     }
 
     public void Remove(ulong id) => _peers.Remove(id);

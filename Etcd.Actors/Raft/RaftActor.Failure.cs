@@ -14,6 +14,9 @@ public sealed partial class RaftActor
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
         _log.Error(cause, "raft {0:x16}: journal write failed at seqNr {1} ({2}); stopping", _memberId, sequenceNr, @event.GetType().Name);
+        // Entries already replicated may be committed by the others: for those, etcd's "possibly" wording.
+        if (_inFlightLeftMember) RefuseAll(_inFlight, EtcdErrors.TimeoutDueToLeaderFail);
+        _inFlight.Clear();
         FailOutstanding(EtcdErrors.Stopped);
         base.OnPersistFailure(cause, @event, sequenceNr); // stops the actor
     }

@@ -16,6 +16,10 @@ namespace Etcd.Actors.Raft;
 public sealed partial class RaftActor
 {
     private readonly List<PendingProposal> _inFlight = [];
+
+    // The entries of the write in flight were already sent to followers: if the write fails they may still
+    // be committed by the others, so their clients must not be told they failed for certain.
+    private bool _inFlightLeftMember;
     private bool _readyScheduled;
     private bool _writeInFlight;
     private ulong _mvccApplied;
@@ -67,6 +71,7 @@ public sealed partial class RaftActor
         }
         if (rd is { Entries.Count: > 0 })
         {
+            FailOverwritten(rd.Entries);
             var first = rd.Entries[0].Index;
             // Journals are append-only: a conflicting suffix is cut by a marker in the same atomic write.
             if (first <= _lastDurableIndex) events.Add(new LogTruncatedFrom { Index = first });
@@ -82,6 +87,7 @@ public sealed partial class RaftActor
             SendMessages(rd.Messages);
             sentEarly = true;
         }
+        _inFlightLeftMember = sentEarly;
         if (events.Count == 0)
         {
             OnReadyDurable(rd, sentEarly, null);
@@ -116,7 +122,9 @@ public sealed partial class RaftActor
             var next = _proposals.Peek();
             if (stepped > 0 && bytes + next.Data.Length > _settings.MaxBatchBytes) break;
             // Refused during a leader transfer: it stays queued for whoever leads next.
+            var index = node.LastIndex + 1;
             if (!node.Propose(next.Data)) break;
+            NoteAppended(index, node.Term, next);
             _proposals.Dequeue();
             _inFlight.Add(next);
             stepped++;
@@ -141,6 +149,7 @@ public sealed partial class RaftActor
                 _mvcc.Tell(new MvccProtocol.ApplyCommitted(rd.CommittedEntries, node.Term), Self);
             foreach (var rs in rd.ReadStates) OnReadState(rs);
             node.Advance(rd);
+            ForgetCommitted(node.CommitIndex);
         }
         if (_proposals.Count > 0 || _toForward.Count > 0 || _snapshotToSave is not null || node.HasReady()) ScheduleReady();
     }

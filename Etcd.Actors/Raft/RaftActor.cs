@@ -146,6 +146,10 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
     private void OnTick()
     {
         _ticks++;
+        if (_ticks % 50 == 0 && _log.IsDebugEnabled)
+            _log.Debug($"raft {_memberId:x16}: {Node} writeInFlight={_writeInFlight} installing={_installing is not null} " +
+                       $"proposals={_proposals.Count} held={_held.Count} peers={string.Join(',', _peers.Ids.Select(i => i.ToString("x")))} " +
+                       $"heard={string.Join(',', _lastHeard.Select(kv => $"{kv.Key:x}@{_ticks - kv.Value}"))}");
         Node.Tick();
         TickReadRound();
         ExpireHeld();
