@@ -57,7 +57,7 @@ while [[ $# -gt 0 ]]; do
     --etcdctl-bin) etcdctl_bin=$2; shift 2 ;;
     --logs) logs_dir=$2; shift 2 ;;
     --no-build) build=0; shift ;;
-    -h|--help) sed -n '2,42p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,41p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -80,8 +80,13 @@ work=$(mktemp -d /tmp/bench-cluster.XXXXXX)
 declare -A pgid=() client_url=() peer_url=() data_dir=() initial_cluster=()
 members=(m1 m2 m3)
 
+summary_done=0
 cleanup() {
   local key alive
+  if [[ $summary_done == 0 && -s ${results:-/nonexistent} ]]; then
+    echo; echo "(incomplete: the script stopped before the end; the figures so far)"
+    summary || true
+  fi
   for key in "${!pgid[@]}"; do kill -TERM -- "-${pgid[$key]}" 2>/dev/null || true; done
   for _ in $(seq 50); do
     alive=0
@@ -144,9 +149,15 @@ start_member() {
   cmd=${cmd//\{peer_url\}/${peer_url[$sys,$m]}}
   cmd=${cmd//\{initial_cluster\}/${initial_cluster[$sys]}}
   log "starting $sys $m: $cmd"
-  (cd "$repo" && exec setsid bash -c "exec $cmd" >>"$work/$sys-$m.log" 2>&1) &
-  pgid[$sys,$m]=$!
+  local pidfile="$work/$sys-$m.pgid"
+  rm -f "$pidfile"
+  # The session leader writes its own pid (setsid forks first when it was started as a group leader,
+  # so $! is not always it), then becomes the member: that pid is the member's process group.
+  (cd "$repo" && exec setsid bash -c "echo \$\$ >'$pidfile'; exec $cmd" >>"$work/$sys-$m.log" 2>&1) &
   disown "$!" # its death (SIGKILL on purpose) is not news for the shell
+  for _ in $(seq 100); do [[ -s $pidfile ]] && break; sleep 0.05; done
+  [[ -s $pidfile ]] || { echo "$sys $m did not start" >&2; return 1; }
+  pgid[$sys,$m]=$(<"$pidfile")
 }
 
 endpoints_of() { # SYS MEMBER... -> comma-separated client URLs
@@ -274,21 +285,14 @@ for sys in "${sys_list[@]}"; do
   ctl --endpoints "${client_url[$sys,$leader]}" put foo bar >/dev/null
 done
 
-for run in $(seq "$runs"); do
-  order=("${sys_list[@]}")
-  if (( run % 2 == 0 && ${#order[@]} == 2 )); then order=("${order[1]}" "${order[0]}"); fi
-  for wl in put-all put-leader range-l range-s; do
-    for sys in "${order[@]}"; do workload "$run" "$wl" "$sys"; done
-  done
-  for sys in "${order[@]}"; do memory "$run" "$sys"; done
-  for sys in "${order[@]}"; do failover "$run" "$sys"; done
-done
-
-echo
-echo "## Cluster benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "--total $total, --runs $runs, failover: ${fo_rate} puts/s for ${fo_seconds} s, leader SIGKILLed at ${kill_after} s; etcd: $("$etcd_bin" --version | head -n1)"
-echo
-python3 - "$results" <<'EOF'
+# summary: the markdown table and the raw RESULT lines, from what $results holds so far.
+summary() {
+  echo
+  echo "## Cluster benchmark, $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "--total $total, --runs $runs, failover: ${fo_rate} puts/s for ${fo_seconds} s, leader SIGKILLed at ${kill_after} s"
+  echo "etcd $("$etcd_bin" --version | head -n1 | sed 's/.*: //'); ours: commit $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$repo" diff --quiet HEAD 2>/dev/null || echo ' + local changes'), started as \`${template[ours]%% --name*} ...\`"
+  echo
+  python3 - "$results" <<'EOF'
 import sys, collections
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 def kv(line):
@@ -345,3 +349,17 @@ for run, wl, sysname, line, note in rows:
     print(f"{run} {wl:<10} {sysname:<4} {line} {note}".rstrip())
 print("```")
 EOF
+}
+
+for run in $(seq "$runs"); do
+  order=("${sys_list[@]}")
+  if (( run % 2 == 0 && ${#order[@]} == 2 )); then order=("${order[1]}" "${order[0]}"); fi
+  for wl in put-all put-leader range-l range-s; do
+    for sys in "${order[@]}"; do workload "$run" "$wl" "$sys"; done
+  done
+  for sys in "${order[@]}"; do memory "$run" "$sys"; done
+  for sys in "${order[@]}"; do failover "$run" "$sys"; done
+done
+
+summary_done=1
+summary
