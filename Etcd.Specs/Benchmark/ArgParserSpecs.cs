@@ -55,6 +55,33 @@ public sealed class ArgParserSpecs
         Assert.Equal((BenchCommand.TxnPut, 4), (o.Command, o.TxnOps));
     }
 
+    [Fact]
+    public void Failover_defaults_and_flags()
+    {
+        var d = Ok("failover");
+        Assert.Equal((BenchCommand.Failover, 200.0, null, 2.0, 1.0), (d.Command, d.Rate, d.KillPid, d.KillAfterSeconds, d.RequestTimeoutSeconds));
+        Assert.Equal((1.0, 0.8), (d.SteadyWindowSeconds, d.SteadyFraction));
+        var o = Ok("failover", "--rate", "50.5", "--kill-pid", "1234", "--kill-after=1.5", "--total", "400",
+            "--request-timeout", "0.25", "--steady-window", "0.5", "--steady-fraction", "1", "--val-size", "256");
+        Assert.Equal((50.5, 1234, 1.5, 0.25), (o.Rate, o.KillPid, o.KillAfterSeconds, o.RequestTimeoutSeconds));
+        Assert.Equal((0.5, 1.0, 256, "failover"), (o.SteadyWindowSeconds, o.SteadyFraction, o.ValSize, o.OpName));
+    }
+
+    [Theory]
+    [InlineData("--kill-after", "1")]                                        // nothing to kill
+    [InlineData("--kill-pid", "7", "--total", "400", "--kill-after", "2")]   // 400 puts at 200/s end at 2 s
+    [InlineData("--kill-pid", "7", "--max-seconds", "2", "--kill-after", "3")]
+    [InlineData("--kill-pid", "0")]
+    [InlineData("--steady-fraction", "1.5")]
+    [InlineData("--rate", "0")]
+    [InlineData("--consistency", "l")]
+    public void Failover_rejects(params string[] flags) => Fail(["failover", .. flags]);
+
+    [Theory]
+    [InlineData("put", "--rate", "10")]
+    [InlineData("range", "foo", "--kill-pid", "1")]
+    public void Failover_flags_belong_to_failover_only(params string[] args) => Fail(args);
+
     [Theory]
     [InlineData("put", "--bogus", "1")]
     [InlineData("put", "--consistency", "s")]   // range-only flag

@@ -25,6 +25,10 @@ public static class ArgParser
           put                 write keys            --key-size 8 --val-size 8 --key-space-size 1 --sequential-keys
           range <key> [end]   read a key or [key, end)  --consistency l|s
           txn-put             txns of puts on sequential keys  --key-size 8 --val-size 8 --key-space-size 1 --txn-ops 1
+          failover            puts at a fixed rate (open loop, --clients = max in flight) while --kill-pid is
+                              SIGKILLed; reports the time to the first and to steady successes after the kill
+                              --rate 200 --kill-pid PID --kill-after 2 --request-timeout 1
+                              --steady-window 1 --steady-fraction 0.8 (+ put's key/value flags)
 
         global flags:
           --endpoints LIST    comma-separated endpoints, http://host:port (default 127.0.0.1:2379)
@@ -44,6 +48,11 @@ public static class ArgParser
         [BenchCommand.Put] = ["key-size", "val-size", "key-space-size", "sequential-keys"],
         [BenchCommand.Range] = ["consistency"],
         [BenchCommand.TxnPut] = ["key-size", "val-size", "key-space-size", "txn-ops"],
+        [BenchCommand.Failover] =
+        [
+            "key-size", "val-size", "key-space-size", "sequential-keys",
+            "rate", "kill-pid", "kill-after", "request-timeout", "steady-window", "steady-fraction",
+        ],
     };
 
     private static readonly HashSet<string> BoolFlags = ["sequential-keys"];
@@ -106,7 +115,7 @@ public static class ArgParser
 
         if (positional.Count == 0)
         {
-            return ParseResult.Fail("missing command (put, range, txn-put)");
+            return ParseResult.Fail("missing command (put, range, txn-put, failover)");
         }
 
         BenchCommand command;
@@ -115,7 +124,8 @@ public static class ArgParser
             case "put": command = BenchCommand.Put; break;
             case "range": command = BenchCommand.Range; break;
             case "txn-put": command = BenchCommand.TxnPut; break;
-            default: return ParseResult.Fail($"unknown command '{positional[0]}' (put, range, txn-put)");
+            case "failover": command = BenchCommand.Failover; break;
+            default: return ParseResult.Fail($"unknown command '{positional[0]}' (put, range, txn-put, failover)");
         }
         var rest = positional.Skip(1).ToList();
 
@@ -147,6 +157,12 @@ public static class ArgParser
                 KeySpaceSize = PositiveInt(flags, "key-space-size", o.KeySpaceSize),
                 SequentialKeys = flags.TryGetValue("sequential-keys", out var sk) && Bool(sk, "sequential-keys"),
                 TxnOps = PositiveInt(flags, "txn-ops", o.TxnOps),
+                Rate = PositiveDouble(flags, "rate", o.Rate),
+                KillPid = flags.ContainsKey("kill-pid") ? PositiveInt(flags, "kill-pid", 0) : null,
+                KillAfterSeconds = PositiveDouble(flags, "kill-after", o.KillAfterSeconds),
+                RequestTimeoutSeconds = PositiveDouble(flags, "request-timeout", o.RequestTimeoutSeconds),
+                SteadyWindowSeconds = PositiveDouble(flags, "steady-window", o.SteadyWindowSeconds),
+                SteadyFraction = PositiveDouble(flags, "steady-fraction", o.SteadyFraction),
             };
         }
         catch (FormatException e)
@@ -172,7 +188,12 @@ public static class ArgParser
             return ParseResult.Fail($"'{positional[0]}' takes no arguments, got '{string.Join(' ', rest)}'");
         }
 
-        if (command is BenchCommand.Put or BenchCommand.TxnPut)
+        if (command == BenchCommand.Failover && FailoverError(o, flags) is { } failoverError)
+        {
+            return ParseResult.Fail(failoverError);
+        }
+
+        if (command is BenchCommand.Put or BenchCommand.TxnPut or BenchCommand.Failover)
         {
             // Keys are the zig-zag varint of an index in [0, key-space-size), padded to key-size.
             int needed = KeyGen.VarintLength(o.KeySpaceSize - 1);
@@ -183,6 +204,27 @@ public static class ArgParser
             }
         }
         return ParseResult.Ok(o);
+    }
+
+    /// <summary>Flag combinations of <c>failover</c> that would measure nothing.</summary>
+    private static string? FailoverError(BenchOptions o, Dictionary<string, string> flags)
+    {
+        if (o.SteadyFraction > 1)
+        {
+            return $"--steady-fraction must be in (0, 1], got {o.SteadyFraction.ToString(CultureInfo.InvariantCulture)}";
+        }
+        if (o.KillPid is null)
+        {
+            return flags.ContainsKey("kill-after") ? "--kill-after needs --kill-pid" : null;
+        }
+        double scheduledSeconds = o.Total / o.Rate;
+        double lastPossible = Math.Min(scheduledSeconds, o.MaxSeconds);
+        if (o.KillAfterSeconds >= lastPossible)
+        {
+            return string.Create(CultureInfo.InvariantCulture,
+                $"--kill-after {o.KillAfterSeconds} is not before the end of the run ({lastPossible:F1}s: --total/--rate or --max-seconds)");
+        }
+        return null;
     }
 
     /// <summary>"a:1,http://b:2" to absolute URIs; a missing scheme means http (h2c).</summary>

@@ -6,6 +6,8 @@ public enum BenchCommand
     Put,
     Range,
     TxnPut,
+    /// <summary>Not in etcd's tool: puts at a fixed rate while a member is killed; measures the outage.</summary>
+    Failover,
 }
 
 /// <summary>
@@ -39,11 +41,23 @@ public sealed record BenchOptions
     /// <summary>"l" (linearizable) or "s" (serializable).</summary>
     public string Consistency { get; init; } = "l";
 
+    // failover (open loop: --clients bounds the requests in flight, see FailoverAnalysis).
+    /// <summary>Puts scheduled per second, whatever the answers.</summary>
+    public double Rate { get; init; } = 200;
+    /// <summary>Process to SIGKILL during the run; null means "no kill, just report the gaps".</summary>
+    public int? KillPid { get; init; }
+    public double KillAfterSeconds { get; init; } = 2;
+    /// <summary>gRPC deadline of each put, so a lost proposal does not hold a slot for etcd's 7 s.</summary>
+    public double RequestTimeoutSeconds { get; init; } = 1;
+    public double SteadyWindowSeconds { get; init; } = 1;
+    public double SteadyFraction { get; init; } = 0.8;
+
     public string OpName => Command switch
     {
         BenchCommand.Put => "put",
         BenchCommand.Range => "range",
         BenchCommand.TxnPut => "txn-put",
+        BenchCommand.Failover => "failover",
         _ => throw new ArgumentOutOfRangeException(nameof(Command)),
     };
 }

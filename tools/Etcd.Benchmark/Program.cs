@@ -23,6 +23,12 @@ Console.WriteLine(
     $"endpoints={string.Join(',', o.Endpoints)} conns={o.Conns} clients={o.Clients} total={o.Total} " +
     $"max-seconds={o.MaxSeconds} seed={seed} (requests built in {build.ElapsedMilliseconds} ms)");
 
+if (o.KillPid is { } pid && !Failover.IsRunning(pid))
+{
+    Console.Error.WriteLine($"error: --kill-pid {pid} is not a running process");
+    return 1;
+}
+
 using var runner = new Runner(o);
 if ((await runner.ConnectAsync() ?? await runner.WarmUpAsync()) is { } connectError)
 {
@@ -30,6 +36,11 @@ if ((await runner.ConnectAsync() ?? await runner.WarmUpAsync()) is { } connectEr
     Console.WriteLine(Report.ResultLine(new RunResult(
         o.OpName, o.Total, LatencyStats.FromMilliseconds([]), 0, [(connectError, 1)], 0, true)));
     return 1;
+}
+
+if (o.Command == BenchCommand.Failover)
+{
+    return await Failover.RunAsync(o, runner, (PutWorkload)workload);
 }
 
 var result = await runner.RunAsync(workload);

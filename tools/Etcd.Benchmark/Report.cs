@@ -20,7 +20,7 @@ public sealed record RunResult(
 }
 
 /// <summary>Text rendering in the layout of etcd's benchmark report (latencies in ms).</summary>
-public static class Report
+public static partial class Report
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
     public const int MaxErrorsShown = 5;

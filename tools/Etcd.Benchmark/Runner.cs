@@ -10,7 +10,7 @@ namespace Etcd.Benchmark;
 /// Opens --conns channels (one HTTP/2 connection each), runs --clients workers over them
 /// round-robin, and records one latency per successful request into a preallocated array.
 /// </summary>
-public sealed class Runner : IDisposable
+public sealed partial class Runner : IDisposable
 {
     private readonly BenchOptions _o;
     private readonly GrpcChannel[] _channels;
@@ -99,6 +99,15 @@ public sealed class Runner : IDisposable
         catch (RpcException e)
         {
             return $"warm-up range failed: {e.StatusCode}: {e.Status.Detail}";
+        }
+    }
+
+    /// <summary>The distinct error messages seen so far, with counts (at most 64 kept).</summary>
+    public IReadOnlyList<(string Message, long Count)> DistinctErrors()
+    {
+        lock (_errorLock)
+        {
+            return [.. _distinctErrors];
         }
     }
 

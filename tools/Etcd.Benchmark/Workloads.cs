@@ -15,7 +15,7 @@ public abstract class Workload
 
     public static Workload Create(BenchOptions o, int seed) => o.Command switch
     {
-        BenchCommand.Put => new PutWorkload(o, new Random(seed)),
+        BenchCommand.Put or BenchCommand.Failover => new PutWorkload(o, new Random(seed)),
         BenchCommand.Range => new RangeWorkload(o),
         BenchCommand.TxnPut => new TxnPutWorkload(o, new Random(seed)),
         _ => throw new ArgumentOutOfRangeException(nameof(o)),
@@ -58,6 +58,9 @@ public sealed class PutWorkload : Workload
             };
         }
     }
+
+    /// <summary>The prebuilt request for slot <paramref name="index"/> (the failover runner sends it itself, with a deadline).</summary>
+    public PutRequest Request(int index) => _requests[index];
 
     public override string Description =>
         $"put key-size={_o.KeySize} val-size={_o.ValSize} key-space-size={_o.KeySpaceSize} sequential-keys={_o.SequentialKeys}";
