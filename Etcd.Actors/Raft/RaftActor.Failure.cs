@@ -15,8 +15,11 @@ public sealed partial class RaftActor
     {
         _log.Error(cause, "raft {0:x16}: journal write failed at seqNr {1} ({2}); stopping", _memberId, sequenceNr, @event.GetType().Name);
         // Entries already replicated may be committed by the others: for those, etcd's "possibly" wording.
-        if (_inFlightLeftMember) RefuseAll(_inFlight, EtcdErrors.TimeoutDueToLeaderFail);
-        _inFlight.Clear();
+        if (_inFlightLeftMember)
+        {
+            RefuseAll(_inFlight, EtcdErrors.TimeoutDueToLeaderFail);
+            _inFlight.Clear();
+        }
         FailOutstanding(EtcdErrors.Stopped);
         base.OnPersistFailure(cause, @event, sequenceNr); // stops the actor
     }

@@ -22,7 +22,10 @@ internal sealed class TestCluster : IAsyncDisposable
         """;
 
     /// <summary>CLUSTER_SPEC_LOGLEVEL=INFO (or DEBUG) shows what the members log while a spec runs.</summary>
-    private static string LogLevelHocon => $"akka.loglevel = {Environment.GetEnvironmentVariable("CLUSTER_SPEC_LOGLEVEL") ?? "WARNING"}";
+    private static string LogLevelHocon => Environment.GetEnvironmentVariable("CLUSTER_SPEC_LOGLEVEL") is { } level
+        ? $"akka.loglevel = {level}"
+        // Quietly into SpecLogBuffer: shown only when a spec times out waiting for the cluster.
+        : "akka.loglevel = INFO\n" + SpecLogBuffer.Hocon;
 
     private readonly TempDir _dir = new("etcd-cluster");
     private readonly EtcdServerSettings[] _settings;
@@ -81,7 +84,14 @@ internal sealed class TestCluster : IAsyncDisposable
     public async Task StartMemberAsync(int i)
     {
         if (_nodes[i] is not null) throw new InvalidOperationException($"member {i} is running");
-        _nodes[i] = await EtcdNode.StartAsync(_settings[i]).WaitAsync(TimeSpan.FromSeconds(90));
+        try
+        {
+            _nodes[i] = await EtcdNode.StartAsync(_settings[i]).WaitAsync(TimeSpan.FromSeconds(90));
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"member {i} did not start within 90 s\n{Diagnostics()}", e);
+        }
     }
 
     /// <summary>
@@ -149,9 +159,22 @@ internal sealed class TestCluster : IAsyncDisposable
                 if (index >= 0 && members.Contains(index)) return index;
             }
             if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"no leader agreed by members {string.Join(',', members)} (saw {string.Join(',', leaders.Select(l => l.ToString("x")))})");
+                throw new TimeoutException($"no leader agreed by members {string.Join(',', members)} (saw {string.Join(',', leaders.Select(l => l.ToString("x")))})\n{Diagnostics()}");
             await Task.Delay(50);
         }
+    }
+
+    /// <summary>What each member logged last (from <see cref="SpecLogBuffer"/>), for a spec's failure message.</summary>
+    public string Diagnostics(int lines = 40)
+    {
+        var sb = new System.Text.StringBuilder();
+        for (var i = 0; i < Count; i++)
+        {
+            var port = new Uri(_settings[i].ListenPeerUrls[0]).Port;
+            sb.AppendLine($"--- m{i} (peer port {port}, {(IsUp(i) ? "up" : "down")}) ---");
+            foreach (var line in SpecLogBuffer.Tail(port, lines)) sb.AppendLine(line);
+        }
+        return sb.ToString();
     }
 
     public int MemberIndex(ulong memberId) => Array.FindIndex(_nodes, n => n?.Server.MemberId == memberId);
