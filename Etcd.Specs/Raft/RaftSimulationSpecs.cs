@@ -37,7 +37,7 @@ public class RaftSimulationSpecs(ITestOutputHelper output)
             switch (rnd.Next(100))
             {
                 case < 20:
-                    net[ids[rnd.Next(ids.Length)]].Tick();
+                    net.Tick(ids[rnd.Next(ids.Length)]);
                     break;
                 case < 35:
                     if (net.Leader() is { } l && net[l].Propose(ByteString.CopyFromUtf8($"p{proposals}"))) proposals++;
