@@ -73,6 +73,9 @@ internal sealed partial class RaftNetwork
     /// <summary>What the hosts did besides Ready handling (snapshot streams, reports, installs), for scenario output.</summary>
     public Action<string>? Events { get; set; }
 
+    /// <summary>Sees every Ready as its host receives it, before handling it.</summary>
+    public Action<ulong, Ready>? OnReady { get; set; }
+
     public RaftNode this[ulong id] => Nodes[id];
 
     /// <summary>Running node ids in order: the order Readies are handled and ticks are given.</summary>
@@ -127,6 +130,7 @@ internal sealed partial class RaftNetwork
             if (!Nodes.TryGetValue(id, out var node) || !node.HasReady()) continue;
             any = true;
             var rd = node.GetReady();
+            OnReady?.Invoke(id, rd);
             // The host's order: persist (snapshot first), send, install the snapshot, apply, serve reads.
             Persist(id, rd);
             foreach (var m in rd.Messages) Send(m);
