@@ -236,7 +236,9 @@ public sealed partial class RaftNode
 
     private void Send(Message m)
     {
-        m.From = Id;
+        // A forwarded request keeps its From (as in etcd-io/raft): MsgTransferLeader names the transferee
+        // there, and a relayed MsgReadIndex names the member waiting for the answer.
+        if (m.From == 0) m.From = Id;
         if (m.Type is MessageType.MsgVote or MessageType.MsgVoteResp or MessageType.MsgPreVote or MessageType.MsgPreVoteResp)
         {
             // Campaign messages carry the term they campaign for (pre-votes: Term+1), set by the caller.
