@@ -175,6 +175,36 @@ public class RaftConfChangeSpecs
     }
 
     [Fact]
+    public void A_removed_leader_that_keeps_leading_does_not_count_itself_for_a_read_index()
+    {
+        var net = Elected(4);
+        // The hand-off fails (its MsgTimeoutNow is lost) and is abandoned: 1 leads voters 2, 3 and 4 without being one.
+        net.Drop = m => m.Type == MessageType.MsgTimeoutNow;
+        Assert.Null(net[1].ProposeConfChange(Remove(1)));
+        net.Stabilize();
+        Assert.Equal(C([2, 3, 4]), net[1].Config);
+        for (var i = 0; i < 10; i++) net.Tick(1);
+        Assert.Equal((RaftRole.Leader, 0UL), (net[1].Role, net[1].LeadTransferee));
+
+        // 3 and 4 are a quorum of the new configuration: they elect 3 and commit without 1 or 2.
+        net.Drop = m => (m.From is 1 or 2) != (m.To is 1 or 2);
+        net.Campaign(3);
+        net.Stabilize();
+        Assert.Equal(RaftRole.Leader, net[3].Role);
+        net[3].Propose(B("newer"));
+        net.Stabilize();
+        Assert.True(net[3].CommitIndex > net[1].CommitIndex);
+
+        // 1 still leads its older term and hears only 2: one voter of three is no quorum for a read, and
+        // answering would miss "newer" (the network checks every ReadState against all known commits).
+        Assert.True(net.ReadIndex(1, B("stale?")));
+        net.Stabilize();
+        net.Tick(1);
+        net.Stabilize();
+        Assert.Empty(net.ReadStates[1]);
+    }
+
+    [Fact]
     public void A_second_conf_change_is_refused_while_the_first_is_unapplied()
     {
         var net = Elected();

@@ -161,7 +161,12 @@ public sealed partial class RaftNode
     {
         // Only voters confirm leadership; a learner's heartbeat answer proves nothing about the quorum.
         if (m.Context.IsEmpty || !_config.IsVoter(m.From)) return;
-        if (_readOnly.RecvAck(m.From, m.Context) < _voters.Quorum) return;
+        if (_readOnly.RecvAck(m.From, m.Context) == 0) return;
+        // Count the current voters only (as etcd-io/raft's VoteResult over the voters does): the leader's own
+        // ack counts only while it is a voter, since a leader removed from the configuration keeps leading
+        // until it steps down, and an ack recorded before a member was removed no longer counts.
+        var votes = _readOnly.AcksOf(m.Context).ToDictionary(id => id, _ => true);
+        if (_voters.Tally(votes) != VoteResult.Won) return;
         foreach (var req in _readOnly.Advance(m.Context)) RespondToReadIndex(req);
     }
 
