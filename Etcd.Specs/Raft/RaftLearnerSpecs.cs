@@ -38,14 +38,21 @@ public class RaftLearnerSpecs
     }
 
     [Fact]
-    public void A_learner_does_not_count_towards_a_commit()
+    public void Learners_do_not_count_towards_a_commit()
     {
         var net = WithLearner();
-        // Only the learner hears the leader: one voter of three (the leader) is no quorum.
+        net.AddNode(5);
+        net[1].ProposeConfChange(AddLearner(5));
+        net.Stabilize();
+        net.TickAll();
+        net.Stabilize();
+        // Only the learners hear the leader: the leader and two learners would be three of five members,
+        // but one voter of three is no quorum.
         net.Drop = m => m.To is 2 or 3;
         net[1].Propose(B("x"));
         net.Stabilize();
         Assert.Equal(net[1].LastIndex, net[1].ProgressOf(4)!.Match);
+        Assert.Equal(net[1].LastIndex, net[1].ProgressOf(5)!.Match);
         Assert.Equal(net[1].LastIndex - 1, net[1].CommitIndex);
 
         net.Drop = m => m.To is 3;

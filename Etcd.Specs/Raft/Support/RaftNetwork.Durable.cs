@@ -33,6 +33,8 @@ internal sealed partial class RaftNetwork
     {
         if (!Nodes.ContainsKey(id)) throw new InvalidOperationException($"node {id:x} is not running");
         var d = Durable[id];
+        // A crash during a write loses the write: the Ready never happened on disk.
+        _outstanding.Remove(id);
         var lost = InFlight.Where(m => m.To == id).ToList();
         InFlight.RemoveAll(m => m.To == id);
         Applied[id] = d.SnapshotData.Select(e => e.Clone()).ToList();
@@ -103,8 +105,10 @@ internal sealed partial class RaftNetwork
             var first = rd.Entries[0].Index;
             if (first <= d.SnapshotIndex || first > d.LastIndex + 1)
                 throw new InvalidOperationException($"node {id:x} appends from {first} to a log [{d.SnapshotIndex + 1}, {d.LastIndex}]");
-            if (durableCommit >= first && d.LastIndex >= first)
-                throw new InvalidOperationException($"node {id:x} overwrites committed entries from {first}");
+            // Rewriting a durable committed entry is allowed only with the same entry (a re-sent write).
+            foreach (var e in rd.Entries)
+                if (e.Index <= durableCommit && d.At(e.Index) is { } old && !SameEntry(old, e))
+                    throw new InvalidOperationException($"node {id:x} overwrites committed entry {Show(old)} with {Show(e)}");
             d.Log.RemoveAll(e => e.Index >= first);
             d.Log.AddRange(rd.Entries.Select(e => e.Clone()));
         }

@@ -29,8 +29,11 @@ internal sealed partial class RaftNetwork
     // Read contexts requested and not yet answered -> the highest commit index any node knew at the request.
     private readonly Dictionary<ByteString, ulong> _readFloors = new();
 
-    /// <summary>Everything applied anywhere, in index order (the one history all state machines share).</summary>
-    public IReadOnlyList<Entry> Ledger => _ledger.Select(x => x.Entry).ToList();
+    /// <summary>How many entries are applied somewhere (all of them committed).</summary>
+    public int LedgerCount => _ledger.Count;
+
+    /// <summary>The entry applied at <paramref name="index"/> (1-based) by every node that applied it.</summary>
+    public Entry LedgerAt(ulong index) => _ledger[(int)index - 1].Entry;
 
     /// <summary>Leaders seen so far, by term.</summary>
     public IReadOnlyDictionary<ulong, ulong> LeaderOfTerm => _leaderOfTerm;

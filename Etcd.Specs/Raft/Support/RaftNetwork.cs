@@ -22,6 +22,9 @@ internal sealed partial class RaftNetwork
     // again on every restart); a bootstrapped one has it in the log, which is what lets a joiner learn it.
     private readonly ulong[] _initialVoters;
 
+    // Readies taken but not yet handled (the host's write is in flight).
+    private readonly Dictionary<ulong, Ready> _outstanding = new();
+
     public RaftNetwork(ulong seed, bool preVote, bool checkQuorum, params ulong[] ids)
         : this(seed, preVote, checkQuorum, bootstrap: false, ids)
     {
@@ -121,27 +124,52 @@ internal sealed partial class RaftNetwork
         return true;
     }
 
-    /// <summary>Handles every pending Ready once, in id order; returns true if any node had one.</summary>
+    /// <summary>
+    /// Handles every pending Ready once, in id order (finishing one left outstanding by <see cref="BeginReady"/>
+    /// first); returns true if any node had one.
+    /// </summary>
     public bool ProcessReadies()
     {
         var any = false;
         foreach (var id in Ids)
         {
-            if (!Nodes.TryGetValue(id, out var node) || !node.HasReady()) continue;
+            if (!Nodes.ContainsKey(id)) continue;
+            if (!_outstanding.ContainsKey(id) && !BeginReady(id)) continue;
             any = true;
-            var rd = node.GetReady();
-            OnReady?.Invoke(id, rd);
-            // The host's order: persist (snapshot first), send, install the snapshot, apply, serve reads.
-            Persist(id, rd);
-            foreach (var m in rd.Messages) Send(m);
-            if (rd.Snapshot is { } meta) InstallSnapshot(id, meta);
-            Apply(id, rd.CommittedEntries);
-            CheckReadStates(rd.ReadStates);
-            ReadStates[id].AddRange(rd.ReadStates);
-            node.Advance(rd);
-            CheckAfterStep();
+            CompleteReady(id);
         }
         return any;
+    }
+
+    /// <summary>
+    /// Takes a node's Ready without handling it yet, as a host does while its journal write is in flight: the
+    /// node keeps stepping messages until <see cref="CompleteReady"/>. False when there is none or one is outstanding.
+    /// </summary>
+    public bool BeginReady(ulong id)
+    {
+        var node = Nodes[id];
+        if (_outstanding.ContainsKey(id) || !node.HasReady()) return false;
+        var rd = node.GetReady();
+        OnReady?.Invoke(id, rd);
+        _outstanding[id] = rd;
+        CheckAfterStep();
+        return true;
+    }
+
+    public bool HasOutstandingReady(ulong id) => _outstanding.ContainsKey(id);
+
+    /// <summary>The host's order for a Ready: persist (snapshot first), send, install the snapshot, apply, serve reads, Advance.</summary>
+    public void CompleteReady(ulong id)
+    {
+        if (!_outstanding.Remove(id, out var rd)) throw new InvalidOperationException($"node {id:x} has no outstanding Ready");
+        Persist(id, rd);
+        foreach (var m in rd.Messages) Send(m);
+        if (rd.Snapshot is { } meta) InstallSnapshot(id, meta);
+        Apply(id, rd.CommittedEntries);
+        CheckReadStates(rd.ReadStates);
+        ReadStates[id].AddRange(rd.ReadStates);
+        Nodes[id].Advance(rd);
+        CheckAfterStep();
     }
 
     /// <summary>Delivers one in-flight message (by position) to its recipient.</summary>
