@@ -7,11 +7,12 @@ namespace Etcd.Specs.Raft;
 /// Seeded randomized runs of 3 and 5 bootstrapped members (<see cref="RaftSimulation"/>): faults of every kind,
 /// compaction and snapshots, membership changes and leader transfers, with Raft's safety properties checked
 /// after every step, then liveness once healed. A fixed set of seeds runs in CI; <c>RAFT_SIM_SEEDS=&lt;count&gt;</c>
-/// runs that many more, <c>RAFT_SIM_SEED=&lt;seed&gt;</c> replays one. A failure names its seed.
+/// runs that many, <c>RAFT_SIM_SEED=&lt;seed&gt;</c> replays one, <c>RAFT_SIM_STEPS</c> lengthens each run. A failure names its seed.
 /// </summary>
 public class RaftSimulationSpecs(ITestOutputHelper output)
 {
-    private const int Steps = 3000;
+    // RAFT_SIM_STEPS lengthens every run (for a deeper hunt than CI's).
+    private static int Steps => int.TryParse(Environment.GetEnvironmentVariable("RAFT_SIM_STEPS"), out var n) && n > 0 ? n : 3000;
 
     public static TheoryData<ulong> Seeds()
     {

@@ -166,6 +166,52 @@ public class RaftTransferSpecs
     }
 
     [Fact]
+    public void A_transferee_with_a_committed_but_unapplied_conf_change_does_not_campaign_on_it()
+    {
+        var net = RaftConfChangeSpecs.Elected(3);
+        net.AddNode(4);
+        Assert.Null(net[1].ProposeConfChange(AddLearner(4)));
+        // Replicate and commit the change, then let 2 learn the commit without handing it out yet.
+        net.ProcessReadies();
+        foreach (var m in net.InFlight.ToList()) { net.InFlight.Remove(m); net.Step(m); }
+        net.ProcessReadies();
+        foreach (var m in net.InFlight.ToList()) { net.InFlight.Remove(m); net.Step(m); }
+        Assert.Equal(net[1].LastIndex, net[1].CommitIndex);
+        net.ProcessReadies();
+        foreach (var m in net.InFlight.Where(m => m.To == 2).ToList()) { net.InFlight.Remove(m); net.Step(m); }
+        Assert.Equal(net[1].CommitIndex, net[2].CommitIndex);
+        Assert.Equal(new ClusterConfig([1, 2, 3]), net[2].Config);
+
+        // Campaigning now would count votes with a configuration already replaced (etcd-io/raft's hup refuses too).
+        var term = net[2].Term;
+        net[2].Step(new Message { Type = MessageType.MsgTimeoutNow, From = 1, To = 2, Term = term });
+        Assert.Equal((RaftRole.Follower, term), (net[2].Role, net[2].Term));
+
+        // The request is kept: once the change is handed out, 2 campaigns with the configuration it made.
+        net.ProcessReadies();
+        Assert.Equal(new ClusterConfig([1, 2, 3], [4]), net[2].Config);
+        Assert.Equal((RaftRole.Candidate, term + 1), (net[2].Role, net[2].Term));
+        net.Stabilize();
+        Assert.Equal(RaftRole.Leader, net[2].Role);
+    }
+
+    [Fact]
+    public void A_deferred_timeout_now_is_dropped_when_the_term_moves_on()
+    {
+        var n = RaftNode.Create(new RaftConfig { Id = 2, Voters = [1, 2, 3], PreVote = false, CheckQuorum = false, Random = new SeededRandomSource(2) },
+            new RaftRecoveredState(new HardState { Term = 1, Commit = 0 }, [E(1, 1)]));
+        var app = new Message { Type = MessageType.MsgApp, From = 1, To = 2, Term = 1, Index = 1, LogTerm = 1, Commit = 2 };
+        app.Entries.Add(new Entry { Index = 2, Term = 1, Type = EntryType.EntryConfChange, Data = AddLearner(4).ToByteString() });
+        n.Step(app);
+        n.Step(new Message { Type = MessageType.MsgTimeoutNow, From = 1, To = 2, Term = 1 });
+        Assert.Equal(RaftRole.Follower, n.Role);
+        // A newer leader shows up before the change is handed out: the old leader's request is void.
+        n.Step(new Message { Type = MessageType.MsgHeartbeat, From = 3, To = 2, Term = 2, Commit = 2 });
+        n.Advance(n.GetReady());
+        Assert.Equal((RaftRole.Follower, 2UL, 3UL), (n.Role, n.Term, n.Lead));
+    }
+
+    [Fact]
     public void A_stale_timeout_now_from_an_older_term_is_ignored()
     {
         var net = Elected();

@@ -232,6 +232,7 @@ public sealed partial class RaftNode
         // A configuration that just made us the only voter (bootstrap of one member, or the others removed)
         // has nobody to wait for.
         if (IsSingleVoter && Role != RaftRole.Leader) Hup();
+        MaybeCampaignDeferredTransfer();
     }
 
     private void Send(Message m)

@@ -43,6 +43,7 @@ internal sealed class RaftSimulation
     public bool PreVote { get; }
     public bool CheckQuorum { get; }
     public int Proposals { get; private set; }
+    public int NoLeader, PendingCc, Refused;
     public int Reads { get; private set; }
     public int Restarts { get; private set; }
     public int Compactions { get; private set; }
@@ -52,7 +53,7 @@ internal sealed class RaftSimulation
 
     public override string ToString() =>
         $"prevote={PreVote} checkquorum={CheckQuorum} proposals={Proposals} reads={Reads} restarts={Restarts} compactions={Compactions} " +
-        $"confchanges={ConfChanges} transfers={Transfers} snapshots={SnapshotsInstalled} leaders={Net.LeaderOfTerm.Count}";
+        $"nolead={NoLeader} pending={PendingCc} refused={Refused} confchanges={ConfChanges} transfers={Transfers} snapshots={SnapshotsInstalled} leaders={Net.LeaderOfTerm.Count}";
 
     public void Run(int steps)
     {
@@ -63,14 +64,14 @@ internal sealed class RaftSimulation
             switch (roll)
             {
                 case < 200: Net.Tick(Pick()); break;
-                case < 320: Propose(); break;
-                case < 350: Read(); break;
-                case < 370: Repartition(); break;
-                case < 380: Restart(); break;
-                case < 405: Compact(); break;
-                case < 435: ChangeMembership(); break;
-                case < 445: Transfer(); break;
-                case < 490: Net.BeginReady(Pick()); break;
+                case < 300: Propose(); break;
+                case < 330: Read(); break;
+                case < 340: Repartition(); break;
+                case < 344: Restart(); break;
+                case < 370: Compact(); break;
+                case < 400: ChangeMembership(); break;
+                case < 410: Transfer(); break;
+                case < 450: Net.BeginReady(Pick()); break;
                 default: Deliver(); break;
             }
             StopRemoved(heal: false);
@@ -134,9 +135,9 @@ internal sealed class RaftSimulation
 
     private void Repartition()
     {
-        // Half of the time the network is whole; otherwise any split of the running members into two sides.
+        // Two times out of three the network is whole; otherwise any split of the running members into two sides.
         _partitioned.Clear();
-        if (_rnd.Next(2) == 0)
+        if (_rnd.Next(3) == 0)
             foreach (var id in Net.Ids)
                 if (_rnd.Next(2) == 0) _partitioned.Add(id);
         _dropPercent = _rnd.Next(4) == 0 ? 20 : 5;
@@ -168,7 +169,8 @@ internal sealed class RaftSimulation
 
     private void ChangeMembership()
     {
-        if (Net.Leader() is not { } l || Net[l].HasPendingConfChange) return;
+        if (Net.Leader() is not { } l) { NoLeader++; return; }
+        if (Net[l].HasPendingConfChange) { PendingCc++; return; }
         var leader = Net[l];
         var config = leader.Config;
         var roll = _rnd.Next(3);
@@ -188,7 +190,7 @@ internal sealed class RaftSimulation
             if (removable.Count == 0) return;
             cc = RaftNetwork.Remove(removable[_rnd.Next(removable.Count)]);
         }
-        if (leader.ProposeConfChange(cc) is not null) return;
+        if (leader.ProposeConfChange(cc) is { } r) { Refused++; return; }
         ConfChanges++;
         if (cc.Type == ConfChangeType.ConfChangeAddLearnerNode)
         {
@@ -225,10 +227,12 @@ internal sealed class RaftSimulation
     private void Deliver()
     {
         Net.ProcessReadies();
-        if (Net.InFlight.Count == 0) return;
-        var at = _rnd.Next(Net.InFlight.Count);
-        // Now and then the network delivers a message twice.
-        if (_rnd.Next(100) < 3) Net.InFlight.Add(Net.InFlight[at].Clone());
-        Net.Deliver(at);
+        // A few messages, picked at random (reordering); now and then one is delivered twice.
+        for (var n = 1 + _rnd.Next(3); n > 0 && Net.InFlight.Count > 0; n--)
+        {
+            var at = _rnd.Next(Net.InFlight.Count);
+            if (_rnd.Next(100) < 3) Net.InFlight.Add(Net.InFlight[at].Clone());
+            Net.Deliver(at);
+        }
     }
 }
