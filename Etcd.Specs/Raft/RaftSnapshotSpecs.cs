@@ -257,6 +257,21 @@ public class RaftSnapshotSpecs
     }
 
     [Fact]
+    public void A_caught_up_peer_left_probing_returns_to_replicate_on_the_next_heartbeat_answer()
+    {
+        // etcd-io/raft heartbeat_resp_recovers_from_probing: without it, the first proposals after a transient
+        // send failure go out one round trip at a time.
+        var net = new RaftNetwork(25, false, false, 1, 2, 3);
+        net.Campaign(1);
+        net.Stabilize();
+        net[1].ReportUnreachable(2);
+        Assert.Equal(ProgressState.Probe, net[1].ProgressOf(2)!.State);
+        net.Tick(1);
+        net.Stabilize();
+        Assert.Equal(ProgressState.Replicate, net[1].ProgressOf(2)!.State);
+    }
+
+    [Fact]
     public void A_joiner_catches_up_from_a_snapshot_and_learns_the_configuration_from_it()
     {
         var net = RaftConfChangeSpecs.Elected();

@@ -78,7 +78,8 @@ public sealed partial class RaftNode
             return;
         }
         var wasPaused = pr.IsPaused;
-        if (!pr.MaybeUpdate(m.Index)) return;
+        // An answer that confirms what a probing peer is known to have also ends the probe (etcd-io/raft does the same).
+        if (!pr.MaybeUpdate(m.Index) && !(pr.Match == m.Index && pr.State == ProgressState.Probe)) return;
         if (pr.State == ProgressState.Probe) pr.BecomeReplicate();
         else if (pr.State == ProgressState.Snapshot)
         {

@@ -224,7 +224,9 @@ public sealed partial class RaftNode
                 // If every MsgApp in the window was lost the follower would stall forever; free one slot
                 // so the next append goes out and its rejection (or ack) resynchronises us.
                 if (pr.State == ProgressState.Replicate && pr.Inflights.Full) pr.Inflights.FreeFirstOne();
-                if (pr.Match < _log.LastIndex) SendAppend(m.From);
+                // A caught-up peer still probing (e.g. after ReportUnreachable) gets an empty append, whose answer
+                // takes it back to Replicate instead of waiting for the next proposal.
+                if (pr.Match < _log.LastIndex || pr.State == ProgressState.Probe) SendAppend(m.From);
                 HandleReadIndexAck(m);
                 return;
         }
