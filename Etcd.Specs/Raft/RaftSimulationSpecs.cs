@@ -12,7 +12,7 @@ namespace Etcd.Specs.Raft;
 public class RaftSimulationSpecs(ITestOutputHelper output)
 {
     // RAFT_SIM_STEPS lengthens every run (for a deeper hunt than CI's).
-    private static int Steps => int.TryParse(Environment.GetEnvironmentVariable("RAFT_SIM_STEPS"), out var n) && n > 0 ? n : 3000;
+    private static int Steps => int.TryParse(Environment.GetEnvironmentVariable("RAFT_SIM_STEPS"), out var n) && n > 0 ? n : 8000;
 
     public static TheoryData<ulong> Seeds()
     {
@@ -22,7 +22,7 @@ public class RaftSimulationSpecs(ITestOutputHelper output)
             data.Add(fixedSeed);
             return data;
         }
-        var count = int.TryParse(Environment.GetEnvironmentVariable("RAFT_SIM_SEEDS"), out var n) && n > 0 ? n : 6;
+        var count = int.TryParse(Environment.GetEnvironmentVariable("RAFT_SIM_SEEDS"), out var n) && n > 0 ? n : 16;
         for (ulong s = 1; s <= (ulong)count; s++) data.Add(s * 7919);
         return data;
     }

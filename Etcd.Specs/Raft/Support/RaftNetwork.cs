@@ -128,12 +128,16 @@ internal sealed partial class RaftNetwork
     /// Handles every pending Ready once, in id order (finishing one left outstanding by <see cref="BeginReady"/>
     /// first); returns true if any node had one.
     /// </summary>
-    public bool ProcessReadies()
+    public bool ProcessReadies() => ProcessReadies(_ => false);
+
+    /// <summary>As <see cref="ProcessReadies()"/>, but a node for which <paramref name="hold"/> is true keeps its outstanding Ready (its write is still in flight).</summary>
+    public bool ProcessReadies(Func<ulong, bool> hold)
     {
         var any = false;
         foreach (var id in Ids)
         {
             if (!Nodes.ContainsKey(id)) continue;
+            if (_outstanding.ContainsKey(id) && hold(id)) continue;
             if (!_outstanding.ContainsKey(id) && !BeginReady(id)) continue;
             any = true;
             CompleteReady(id);
@@ -157,6 +161,9 @@ internal sealed partial class RaftNetwork
     }
 
     public bool HasOutstandingReady(ulong id) => _outstanding.ContainsKey(id);
+
+    /// <summary>How many MsgSnap arrived at a node whose Ready was outstanding (a statistic for the simulation).</summary>
+    public int SnapshotsDuringOutstandingReady { get; private set; }
 
     /// <summary>The host's order for a Ready: persist (snapshot first), send, install the snapshot, apply, serve reads, Advance.</summary>
     public void CompleteReady(ulong id)
@@ -191,7 +198,11 @@ internal sealed partial class RaftNetwork
             Lose(m);
             return;
         }
-        if (m.Type == MessageType.MsgSnap) StreamSnapshot(m);
+        if (m.Type == MessageType.MsgSnap)
+        {
+            StreamSnapshot(m);
+            if (_outstanding.ContainsKey(m.To)) SnapshotsDuringOutstandingReady++;
+        }
         to.Step(m);
         if (m.Type == MessageType.MsgSnap && Nodes.TryGetValue(m.From, out var from))
         {

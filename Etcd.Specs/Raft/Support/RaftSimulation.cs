@@ -24,6 +24,9 @@ internal sealed class RaftSimulation
     private ulong _nextId;
     private int _dropPercent;
     private int _step;
+    private int _noLeader;
+    private int _pending;
+    private int _refused;
 
     public RaftSimulation(ulong seed, int members)
     {
@@ -43,7 +46,8 @@ internal sealed class RaftSimulation
     public bool PreVote { get; }
     public bool CheckQuorum { get; }
     public int Proposals { get; private set; }
-    public int NoLeader, PendingCc, Refused;
+    /// <summary>Membership changes not proposed: no leader, one already pending, refused (transfer in progress).</summary>
+    public (int NoLeader, int Pending, int Refused) ConfChangesSkipped => (_noLeader, _pending, _refused);
     public int Reads { get; private set; }
     public int Restarts { get; private set; }
     public int Compactions { get; private set; }
@@ -53,7 +57,7 @@ internal sealed class RaftSimulation
 
     public override string ToString() =>
         $"prevote={PreVote} checkquorum={CheckQuorum} proposals={Proposals} reads={Reads} restarts={Restarts} compactions={Compactions} " +
-        $"nolead={NoLeader} pending={PendingCc} refused={Refused} confchanges={ConfChanges} transfers={Transfers} snapshots={SnapshotsInstalled} leaders={Net.LeaderOfTerm.Count}";
+        $"confchanges={ConfChanges} (skipped: {ConfChangesSkipped}) transfers={Transfers} snapshots={SnapshotsInstalled} (during a write: {Net.SnapshotsDuringOutstandingReady}) leaders={Net.LeaderOfTerm.Count}";
 
     public void Run(int steps)
     {
@@ -160,17 +164,27 @@ internal sealed class RaftSimulation
     private void Transfer()
     {
         if (Net.Leader() is not { } l) return;
-        var voters = Net[l].Config.Voters;
-        // Ask the leader or, half of the time, a follower (which forwards to the leader).
+        // Mostly a voter; now and then a learner or an id nobody knows (both must be ignored).
+        var members = Net[l].Config.All.ToList();
+        var to = _rnd.Next(10) == 0 ? _nextId + 100 : members[_rnd.Next(members.Count)];
+        // Ask the leader or, half of the time, anyone (a follower forwards to the leader).
         var asked = _rnd.Next(2) == 0 ? l : Pick();
-        Net[asked].TransferLeader(voters[_rnd.Next(voters.Count)]);
+        Net[asked].TransferLeader(to);
         Transfers++;
     }
 
     private void ChangeMembership()
     {
-        if (Net.Leader() is not { } l) { NoLeader++; return; }
-        if (Net[l].HasPendingConfChange) { PendingCc++; return; }
+        if (Net.Leader() is not { } l)
+        {
+            _noLeader++;
+            return;
+        }
+        if (Net[l].HasPendingConfChange)
+        {
+            _pending++;
+            return;
+        }
         var leader = Net[l];
         var config = leader.Config;
         var roll = _rnd.Next(3);
@@ -190,7 +204,11 @@ internal sealed class RaftSimulation
             if (removable.Count == 0) return;
             cc = RaftNetwork.Remove(removable[_rnd.Next(removable.Count)]);
         }
-        if (leader.ProposeConfChange(cc) is { } r) { Refused++; return; }
+        if (leader.ProposeConfChange(cc) is not null)
+        {
+            _refused++;
+            return;
+        }
         ConfChanges++;
         if (cc.Type == ConfChangeType.ConfChangeAddLearnerNode)
         {
@@ -226,12 +244,15 @@ internal sealed class RaftSimulation
 
     private void Deliver()
     {
-        Net.ProcessReadies();
+        // A write in flight may take a while: the node keeps receiving messages meanwhile.
+        Net.ProcessReadies(_ => _rnd.Next(3) != 0);
         // A few messages, picked at random (reordering); now and then one is delivered twice.
         for (var n = 1 + _rnd.Next(3); n > 0 && Net.InFlight.Count > 0; n--)
         {
             var at = _rnd.Next(Net.InFlight.Count);
             if (_rnd.Next(100) < 3) Net.InFlight.Add(Net.InFlight[at].Clone());
+            // Often the recipient's host is still writing its last Ready when the message comes in.
+            if (_rnd.Next(100) < 30 && Net.Nodes.ContainsKey(Net.InFlight[at].To)) Net.BeginReady(Net.InFlight[at].To);
             Net.Deliver(at);
         }
     }
