@@ -136,6 +136,23 @@ public class RaftLearnerSpecs
     }
 
     [Fact]
+    public void A_candidate_neither_asks_a_learner_for_its_vote_nor_counts_it()
+    {
+        var net = WithLearner();
+        net.Retire(1);
+        net.Campaign(2);
+        net.ProcessReadies();
+        // The voters (1 is down but still one), not the learner.
+        Assert.Equal([1UL, 3UL], net.InFlight.Where(m => m.Type == MessageType.MsgVote).Select(m => m.To).Order());
+        net.InFlight.Clear();
+        // Even a granted vote from the learner does not make two of three voters.
+        net.Step(new Message { Type = MessageType.MsgVoteResp, From = 4, To = 2, Term = net[2].Term });
+        Assert.Equal(RaftRole.Candidate, net[2].Role);
+        net.Step(new Message { Type = MessageType.MsgVoteResp, From = 3, To = 2, Term = net[2].Term });
+        Assert.Equal(RaftRole.Leader, net[2].Role);
+    }
+
+    [Fact]
     public void A_promoted_learner_counts_and_can_campaign()
     {
         var net = WithLearner();
