@@ -56,6 +56,14 @@ public sealed partial class RaftNode
             {
                 Send(new Message { To = m.From, Term = Term, Type = MessageType.MsgPreVoteResp, Reject = true });
             }
+            else if (m.Type == MessageType.MsgVote)
+            {
+                // The Raft paper's rule (etcd-io/raft drops these): a stale candidate learns the term it must beat.
+                // Otherwise a voter that is behind on membership but ahead on term, campaigning alone with a
+                // configuration in which the candidate is a learner or absent, never writes to it, and the only
+                // voter able to win waits for its own terms to overtake by chance (pre-vote off).
+                Send(new Message { To = m.From, Term = Term, Type = MessageType.MsgVoteResp, Reject = true });
+            }
             return;
         }
 
