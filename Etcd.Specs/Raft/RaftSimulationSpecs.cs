@@ -1,89 +1,70 @@
-using Etcd.Actors.Raft.Core;
-using Google.Protobuf;
 using Xunit;
 using Xunit.Abstractions;
 
 namespace Etcd.Specs.Raft;
 
 /// <summary>
-/// Seeded randomized runs: ticks, proposals, message loss, reordering, duplication, partitions and
-/// crash-restarts, with Raft's safety checks (RaftNetwork) on every Ready. The seed is printed; set
-/// RAFT_SIM_SEED to replay one run.
+/// Seeded randomized runs of 3 and 5 bootstrapped members (<see cref="RaftSimulation"/>): faults of every kind,
+/// compaction and snapshots, membership changes and leader transfers, with Raft's safety properties checked
+/// after every step, then liveness once healed. A fixed set of seeds runs in CI; <c>RAFT_SIM_SEEDS=&lt;count&gt;</c>
+/// runs that many, <c>RAFT_SIM_SEED=&lt;seed&gt;</c> replays one, <c>RAFT_SIM_STEPS</c> lengthens each run. A failure names its seed.
 /// </summary>
 public class RaftSimulationSpecs(ITestOutputHelper output)
 {
+    // RAFT_SIM_STEPS lengthens every run (for a deeper hunt than CI's).
+    private static int Steps => int.TryParse(Environment.GetEnvironmentVariable("RAFT_SIM_STEPS"), out var n) && n > 0 ? n : 8000;
+
     public static TheoryData<ulong> Seeds()
     {
         var data = new TheoryData<ulong>();
-        if (ulong.TryParse(Environment.GetEnvironmentVariable("RAFT_SIM_SEED"), out var fixedSeed)) data.Add(fixedSeed);
-        else for (ulong s = 1; s <= 8; s++) data.Add(s * 7919);
+        if (ulong.TryParse(Environment.GetEnvironmentVariable("RAFT_SIM_SEED"), out var fixedSeed))
+        {
+            data.Add(fixedSeed);
+            return data;
+        }
+        var count = int.TryParse(Environment.GetEnvironmentVariable("RAFT_SIM_SEEDS"), out var n) && n > 0 ? n : 16;
+        for (ulong s = 1; s <= (ulong)count; s++) data.Add(s * 7919);
         return data;
     }
 
     [Theory]
     [MemberData(nameof(Seeds))]
-    public void Random_faults_never_break_safety_and_the_cluster_converges(ulong seed)
+    public void Three_members_stay_safe_under_faults_and_membership_changes_and_converge(ulong seed) => Run(seed, 3);
+
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void Five_members_stay_safe_under_faults_and_membership_changes_and_converge(ulong seed) => Run(seed, 5);
+
+    /// <summary>
+    /// Seeds that failed in longer runs than CI's (a stale-term vote lock-out, see RaftConfChangeSpecs). A seed
+    /// replays the same run only while RaftSimulation draws its randomness the same way; the pure spec is the
+    /// lasting regression, these keep the long runs in CI.
+    /// </summary>
+    [Theory]
+    [InlineData(9502800UL, 3, 20000)]
+    [InlineData(6485661UL, 3, 20000)]
+    [InlineData(16883308UL, 5, 20000)]
+    public void Seeds_that_once_failed_stay_green(ulong seed, int members, int steps) => Run(seed, members, steps);
+
+    private void Run(ulong seed, int members, int? steps = null)
     {
-        output.WriteLine($"seed={seed} (replay with RAFT_SIM_SEED={seed})");
-        var ids = new ulong[] { 1, 2, 3, 4, 5 };
-        var rnd = new SeededRandomSource(seed);
-        var net = new RaftNetwork(seed, preVote: rnd.Next(2) == 0, checkQuorum: rnd.Next(2) == 0, ids);
-        var partitioned = new HashSet<ulong>();
-        net.Drop = m => partitioned.Contains(m.From) != partitioned.Contains(m.To) || rnd.Next(100) < 5;
-        var proposals = 0;
-
-        for (var step = 0; step < 3000; step++)
+        output.WriteLine($"seed={seed} members={members} (replay with RAFT_SIM_SEED={seed})");
+        var sim = new RaftSimulation(seed, members);
+        try
         {
-            switch (rnd.Next(100))
-            {
-                case < 20:
-                    net[ids[rnd.Next(ids.Length)]].Tick();
-                    break;
-                case < 35:
-                    if (net.Leader() is { } l && net[l].Propose(ByteString.CopyFromUtf8($"p{proposals}"))) proposals++;
-                    break;
-                case < 37:
-                    partitioned.Clear();
-                    for (var i = 0; i < rnd.Next(3); i++) partitioned.Add(ids[rnd.Next(ids.Length)]);
-                    break;
-                case < 38:
-                    net.Restart(ids[rnd.Next(ids.Length)]);
-                    break;
-                default:
-                    net.ProcessReadies();
-                    if (net.InFlight.Count > 0)
-                    {
-                        var at = rnd.Next(net.InFlight.Count);
-                        // Duplicate now and then: the network may deliver a message twice.
-                        if (rnd.Next(100) < 3) net.InFlight.Add(net.InFlight[at].Clone());
-                        net.Deliver(at);
-                    }
-                    break;
-            }
+            sim.Run(steps ?? Steps);
         }
-
-        // Heal everything and let the cluster settle: all members must converge on one log.
-        partitioned.Clear();
-        net.Drop = _ => false;
-        for (var i = 0; i < 300 && !Converged(net); i++)
+        catch (Exception e)
         {
-            net.TickAll();
-            net.Stabilize();
-            if (net.Leader() is { } l && i % 20 == 0) net[l].Propose(ByteString.CopyFromUtf8($"heal{i}"));
+            output.WriteLine(sim.Describe());
+            throw new InvalidOperationException($"seed {seed} ({members} members): {e.Message}", e);
         }
-        if (!Converged(net))
-            foreach (var n in net.Nodes.Values) output.WriteLine($"{n} applied={net.Applied[n.Id].Count}");
-        Assert.True(Converged(net), $"seed {seed}: cluster did not converge");
-        var leader = net.Leader()!.Value;
-        output.WriteLine($"proposed={proposals} commit={net[leader].CommitIndex} term={net[leader].Term}");
-        Assert.True(net[leader].CommitIndex > 0);
-    }
-
-    private static bool Converged(RaftNetwork net)
-    {
-        if (net.Leader() is not { } l) return false;
-        var commit = net[l].CommitIndex;
-        return net.Nodes.Values.All(n => n.Lead == l && n.CommitIndex == commit && n.AppliedIndex == commit) &&
-               net.Applied.Values.All(a => a.Count == (int)commit);
+        output.WriteLine(sim.ToString());
+        var converged = sim.Heal(400);
+        if (!converged) output.WriteLine(sim.Describe());
+        Assert.True(converged, $"seed {seed} ({members} members): the healed cluster did not converge");
+        var leader = sim.Net[sim.Net.Leader()!.Value];
+        output.WriteLine($"converged: leader={leader.Id} term={leader.Term} commit={leader.CommitIndex} {leader.Config}");
+        Assert.True(leader.CommitIndex > 0);
     }
 }

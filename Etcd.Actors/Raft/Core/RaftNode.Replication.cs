@@ -78,7 +78,8 @@ public sealed partial class RaftNode
             return;
         }
         var wasPaused = pr.IsPaused;
-        if (!pr.MaybeUpdate(m.Index)) return;
+        // An answer that confirms what a probing peer is known to have also ends the probe (etcd-io/raft does the same).
+        if (!pr.MaybeUpdate(m.Index) && !(pr.Match == m.Index && pr.State == ProgressState.Probe)) return;
         if (pr.State == ProgressState.Probe) pr.BecomeReplicate();
         else if (pr.State == ProgressState.Snapshot)
         {
@@ -161,7 +162,12 @@ public sealed partial class RaftNode
     {
         // Only voters confirm leadership; a learner's heartbeat answer proves nothing about the quorum.
         if (m.Context.IsEmpty || !_config.IsVoter(m.From)) return;
-        if (_readOnly.RecvAck(m.From, m.Context) < _voters.Quorum) return;
+        if (_readOnly.RecvAck(m.From, m.Context) == 0) return;
+        // Count the current voters only (as etcd-io/raft's VoteResult over the voters does): the leader's own
+        // ack counts only while it is a voter, since a leader removed from the configuration keeps leading
+        // until it steps down, and an ack recorded before a member was removed no longer counts.
+        var votes = _readOnly.AcksOf(m.Context).ToDictionary(id => id, _ => true);
+        if (_voters.Tally(votes) != VoteResult.Won) return;
         foreach (var req in _readOnly.Advance(m.Context)) RespondToReadIndex(req);
     }
 

@@ -56,6 +56,14 @@ public sealed partial class RaftNode
             {
                 Send(new Message { To = m.From, Term = Term, Type = MessageType.MsgPreVoteResp, Reject = true });
             }
+            else if (m.Type == MessageType.MsgVote)
+            {
+                // The Raft paper's rule (etcd-io/raft drops these): a stale candidate learns the term it must beat.
+                // Otherwise a voter that is behind on membership but ahead on term, campaigning alone with a
+                // configuration in which the candidate is a learner or absent, never writes to it, and the only
+                // voter able to win waits for its own terms to overtake by chance (pre-vote off).
+                Send(new Message { To = m.From, Term = Term, Type = MessageType.MsgVoteResp, Reject = true });
+            }
             return;
         }
 
@@ -224,7 +232,9 @@ public sealed partial class RaftNode
                 // If every MsgApp in the window was lost the follower would stall forever; free one slot
                 // so the next append goes out and its rejection (or ack) resynchronises us.
                 if (pr.State == ProgressState.Replicate && pr.Inflights.Full) pr.Inflights.FreeFirstOne();
-                if (pr.Match < _log.LastIndex) SendAppend(m.From);
+                // A caught-up peer still probing (e.g. after ReportUnreachable) gets an empty append, whose answer
+                // takes it back to Replicate instead of waiting for the next proposal.
+                if (pr.Match < _log.LastIndex || pr.State == ProgressState.Probe) SendAppend(m.From);
                 HandleReadIndexAck(m);
                 return;
         }

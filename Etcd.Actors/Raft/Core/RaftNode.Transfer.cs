@@ -16,6 +16,9 @@ public sealed partial class RaftNode
 
     private ulong _leadTransferee;
 
+    // Term of a MsgTimeoutNow that arrived while a committed conf change was still to be handed out; 0 if none.
+    private ulong _deferredTimeoutNowTerm;
+
     /// <summary>
     /// Asks the leader to hand leadership to <paramref name="transferee"/> (a voter). On a follower the request
     /// is passed to the leader. Progress shows in later SoftStates; <see cref="LeadTransferee"/> is 0 again
@@ -48,6 +51,28 @@ public sealed partial class RaftNode
     private void HandleTimeoutNow()
     {
         if (!Promotable) return;
+        // Same guard as an ordinary election (etcd-io/raft's hup): with a committed conf change not handed out yet
+        // our voters may be stale, and with a later change already in the log, two steps from the real ones. The
+        // request is kept for this term and honoured once the change is handed out (see Advance): a removed
+        // leader hands over in the very Ready that commits its removal, so the two usually arrive together.
+        if (HasUnappliedConfChange())
+        {
+            _deferredTimeoutNowTerm = Term;
+            return;
+        }
+        _deferredTimeoutNowTerm = 0;
         Campaign(preVote: false, transfer: true);
+    }
+
+    /// <summary>A MsgTimeoutNow deferred by <see cref="HandleTimeoutNow"/>, still for this term: campaign now if we safely can.</summary>
+    private void MaybeCampaignDeferredTransfer()
+    {
+        if (_deferredTimeoutNowTerm == 0) return;
+        if (_deferredTimeoutNowTerm != Term || Role != RaftRole.Follower)
+        {
+            _deferredTimeoutNowTerm = 0;
+            return;
+        }
+        if (!HasUnappliedConfChange()) HandleTimeoutNow();
     }
 }

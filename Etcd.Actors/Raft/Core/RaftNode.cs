@@ -235,11 +235,14 @@ public sealed partial class RaftNode
         // A configuration that just made us the only voter (bootstrap of one member, or the others removed)
         // has nobody to wait for.
         if (IsSingleVoter && Role != RaftRole.Leader) Hup();
+        MaybeCampaignDeferredTransfer();
     }
 
     private void Send(Message m)
     {
-        m.From = Id;
+        // A forwarded request keeps its From (as in etcd-io/raft): MsgTransferLeader names the transferee
+        // there, and a relayed MsgReadIndex names the member waiting for the answer.
+        if (m.From == 0) m.From = Id;
         if (m.Type is MessageType.MsgVote or MessageType.MsgVoteResp or MessageType.MsgPreVote or MessageType.MsgPreVoteResp)
         {
             // Campaign messages carry the term they campaign for (pre-votes: Term+1), set by the caller.

@@ -31,6 +31,10 @@ public sealed class ReadOnlyQueue
         return rs.Acks.Count;
     }
 
+    /// <summary>Who acknowledged <paramref name="context"/> so far; empty if unknown.</summary>
+    public IReadOnlySet<ulong> AcksOf(ByteString context) =>
+        _pending.TryGetValue(context, out var rs) ? rs.Acks : new HashSet<ulong>();
+
     /// <summary>Dequeues and returns every request up to and including <paramref name="context"/>.</summary>
     public IReadOnlyList<ReadIndexRequest> Advance(ByteString context)
     {

@@ -5,52 +5,89 @@ using Google.Protobuf;
 namespace Etcd.Specs.Raft;
 
 /// <summary>
-/// Runs several RaftNodes in one thread: drains their Readies into simulated durable storage,
-/// queues their messages and delivers them (optionally dropping some), and records what each node
-/// applied. Checks Raft's safety properties on every Ready so any test that drives it also checks them.
+/// Runs several RaftNodes in one thread as their hosts would: drains each Ready into simulated durable
+/// storage (<see cref="DurableState"/>), installs snapshots, queues messages and delivers them (optionally
+/// dropping some), streams snapshot data beside MsgSnap and reports the outcome, and records what each node
+/// applied. Every step that can change Raft state is followed by the safety checks (RaftNetwork.Safety.cs),
+/// so any test that drives the network also checks election safety, log matching, leader completeness,
+/// state machine safety and linearizable ReadIndex.
 /// </summary>
-internal sealed class RaftNetwork
+internal sealed partial class RaftNetwork
 {
-    private readonly Dictionary<ulong, (HardState Hard, List<Entry> Log)> _durable = new();
-    private readonly Dictionary<ulong, ulong> _leaderOfTerm = new();
-    private readonly ulong[] _ids;
     private readonly SeededRandomSource _random;
     private readonly bool _preVote;
     private readonly bool _checkQuorum;
 
+    // A Create-style network keeps its starting configuration outside the log (RaftConfig.Voters, passed
+    // again on every restart); a bootstrapped one has it in the log, which is what lets a joiner learn it.
+    private readonly ulong[] _initialVoters;
+
+    // Readies taken but not yet handled (the host's write is in flight).
+    private readonly Dictionary<ulong, Ready> _outstanding = new();
+
     public RaftNetwork(ulong seed, bool preVote, bool checkQuorum, params ulong[] ids)
+        : this(seed, preVote, checkQuorum, bootstrap: false, ids)
     {
-        _ids = ids;
-        _random = new SeededRandomSource(seed);
-        _preVote = preVote;
-        _checkQuorum = checkQuorum;
-        foreach (var id in ids)
-        {
-            _durable[id] = (new HardState(), []);
-            Applied[id] = [];
-            ReadStates[id] = [];
-            Nodes[id] = RaftNode.Create(Config(id));
-        }
     }
 
     public RaftNetwork(params ulong[] ids) : this(1, preVote: false, checkQuorum: false, ids)
     {
     }
 
+    private RaftNetwork(ulong seed, bool preVote, bool checkQuorum, bool bootstrap, ulong[] ids)
+    {
+        _random = new SeededRandomSource(seed);
+        _preVote = preVote;
+        _checkQuorum = checkQuorum;
+        IsBootstrapped = bootstrap;
+        _initialVoters = bootstrap ? [] : ids;
+        var peers = ids.Select(id => new ConfChange { Type = ConfChangeType.ConfChangeAddNode, NodeId = id }).ToList();
+        foreach (var id in ids)
+        {
+            AddHost(id);
+            Nodes[id] = bootstrap ? RaftNode.Bootstrap(Config(id), peers) : RaftNode.Create(Config(id));
+        }
+        CheckAfterStep();
+    }
+
+    /// <summary>A new cluster started with <see cref="RaftNode.Bootstrap"/>: its configuration lives in the log.</summary>
+    public static RaftNetwork Bootstrap(ulong seed, bool preVote, bool checkQuorum, params ulong[] ids) =>
+        new(seed, preVote, checkQuorum, bootstrap: true, ids);
+
+    public bool IsBootstrapped { get; }
+
+    /// <summary>Running nodes. A retired (removed and stopped) node is no longer here.</summary>
     public Dictionary<ulong, RaftNode> Nodes { get; } = new();
+
+    public Dictionary<ulong, DurableState> Durable { get; } = new();
+
+    /// <summary>Each node's state machine: the entries it applied (or installed from a snapshot), in index order.</summary>
     public Dictionary<ulong, List<Entry>> Applied { get; } = new();
+
     public Dictionary<ulong, List<ReadState>> ReadStates { get; } = new();
     public List<Message> InFlight { get; } = [];
 
-    /// <summary>Messages for which this returns true are silently lost.</summary>
+    /// <summary>Messages for which this returns true are lost (and a lost MsgSnap is reported as failed).</summary>
     public Func<Message, bool> Drop { get; set; } = _ => false;
 
+    /// <summary>When set, a lost MsgApp is reported to its sender with ReportUnreachable, as a transport would.</summary>
+    public bool ReportUnreachableOnLoss { get; set; }
+
+    /// <summary>What the hosts did besides Ready handling (snapshot streams, reports, installs), for scenario output.</summary>
+    public Action<string>? Events { get; set; }
+
+    /// <summary>Sees every Ready as its host receives it, before handling it.</summary>
+    public Action<ulong, Ready>? OnReady { get; set; }
+
     public RaftNode this[ulong id] => Nodes[id];
+
+    /// <summary>Running node ids in order: the order Readies are handled and ticks are given.</summary>
+    public IReadOnlyList<ulong> Ids => Nodes.Keys.Order().ToList();
 
     public RaftConfig Config(ulong id) => new()
     {
         Id = id,
-        Voters = _ids,
+        Voters = _initialVoters,
         ElectionTick = 10,
         HeartbeatTick = 1,
         PreVote = _preVote,
@@ -60,48 +97,86 @@ internal sealed class RaftNetwork
         Random = new SeededRandomSource(_random.NextUInt64()),
     };
 
-    /// <summary>Replaces a node's durable state before it is (re)started; for divergent-log scenarios.</summary>
-    public void Recover(ulong id, HardState hard, IEnumerable<Entry> log)
+    public void Campaign(ulong id)
     {
-        _durable[id] = (hard.Clone(), log.Select(e => e.Clone()).ToList());
-        Restart(id);
+        Nodes[id].Step(new Message { Type = MessageType.MsgHup });
+        CheckAfterStep();
     }
 
-    /// <summary>Crash and restart: volatile state is lost, the node comes back from its durable state.</summary>
-    public void Restart(ulong id)
+    public void Tick(ulong id)
     {
-        var (hard, log) = _durable[id];
-        Applied[id] = [];
-        InFlight.RemoveAll(m => m.To == id);
-        Nodes[id] = RaftNode.Create(Config(id), new RaftRecoveredState(hard.Clone(), log.Select(e => e.Clone()).ToList()));
+        Nodes[id].Tick();
+        CheckAfterStep();
     }
 
-    public void Campaign(ulong id) => Nodes[id].Step(new Message { Type = MessageType.MsgHup });
+    public void TickAll(int times = 1)
+    {
+        for (var i = 0; i < times; i++)
+            foreach (var id in Ids) Tick(id);
+    }
 
-    /// <summary>Handles every pending Ready once; returns true if any node had one.</summary>
-    public bool ProcessReadies()
+    /// <summary>Asks <paramref name="id"/> for a read index; its answer is checked against every commit known now.</summary>
+    public bool ReadIndex(ulong id, ByteString context)
+    {
+        if (!Nodes[id].ReadIndex(context)) return false;
+        RecordReadRequest(context);
+        CheckAfterStep();
+        return true;
+    }
+
+    /// <summary>
+    /// Handles every pending Ready once, in id order (finishing one left outstanding by <see cref="BeginReady"/>
+    /// first); returns true if any node had one.
+    /// </summary>
+    public bool ProcessReadies() => ProcessReadies(_ => false);
+
+    /// <summary>As <see cref="ProcessReadies()"/>, but a node for which <paramref name="hold"/> is true keeps its outstanding Ready (its write is still in flight).</summary>
+    public bool ProcessReadies(Func<ulong, bool> hold)
     {
         var any = false;
-        foreach (var id in _ids)
+        foreach (var id in Ids)
         {
-            var node = Nodes[id];
-            if (!node.HasReady()) continue;
+            if (!Nodes.ContainsKey(id)) continue;
+            if (_outstanding.ContainsKey(id) && hold(id)) continue;
+            if (!_outstanding.ContainsKey(id) && !BeginReady(id)) continue;
             any = true;
-            var rd = node.GetReady();
-            Persist(id, rd);
-            foreach (var m in rd.Messages)
-                if (!Drop(m)) InFlight.Add(m.Clone());
-            Apply(id, rd.CommittedEntries);
-            ReadStates[id].AddRange(rd.ReadStates);
-            if (rd.SoftState is { Role: RaftRole.Leader } s)
-            {
-                if (_leaderOfTerm.TryGetValue(node.Term, out var other) && other != id)
-                    throw new InvalidOperationException($"election safety violated: {other:x} and {id:x} both lead term {node.Term}");
-                _leaderOfTerm[node.Term] = id;
-            }
-            node.Advance(rd);
+            CompleteReady(id);
         }
         return any;
+    }
+
+    /// <summary>
+    /// Takes a node's Ready without handling it yet, as a host does while its journal write is in flight: the
+    /// node keeps stepping messages until <see cref="CompleteReady"/>. False when there is none or one is outstanding.
+    /// </summary>
+    public bool BeginReady(ulong id)
+    {
+        var node = Nodes[id];
+        if (_outstanding.ContainsKey(id) || !node.HasReady()) return false;
+        var rd = node.GetReady();
+        OnReady?.Invoke(id, rd);
+        _outstanding[id] = rd;
+        CheckAfterStep();
+        return true;
+    }
+
+    public bool HasOutstandingReady(ulong id) => _outstanding.ContainsKey(id);
+
+    /// <summary>How many MsgSnap arrived at a node whose Ready was outstanding (a statistic for the simulation).</summary>
+    public int SnapshotsDuringOutstandingReady { get; private set; }
+
+    /// <summary>The host's order for a Ready: persist (snapshot first), send, install the snapshot, apply, serve reads, Advance.</summary>
+    public void CompleteReady(ulong id)
+    {
+        if (!_outstanding.Remove(id, out var rd)) throw new InvalidOperationException($"node {id:x} has no outstanding Ready");
+        Persist(id, rd);
+        foreach (var m in rd.Messages) Send(m);
+        if (rd.Snapshot is { } meta) InstallSnapshot(id, meta);
+        Apply(id, rd.CommittedEntries);
+        CheckReadStates(rd.ReadStates);
+        ReadStates[id].AddRange(rd.ReadStates);
+        Nodes[id].Advance(rd);
+        CheckAfterStep();
     }
 
     /// <summary>Delivers one in-flight message (by position) to its recipient.</summary>
@@ -109,10 +184,50 @@ internal sealed class RaftNetwork
     {
         var m = InFlight[at];
         InFlight.RemoveAt(at);
-        if (Nodes.TryGetValue(m.To, out var to)) to.Step(m);
+        Step(m);
     }
 
-    /// <summary>Processes readies and delivers messages in FIFO order until the network is quiet.</summary>
+    /// <summary>
+    /// Hands <paramref name="m"/> to its recipient. A MsgSnap's data is streamed first, and its sender is told
+    /// the transfer succeeded; a message to a node that is not running is lost.
+    /// </summary>
+    public void Step(Message m)
+    {
+        if (!Nodes.TryGetValue(m.To, out var to))
+        {
+            Lose(m);
+            return;
+        }
+        if (m.Type == MessageType.MsgSnap)
+        {
+            StreamSnapshot(m);
+            if (_outstanding.ContainsKey(m.To)) SnapshotsDuringOutstandingReady++;
+        }
+        to.Step(m);
+        if (m.Type == MessageType.MsgSnap && Nodes.TryGetValue(m.From, out var from))
+        {
+            Events?.Invoke($"{m.From} ReportSnapshot to={m.To} ok=true");
+            from.ReportSnapshot(m.To, true);
+        }
+        CheckAfterStep();
+    }
+
+    /// <summary>A message that will never arrive; a transport tells the sender what it can (snapshot failed, peer unreachable).</summary>
+    public void Lose(Message m)
+    {
+        if (!Nodes.TryGetValue(m.From, out var from)) return;
+        if (m.Type == MessageType.MsgSnap)
+        {
+            Events?.Invoke($"{m.From} ReportSnapshot to={m.To} ok=false");
+            from.ReportSnapshot(m.To, false);
+        }
+        else if (m.Type == MessageType.MsgApp && ReportUnreachableOnLoss)
+        {
+            from.ReportUnreachable(m.To);
+        }
+    }
+
+    /// <summary>Processes readies and delivers messages in FIFO rounds until the network is quiet.</summary>
     public void Stabilize(int maxRounds = 10_000)
     {
         for (var round = 0; round < maxRounds; round++)
@@ -121,18 +236,12 @@ internal sealed class RaftNetwork
             if (InFlight.Count == 0 && !any) return;
             var batch = InFlight.ToList();
             InFlight.Clear();
-            foreach (var m in batch)
-                if (Nodes.TryGetValue(m.To, out var to)) to.Step(m);
+            foreach (var m in batch) Step(m);
         }
         throw new InvalidOperationException("network did not stabilize");
     }
 
-    public void TickAll(int times = 1)
-    {
-        for (var i = 0; i < times; i++)
-            foreach (var id in _ids) Nodes[id].Tick();
-    }
-
+    /// <summary>The running leader of the highest term, if any.</summary>
     public ulong? Leader()
     {
         var leaders = Nodes.Values.Where(n => n.Role == RaftRole.Leader).OrderByDescending(n => n.Term).ToList();
@@ -142,39 +251,22 @@ internal sealed class RaftNetwork
     public static Entry E(ulong index, ulong term, string data = "") =>
         new() { Index = index, Term = term, Data = ByteString.CopyFromUtf8(data) };
 
-    private void Persist(ulong id, Ready rd)
+    private void Send(Message m)
     {
-        var (hard, log) = _durable[id];
-        var durableCommit = hard.Commit;
-        if (rd.HardState is { } hs) hard = hs.Clone();
-        if (rd.Entries.Count > 0)
+        if (m.Type == MessageType.MsgSnap) CaptureSnapshot(m);
+        if (Drop(m))
         {
-            var first = rd.Entries[0].Index;
-            if (durableCommit >= first && log.Count > 0 && log[^1].Index >= first)
-                throw new InvalidOperationException($"node {id:x} overwrites committed entries from {first}");
-            log.RemoveAll(e => e.Index >= first);
-            log.AddRange(rd.Entries.Select(e => e.Clone()));
+            Lose(m);
+            return;
         }
-        _durable[id] = (hard, log);
+        InFlight.Add(m.Clone());
     }
 
-    private void Apply(ulong id, IReadOnlyList<Entry> entries)
+    private void AddHost(ulong id)
     {
-        var applied = Applied[id];
-        foreach (var e in entries)
-        {
-            var expected = (ulong)applied.Count + 1;
-            if (e.Index != expected) throw new InvalidOperationException($"node {id:x} applied {e.Index}, expected {expected}");
-            applied.Add(e.Clone());
-        }
-        // State machine safety: every two nodes agree on every index both have applied.
-        foreach (var (other, log) in Applied)
-        {
-            if (other == id) continue;
-            var n = Math.Min(log.Count, applied.Count);
-            for (var i = 0; i < n; i++)
-                if (log[i].Term != applied[i].Term || log[i].Data != applied[i].Data)
-                    throw new InvalidOperationException($"state machine safety violated at index {i + 1} between {id:x} and {other:x}");
-        }
+        if (Durable.ContainsKey(id)) throw new InvalidOperationException($"node {id:x} existed before; ids are never reused");
+        Durable[id] = new DurableState();
+        Applied[id] = [];
+        ReadStates[id] = [];
     }
 }

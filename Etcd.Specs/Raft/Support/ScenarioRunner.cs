@@ -8,17 +8,34 @@ namespace Etcd.Specs.Raft;
 
 /// <summary>
 /// Runs a <see cref="ScenarioFile"/> against in-memory RaftNodes (on a <see cref="RaftNetwork"/>, so every
-/// Ready is also checked for Raft's safety properties) and compares each block's output with the expected
+/// step is also checked for Raft's safety properties) and compares each block's output with the expected
 /// text. With <c>RAFT_SCENARIO_REWRITE=1</c> the file's expected outputs are rewritten instead (golden update).
-/// Nodes use RaftNetwork's config: ElectionTick=10 (randomized to [10,20) from the seed), HeartbeatTick=1, MaxEntriesPerMsg=4.
-/// Commands: add-nodes n= [prevote=] [checkquorum=] [seed=], campaign id=, tick [id=] [n=], propose id= data=,
-/// read-index id= ctx=, stabilize, deliver-msgs [drop=true], isolate id=, heal, status [id=].
+/// Nodes use RaftNetwork's config: ElectionTick=10 (randomized to [10,20) from the seed), HeartbeatTick=1,
+/// MaxEntriesPerMsg=4, MaxInflightMsgs=8.
+/// <para>Commands:</para>
+/// <list type="bullet">
+/// <item><c>add-nodes n= [prevote=] [checkquorum=] [seed=]</c>: members 1..n with the configuration passed in RaftConfig.Voters.</item>
+/// <item><c>bootstrap n= [prevote=] [checkquorum=] [seed=]</c>: members 1..n started with RaftNode.Bootstrap (the configuration is in the log).</item>
+/// <item><c>add-node id=</c>: a brand-new empty member (no log, no configuration); bootstrapped networks only.</item>
+/// <item><c>stop id=</c>: stops a member for good (e.g. after its removal); messages to it are lost.</item>
+/// <item><c>restart id=</c>: crash and restart from durable state (hard state, log, snapshot); messages on their way to it are lost.</item>
+/// <item><c>campaign id=</c>, <c>tick [id=] [n=]</c>, <c>propose id= data=</c>, <c>read-index id= ctx=</c>.</item>
+/// <item><c>propose-conf-change id= type=add|learner|remove|update node=</c>: prints the refusal, if any.</item>
+/// <item><c>transfer-leader id= to=</c>: asks <c>id</c> (leader or follower) to hand leadership to <c>to</c>.</item>
+/// <item><c>compact id= index=</c>: the host snapshots its state machine and compacts the log up to index (clamped to applied).</item>
+/// <item><c>stabilize</c>: Readies and FIFO delivery rounds until quiet; <c>deliver-msgs [drop=true] [to=]</c>: one round (only to <c>to</c> if given).</item>
+/// <item><c>isolate id=</c>, <c>heal</c>: cut a member off (messages across the cut are lost), and undo every cut.</item>
+/// <item><c>status [id=]</c>, <c>config [id=]</c>, <c>progress id=</c> (a leader's view of its peers), <c>log id=</c>.</item>
+/// </list>
+/// Output lines: role changes, sent messages (DROPPED when lost on the way), applies, read states, host
+/// events (snapshot streamed, reported, installed) and configuration changes as each Ready hands them out.
 /// </summary>
-internal sealed class ScenarioRunner
+internal sealed partial class ScenarioRunner
 {
     private RaftNetwork? _net;
     private readonly HashSet<ulong> _isolated = [];
     private readonly Dictionary<ulong, (ulong Term, ulong Lead, RaftRole Role)> _seen = new();
+    private readonly Dictionary<ulong, ClusterConfig> _configSeen = new();
     private readonly Dictionary<ulong, int> _appliedSeen = new();
     private readonly Dictionary<ulong, int> _readStatesSeen = new();
     private readonly List<Message> _dropped = [];
@@ -56,34 +73,61 @@ internal sealed class ScenarioRunner
         }
     }
 
-    private RaftNetwork Net => _net ?? throw new InvalidOperationException("add-nodes first");
+    private RaftNetwork Net => _net ?? throw new InvalidOperationException("add-nodes or bootstrap first");
 
     private string Execute(ScenarioBlock b)
     {
         _out = new StringBuilder();
         switch (b.Command)
         {
-            case "add-nodes": AddNodes(b); break;
+            case "add-nodes": Start(b, bootstrap: false); break;
+            case "bootstrap": Start(b, bootstrap: true); break;
+            case "add-node":
+                Net.AddNode(b.RequiredU64("id"));
+                Track(b.RequiredU64("id"));
+                break;
+            case "stop":
+                Net.Retire(Node(b));
+                break;
+            case "restart":
+                Net.Restart(Node(b));
+                // The state machine restarts from the durable snapshot: the replayed entries are printed again.
+                _appliedSeen[b.RequiredU64("id")] = Net.Applied[b.RequiredU64("id")].Count;
+                ReportStateChanges();
+                break;
             case "campaign": Net.Campaign(Node(b)); break;
             case "tick": Tick(b); break;
             case "propose":
                 if (!Net[Node(b)].Propose(ByteString.CopyFromUtf8(b.Arg("data") ?? "")))
-                    Line("dropped: not leader");
+                    Line(Net[Node(b)].Role == RaftRole.Leader ? "dropped: leader transfer in progress" : "dropped: not leader");
+                break;
+            case "propose-conf-change": ProposeConfChange(b); break;
+            case "transfer-leader":
+                Net[Node(b)].TransferLeader(b.RequiredU64("to"));
+                ReportStateChanges();
+                break;
+            case "compact":
+                Line(Net.Compact(Node(b), b.RequiredU64("index")) is { } to ? $"{b.RequiredU64("id")} compacted to {to}" : "nothing to compact");
                 break;
             case "read-index":
-                if (!Net[Node(b)].ReadIndex(ByteString.CopyFromUtf8(b.Arg("ctx") ?? "")))
+                if (!Net.ReadIndex(Node(b), ByteString.CopyFromUtf8(b.Arg("ctx") ?? "")))
                     Line("dropped: no leader");
                 break;
             case "stabilize": Stabilize(); break;
             case "deliver-msgs":
                 ProcessReadies();
-                DeliverMsgs(b.Bool("drop"));
+                DeliverMsgs(b.Bool("drop"), b.Arg("to") is null ? null : b.RequiredU64("to"));
                 break;
             case "isolate": _isolated.Add(Node(b)); break;
             case "heal": _isolated.Clear(); break;
             case "status":
-                foreach (var id in b.Arg("id") is null ? Net.Nodes.Keys.Order().ToArray() : [Node(b)]) Status(id);
+                foreach (var id in Targets(b)) Status(id);
                 break;
+            case "config":
+                foreach (var id in Targets(b)) Line($"{id} {Net[id].Config}");
+                break;
+            case "progress": Progress(Node(b)); break;
+            case "log": Log(Node(b)); break;
             default: throw new FormatException($"unknown command '{b.Command}'");
         }
         return _out.ToString().TrimEnd('\n');
@@ -96,28 +140,33 @@ internal sealed class ScenarioRunner
         return id;
     }
 
+    private IReadOnlyList<ulong> Targets(ScenarioBlock b) => b.Arg("id") is null ? Net.Ids : [Node(b)];
+
     private void Line(string s) => _out.Append(s).Append('\n');
 
-    private void AddNodes(ScenarioBlock b)
+    private void Start(ScenarioBlock b, bool bootstrap)
     {
         if (_net is not null) throw new InvalidOperationException("nodes already added");
         var n = b.RequiredU64("n");
         var ids = Enumerable.Range(1, (int)n).Select(i => (ulong)i).ToArray();
-        _net = new RaftNetwork(b.U64("seed", 1), b.Bool("prevote"), b.Bool("checkquorum"), ids)
+        var (seed, preVote, checkQuorum) = (b.U64("seed", 1), b.Bool("prevote"), b.Bool("checkquorum"));
+        _net = bootstrap ? RaftNetwork.Bootstrap(seed, preVote, checkQuorum, ids) : new RaftNetwork(seed, preVote, checkQuorum, ids);
+        _net.Drop = m =>
         {
-            Drop = m =>
-            {
-                if (!Cut(m)) return false;
-                _dropped.Add(m.Clone());
-                return true;
-            },
+            if (!Cut(m)) return false;
+            _dropped.Add(m.Clone());
+            return true;
         };
-        foreach (var id in ids)
-        {
-            _seen[id] = (Net[id].Term, Net[id].Lead, Net[id].Role);
-            _appliedSeen[id] = 0;
-            _readStatesSeen[id] = 0;
-        }
+        _net.Events = Line;
+        foreach (var id in ids) Track(id);
+    }
+
+    private void Track(ulong id)
+    {
+        _seen[id] = (Net[id].Term, Net[id].Lead, Net[id].Role);
+        _configSeen[id] = Net[id].Config;
+        _appliedSeen[id] = Net.Applied[id].Count;
+        _readStatesSeen[id] = 0;
     }
 
     private bool Cut(Message m) => _isolated.Contains(m.From) != _isolated.Contains(m.To);
@@ -125,10 +174,24 @@ internal sealed class ScenarioRunner
     private void Tick(ScenarioBlock b)
     {
         var n = (int)b.U64("n", 1);
-        var ids = b.Arg("id") is null ? Net.Nodes.Keys.Order().ToArray() : [Node(b)];
+        var ids = Targets(b);
         for (var i = 0; i < n; i++)
-            foreach (var id in ids) Net[id].Tick();
+            foreach (var id in ids) Net.Tick(id);
         ReportStateChanges();
+    }
+
+    private void ProposeConfChange(ScenarioBlock b)
+    {
+        var type = b.Arg("type") switch
+        {
+            "add" => ConfChangeType.ConfChangeAddNode,
+            "learner" => ConfChangeType.ConfChangeAddLearnerNode,
+            "remove" => ConfChangeType.ConfChangeRemoveNode,
+            "update" => ConfChangeType.ConfChangeUpdateNode,
+            var t => throw new FormatException($"unknown conf change type '{t}'"),
+        };
+        if (Net[Node(b)].ProposeConfChange(RaftNetwork.Change(type, b.RequiredU64("node"))) is { } refusal)
+            Line($"refused: {refusal}");
     }
 
     /// <summary>Handles Readies and delivers messages in FIFO rounds until nothing is pending, printing as it goes.</summary>
@@ -138,84 +201,23 @@ internal sealed class ScenarioRunner
         {
             var any = ProcessReadies();
             if (Net.InFlight.Count == 0 && !any) return;
-            DeliverMsgs(drop: false);
+            DeliverMsgs(drop: false, to: null);
         }
         throw new InvalidOperationException("network did not stabilize");
     }
 
-    /// <summary>Processes pending Readies and prints what they did: role changes, sends, drops, applies, read states.</summary>
-    private bool ProcessReadies()
+    /// <summary>Delivers (or with <paramref name="drop"/> loses) the messages in flight (only those to <paramref name="to"/> if given).</summary>
+    private void DeliverMsgs(bool drop, ulong? to)
     {
-        var before = Net.InFlight.Count;
-        _dropped.Clear();
-        var any = Net.ProcessReadies();
-        ReportStateChanges();
-        foreach (var id in Net.Nodes.Keys.Order())
-        {
-            var applied = Net.Applied[id];
-            for (var i = _appliedSeen[id]; i < applied.Count; i++)
-                Line($"{id} apply {applied[i].Term}/{applied[i].Index} {Describe(applied[i])}");
-            _appliedSeen[id] = applied.Count;
-            var reads = Net.ReadStates[id];
-            for (var i = _readStatesSeen[id]; i < reads.Count; i++)
-                Line($"{id} ReadState index={reads[i].Index} ctx={reads[i].Context.ToStringUtf8()}");
-            _readStatesSeen[id] = reads.Count;
-        }
-        // RaftNetwork.ProcessReadies visits nodes in id order, so sent and dropped messages are both in send order per node.
-        var sent = Net.InFlight.Skip(before).Select(m => (m, dropped: false)).Concat(_dropped.Select(m => (m, dropped: true)))
-            .OrderBy(x => x.m.From);
-        foreach (var (m, dropped) in sent) Line(Format(m) + (dropped ? " DROPPED" : ""));
-        _dropped.Clear();
-        return any;
-    }
-
-    /// <summary>Delivers (or with <paramref name="drop"/> loses) every message in flight: one round of <see cref="Stabilize"/>.</summary>
-    private void DeliverMsgs(bool drop)
-    {
-        var batch = Net.InFlight.ToList();
-        Net.InFlight.Clear();
+        var batch = Net.InFlight.Where(m => to is null || m.To == to).ToList();
+        Net.InFlight.RemoveAll(m => to is null || m.To == to);
         if (drop && batch.Count > 0) Line($"dropped {batch.Count} messages");
         foreach (var m in batch)
         {
-            if (drop) continue;
-            if (Cut(m)) continue; // isolated after it was sent: lost on the wire
-            Net[m.To].Step(m);
+            // Dropped, or isolated after it was sent: lost on the wire.
+            if (drop || Cut(m)) Net.Lose(m);
+            else Net.Step(m);
         }
         ReportStateChanges();
-    }
-
-    private void ReportStateChanges()
-    {
-        foreach (var id in Net.Nodes.Keys.Order())
-        {
-            var n = Net[id];
-            var now = (n.Term, n.Lead, n.Role);
-            if (now == _seen[id]) continue;
-            _seen[id] = now;
-            Line($"{id} is {n.Role} term={n.Term} lead={n.Lead}");
-        }
-    }
-
-    private void Status(ulong id)
-    {
-        var n = Net[id];
-        Line($"{id} term={n.Term} lead={n.Lead} role={n.Role} commit={n.CommitIndex} last={n.LastIndex}");
-    }
-
-    private static string Describe(Entry e) =>
-        e.Type != EntryType.EntryNormal ? e.Type.ToString() : e.Data.IsEmpty ? "(empty)" : e.Data.ToStringUtf8();
-
-    private static string Format(Message m)
-    {
-        var sb = new StringBuilder($"{m.From}->{m.To} {m.Type} term={m.Term}");
-        if (m.Type is MessageType.MsgApp or MessageType.MsgVote or MessageType.MsgPreVote)
-            sb.Append($" logterm={m.LogTerm} index={m.Index}");
-        else if (m.Index != 0) sb.Append($" index={m.Index}");
-        if (m.Type is MessageType.MsgApp or MessageType.MsgHeartbeat || m.Commit != 0) sb.Append($" commit={m.Commit}");
-        if (m.Entries.Count > 0)
-            sb.Append($" entries=[{string.Join(' ', m.Entries.Select(e => $"{e.Term}/{e.Index}:{Describe(e)}"))}]");
-        if (m.Reject) sb.Append($" reject=true hint={m.RejectHint}");
-        if (!m.Context.IsEmpty) sb.Append($" ctx={m.Context.ToStringUtf8()}");
-        return sb.ToString();
     }
 }
