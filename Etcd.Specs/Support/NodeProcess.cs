@@ -15,6 +15,7 @@ public sealed class NodeProcess : IAsyncDisposable
     private System.Diagnostics.Process? _process;
     private TaskCompletionSource _ready = NewTcs();
     private TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly IReadOnlyList<string>? _exactArguments;
 
     public NodeProcess(string dataDir, string name = "default", int? clientPort = null, int? peerPort = null, params string[] extraArgs)
         : this(false, dataDir, name, clientPort, peerPort, extraArgs)
@@ -22,9 +23,10 @@ public sealed class NodeProcess : IAsyncDisposable
     }
 
     private NodeProcess(bool realEtcd, string dataDir, string name, int? clientPort, int? peerPort, string[] extraArgs,
-        bool noFlags = false, string? workingDirectory = null)
+        bool noFlags = false, string? workingDirectory = null, IReadOnlyList<string>? exactArguments = null)
     {
         NoFlags = noFlags;
+        _exactArguments = exactArguments;
         WorkingDirectory = workingDirectory;
         RealEtcd = realEtcd;
         DataDir = dataDir;
@@ -41,6 +43,14 @@ public sealed class NodeProcess : IAsyncDisposable
     public static NodeProcess WithNoFlags(string workingDirectory) =>
         new(false, Path.Combine(workingDirectory, "default.etcd"), "default", 2379, 2380, [], noFlags: true, workingDirectory);
 
+    /// <summary>
+    /// Etcd.Node run with exactly <paramref name="arguments"/> in <paramref name="workingDirectory"/>, as a
+    /// Procfile line runs it; the name and ports are what those arguments configure (for Endpoint and messages).
+    /// </summary>
+    public static NodeProcess WithArguments(string workingDirectory, string dataDir, string name, int clientPort, int peerPort,
+        IReadOnlyList<string> arguments) =>
+        new(false, dataDir, name, clientPort, peerPort, [], workingDirectory: workingDirectory, exactArguments: [.. arguments]);
+
     public bool RealEtcd { get; }
     public bool NoFlags { get; }
     public string? WorkingDirectory { get; }
@@ -55,7 +65,7 @@ public sealed class NodeProcess : IAsyncDisposable
     public Task<int> Exited => _exited.Task;
     public string Output => string.Join('\n', _output);
 
-    public IReadOnlyList<string> Arguments => NoFlags ? [] :
+    public IReadOnlyList<string> Arguments => _exactArguments ?? (NoFlags ? [] :
     [
         "--name", Name, "--data-dir", DataDir,
         "--listen-client-urls", Endpoint, "--advertise-client-urls", Endpoint,
@@ -63,7 +73,7 @@ public sealed class NodeProcess : IAsyncDisposable
         "--initial-advertise-peer-urls", $"http://127.0.0.1:{PeerPort}",
         "--initial-cluster", $"{Name}=http://127.0.0.1:{PeerPort}",
         .. ExtraArgs,
-    ];
+    ]);
 
     /// <summary>Starts the process and waits until it serves clients.</summary>
     public async Task StartAsync()
