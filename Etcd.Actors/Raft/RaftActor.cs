@@ -166,13 +166,19 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
         var node = Node;
         // A member that is neither in the configuration nor joining must not move our term (a stray or
         // removed process); a member with no configuration yet (joining) listens to whoever leads.
-        if (!node.Config.IsEmpty && !node.Config.Contains(m.From))
+        // A leader that applied its own removal still hands leadership on with MsgTimeoutNow (the core checks
+        // its term), so that one message is taken from a member that is no longer in the configuration.
+        if (!node.Config.IsEmpty && !node.Config.Contains(m.From) && m.Type != MessageType.MsgTimeoutNow)
         {
             if (_removed.Contains(m.From)) Sender.Tell(new MemberRemovedNotice { Id = m.From }, Self);
             return;
         }
-        NotePeerActivity(m.From);
-        _peers.LearnFrom(m.From, Sender);
+        // A forwarded MsgTransferLeader names the transferee in From, not the member that sent it.
+        if (m.Type != MessageType.MsgTransferLeader)
+        {
+            NotePeerActivity(m.From);
+            _peers.LearnFrom(m.From, Sender);
+        }
         if (m.Type == MessageType.MsgSnap)
         {
             // The data comes in SnapshotChunks; a bare MsgSnap (no data) cannot be installed.
