@@ -20,6 +20,9 @@ public sealed partial class RaftActor
     // The entries of the write in flight were already sent to followers: if the write fails they may still
     // be committed by the others, so their clients must not be told they failed for certain.
     private bool _inFlightLeftMember;
+
+    // The hard state as last written (or recovered): term and vote changes must reach the journal.
+    private HardState _persistedHard = new();
     private bool _readyScheduled;
     private bool _writeInFlight;
     private ulong _mvccApplied;
@@ -41,6 +44,7 @@ public sealed partial class RaftActor
         var save = _snapshotToSave;
         if (!_node.HasReady() && save is null) return;
         var rd = _node.HasReady() ? _node.GetReady() : null;
+        _statReadies++;
         // The core switched membership as it handed the entries out; the edge must agree from now on.
         if (rd?.Config is { } config) _status.IsLearner = config.IsLearner(_memberId);
         if (rd?.Snapshot is not null)
@@ -62,7 +66,7 @@ public sealed partial class RaftActor
         {
             events.Add(new SnapshotSaved { Metadata = save });
             // With the record, so journal deletion can never leave the log without its latest hard state.
-            if (rd?.HardState is null) events.Add(new HardStateSaved { State = node.HardState });
+            events.Add(new HardStateSaved { State = node.HardState });
         }
         if (rd?.Snapshot is { } installed)
         {
@@ -79,7 +83,22 @@ public sealed partial class RaftActor
             appended.Entries.AddRange(rd.Entries);
             events.Add(appended);
         }
-        if (rd?.HardState is { } hs) events.Add(new HardStateSaved { State = hs });
+        // Term and vote must be durable before anyone hears of them; the commit index need not be (etcd writes
+        // a commit-only change without fsync): a member that forgets it re-learns it from the leader, and
+        // entries once committed are never truncated, so the store applying them early is never undone. So a
+        // Ready whose only news is the commit index costs no journal write; the commit rides along with the
+        // next write that happens anyway.
+        var hard = node.HardState;
+        if (events.Count > 0 || hard.Term != _persistedHard.Term || hard.Vote != _persistedHard.Vote)
+        {
+            if (save is null && !hard.Equals(_persistedHard))
+            {
+                // Carried by the entries' own row when there is one.
+                if (events.Count > 0 && events[^1] is EntriesAppended last) last.State = hard;
+                else events.Add(new HardStateSaved { State = hard });
+            }
+            _persistedHard = hard;
+        }
 
         var sentEarly = false;
         if (rd is not null && node.Role == RaftRole.Leader && rd.Messages.Count > 0 && OnlyLeaderMessages(rd.Messages))
@@ -94,6 +113,7 @@ public sealed partial class RaftActor
             return;
         }
         _writeInFlight = true;
+        _statWrites++;
         // One AtomicWrite for the whole Ready; the deferred handler runs after it is durable.
         PersistAllAsync(events, OnEventPersisted);
         DeferAsync(new WriteDone(rd, sentEarly, save), d => OnReadyDurable(d.Ready, d.SentEarly, d.Saved));
@@ -111,25 +131,36 @@ public sealed partial class RaftActor
         return true;
     }
 
+    private readonly List<Google.Protobuf.ByteString> _batch = [];
+
+    /// <summary>
+    /// Steps up to MaxBatchEntries queued proposals (and MaxBatchBytes) into the core as one batch: one append,
+    /// one journal write, and one MsgApp per follower for all of them.
+    /// </summary>
     private void DrainProposals()
     {
         var node = Node;
-        if (node.Role != RaftRole.Leader) return;
+        if (node.Role != RaftRole.Leader || _proposals.Count == 0 || node.LeadTransferee != 0) return;
         long bytes = 0;
-        var stepped = 0;
-        while (_proposals.Count > 0 && stepped < _settings.MaxBatchEntries)
+        _batch.Clear();
+        foreach (var p in _proposals)
         {
-            var next = _proposals.Peek();
-            if (stepped > 0 && bytes + next.Data.Length > _settings.MaxBatchBytes) break;
-            // Refused during a leader transfer: it stays queued for whoever leads next.
-            var index = node.LastIndex + 1;
-            if (!node.Propose(next.Data)) break;
-            NoteAppended(index, node.Term, next);
-            _proposals.Dequeue();
-            _inFlight.Add(next);
-            stepped++;
-            bytes += next.Data.Length;
+            if (_batch.Count >= _settings.MaxBatchEntries) break;
+            if (_batch.Count > 0 && bytes + p.Data.Length > _settings.MaxBatchBytes) break;
+            _batch.Add(p.Data);
+            bytes += p.Data.Length;
         }
+        var first = node.LastIndex + 1;
+        // Refused during a leader transfer: they stay queued for whoever leads next.
+        if (!node.Propose(_batch)) return;
+        for (var i = 0; i < _batch.Count; i++)
+        {
+            var p = _proposals.Dequeue();
+            NoteAppended(first + (ulong)i, node.Term, p);
+            _inFlight.Add(p);
+        }
+        _statProposed += _batch.Count;
+        _batch.Clear();
     }
 
     private void OnReadyDurable(Ready? rd, bool sentEarly, SnapshotMetadata? saved)

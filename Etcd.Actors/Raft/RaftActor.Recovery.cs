@@ -28,6 +28,7 @@ public sealed partial class RaftActor
                 break;
             case EntriesAppended e:
                 RecoverEntries(e.Entries);
+                if (e.State is { } state) _recoveredHard = state;
                 if (e.Entries.Count > 0) _journalEntries.Add((LastSequenceNr, e.Entries[^1].Index));
                 break;
             case LogTruncatedFrom t:
@@ -103,6 +104,7 @@ public sealed partial class RaftActor
             Random = new SeededRandomSource((ulong)Random.Shared.NextInt64() ^ _memberId),
         };
         var recovered = new RaftRecoveredState(_recoveredHard, _recoveredEntries, _recoveredSnapshot);
+        _persistedHard = _recoveredHard.Clone();
         _lastDurableIndex = _recoveredEntries.Count > 0 ? _recoveredEntries[^1].Index : _recoveredSnapshot?.Index ?? 0;
         _node = empty && _member.Bootstrap is { Count: > 0 } peers
             ? RaftNode.Bootstrap(config, peers)

@@ -31,6 +31,9 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
     private RaftNode? _node;
     private long _ticks;
 
+    // Debug counters (logged every 50 ticks at debug level): how much work one journal write carries.
+    private long _statReadies, _statWrites, _statSent, _statProposed;
+
     public RaftActor(RaftSettings settings, RaftMember member, IActorRef mvcc, WaitRegistry waits, MemberStatus? status = null)
     {
         _settings = settings;
@@ -147,7 +150,8 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
     {
         _ticks++;
         if (_ticks % 50 == 0 && _log.IsDebugEnabled)
-            _log.Debug($"raft {_memberId:x16}: {Node} writeInFlight={_writeInFlight} installing={_installing is not null} " +
+            _log.Debug($"raft {_memberId:x16}: {Node} readies={_statReadies} writes={_statWrites} sent={_statSent} proposed={_statProposed} " +
+                       $"writeInFlight={_writeInFlight} installing={_installing is not null} " +
                        $"proposals={_proposals.Count} held={_held.Count} peers={string.Join(',', _peers.Ids.Select(i => i.ToString("x")))} " +
                        $"heard={string.Join(',', _lastHeard.Select(kv => $"{kv.Key:x}@{_ticks - kv.Value}"))}");
         Node.Tick();
@@ -200,6 +204,7 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
             }
             // An unknown or unreachable peer simply misses the message: Raft retries (heartbeats, probes).
             if (_peers.TryGet(m.To, out var peer)) peer.Tell(m, Self);
+            _statSent++;
         }
     }
 

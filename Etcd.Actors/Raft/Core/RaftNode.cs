@@ -141,6 +141,22 @@ public sealed partial class RaftNode
     }
 
     /// <summary>
+    /// Proposes several entries at once: they are appended together and reach each follower in one MsgApp
+    /// (as far as MaxBytesPerMsg allows) instead of one MsgApp per entry — the host's group commit carried
+    /// through to replication. Same refusals as <see cref="Propose(ByteString)"/>.
+    /// </summary>
+    public bool Propose(IReadOnlyList<ByteString> batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.Count == 0) return true;
+        if (Role != RaftRole.Leader || _leadTransferee != 0) return false;
+        var m = new Message { Type = MessageType.MsgProp, From = Id };
+        for (var i = 0; i < batch.Count; i++) m.Entries.Add(new Entry { Type = EntryType.EntryNormal, Data = batch[i] });
+        Step(m);
+        return true;
+    }
+
+    /// <summary>
     /// Requests a read index tagged with <paramref name="context"/>; the answer arrives as a
     /// <see cref="ReadState"/> in a later Ready. False when no leader is known to ask.
     /// </summary>
