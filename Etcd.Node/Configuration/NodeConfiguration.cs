@@ -36,6 +36,10 @@ public static class NodeConfiguration
         try
         {
             settings = EtcdServerSettings.Create(config) with { LogLevel = logLevel };
+            // A HOCON config file may also tune Akka (dispatchers, remoting, the journal plugin): its akka
+            // section is laid over the member's own Akka configuration.
+            // (The whole file goes in; Akka ignores its etcd.* keys.)
+            if (file.HasPath("akka") && configPath is not null) settings = settings with { ExtraHocon = readFile(configPath) };
         }
         catch (Exception e) when (e is ArgumentException or ConfigurationException or FormatException or OverflowException)
         {

@@ -8,7 +8,7 @@ namespace Etcd.Node.Hosting;
 /// <summary>
 /// The client port: Kestrel with the etcd v3 gRPC services. Kept lean on purpose (reference/akka-notes.md
 /// §5b): ASP.NET Core and gRPC log at Warning only (request logging at Information costs ~45% throughput),
-/// no response compression, services and the error interceptor are singletons (no per-call allocation).
+/// no response compression, services are singletons (no per-call allocation), and no interceptor: errors are RpcExceptions already.
 /// </summary>
 public static class GrpcHost
 {
@@ -44,13 +44,11 @@ public static class GrpcHost
         // Resolved at the first call; Kestrel only starts listening once the member is ready, so this
         // never waits in practice (and a member that failed to start never gets here).
         builder.Services.AddSingleton(_ => server.GetAwaiter().GetResult());
-        builder.Services.AddSingleton<EtcdErrorInterceptor>();
         builder.Services.AddGrpc(grpc =>
         {
             grpc.MaxReceiveMessageSize = (int)Math.Min((long)settings.MaxRequestBytes + GrpcOverheadBytes, int.MaxValue);
             grpc.MaxSendMessageSize = null; // etcd: math.MaxInt32
             grpc.EnableDetailedErrors = false;
-            grpc.Interceptors.Add<EtcdErrorInterceptor>();
         });
         builder.Services.AddSingleton<KvService>();
         builder.Services.AddSingleton<MaintenanceService>();

@@ -4,7 +4,7 @@ using Grpc.Core;
 
 namespace Etcd.Node.Services;
 
-/// <summary>etcdserverpb.KV: each call goes straight to <see cref="EtcdServer"/>; errors are mapped by <see cref="EtcdErrorInterceptor"/>.</summary>
+/// <summary>etcdserverpb.KV: each call goes straight to <see cref="EtcdServer"/>; errors are <see cref="Etcd.Actors.Errors.EtcdException"/>s, which are RpcExceptions with etcd's status.</summary>
 public sealed class KvService(EtcdServer server) : KV.KVBase
 {
     public override Task<RangeResponse> Range(RangeRequest request, ServerCallContext context) =>
