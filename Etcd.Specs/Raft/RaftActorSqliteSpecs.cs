@@ -101,7 +101,8 @@ public class RaftActorSqliteSpecs : Akka.TestKit.Xunit2.TestKit
         var rows = new List<(long, string)>();
         using (var r = cmd.ExecuteReader())
             while (r.Read()) rows.Add((r.GetInt64(0), r.GetString(1)));
-        Assert.Equal([(9002L, "raftpb.EntriesAppended"), (9002L, "raftpb.HardStateSaved")], rows);
+        // A single member's hard state always changes together with entries, so it rides on their rows.
+        Assert.Equal([(9002L, "raftpb.EntriesAppended")], rows);
     }
 
     [Fact]
