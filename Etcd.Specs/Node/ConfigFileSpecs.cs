@@ -154,4 +154,20 @@ public sealed class ConfigFileSpecs
         Assert.StartsWith("config file n.conf:",
             NodeConfig.Fails(["--config-file", "n.conf"], files: new() { ["n.conf"] = "etcd.name = ${missing}" }));
     }
+
+    [Fact]
+    public void A_hocon_file_with_an_akka_section_tunes_the_member_actor_system_and_one_without_leaves_it_alone()
+    {
+        const string withAkka = """
+            etcd.name = infra7
+            akka.remote.retry-gate-closed-for = 3s
+            """;
+        var run = NodeConfig.Run(["--config-file", "n.conf"], files: new() { ["n.conf"] = withAkka });
+        Assert.Equal("infra7", run.Settings.Name);
+        var akka = Akka.Configuration.ConfigurationFactory.ParseString(run.Settings.ExtraHocon!);
+        Assert.Equal(TimeSpan.FromSeconds(3), akka.GetTimeSpan("akka.remote.retry-gate-closed-for"));
+
+        var plain = NodeConfig.Run(["--config-file", "p.conf"], files: new() { ["p.conf"] = "etcd.name = infra8" });
+        Assert.Null(plain.Settings.ExtraHocon);
+    }
 }
