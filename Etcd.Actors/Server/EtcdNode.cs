@@ -25,6 +25,8 @@ public sealed class EtcdNode : IAsyncDisposable
         Identity = identity;
     }
 
+    private const string NettyAllocatorVariable = "io.netty.allocator.type";
+
     public ActorSystem System { get; }
     public EtcdServer Server { get; }
     public MemberIdentity Identity { get; }
@@ -46,6 +48,11 @@ public sealed class EtcdNode : IAsyncDisposable
         SqlitePragmas.PrepareJournal(settings.JournalPath);
         var known = MemberIdentityStore.Load(settings.JournalPath);
 
+        // DotNetty (under Akka.Remote) reads its allocator from the environment when its types first load. Its
+        // pooled allocator keeps 16 MiB arenas on the large object heap: the GC heap of a loaded member was
+        // 78 MB committed with them, 46 MB without (peak RSS did not move measurably), and unpooled buffers
+        // measured no slower for Raft's traffic. A value the operator set wins.
+        if (Environment.GetEnvironmentVariable(NettyAllocatorVariable) is null) Environment.SetEnvironmentVariable(NettyAllocatorVariable, "unpooled");
         var system = ActorSystem.Create(PeerDirectory.SystemName, BuildConfig(settings));
         try
         {
