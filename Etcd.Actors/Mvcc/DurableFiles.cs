@@ -54,4 +54,25 @@ internal static class DurableFiles
 
     [DllImport("libc", EntryPoint = "close", SetLastError = true)]
     private static extern int Close(int fd);
+
+    /// <summary>Deletes an SQLite file and its -wal, -shm and -journal companions (each may be missing).</summary>
+    public static void DeleteSqlite(string path)
+    {
+        File.Delete(path);
+        File.Delete(path + "-wal");
+        File.Delete(path + "-shm");
+        File.Delete(path + "-journal");
+    }
+
+    /// <summary>Best effort <see cref="DeleteSqlite"/>: a stale staging file is removed again before its name is reused.</summary>
+    public static void TryDeleteSqlite(string path)
+    {
+        try
+        {
+            DeleteSqlite(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
 }

@@ -11,25 +11,35 @@ namespace Etcd.Actors.Mvcc;
 /// </summary>
 public sealed partial class MvccStoreActor
 {
+    /// <summary>
+    /// The copy runs on its own read connection off the actor's thread: copying a large backend takes seconds,
+    /// and the leader's store must go on applying and serving reads meanwhile. Every batch is committed when this
+    /// message is taken, so the copy holds at least everything applied so far (the reply says exactly what).
+    /// </summary>
     private void HandleCreateSnapshot(MvccProtocol.CreateSnapshot msg)
     {
         var path = Path.GetFullPath(msg.Path);
-        try
+        var source = Path.GetFullPath(_backendPath);
+        var log = _log;
+        Task.Run(() =>
         {
-            var dir = Path.GetDirectoryName(path);
-            if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-            DeleteSqliteFile(path); // VACUUM INTO refuses an existing file
-            _backend.CopyTo(path);
-            var size = new FileInfo(path).Length;
-            _log.Info("created backend snapshot {0} at consistent index {1} ({2} bytes)", path, _applied, size);
-            Sender.Tell(new MvccProtocol.SnapshotCreated(msg.Path, _applied, size));
-        }
-        catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
-        {
-            _log.Warning("backend snapshot {0} failed: {1}", path, ex.Message);
-            TryDelete(path);
-            Sender.Tell(new MvccProtocol.SnapshotFailed(msg.Path, ex.Message));
-        }
+            try
+            {
+                var dir = Path.GetDirectoryName(path);
+                if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+                DurableFiles.DeleteSqlite(path); // VACUUM INTO refuses an existing file
+                var index = SqliteBackend.CopyCommitted(source, path);
+                var size = new FileInfo(path).Length;
+                log.Info("created backend snapshot {0} at consistent index {1} ({2} bytes)", path, index, size);
+                return (object)new MvccProtocol.SnapshotCreated(msg.Path, index, size);
+            }
+            catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException or InvalidDataException)
+            {
+                log.Warning("backend snapshot {0} failed: {1}", path, ex.Message);
+                DurableFiles.TryDeleteSqlite(path);
+                return new MvccProtocol.SnapshotFailed(msg.Path, ex.Message);
+            }
+        }).PipeTo(Sender);
     }
 
     private void HandleInstallSnapshot(MvccProtocol.InstallSnapshot msg)
@@ -48,7 +58,7 @@ public sealed partial class MvccStoreActor
             _backend.Checkpoint(truncate: true);
             // Stage next to the backend so the final step is one rename on one file system (a move across file
             // systems is a copy, which is why the staged file is synced before anything is replaced).
-            DeleteSqliteFile(staged);
+            DurableFiles.DeleteSqlite(staged);
             File.Move(source, staged);
             DurableFiles.SyncFile(staged);
         }
@@ -56,7 +66,7 @@ public sealed partial class MvccStoreActor
                                        or SqliteException or InvalidOperationException)
         {
             _log.Warning("refused backend snapshot {0}: {1}", source, ex.Message);
-            TryDelete(staged);
+            DurableFiles.TryDeleteSqlite(staged);
             Sender.Tell(new MvccProtocol.SnapshotFailed(msg.Path, ex.Message));
             return;
         }
@@ -99,17 +109,4 @@ public sealed partial class MvccStoreActor
         }
     }
 
-    private static void DeleteSqliteFile(string path)
-    {
-        File.Delete(path);
-        File.Delete(path + "-wal");
-        File.Delete(path + "-shm");
-        File.Delete(path + "-journal");
-    }
-
-    private static void TryDelete(string path)
-    {
-        try { DeleteSqliteFile(path); }
-        catch (IOException) { /* best effort: a stale copy is removed before the next attempt anyway */ }
-    }
 }

@@ -36,15 +36,24 @@ public sealed partial class SqliteBackend
         DurableFiles.SyncFile(path);
     }
 
-    /// <summary>The same copy through SQLite's online backup API (page by page, not compacted); kept for comparison.</summary>
-    internal void CopyByBackupTo(string path)
+    /// <summary>
+    /// The same consistent copy of <paramref name="dbPath"/>, taken on a connection of its own, so it can run beside
+    /// the writer: in WAL mode a reader sees one committed state for its whole transaction and does not block the
+    /// writer. Returns the copy's consistent index (at least the index committed when the copy began).
+    /// </summary>
+    public static ulong CopyCommitted(string dbPath, string path)
     {
-        using (var dest = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString()))
+        var cs = new SqliteConnectionStringBuilder { DataSource = dbPath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString();
+        using (var conn = new SqliteConnection(cs))
         {
-            dest.Open();
-            _conn.BackupDatabase(dest);
+            conn.Open();
+            using var cmd = conn.CreateCommand();
+            cmd.CommandText = "VACUUM INTO $path";
+            cmd.Parameters.AddWithValue("$path", path);
+            cmd.ExecuteNonQuery();
         }
         DurableFiles.SyncFile(path);
+        return Inspect(path);
     }
 
     /// <summary>

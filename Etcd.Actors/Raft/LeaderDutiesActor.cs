@@ -8,14 +8,20 @@ namespace Etcd.Actors.Raft;
 /// when the core becomes leader and stops it on step-down, so nothing a leader does in the background can
 /// outlive the leadership). Today it runs the snapshot transfers to followers that fell behind the compacted
 /// log: one <see cref="SnapshotSenderActor"/> per follower, at most <see cref="MaxConcurrentTransfers"/> at once
-/// (each reads the whole backend), the rest refused so Raft retries them later.
+/// (each reads the whole backend), the rest refused so Raft retries them later. After a failed transfer the
+/// same follower waits (2 s, doubling to 60 s while failures repeat) before the next one starts, so a follower
+/// that cannot take a snapshot does not make the leader copy its backend over and over.
 /// </summary>
 public sealed class LeaderDutiesActor : ReceiveActor
 {
     /// <summary>Snapshot transfers running at once; each one holds a copy of the backend on disk.</summary>
     public const int MaxConcurrentTransfers = 2;
 
+    private static readonly TimeSpan MinRetryDelay = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(60);
+
     private readonly Dictionary<ulong, IActorRef> _senders = new();
+    private readonly Dictionary<ulong, (DateTime NotBefore, TimeSpan Delay)> _retry = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     public LeaderDutiesActor(RaftSettings settings, ulong memberId, IActorRef mvcc)
@@ -24,8 +30,14 @@ public sealed class LeaderDutiesActor : ReceiveActor
         Receive<SnapshotProtocol.Send>(s =>
         {
             var to = s.Snap.To;
-            if (_senders.ContainsKey(to)) return; // one at a time per follower; that one reports
-            if (_senders.Count >= MaxConcurrentTransfers)
+            // One at a time per follower. The core sends no MsgSnap while one is on its way, so a second one means the
+            // first sender already reported and is stopping: refuse this one too, so Raft retries instead of waiting.
+            if (_senders.ContainsKey(to))
+            {
+                raft.Tell(new SnapshotProtocol.Report(to, false));
+                return;
+            }
+            if (_senders.Count >= MaxConcurrentTransfers || (_retry.TryGetValue(to, out var r) && DateTime.UtcNow < r.NotBefore))
             {
                 raft.Tell(new SnapshotProtocol.Report(to, false));
                 return;
@@ -34,6 +46,17 @@ public sealed class LeaderDutiesActor : ReceiveActor
             var sender = Context.ActorOf(SnapshotSenderActor.Props(settings, memberId, s.Snap, s.Peer, mvcc, raft), $"snapshot-to-{to:x16}");
             Context.Watch(sender);
             _senders[to] = sender;
+        });
+        // Each sender tells us its outcome as well as RaftActor: failures back off, a success clears the delay.
+        Receive<SnapshotProtocol.Report>(rep =>
+        {
+            if (rep.Ok)
+            {
+                _retry.Remove(rep.To);
+                return;
+            }
+            var delay = _retry.TryGetValue(rep.To, out var r) ? TimeSpan.FromTicks(Math.Min(MaxRetryDelay.Ticks, r.Delay.Ticks * 2)) : MinRetryDelay;
+            _retry[rep.To] = (DateTime.UtcNow + delay, delay);
         });
         Receive<Terminated>(t =>
         {

@@ -57,7 +57,7 @@ public sealed partial class RaftActor
         while (_heldMembership.TryDequeue(out var h)) RefuseMembership(h.Change, error);
         _transfer?.Completion.TrySetException(error.ToException());
         _transfer = null;
-        if (_snapshotFile is not null) TryDelete(_snapshotFile);
+        if (_snapshotFile is not null) Mvcc.DurableFiles.TryDeleteSqlite(_snapshotFile);
         _snapshotFile = null;
     }
 }

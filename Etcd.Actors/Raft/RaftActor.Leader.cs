@@ -29,6 +29,9 @@ public sealed partial class RaftActor
             case RaftProtocol.TransferLeadership t:
                 OnTransferLeadership(t);
                 break;
+            case RaftProtocol.HandOffLeadership h:
+                OnHandOff(h);
+                break;
             default:
                 Common(message);
                 break;
@@ -84,19 +87,17 @@ public sealed partial class RaftActor
             EnqueueProposal(new PendingProposal(f.Ids[i], f.Data[i], f.From, _ticks, (int)f.Hops));
     }
 
+    private void OnHandOff(RaftProtocol.HandOffLeadership h)
+    {
+        var node = Node;
+        var best = node.Config.Voters.Where(v => v != _memberId).OrderByDescending(v => node.ProgressOf(v)?.Match ?? 0).FirstOrDefault();
+        if (best == 0) h.Completion.TrySetException(EtcdErrors.BadLeaderTransferee.ToException());
+        else OnTransferLeadership(new RaftProtocol.TransferLeadership(best, h.Completion));
+    }
+
     private void OnTransferLeadership(RaftProtocol.TransferLeadership t)
     {
         var node = Node;
-        if (t.Target == RaftProtocol.TransferLeadership.AnyVoter)
-        {
-            var best = node.Config.Voters.Where(v => v != _memberId).OrderByDescending(v => node.ProgressOf(v)?.Match ?? 0).FirstOrDefault();
-            if (best == 0)
-            {
-                t.Completion.TrySetException(EtcdErrors.BadLeaderTransferee.ToException());
-                return;
-            }
-            t = t with { Target = best };
-        }
         if (!node.Config.IsVoter(t.Target))
         {
             t.Completion.TrySetException(EtcdErrors.BadLeaderTransferee.ToException());

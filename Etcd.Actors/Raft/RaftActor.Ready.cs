@@ -89,7 +89,15 @@ public sealed partial class RaftActor
         // Ready whose only news is the commit index costs no journal write; the commit rides along with the
         // next write that happens anyway.
         var hard = node.HardState;
-        if (events.Count > 0 || hard.Term != _persistedHard.Term || hard.Vote != _persistedHard.Vote)
+        if (rd?.Snapshot is not null)
+        {
+            // Everything before SnapshotInstalled is deleted once it is durable, so the hard state must come after
+            // it in this very write, changed or not.
+            if (events[^1] is EntriesAppended last) last.State = hard;
+            else events.Add(new HardStateSaved { State = hard });
+            _persistedHard = hard;
+        }
+        else if (events.Count > 0 || hard.Term != _persistedHard.Term || hard.Vote != _persistedHard.Vote)
         {
             if (save is null && !hard.Equals(_persistedHard))
             {

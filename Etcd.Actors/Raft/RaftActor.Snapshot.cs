@@ -184,17 +184,18 @@ public sealed partial class RaftActor
     private void OnSnapshotReceived(SnapshotProtocol.Received r)
     {
         if (r.TransferId == _receiverTransfer) _receiver = null;
-        if (_snapshotFile is not null) TryDelete(_snapshotFile);
         var node = Node;
         node.Step(r.Snap);
-        if (node.HasPendingSnapshot)
+        if (node.PendingSnapshotIndex is { } pending && pending == r.Snap.Snapshot?.Metadata?.Index)
         {
+            // This file's snapshot is the one to install now; one received before it is superseded.
+            if (_snapshotFile is not null && _snapshotFile != r.Path) DurableFiles.TryDeleteSqlite(_snapshotFile);
             _snapshotFile = r.Path;
         }
         else
         {
-            // We had it already (or it is older than what we committed): the file is not needed.
-            TryDelete(r.Path);
+            // Refused (we had it, or it is not newer than what is pending or committed): keep what is pending.
+            DurableFiles.TryDeleteSqlite(r.Path);
         }
         ScheduleReady();
     }
@@ -203,6 +204,10 @@ public sealed partial class RaftActor
     {
         var path = _snapshotFile ?? throw new RaftInvariantException($"a snapshot at {rd.Snapshot!.Index} was restored without its data");
         _snapshotFile = null;
+        // The leader's snapshot supersedes one of our own that was about to be recorded (it is older), and its
+        // record must not share the install's write: that write deletes every row before SnapshotInstalled.
+        _snapshotToSave = null;
+        _snapshotInProgress = false;
         _installing = rd;
         _installPath = path;
         _log.Info("raft {0:x16}: installing snapshot at index {1} (term {2})", _memberId, rd.Snapshot!.Index, rd.Snapshot.Term);
@@ -227,25 +232,11 @@ public sealed partial class RaftActor
         try
         {
             if (!Directory.Exists(SnapshotDir)) return;
-            foreach (var f in Directory.EnumerateFiles(SnapshotDir)) TryDelete(f);
+            foreach (var f in Directory.EnumerateFiles(SnapshotDir)) DurableFiles.TryDeleteSqlite(f);
         }
         catch (IOException e)
         {
             _log.Warning("raft {0:x16}: could not clean {1}: {2}", _memberId, SnapshotDir, e.Message);
-        }
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
         }
     }
 }

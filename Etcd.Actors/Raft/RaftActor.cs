@@ -121,6 +121,9 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
             case RaftProtocol.TransferLeadership t:
                 t.Completion.TrySetException(EtcdErrors.NotLeader.ToException());
                 break;
+            case RaftProtocol.HandOffLeadership h:
+                h.Completion.TrySetException(EtcdErrors.NotLeader.ToException());
+                break;
             case MvccProtocol.MembersChanged mc:
                 OnMembersChanged(mc);
                 break;
@@ -168,13 +171,12 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
     private void OnPeerMessage(Message m)
     {
         var node = Node;
-        // A member that is neither in the configuration nor joining must not move our term (a stray or
-        // removed process); a member with no configuration yet (joining) listens to whoever leads.
-        // A leader that applied its own removal still hands leadership on with MsgTimeoutNow (the core checks
-        // its term), so that one message is taken from a member that is no longer in the configuration.
-        if (!node.Config.IsEmpty && !node.Config.Contains(m.From) && m.Type != MessageType.MsgTimeoutNow)
+        // Only members the cluster removed are refused (and told so), as etcd's transport does. A sender missing
+        // from our configuration is usually one we have not applied yet (a new leader whose AddNode we acked but
+        // have not seen committed): dropping it would strand us, and Raft is safe with anyone's messages.
+        if (_removed.Contains(m.From))
         {
-            if (_removed.Contains(m.From)) Sender.Tell(new MemberRemovedNotice { Id = m.From }, Self);
+            Sender.Tell(new MemberRemovedNotice { Id = m.From }, Self);
             return;
         }
         // A forwarded MsgTransferLeader names the transferee in From, not the member that sent it.

@@ -34,11 +34,13 @@ public static class RaftProtocol
     /// failed with "not leader" on a follower, "bad leader transferee" for a target that is not a voting
     /// member, "request timed out, leader transfer took too long" when the transfer is abandoned.
     /// </summary>
-    public sealed record TransferLeadership(ulong Target, TaskCompletionSource Completion)
-    {
-        /// <summary>Target meaning "the most up-to-date other voter" (a leader stopping gracefully).</summary>
-        public const ulong AnyVoter = 0;
-    }
+    public sealed record TransferLeadership(ulong Target, TaskCompletionSource Completion);
+
+    /// <summary>
+    /// A leader that stops gracefully hands leadership to its most up-to-date other voter first (etcd does so on
+    /// stop). Completed once that voter leads; failed when there is none or this member does not lead.
+    /// </summary>
+    public sealed record HandOffLeadership(TaskCompletionSource Completion);
 
     /// <summary>
     /// Published on the EventStream when this member has been removed from the cluster (etcd: "the member has

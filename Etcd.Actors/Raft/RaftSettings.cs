@@ -58,6 +58,9 @@ public sealed record RaftSettings
     /// <summary>Snapshot chunks sent ahead of the follower's acknowledgement (flow control).</summary>
     public int SnapshotWindow { get; init; } = 8;
 
+    /// <summary>How long the leader's store may take to copy its backend for a snapshot transfer.</summary>
+    public TimeSpan SnapshotCreateTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>A snapshot transfer with no acknowledgement for this long is abandoned (and retried by Raft).</summary>
     public TimeSpan SnapshotAckTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -111,13 +111,6 @@ public sealed class SnapshotReceiverActor : ReceiveActor, IWithTimers
     {
         _hash.Dispose();
         _file?.Dispose();
-        if (_done) return;
-        try
-        {
-            File.Delete(_path);
-        }
-        catch (IOException)
-        {
-        }
+        if (!_done) Mvcc.DurableFiles.TryDeleteSqlite(_path);
     }
 }

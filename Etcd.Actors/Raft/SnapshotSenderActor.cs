@@ -63,8 +63,8 @@ public sealed class SnapshotSenderActor : ReceiveActor, IWithTimers
     }
 
     protected override void PreStart() =>
-        // Copying a large backend takes a while; the same bound applies to it as to an acknowledgement.
-        Timers.StartSingleTimer(TimeoutKey, Timeout.Instance, _settings.SnapshotAckTimeout * 3);
+        // Copying a large backend takes a while (it runs beside the store's work): a generous bound of its own.
+        Timers.StartSingleTimer(TimeoutKey, Timeout.Instance, _settings.SnapshotCreateTimeout);
 
     private void OnCreated(MvccProtocol.SnapshotCreated c)
     {
@@ -145,19 +145,15 @@ public sealed class SnapshotSenderActor : ReceiveActor, IWithTimers
     {
         if (_reported) return;
         _reported = true;
-        _raft.Tell(new SnapshotProtocol.Report(_snap.To, ok));
+        var report = new SnapshotProtocol.Report(_snap.To, ok);
+        _raft.Tell(report);
+        Context.Parent.Tell(report);
     }
 
     protected override void PostStop()
     {
         Report(false);
         _file?.Dispose();
-        try
-        {
-            File.Delete(_path);
-        }
-        catch (IOException)
-        {
-        }
+        DurableFiles.TryDeleteSqlite(_path);
     }
 }

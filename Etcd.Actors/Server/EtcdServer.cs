@@ -59,7 +59,8 @@ public sealed class EtcdServer
 
     public async Task<TxnResponse> TxnAsync(TxnRequest request, CancellationToken ct = default)
     {
-        if (!(RequestValidator.IsReadOnly(request) && RequestValidator.IsSerializable(request))) ThrowIfLearner();
+        // etcd 3.4 lets a learner serve Status and serializable Range only, not even a serializable read txn.
+        ThrowIfLearner();
         Check(RequestValidator.ValidateTxn(request, Settings.MaxTxnOps));
         // A txn that only reads is served like a Range (etcd: linearizable unless every range is serializable).
         if (RequestValidator.IsReadOnly(request))
@@ -84,6 +85,7 @@ public sealed class EtcdServer
 
     public async Task<MemberAddResponse> MemberAddAsync(MemberAddRequest request, CancellationToken ct = default)
     {
+        ThrowIfLearner();
         // Checked here too so a bad URL costs no round trip; the leader checks again against its table.
         if (Etcd.Actors.Cluster.Core.MemberUrls.Normalize(request.PeerURLs) is null) throw EtcdErrors.MemberBadUrls.ToException();
         return (MemberAddResponse)await ChangeMembershipAsync(new MembershipChange { Add = request }, ct).ConfigureAwait(false);
@@ -177,7 +179,7 @@ public sealed class EtcdServer
     {
         if (_stopped || _refs.Raft is not { } raft || _refs.Status.Leader != MemberId) return;
         var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        raft.Tell(new RaftProtocol.TransferLeadership(RaftProtocol.TransferLeadership.AnyVoter, tcs));
+        raft.Tell(new RaftProtocol.HandOffLeadership(tcs));
         try
         {
             await tcs.Task.WaitAsync(TimeSpan.FromMilliseconds(Settings.ElectionTimeoutMs)).ConfigureAwait(false);

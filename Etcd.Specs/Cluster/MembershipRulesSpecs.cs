@@ -172,8 +172,10 @@ public sealed class MembershipRulesSpecs
         Assert.Same(EtcdErrors.MemberNotFound, MembershipRules.ValidatePromote(t, 9, null, 100, false));
         Assert.Same(EtcdErrors.MemberNotFound, MembershipRules.ValidatePromote(t.Remove(4).Ok(), 4, null, 100, false));
 
-        // Voters 1..3 with only 2 started: promoting makes 4 voters, quorum 3.
-        var weak = Voters(started: 2).AddLearner(4, "", "http://10.0.0.4:2380").Ok();
+        // Voters 1..3 with only 1 started: promoting makes 4 voters, quorum 3, and only 2 are started (the
+        // learner counts as started: it is running and in sync). With 2 started voters it would be 3 of 4.
+        var weak = Voters(started: 1).AddLearner(4, "", "http://10.0.0.4:2380").Ok();
+        Assert.Null(MembershipRules.ValidatePromote(Voters(started: 2).AddLearner(4, "", "http://10.0.0.4:2380").Ok(), 4, 100, 100, true));
         Assert.Same(EtcdErrors.MemberNotEnoughStarted, MembershipRules.ValidatePromote(weak, 4, 100, 100, true));
         Assert.Null(MembershipRules.ValidatePromote(weak, 4, 100, 100, false));
         // Readiness is checked first, as etcd's mayPromoteMember does.

@@ -36,11 +36,15 @@ public static partial class MembershipRules
         return started >= members / 2 + 1;
     }
 
-    /// <summary>IsReadyToPromoteMember: the started voters are a quorum of the voters plus the promoted learner.</summary>
+    /// <summary>
+    /// IsReadyToPromoteMember: the started voters, counting the learner being promoted (it runs: it is in sync),
+    /// are a quorum of the voters plus that learner. Early 3.4 code counted the learner as not started, which
+    /// refused promoting the learner of a one-voter cluster; etcd later fixed it to this.
+    /// </summary>
     public static bool IsReadyToPromoteMember(MemberTable table)
     {
         var members = 1;
-        var started = 0;
+        var started = 1;
         foreach (var m in table.Voters)
         {
             if (m.IsStarted) started++;

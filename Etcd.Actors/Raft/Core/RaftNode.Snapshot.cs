@@ -17,6 +17,9 @@ public sealed partial class RaftNode
     /// <summary>A MsgSnap was accepted and the next Ready will ask the host to install it.</summary>
     public bool HasPendingSnapshot => _pendingSnapshot is not null;
 
+    /// <summary>Index of the snapshot the next Ready will hand out for installing, if any.</summary>
+    public ulong? PendingSnapshotIndex => _pendingSnapshot?.Index;
+
     /// <summary>The host's transfer of the snapshot to <paramref name="to"/> finished (or failed).</summary>
     public void ReportSnapshot(ulong to, bool ok)
     {

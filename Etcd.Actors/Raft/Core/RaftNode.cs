@@ -41,6 +41,9 @@ public sealed partial class RaftNode
         _config = baseConfig;
         _voters = new MajorityConfig(baseConfig.Voters);
         var hs = recovered.HardState;
+        // The term was durable before any entry of it was appended; a smaller one means the hard state was lost.
+        if (hs.Term < _log.LastTerm)
+            throw new RaftInvariantException($"recovered term {hs.Term} is below the last log term {_log.LastTerm}: the hard state was lost");
         Term = hs.Term;
         Vote = hs.Vote;
         _prevHard = hs.Clone();
