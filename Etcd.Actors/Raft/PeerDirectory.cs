@@ -75,7 +75,7 @@ public sealed class PeerDirectory(IActorRefProvider provider)
         return false;
     }
 
-    /// <summary><c>http://host:port</c> → <c>akka.tcp://etcd@host:port/user/etcd/raft</c>.</summary>
+    /// <summary><c>http://host:port</c> → <c>akka.tcp://etcd@host:port/user/etcd/peer</c>.</summary>
     public static string RaftActorPath(string peerUrl, string protocol = "akka.tcp") => AddressOf(peerUrl, protocol) + RaftPath;
 
     /// <summary><c>http://host:port</c> → <c>akka.tcp://etcd@host:port</c>.</summary>

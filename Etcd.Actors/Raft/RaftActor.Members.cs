@@ -86,7 +86,6 @@ public sealed partial class RaftActor
 
     private void OnConfigChanged(ClusterConfig config)
     {
-        _status.IsLearner = config.IsLearner(_memberId);
         foreach (var id in _peers.Ids.ToArray())
             if (!config.Contains(id)) _peers.Remove(id);
         if (config.Contains(_memberId)) _wasMember = true;

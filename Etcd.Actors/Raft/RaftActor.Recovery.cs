@@ -114,6 +114,9 @@ public sealed partial class RaftActor
                   $"entries={_recoveredEntries.Count} snapshot={_recoveredSnapshot?.Index ?? 0}");
         _recoveredEntries = [];
         _status.IsLearner = _node.IsLearner;
+        // A restarted RaftActor starts as a follower knowing no leader; the core reports no soft state for that
+        // (it is its initial state), so the edge must not keep the leader its previous incarnation saw.
+        _status.SetLeader(_node.Lead, _node.Term);
         _wasMember = _node.Config.Contains(_memberId);
         CleanSnapshotDir();
         BecomeRole(_node.Role);

@@ -37,7 +37,7 @@ public sealed partial class RaftActor
     private IActorRef? _receiver;
     private ulong _receiverTransfer;
 
-    private string SnapshotDir => _settings.SnapshotDir ?? Path.Combine(Path.GetTempPath(), $"etcd-actors-snap-{_memberId:x16}");
+    private string SnapshotDir => _settings.SnapshotDirFor(_memberId);
 
     private bool OnSnapshotMessage(object message)
     {

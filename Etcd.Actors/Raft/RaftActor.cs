@@ -71,9 +71,6 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>Tells RaftActor where a peer's RaftActor is (actor specs without Akka.Remote).</summary>
-    public sealed record ConnectPeer(ulong Id, IActorRef Ref);
-
     private sealed class Tick
     {
         public static readonly Tick Instance = new();

@@ -52,6 +52,9 @@ public sealed record RaftSettings
     /// </summary>
     public string? SnapshotDir { get; init; }
 
+    /// <summary>The staging directory in use for <paramref name="memberId"/>: <see cref="SnapshotDir"/> or its temporary fallback.</summary>
+    public string SnapshotDirFor(ulong memberId) => SnapshotDir ?? Path.Combine(Path.GetTempPath(), $"etcd-actors-snap-{memberId:x16}");
+
     /// <summary>Data bytes per snapshot chunk; stays well under Akka.Remote's frame so heartbeats are not held up long.</summary>
     public int SnapshotChunkBytes { get; init; } = 64 * 1024;
 

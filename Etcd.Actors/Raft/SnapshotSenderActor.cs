@@ -43,7 +43,7 @@ public sealed class SnapshotSenderActor : ReceiveActor, IWithTimers
         _snap = snap;
         _peer = peer;
         _raft = raft;
-        var dir = settings.SnapshotDir ?? Path.Combine(Path.GetTempPath(), $"etcd-actors-snap-{memberId:x16}");
+        var dir = settings.SnapshotDirFor(memberId);
         Directory.CreateDirectory(dir);
         _path = Path.Combine(dir, $"out-{snap.To:x16}-{snap.Snapshot.Metadata.Index}-{_transferId:x16}.db");
         mvcc.Tell(new MvccProtocol.CreateSnapshot(_path));

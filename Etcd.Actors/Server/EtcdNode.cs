@@ -17,6 +17,7 @@ namespace Etcd.Actors.Server;
 public sealed class EtcdNode : IAsyncDisposable
 {
     private readonly TaskCompletionSource _removed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<string> _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private EtcdNode(ActorSystem system, EtcdServer server, MemberIdentity identity)
     {
@@ -26,6 +27,7 @@ public sealed class EtcdNode : IAsyncDisposable
     }
 
     private const string NettyAllocatorVariable = "io.netty.allocator.type";
+    private static readonly IReadOnlyDictionary<ulong, IReadOnlyList<string>> NoPeers = new Dictionary<ulong, IReadOnlyList<string>>();
 
     public ActorSystem System { get; }
     public EtcdServer Server { get; }
@@ -33,6 +35,9 @@ public sealed class EtcdNode : IAsyncDisposable
 
     /// <summary>Completes when the cluster removed this member; the host should then stop (etcd exits).</summary>
     public Task Removed => _removed.Task;
+
+    /// <summary>Completes with the reason when this member can no longer serve (<see cref="NodeFailed"/>); the host should exit non-zero.</summary>
+    public Task<string> Failed => _failed.Task;
 
     public static async Task<EtcdNode> StartAsync(EtcdServerSettings settings, CancellationToken ct = default)
     {
@@ -61,7 +66,14 @@ public sealed class EtcdNode : IAsyncDisposable
             // MvccStoreActor opening the backend instead of following it.
             Persistence.Instance.Apply(system).JournalFor(null);
 
-            var (identity, peers) = known is not null ? (known, initial.PeerUrls()) : await NewIdentityAsync(settings, initial, system, ct).ConfigureAwait(false);
+            // A joined member's ids were chosen by the cluster, so ids derived from our flags would name
+            // nobody (or someone else): on restart its peers come from the member table the store publishes.
+            var (identity, peers) = known switch
+            {
+                { Joined: true } => (known, NoPeers),
+                not null => (known, initial.PeerUrls()),
+                null => await NewIdentityAsync(settings, initial, system, ct).ConfigureAwait(false),
+            };
             if (known is null) MemberIdentityStore.Save(settings.JournalPath, identity);
             var member = new RaftMember(identity.MemberId, identity.ClusterId, identity.Joined ? null : initial.BootstrapChanges(), peers);
             return await StartMemberAsync(settings, system, identity, member, ct).ConfigureAwait(false);
@@ -92,10 +104,12 @@ public sealed class EtcdNode : IAsyncDisposable
         var refs = new NodeRefs();
         var leaderKnown = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var removed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var listener = system.ActorOf(Props.Create(() => new MemberListener(identity.MemberId, leaderKnown, removed)), "member-listener");
+        var failed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var listener = system.ActorOf(Props.Create(() => new MemberListener(identity.MemberId, leaderKnown, removed, failed)), "member-listener");
         // Subscribed here, synchronously, so the first LeaderChanged cannot slip past before PreStart.
         system.EventStream.Subscribe(listener, typeof(RaftProtocol.LeaderChanged));
         system.EventStream.Subscribe(listener, typeof(RaftProtocol.MemberRemoved));
+        system.EventStream.Subscribe(listener, typeof(NodeFailed));
         system.ActorOf(Props.Create(() => new NodeGuardian(settings, member, waits, refs)), "etcd");
         var server = new EtcdServer(settings, identity.MemberId, identity.ClusterId, refs, waits,
             new RequestIdGenerator(identity.MemberId, DateTimeOffset.UtcNow));
@@ -106,9 +120,16 @@ public sealed class EtcdNode : IAsyncDisposable
             server.MarkStopped();
             node._removed.TrySetResult();
         }, TaskScheduler.Default);
+        _ = failed.Task.ContinueWith(t =>
+        {
+            server.MarkStopped();
+            node._failed.TrySetResult(t.Result);
+        }, TaskScheduler.Default);
         try
         {
-            await leaderKnown.Task.WaitAsync(ct).ConfigureAwait(false);
+            // A member that fails before it ever sees a leader must not leave its caller waiting.
+            if (await Task.WhenAny(leaderKnown.Task, failed.Task).WaitAsync(ct).ConfigureAwait(false) == failed.Task)
+                throw new InvalidOperationException($"member failed while starting: {failed.Task.Result}");
             await server.PublishAsync(ct).ConfigureAwait(false);
         }
         catch
@@ -176,11 +197,15 @@ public sealed class EtcdNode : IAsyncDisposable
         return (host, uri.Port);
     }
 
-    /// <summary>Completes when this member first learns of a leader, and when it is removed from the cluster.</summary>
+    /// <summary>Completes when this member first learns of a leader, when it is removed from the cluster, and when it fails.</summary>
     private sealed class MemberListener : ReceiveActor
     {
-        public MemberListener(ulong memberId, TaskCompletionSource leaderKnown, TaskCompletionSource removed)
+        public MemberListener(ulong memberId, TaskCompletionSource leaderKnown, TaskCompletionSource removed, TaskCompletionSource<string> failed)
         {
+            Receive<NodeFailed>(f =>
+            {
+                if (f.MemberId == memberId) failed.TrySetResult(f.Reason);
+            });
             Receive<RaftProtocol.LeaderChanged>(l =>
             {
                 if (l.MemberId == memberId && l.Leader != 0) leaderKnown.TrySetResult();

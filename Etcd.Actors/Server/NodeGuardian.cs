@@ -9,7 +9,8 @@ namespace Etcd.Actors.Server;
 /// /user/etcd: parent of one member's actors. MvccStoreActor is restarted in place on failure (it reopens
 /// the backend). RaftActor stops itself on a journal failure (Akka.Persistence does that); the guardian
 /// then recreates it after a backoff, and it recovers from what is durable. Nothing continues in place
-/// after a failed write.
+/// after a failed write. A store that fails more often than the strategy allows is stopped, and then the
+/// whole member is: the guardian publishes <see cref="NodeFailed"/> and the host exits non-zero.
 /// </summary>
 public sealed class NodeGuardian : ReceiveActor, IWithTimers
 {
@@ -36,10 +37,20 @@ public sealed class NodeGuardian : ReceiveActor, IWithTimers
         _mvcc = Context.ActorOf(MvccStoreActor.Props(settings, member.Id, member.ClusterId, waits), "mvcc");
         Context.ActorOf(PeerGatewayActor.Props(refs), PeerDirectory.GatewayName);
         _refs.SetMvcc(_mvcc);
+        Context.Watch(_mvcc);
         StartRaft();
 
         Receive<Terminated>(t =>
         {
+            if (t.ActorRef.Equals(_mvcc))
+            {
+                // The supervisor gave up on the store (more restarts than it allows in a minute).
+                _log.Error("mvcc store stopped after repeated failures; the member cannot serve and stops");
+                Context.System.EventStream.Publish(new NodeFailed(member.Id, "the store failed repeatedly and was stopped"));
+                if (_refs.Raft is { } r) Context.Stop(r);
+                Become(() => Receive<object>(_ => { }));
+                return;
+            }
             if (!t.ActorRef.Equals(_refs.Raft)) return;
             _refs.SetRaft(null);
             var delay = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, MinBackoff.Ticks << Math.Min(_restarts, 6)));

@@ -71,8 +71,10 @@ public static class NodeRunner
 
         StartupLog.Ready(log, node.Server, run.Options);
         // SIGINT or SIGTERM, or the cluster removed this member: either way an orderly stop and exit 0, as etcd.
-        var stopped = await Task.WhenAny(Task.Delay(Timeout.Infinite, signals.Stopping), node.Removed);
+        // A member that failed (its store gave up) stops the same orderly way but exits 1.
+        var stopped = await Task.WhenAny(Task.Delay(Timeout.Infinite, signals.Stopping), node.Removed, node.Failed);
         if (stopped == node.Removed) log.Warning("etcdserver", "the member has been permanently removed from the cluster");
+        if (stopped == node.Failed) log.Error("etcdserver", $"the member cannot continue: {node.Failed.Result}");
 
         using (var drain = new CancellationTokenSource(DrainTimeout))
         {
@@ -80,7 +82,7 @@ public static class NodeRunner
         }
         await app.DisposeAsync();
         await node.DisposeAsync();
-        return 0;
+        return stopped == node.Failed ? 1 : 0;
     }
 
     private static string OneLine(Exception e) => (e.InnerException is { } inner && e is AggregateException ? inner : e).Message.ReplaceLineEndings(" ");

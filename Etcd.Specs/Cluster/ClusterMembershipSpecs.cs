@@ -148,9 +148,60 @@ public sealed class ClusterMembershipSpecs(ITestOutputHelper output)
         Assert.Equal(EtcdErrors.BadLeaderTransferee, etcdErrors(await Assert.ThrowsAsync<EtcdException>(
             () => cluster[leader].Server.MoveLeaderAsync(new MoveLeaderRequest { TargetID = 0xdead }))));
 
+        // Target 0 names no member (etcd: bad leader transferee), not "any voter".
+        Assert.Equal(EtcdErrors.BadLeaderTransferee, etcdErrors(await Assert.ThrowsAsync<EtcdException>(
+            () => cluster[leader].Server.MoveLeaderAsync(new MoveLeaderRequest { TargetID = 0 }))));
+        Assert.Equal(leader, await cluster.LeaderAsync());
+
         await cluster[leader].Server.MoveLeaderAsync(new MoveLeaderRequest { TargetID = cluster[target].Server.MemberId });
         Assert.Equal(target, await cluster.LeaderAsync());
         await cluster[leader].Server.PutAsync(Put("moved", "1"));
+    }
+
+    /// <summary>
+    /// A member that was down while the membership changed comes back with an old configuration: the leader
+    /// is then a member it has never heard of. It must accept that leader's messages and catch up from them.
+    /// </summary>
+    [Fact]
+    public async Task A_member_down_while_membership_changed_accepts_a_leader_it_never_knew_and_catches_up()
+    {
+        await using var cluster = await TestCluster.StartAsync(3, Lenient);
+        using var dir = new TempDir("etcd-stale-config");
+        await cluster.LeaderAsync();
+        await cluster.CrashAsync(2);
+
+        var peer = $"http://127.0.0.1:{FreePort.Next()}";
+        var added = await cluster[0].Server.MemberAddAsync(new MemberAddRequest { PeerURLs = { peer } });
+        await using var d = await EtcdNode.StartAsync(Joiner(cluster, dir, "d", peer)).WaitAsync(TimeSpan.FromSeconds(60));
+        await cluster[1].Server.MemberRemoveAsync(new MemberRemoveRequest { ID = cluster[0].Server.MemberId });
+        await cluster[0].Removed.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Leadership goes to the new member, which member 2 has never heard of.
+        var dId = added.Member.ID;
+        for (var attempt = 0; ; attempt++)
+        {
+            var lead = (await cluster[1].Server.StatusAsync()).Leader;
+            if (lead == dId && (await d.Server.StatusAsync()).Leader == dId) break;
+            if (attempt == 20) throw new TimeoutException($"leadership did not reach the new member\n{cluster.Diagnostics()}");
+            var leaderServer = lead == cluster[1].Server.MemberId ? cluster[1].Server : d.Server;
+            try
+            {
+                if (lead != 0) await leaderServer.MoveLeaderAsync(new MoveLeaderRequest { TargetID = dId });
+            }
+            catch (EtcdException)
+            {
+                // Leadership moved meanwhile; look again.
+            }
+            await Task.Delay(200);
+        }
+        await d.Server.PutAsync(Put("stale/after", "1"));
+
+        await cluster.StartMemberAsync(2); // completes only once it follows a leader
+        Assert.Equal(dId, (await cluster[2].Server.StatusAsync()).Leader);
+        var read = await cluster[2].Server.RangeAsync(Get("stale/after"));
+        Assert.Equal("1", Assert.Single(read.Kvs).Value.ToStringUtf8());
+        var members = await cluster[2].Server.MemberListAsync();
+        Assert.Equal(new[] { cluster[1].Server.MemberId, cluster[2].Server.MemberId, dId }.Order(), members.Members.Select(m => m.ID).Order());
     }
 
     [Fact]

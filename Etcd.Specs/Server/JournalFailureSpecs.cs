@@ -93,6 +93,25 @@ public sealed class JournalFailureSpecs : IAsyncLifetime
         Assert.Equal("1", read.Kvs.Single().Value.ToStringUtf8());
     }
 
+    [Fact]
+    public async Task A_store_that_keeps_failing_is_stopped_and_the_member_fails_instead_of_serving_on()
+    {
+        var server = _node.Server;
+        await server.PutAsync(Put("ff/a", "1"));
+        var status = await server.StatusAsync();
+        Assert.False(_node.Failed.IsCompleted);
+
+        var mvcc = await _node.System.ActorSelection("/user/etcd/mvcc").ResolveOne(TimeSpan.FromSeconds(10));
+        // The guardian allows 10 restarts a minute; the 11th failure stops the store for good.
+        var bogus = new Etcd.Api.Raftpb.Entry { Index = status.RaftAppliedIndex + 100, Term = status.RaftTerm };
+        for (var i = 0; i < 11; i++) mvcc.Tell(new Etcd.Actors.Mvcc.MvccProtocol.ApplyCommitted([bogus], status.RaftTerm));
+
+        var reason = await _node.Failed.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Contains("store", reason);
+        var refused = await Assert.ThrowsAsync<EtcdException>(() => server.PutAsync(Put("ff/b", "2")));
+        Assert.Equal(EtcdErrors.Stopped, refused.Error);
+    }
+
     /// <summary>Completes on the first LeaderChanged with a leader published after this call.</summary>
     private Task LeaderElectedAgain()
     {
