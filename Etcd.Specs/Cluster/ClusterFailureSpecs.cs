@@ -40,7 +40,7 @@ public sealed class ClusterFailureSpecs(ITestOutputHelper output)
         Assert.NotEqual(leader, next);
         await cluster[next].Server.PutAsync(Put("part/after", "2"));
         // Check-quorum: the old leader notices it lost the majority and steps down by itself.
-        await WaitFor(async () => (await cluster[leader].Server.StatusAsync()).Leader != cluster[leader].Server.MemberId,
+        await WaitUntilAsync(async () => (await cluster[leader].Server.StatusAsync()).Leader != cluster[leader].Server.MemberId,
             "the partitioned leader still claims leadership");
 
         await cluster.HealAsync();
@@ -87,16 +87,5 @@ public sealed class ClusterFailureSpecs(ITestOutputHelper output)
         var views = await Task.WhenAll(cluster.Up.Select(i => cluster[i].Server.RangeAsync(Get("jf/maybe"))));
         Assert.Single(views.Select(v => v.Kvs.Count == 0 ? "absent" : v.Kvs[0].Value.ToStringUtf8()).Distinct());
         output.WriteLine($"the unacknowledged write is {(views[0].Kvs.Count == 0 ? "absent" : "present")} on every member");
-    }
-
-    /// <summary>Polls a member's own view (no event crosses the ActorSystems for it), bounded by 30 s.</summary>
-    private static async Task WaitFor(Func<Task<bool>> condition, string failure)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException(failure);
-            await Task.Delay(50);
-        }
     }
 }

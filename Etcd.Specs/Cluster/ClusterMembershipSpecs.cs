@@ -65,7 +65,7 @@ public sealed class ClusterMembershipSpecs(ITestOutputHelper output)
             () => cluster[1].Server.MemberPromoteAsync(new MemberPromoteRequest { ID = voter }))));
         var promoted = await cluster[1].Server.MemberPromoteAsync(new MemberPromoteRequest { ID = added.Member.ID });
         Assert.DoesNotContain(promoted.Members, m => m.IsLearner);
-        await WaitUntil(async () => !(await learner.Server.StatusAsync()).IsLearner, "the promoted member still reports itself a learner");
+        await WaitUntilAsync(async () => !(await learner.Server.StatusAsync()).IsLearner, "the promoted member still reports itself a learner");
         var read = await learner.Server.RangeAsync(Get("l/3"));
         Assert.Equal("3", Assert.Single(read.Kvs).Value.ToStringUtf8());
 
@@ -218,15 +218,4 @@ public sealed class ClusterMembershipSpecs(ITestOutputHelper output)
     }
 
     private static EtcdError etcdErrors(EtcdException e) => e.Error;
-
-    /// <summary>Polls a condition that has no event to await (a member's own view of its role), bounded by 30 s.</summary>
-    private static async Task WaitUntil(Func<Task<bool>> condition, string failure)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException(failure);
-            await Task.Delay(50);
-        }
-    }
 }

@@ -164,6 +164,20 @@ internal sealed class TestCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Polls a condition that has no event to await (a member's own view of its role or leader, which no
+    /// message crosses the ActorSystems for), every 50 ms and for at most 30 s.
+    /// </summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string failure)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException(failure);
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>What each member logged last (from <see cref="SpecLogBuffer"/>), for a spec's failure message.</summary>
     public string Diagnostics(int lines = 40)
     {
