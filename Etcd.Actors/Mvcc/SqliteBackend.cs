@@ -108,13 +108,13 @@ public sealed partial class SqliteBackend : IBackend
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = false, // Dispose must really close the file: the actor reopens it on restart
         }.ToString();
-        var fault = FaultFor(path);
-        if (fault?.Invoke("open") is { } refused) throw refused;
+        var fullPath = Path.GetFullPath(path);
+        MaybeFail(fullPath, "open");
         var conn = new SqliteConnection(cs);
         conn.Open();
         try
         {
-            return new SqliteBackend(conn) { _fault = fault };
+            return new SqliteBackend(conn) { _fullPath = fullPath };
         }
         catch
         {
