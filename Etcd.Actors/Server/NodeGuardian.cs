@@ -85,13 +85,17 @@ public sealed class NodeGuardian : ReceiveActor, IWithTimers
         Context.System.EventStream.Subscribe(Self, typeof(RaftProtocol.LeaderChanged));
 
     /// <summary>
-    /// Every child is restarted (Akka counts nothing); the store's failures are counted here, against its
-    /// progress, so that transient errors under load never add up while a store that cannot go on stops.
+    /// Akka's retry window counts nothing here: the store's failures are counted against its progress, so that
+    /// transient errors under load never add up while a store that cannot go on stops; RaftActor is recreated
+    /// with a backoff; the stateless peer gateway is restarted.
     /// </summary>
     protected override SupervisorStrategy SupervisorStrategy() => new ChildStrategy(this);
 
     private Directive OnChildFailure(IActorRef child, Exception cause)
     {
+        // A RaftActor that threw (a broken invariant) is not restarted in place: like after a journal failure it
+        // stops, and the Terminated path recreates it from what is durable, with the backoff.
+        if (child.Equals(_refs.Raft)) return Directive.Stop;
         if (!child.Equals(_mvcc)) return Directive.Restart;
         _storeFailures++;
         _lastStoreFailure = $"{cause.GetType().Name}: {cause.Message}".ReplaceLineEndings(" ");
