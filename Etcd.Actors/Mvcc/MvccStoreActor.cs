@@ -41,6 +41,11 @@ public sealed partial class MvccStoreActor : ReceiveActor
     private ulong _applied;
     private ulong _term;
 
+    // Set by a restart: the batch that failed is gone and RaftActor is being restarted to hand out the committed
+    // entries again, so batches still queued from before it no longer follow _applied. They are dropped (not
+    // failures) until a batch that follows _applied arrives; outside that window a gap is a broken invariant.
+    private bool _awaitingRedelivery;
+
     public MvccStoreActor(EtcdServerSettings settings, ulong memberId, ulong clusterId, WaitRegistry waits)
     {
         _memberId = memberId;
@@ -92,6 +97,7 @@ public sealed partial class MvccStoreActor : ReceiveActor
         base.PostRestart(reason);
         // The failure itself was logged by the supervisor; say only what happens next.
         _log.Warning("mvcc store restarted at applied index {0} after {1}; asking for the committed entries again", _applied, reason.GetType().Name);
+        _awaitingRedelivery = true;
         Context.Parent.Tell(new MvccProtocol.Restarted(_applied));
     }
 
@@ -106,6 +112,14 @@ public sealed partial class MvccStoreActor : ReceiveActor
         if (msg.Term > _term) _term = msg.Term;
         var last = _applied;
         var entries = msg.Entries;
+        if (_awaitingRedelivery && !FollowsApplied(entries))
+        {
+            // Sent before the restart, after the batch the failure lost: the restarted RaftActor sends it all again.
+            _log.Debug("dropped committed entries {0}..{1} that do not follow applied index {2}; they are delivered again",
+                entries[0].Index, entries[^1].Index, _applied);
+            return;
+        }
+        _awaitingRedelivery = false;
         for (var i = 0; i < entries.Count; i++)
         {
             var e = entries[i];
@@ -115,12 +129,12 @@ public sealed partial class MvccStoreActor : ReceiveActor
             last = e.Index;
             if (e.Type == EntryType.EntryConfChange)
             {
-                ApplyConfChange(ConfChange.Parser.ParseFrom(e.Data));
+                if (TryParse(ConfChange.Parser, e, out var cc)) ApplyConfChange(cc);
                 continue;
             }
             // The leader's empty entry only advances the index.
             if (e.Type != EntryType.EntryNormal || e.Data.IsEmpty) continue;
-            var request = InternalRaftRequest.Parser.ParseFrom(e.Data);
+            if (!TryParse(InternalRaftRequest.Parser, e, out var request)) continue;
             if (request.RequestCase == InternalRaftRequest.RequestOneofCase.ClusterMemberAttrSet)
                 ApplyMemberAttrSet(request.ID, request.ClusterMemberAttrSet);
             else
@@ -148,6 +162,30 @@ public sealed partial class MvccStoreActor : ReceiveActor
         if (membersChanged) Sender.Tell(MembersMessage());
         Sender.Tell(new MvccProtocol.Applied(_applied));
         ServeReadyReads();
+    }
+
+    /// <summary>Whether the batch holds the entry right after the applied index (or nothing new at all).</summary>
+    private bool FollowsApplied(IReadOnlyList<Entry> entries) => entries.Count == 0 || entries[0].Index <= _applied + 1;
+
+    /// <summary>
+    /// A committed entry whose data is not a request is skipped, with no waiter to answer (its id is in the data):
+    /// it reached the log without the edge's checks, and throwing would fail it on every member, for ever
+    /// (etcd panics). The verdict is the same on every member, so they stay identical.
+    /// </summary>
+    private bool TryParse<T>(Google.Protobuf.MessageParser<T> parser, Entry e, [NotNullWhen(true)] out T? message)
+        where T : Google.Protobuf.IMessage<T>
+    {
+        try
+        {
+            message = parser.ParseFrom(e.Data);
+            return true;
+        }
+        catch (Google.Protobuf.InvalidProtocolBufferException ex)
+        {
+            _log.Error("skipped committed entry {0} (term {1}): its data is not a {2}: {3}", e.Index, e.Term, typeof(T).Name, ex.Message);
+            message = default;
+            return false;
+        }
     }
 
     private void HandleStatus(MvccProtocol.FillStatus msg)

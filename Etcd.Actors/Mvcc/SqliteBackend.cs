@@ -108,11 +108,13 @@ public sealed partial class SqliteBackend : IBackend
             Mode = SqliteOpenMode.ReadWriteCreate,
             Pooling = false, // Dispose must really close the file: the actor reopens it on restart
         }.ToString();
+        var fullPath = Path.GetFullPath(path);
+        MaybeFail(fullPath, "open");
         var conn = new SqliteConnection(cs);
         conn.Open();
         try
         {
-            return new SqliteBackend(conn);
+            return new SqliteBackend(conn) { _fullPath = fullPath };
         }
         catch
         {
@@ -193,6 +195,7 @@ public sealed partial class SqliteBackend : IBackend
             if (_pendingCompacted != long.MinValue) SetMeta(MetaCompacted, _pendingCompacted);
             WriteStagedMembers(tx);
             SetMeta(MetaConsistentIndex, unchecked((long)consistentIndex));
+            MaybeFail("commit");
             tx.Commit();
         }
         _insert.Transaction = null;

@@ -5,21 +5,28 @@ using Etcd.Actors.Errors;
 namespace Etcd.Actors.Raft;
 
 /// <summary>
-/// Journal failures are fatal for this incarnation: nothing continues in place after a failed write.
-/// Waiters of unwritten proposals fail at once (rather than time out), forwarded ones at their origin; the
-/// parent recreates the actor, which recovers from what is durable.
+/// Journal failures are fatal for this incarnation: nothing continues in place after a failed write; the parent
+/// recreates the actor, which recovers from what is durable. What its waiters are told depends on whether the
+/// proposal may already be in a log (ours or a follower's), because then it may still be committed:
+/// <list type="bullet">
+/// <item>appended to the core and in the journal write in flight (<c>_inFlight</c>): ambiguous, etcd's
+/// <c>request timed out, possibly due to previous leader failure</c>. A failed write is not a write that
+/// certainly did not happen (a journal call that timed out may still land), and a leader sent the entries to
+/// its followers before its own write;</item>
+/// <item>appended and durable but not committed yet: not failed here at all. The entry is in our journal, so the
+/// next incarnation (or the next leader) commits or overwrites it, and the waiter is completed by the store, by
+/// <c>leader changed</c> (RaftActor.LostProposals.cs) or by the request timeout;</item>
+/// <item>only queued (<c>_proposals</c>, <c>_held</c>, <c>_toForward</c>; never stepped into the core, never
+/// sent): a definite <c>server stopped</c>.</item>
+/// </list>
+/// Forwarded proposals get the same answer at their origin (ProposalsRefused carries the message).
 /// </summary>
 public sealed partial class RaftActor
 {
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
-        _log.Error(cause, "raft {0:x16}: journal write failed at seqNr {1} ({2}); stopping", _memberId, sequenceNr, @event.GetType().Name);
-        // Entries already replicated may be committed by the others: for those, etcd's "possibly" wording.
-        if (_inFlightLeftMember)
-        {
-            RefuseAll(_inFlight, EtcdErrors.TimeoutDueToLeaderFail);
-            _inFlight.Clear();
-        }
+        _log.Error(cause, "raft {0:x16}: journal write failed at seqNr {1} ({2}, {3} proposals in it{4}); stopping",
+            _memberId, sequenceNr, @event.GetType().Name, _inFlight.Count, _inFlightLeftMember ? ", already sent to followers" : "");
         FailOutstanding(EtcdErrors.Stopped);
         base.OnPersistFailure(cause, @event, sequenceNr); // stops the actor
     }
@@ -27,6 +34,10 @@ public sealed partial class RaftActor
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
     {
         _log.Error(cause, "raft {0:x16}: journal rejected {1} at seqNr {2}; stopping", _memberId, @event.GetType().Name, sequenceNr);
+        // A rejection (the event could not be serialized) wrote nothing, so only entries a leader already sent
+        // may still be committed by the others.
+        RefuseAll(_inFlight, _inFlightLeftMember ? EtcdErrors.TimeoutDueToLeaderFail : EtcdErrors.Stopped);
+        _inFlight.Clear();
         FailOutstanding(EtcdErrors.Stopped);
         // Unlike a failure, a rejection would let the actor continue with a hole in its log.
         Context.Stop(Self);
@@ -35,27 +46,32 @@ public sealed partial class RaftActor
     protected override void OnRecoveryFailure(Exception reason, object? message = null)
     {
         _log.Error(reason, "raft {0:x16}: recovery failed", _memberId);
+        Context.Parent.Tell(new RecoveryProtocol.RecoveryFailed(_memberId, $"{reason.GetType().Name}: {reason.Message}".ReplaceLineEndings(" ")), Self);
         base.OnRecoveryFailure(reason, message);
     }
 
-    private void FailOutstanding(EtcdError error)
+    /// <summary>
+    /// Fails every waiter this incarnation holds: those whose proposal is in the write in flight as ambiguous,
+    /// the merely queued ones with <paramref name="queued"/> (a definite failure: they never left the queue).
+    /// </summary>
+    private void FailOutstanding(EtcdError queued)
     {
-        RefuseAll(_inFlight, error);
+        RefuseAll(_inFlight, EtcdErrors.TimeoutDueToLeaderFail);
         _inFlight.Clear();
-        RefuseAll(_proposals, error);
+        RefuseAll(_proposals, queued);
         _proposals.Clear();
-        RefuseAll(_held, error);
+        RefuseAll(_held, queued);
         _held.Clear();
-        RefuseAll(_toForward, error);
+        RefuseAll(_toForward, queued);
         _toForward.Clear();
         if (_readRound is { } round)
-            foreach (var read in round.Reads) read.Completion.TrySetException(error.ToException());
+            foreach (var read in round.Reads) read.Completion.TrySetException(queued.ToException());
         _readRound = null;
-        foreach (var read in _pendingReads) read.Completion.TrySetException(error.ToException());
+        foreach (var read in _pendingReads) read.Completion.TrySetException(queued.ToException());
         _pendingReads.Clear();
-        while (_confQueue.TryDequeue(out var c)) RefuseMembership(c, error);
-        while (_heldMembership.TryDequeue(out var h)) RefuseMembership(h.Change, error);
-        _transfer?.Completion.TrySetException(error.ToException());
+        while (_confQueue.TryDequeue(out var c)) RefuseMembership(c, queued);
+        while (_heldMembership.TryDequeue(out var h)) RefuseMembership(h.Change, queued);
+        _transfer?.Completion.TrySetException(queued.ToException());
         _transfer = null;
         if (_snapshotFile is not null) Mvcc.DurableFiles.TryDeleteSqlite(_snapshotFile);
         _snapshotFile = null;

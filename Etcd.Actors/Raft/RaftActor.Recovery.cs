@@ -122,5 +122,7 @@ public sealed partial class RaftActor
         BecomeRole(_node.Role);
         Timers.StartPeriodicTimer("raft-tick", Tick.Instance, _settings.TickInterval);
         ScheduleReady();
+        // The guardian bounds recoveries that fail in a row; this one did not.
+        Context.Parent.Tell(new RecoveryProtocol.Recovered(_memberId), Self);
     }
 }

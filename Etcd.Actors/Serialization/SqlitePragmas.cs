@@ -1,14 +1,55 @@
+using LinqToDB;
 using Microsoft.Data.Sqlite;
 
 namespace Etcd.Actors.Serialization;
 
 /// <summary>
-/// SQLite settings the journal plugin cannot set itself. journal_mode=WAL is stored in the database
-/// file, so setting it once before the ActorSystem opens the file is enough; it cuts a commit from
-/// ~1.4 ms (rollback journal) to one fsync, and synchronous stays FULL (durable) by default.
+/// SQLite settings of the journal. journal_mode=WAL is stored in the database file, so setting it once before
+/// the ActorSystem opens the file is enough; it cuts a commit from ~1.4 ms (rollback journal) to one fsync.
+/// synchronous is per connection: the journal plugin's connections get FULL from
+/// <see cref="JournalConnectionInterceptor"/> (passed to the plugin in <see cref="JournalDataOptions"/>), and
+/// <see cref="PrepareJournal"/> checks at start that this SQLite honours it, so an acknowledged Raft write is
+/// on disk, not only in the WAL file's page cache.
 /// </summary>
 public static class SqlitePragmas
 {
+    /// <summary>SQLite's value for <c>synchronous=FULL</c> (0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA).</summary>
+    public const long SynchronousFull = 2;
+
+    /// <summary>
+    /// The linq2db options the journal plugin connects with (Akka.Persistence.Sql takes them from a
+    /// <c>DataOptionsSetup</c> and uses them instead of its HOCON connection string): the journal file, provider
+    /// SQLite.MS, and <paramref name="interceptor"/> on every connection.
+    /// </summary>
+    internal static DataOptions JournalDataOptions(string dbPath, JournalConnectionInterceptor interceptor) =>
+        new DataOptions()
+            .UseConnectionString(ProviderName.SQLiteMS, RaftHocon.ConnectionString(dbPath))
+            .UseInterceptor(interceptor);
+
+    /// <summary>
+    /// Sets <c>synchronous=FULL</c> on an open journal connection and reads it back; throws when SQLite does not
+    /// report FULL or more, since the journal must not acknowledge a write that power loss can take back.
+    /// </summary>
+    public static void ApplyJournalPragmas(System.Data.Common.DbConnection connection)
+    {
+        using (var set = connection.CreateCommand())
+        {
+            set.CommandText = "PRAGMA synchronous=FULL;";
+            set.ExecuteNonQuery();
+        }
+        using var get = connection.CreateCommand();
+        get.CommandText = "PRAGMA synchronous;";
+        CheckSynchronous(Convert.ToInt64(get.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture), connection.DataSource);
+    }
+
+    /// <summary>Refuses a journal connection whose <c>synchronous</c> is below FULL, naming the file and the value.</summary>
+    public static void CheckSynchronous(long synchronous, string dataSource)
+    {
+        if (synchronous < SynchronousFull)
+            throw new InvalidOperationException(
+                $"the Raft journal {dataSource} runs with PRAGMA synchronous={synchronous}; FULL ({SynchronousFull}) is required so that an acknowledged write survives power loss");
+    }
+
     /// <summary>Creates the file (and its directory) if needed and switches it to WAL; returns the resulting mode.</summary>
     public static string EnableWal(string dbPath)
     {
@@ -31,6 +72,9 @@ public static class SqlitePragmas
     {
         EnableWal(dbPath);
         Execute(dbPath, JournalSchema);
+        // The check at start: a SQLite that ignores the pragma refuses here, before the member votes or writes.
+        using var conn = Open(dbPath);
+        ApplyJournalPragmas(conn);
     }
 
     /// <summary>The DDL Akka.Persistence.Sql 1.5 issues for SQLite (provider SQLite.MS, table-mapping = default).</summary>
@@ -76,12 +120,18 @@ public static class SqlitePragmas
     /// <summary>The journal mode currently stored in the file (e.g. "wal" or "delete").</summary>
     public static string JournalMode(string dbPath) => Execute(dbPath, "PRAGMA journal_mode;");
 
-    private static string Execute(string dbPath, string pragma)
+    private static SqliteConnection Open(string dbPath)
     {
         // No pooling: this connection must not linger and hold the file after we are done.
         var cs = new SqliteConnectionStringBuilder { DataSource = Path.GetFullPath(dbPath), Pooling = false }.ToString();
-        using var conn = new SqliteConnection(cs);
+        var conn = new SqliteConnection(cs);
         conn.Open();
+        return conn;
+    }
+
+    private static string Execute(string dbPath, string pragma)
+    {
+        using var conn = Open(dbPath);
         using var cmd = conn.CreateCommand();
         cmd.CommandText = pragma;
         return Convert.ToString(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) ?? "";

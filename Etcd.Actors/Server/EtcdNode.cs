@@ -1,4 +1,6 @@
 using Akka.Actor;
+using Akka.Actor.Setup;
+using Akka.Persistence.Sql.Config;
 using Akka.Configuration;
 using Akka.Persistence;
 using System.Runtime.CompilerServices;
@@ -33,6 +35,9 @@ public sealed class EtcdNode : IAsyncDisposable
     public EtcdServer Server { get; }
     public MemberIdentity Identity { get; }
 
+    /// <summary>The interceptor every journal connection goes through (synchronous=FULL); specs count its opens.</summary>
+    internal JournalConnectionInterceptor? JournalConnections { get; private set; }
+
     /// <summary>Completes when the cluster removed this member; the host should then stop (etcd exits).</summary>
     public Task Removed => _removed.Task;
 
@@ -58,7 +63,12 @@ public sealed class EtcdNode : IAsyncDisposable
         // 78 MB committed with them, 46 MB without (peak RSS did not move measurably), and unpooled buffers
         // measured no slower for Raft's traffic. A value the operator set wins.
         if (Environment.GetEnvironmentVariable(NettyAllocatorVariable) is null) Environment.SetEnvironmentVariable(NettyAllocatorVariable, "unpooled");
-        var system = ActorSystem.Create(PeerDirectory.SystemName, BuildConfig(settings));
+        // The journal plugin connects with our linq2db options, whose interceptor sets synchronous=FULL on every
+        // connection (SqlitePragmas); PrepareJournal above checked that this SQLite honours it.
+        var journalConnections = new JournalConnectionInterceptor();
+        var setup = BootstrapSetup.Create().WithConfig(BuildConfig(settings))
+            .And(new DataOptionsSetup(SqlitePragmas.JournalDataOptions(settings.JournalPath, journalConnections)));
+        var system = ActorSystem.Create(PeerDirectory.SystemName, setup);
         try
         {
             await warmSerializer.ConfigureAwait(false);
@@ -76,7 +86,9 @@ public sealed class EtcdNode : IAsyncDisposable
             };
             if (known is null) MemberIdentityStore.Save(settings.JournalPath, identity);
             var member = new RaftMember(identity.MemberId, identity.ClusterId, identity.Joined ? null : initial.BootstrapChanges(), peers);
-            return await StartMemberAsync(settings, system, identity, member, ct).ConfigureAwait(false);
+            var node = await StartMemberAsync(settings, system, identity, member, ct).ConfigureAwait(false);
+            node.JournalConnections = journalConnections;
+            return node;
         }
         catch
         {

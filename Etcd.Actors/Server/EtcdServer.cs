@@ -190,11 +190,15 @@ public sealed class EtcdServer
         }
     }
 
-    /// <summary>Fails every outstanding waiter with "server stopped"; later calls fail the same way.</summary>
+    /// <summary>
+    /// Later calls fail with "server stopped". Every outstanding waiter was handed to Raft and may be in a log
+    /// already (ours, or the leader's it was forwarded to), where it can still be committed: telling its client
+    /// that it failed would be a lie, so it gets etcd's ambiguous answer (RaftActor.Failure.cs explains the cases).
+    /// </summary>
     internal void MarkStopped()
     {
         _stopped = true;
-        _waits.FailAll(EtcdErrors.Stopped);
+        _waits.FailAll(EtcdErrors.TimeoutDueToLeaderFail);
     }
 
     private async Task<IMessage> ProposeAsync(InternalRaftRequest request, CancellationToken ct)

@@ -7,13 +7,23 @@ namespace Etcd.Actors.Server;
 
 /// <summary>
 /// /user/etcd: parent of one member's actors. MvccStoreActor is restarted in place on failure (it reopens
-/// the backend). RaftActor stops itself on a journal failure (Akka.Persistence does that); the guardian
-/// then recreates it after a backoff, and it recovers from what is durable. Nothing continues in place
-/// after a failed write. A store that fails more often than the strategy allows is stopped, and then the
-/// whole member is: the guardian publishes <see cref="NodeFailed"/> and the host exits non-zero.
+/// the backend) and RaftActor is restarted so that it hands out the committed entries again. RaftActor stops
+/// itself on a journal failure (Akka.Persistence does that); the guardian then recreates it after a backoff,
+/// and it recovers from what is durable. Nothing continues in place after a failed write.
+/// Both retries are bounded, and at the bound the whole member stops (etcd panics): a store that fails
+/// <see cref="MaxStoreFailuresWithoutProgress"/> times without applying anything in between, or a RaftActor
+/// that fails to recover <see cref="MaxFailedRecoveries"/> times in a row. The guardian logs why, publishes
+/// <see cref="NodeFailed"/> and the host exits non-zero; a supervisor restarts the process and it recovers
+/// from disk.
 /// </summary>
 public sealed class NodeGuardian : ReceiveActor, IWithTimers
 {
+    /// <summary>Store failures with no applied progress between them before the member gives up.</summary>
+    internal const int MaxStoreFailuresWithoutProgress = 10;
+
+    /// <summary>Failed journal recoveries in a row before the member gives up (retried after 0.1, 0.2, 0.4, 0.8, 1.6 s).</summary>
+    internal const int MaxFailedRecoveries = 6;
+
     private const string RecreateTimer = "recreate-raft";
     private static readonly TimeSpan MinBackoff = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
@@ -25,6 +35,12 @@ public sealed class NodeGuardian : ReceiveActor, IWithTimers
     private readonly IActorRef _mvcc;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private int _restarts;
+
+    // Store failures since the store last made progress, and the applied index it restarted at last time.
+    private int _storeFailures;
+    private ulong _storeAppliedAtRestart;
+    private string _lastStoreFailure = "";
+    private int _failedRecoveries;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -44,11 +60,7 @@ public sealed class NodeGuardian : ReceiveActor, IWithTimers
         {
             if (t.ActorRef.Equals(_mvcc))
             {
-                // The supervisor gave up on the store (more restarts than it allows in a minute).
-                _log.Error("mvcc store stopped after repeated failures; the member cannot serve and stops");
-                Context.System.EventStream.Publish(new NodeFailed(member.Id, "the store failed repeatedly and was stopped"));
-                if (_refs.Raft is { } r) Context.Stop(r);
-                Become(() => Receive<object>(_ => { }));
+                Fail($"the mvcc store failed {_storeFailures} times without applying anything in between (last: {_lastStoreFailure}) and was stopped");
                 return;
             }
             if (!t.ActorRef.Equals(_refs.Raft)) return;
@@ -59,13 +71,9 @@ public sealed class NodeGuardian : ReceiveActor, IWithTimers
             Timers.StartSingleTimer(RecreateTimer, Recreate.Instance, delay);
         });
         Receive<Recreate>(_ => StartRaft());
-        Receive<MvccProtocol.Restarted>(r =>
-        {
-            // Stopping RaftActor makes the Terminated path above recreate it; it recovers from the journal
-            // and re-delivers every committed entry, including the batch the failed store lost.
-            _log.Warning("mvcc store restarted at index {0}: restarting raft so that it re-delivers committed entries", r.AppliedIndex);
-            if (_refs.Raft is { } raft) Context.Stop(raft);
-        });
+        Receive<MvccProtocol.Restarted>(OnStoreRestarted);
+        Receive<RecoveryProtocol.Recovered>(_ => _failedRecoveries = 0);
+        Receive<RecoveryProtocol.RecoveryFailed>(OnRecoveryFailed);
         Receive<RaftProtocol.LeaderChanged>(l =>
         {
             // A successful election after a restart means recovery worked: reset the backoff.
@@ -76,8 +84,59 @@ public sealed class NodeGuardian : ReceiveActor, IWithTimers
     protected override void PreStart() =>
         Context.System.EventStream.Subscribe(Self, typeof(RaftProtocol.LeaderChanged));
 
-    protected override SupervisorStrategy SupervisorStrategy() =>
-        new OneForOneStrategy(maxNrOfRetries: 10, withinTimeRange: TimeSpan.FromMinutes(1), Decider.From(Directive.Restart));
+    /// <summary>
+    /// Akka's retry window counts nothing here: the store's failures are counted against its progress, so that
+    /// transient errors under load never add up while a store that cannot go on stops; RaftActor is recreated
+    /// with a backoff; the stateless peer gateway is restarted.
+    /// </summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new ChildStrategy(this);
+
+    private Directive OnChildFailure(IActorRef child, Exception cause)
+    {
+        // A RaftActor that threw (a broken invariant) is not restarted in place: like after a journal failure it
+        // stops, and the Terminated path recreates it from what is durable, with the backoff.
+        if (child.Equals(_refs.Raft)) return Directive.Stop;
+        if (!child.Equals(_mvcc)) return Directive.Restart;
+        _storeFailures++;
+        _lastStoreFailure = $"{cause.GetType().Name}: {cause.Message}".ReplaceLineEndings(" ");
+        if (_storeFailures < MaxStoreFailuresWithoutProgress) return Directive.Restart;
+        _log.Error("mvcc store failed {0} times without progress; giving up: {1}", _storeFailures, _lastStoreFailure);
+        return Directive.Stop;
+    }
+
+    private void OnStoreRestarted(MvccProtocol.Restarted r)
+    {
+        // The store applied something between its last failure and this one: the failures so far were transient.
+        if (r.AppliedIndex > _storeAppliedAtRestart) _storeFailures = 1;
+        _storeAppliedAtRestart = r.AppliedIndex;
+        // Stopping RaftActor makes the Terminated path above recreate it; it recovers from the journal and
+        // re-delivers every committed entry, including the batch the failed store lost.
+        _log.Warning("mvcc store restarted at index {0} (failure {1} of at most {2} without progress): restarting raft so that it re-delivers committed entries",
+            r.AppliedIndex, _storeFailures, MaxStoreFailuresWithoutProgress);
+        if (_refs.Raft is { } raft) Context.Stop(raft);
+    }
+
+    private void OnRecoveryFailed(RecoveryProtocol.RecoveryFailed f)
+    {
+        _failedRecoveries++;
+        if (_failedRecoveries < MaxFailedRecoveries)
+        {
+            _log.Warning("raft could not recover its journal (attempt {0} of {1}): {2}", _failedRecoveries, MaxFailedRecoveries, f.Reason);
+            return;
+        }
+        Fail($"raft could not recover its journal in {_failedRecoveries} attempts (last: {f.Reason})");
+    }
+
+    /// <summary>The member cannot serve any more: say why, stop the actors and let the host exit non-zero.</summary>
+    private void Fail(string reason)
+    {
+        _log.Error("{0}; the member cannot serve and stops", reason);
+        Timers.Cancel(RecreateTimer);
+        Context.System.EventStream.Publish(new NodeFailed(_member.Id, reason));
+        if (_refs.Raft is { } r) Context.Stop(r);
+        _refs.SetRaft(null);
+        Become(() => Receive<object>(_ => { }));
+    }
 
     private void StartRaft()
     {
@@ -90,5 +149,11 @@ public sealed class NodeGuardian : ReceiveActor, IWithTimers
     private sealed class Recreate
     {
         public static readonly Recreate Instance = new();
+    }
+
+    /// <summary>OneForOne without Akka's retry window; the guardian decides per child.</summary>
+    private sealed class ChildStrategy(NodeGuardian guardian) : OneForOneStrategy(-1, -1, Akka.Actor.SupervisorStrategy.DefaultDecider, loggingEnabled: true)
+    {
+        protected override Directive Handle(IActorRef child, Exception x) => guardian.OnChildFailure(child, x);
     }
 }

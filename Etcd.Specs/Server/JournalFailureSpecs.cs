@@ -62,7 +62,8 @@ public sealed class JournalFailureSpecs : IAsyncLifetime
         var leaderAgain = LeaderElectedAgain();
         await Journal.OnWrite.Fail();
         var failed = await Assert.ThrowsAsync<EtcdException>(() => server.PutAsync(Put("jf/b", "lost")));
-        Assert.Contains(failed.Error, new[] { EtcdErrors.Stopped, EtcdErrors.NoLeader });
+        // The write failed, but a failed journal call is not proof that nothing reached the disk: ambiguous.
+        Assert.Equal(EtcdErrors.TimeoutDueToLeaderFail, failed.Error);
 
         await Journal.OnWrite.Pass();
         await leaderAgain.WaitAsync(TimeSpan.FromSeconds(30)); // recreated after the backoff, recovered, elected
@@ -94,22 +95,78 @@ public sealed class JournalFailureSpecs : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_store_that_keeps_failing_is_stopped_and_the_member_fails_instead_of_serving_on()
+    public async Task A_proposal_in_the_failed_write_is_ambiguous_and_one_only_queued_behind_it_fails_for_certain()
     {
         var server = _node.Server;
-        await server.PutAsync(Put("ff/a", "1"));
-        var status = await server.StatusAsync();
+        await server.PutAsync(Put("aq/warm", "0"));
+        var writing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await Journal.OnWrite.SetInterceptorAsync(new HeldWrite(writing, release, fail: true));
+
+        var inWrite = server.PutAsync(Put("aq/a", "in the write"));
+        await writing.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        // Arrives while the write is in flight: it waits in the queue and is never stepped into the log.
+        var queued = server.PutAsync(Put("aq/b", "queued"));
+        // Status goes to RaftActor after that Propose from this same thread: once it answers, the proposal is queued.
+        await server.StatusAsync();
+        release.SetResult();
+
+        var ambiguous = await Assert.ThrowsAsync<EtcdException>(() => inWrite);
+        Assert.Equal(EtcdErrors.TimeoutDueToLeaderFail, ambiguous.Error);
+        var definite = await Assert.ThrowsAsync<EtcdException>(() => queued);
+        Assert.Equal(EtcdErrors.Stopped, definite.Error);
+        await Journal.OnWrite.Pass();
+    }
+
+    [Fact]
+    public async Task A_member_that_stops_while_a_proposal_is_being_written_answers_it_as_ambiguous()
+    {
+        var server = _node.Server;
+        await server.PutAsync(Put("as/warm", "0"));
+        var writing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await Journal.OnWrite.SetInterceptorAsync(new HeldWrite(writing, release, fail: false));
+
+        var put = server.PutAsync(Put("as/a", "maybe"));
+        await writing.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var stopping = _node.DisposeAsync().AsTask();
+
+        var ambiguous = await Assert.ThrowsAsync<EtcdException>(() => put.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(EtcdErrors.TimeoutDueToLeaderFail, ambiguous.Error);
+        release.SetResult();
+        await stopping.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task A_raft_actor_that_keeps_failing_to_recover_stops_the_member_after_a_bounded_number_of_tries()
+    {
+        var server = _node.Server;
+        await server.PutAsync(Put("rf/a", "1"));
         Assert.False(_node.Failed.IsCompleted);
 
-        var mvcc = await _node.System.ActorSelection("/user/etcd/mvcc").ResolveOne(TimeSpan.FromSeconds(10));
-        // The guardian allows 10 restarts a minute; the 11th failure stops the store for good.
-        var bogus = new Etcd.Api.Raftpb.Entry { Index = status.RaftAppliedIndex + 100, Term = status.RaftTerm };
-        for (var i = 0; i < 11; i++) mvcc.Tell(new Etcd.Actors.Mvcc.MvccProtocol.ApplyCommitted([bogus], status.RaftTerm));
+        // Every recovery from now on fails; a failed write makes RaftActor stop and be recreated.
+        await Journal.OnRecovery.Fail();
+        await Journal.OnWrite.Fail();
+        await Assert.ThrowsAsync<EtcdException>(() => server.PutAsync(Put("rf/b", "2")));
 
-        var reason = await _node.Failed.WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Contains("store", reason);
-        var refused = await Assert.ThrowsAsync<EtcdException>(() => server.PutAsync(Put("ff/b", "2")));
+        var reason = await _node.Failed.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Contains($"raft could not recover its journal in {NodeGuardian.MaxFailedRecoveries} attempts", reason);
+        var refused = await Assert.ThrowsAsync<EtcdException>(() => server.PutAsync(Put("rf/c", "3")));
         Assert.Equal(EtcdErrors.Stopped, refused.Error);
+    }
+
+    /// <summary>Holds the next journal write until released, then lets it pass or fail; later writes pass.</summary>
+    private sealed class HeldWrite(TaskCompletionSource writing, TaskCompletionSource release, bool fail) : IJournalInterceptor
+    {
+        private int _held;
+
+        public async Task InterceptAsync(IPersistentRepresentation message)
+        {
+            if (Interlocked.Exchange(ref _held, 1) == 1) return;
+            writing.TrySetResult();
+            await release.Task.ConfigureAwait(false);
+            if (fail) throw new IOException("injected journal write failure");
+        }
     }
 
     /// <summary>Completes on the first LeaderChanged with a leader published after this call.</summary>

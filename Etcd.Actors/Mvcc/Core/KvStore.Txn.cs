@@ -28,13 +28,21 @@ public sealed partial class KvStore
         return true;
     }
 
+    /// <summary>
+    /// Every check that can fail comes before the first write (intervals, then puts and ranges of the chosen
+    /// branches), so a txn either applies whole or returns its error with nothing changed; a failure while
+    /// writing is a broken invariant and throws.
+    /// </summary>
     public KvResult<TxnResponse> Txn(TxnRequest rt)
     {
+        var readOnly = IsReadOnlyTxn(rt);
+        if (!readOnly && CheckTxnIntervals(rt) is { } overlap) return overlap;
+
         var path = new List<bool>(1);
         ComputePath(rt, path);
 
         var pos = 0;
-        if (!IsReadOnlyTxn(rt))
+        if (!readOnly)
         {
             var err = CheckPuts(rt, path, ref pos);
             if (err is not null) return err;
