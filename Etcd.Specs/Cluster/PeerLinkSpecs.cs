@@ -74,6 +74,50 @@ public sealed class PeerLinkSpecs(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// A link that carries one direction only (however it broke): the follower cannot hear the leader, the
+    /// leader hears the follower. The follower says it has no leader (rate-limited), the leader says the follower
+    /// answers nothing and resets the connection; once the direction carries again, the follower follows.
+    /// </summary>
+    [Fact]
+    public async Task A_one_way_link_is_reported_on_both_ends_and_the_follower_follows_once_it_carries_again()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var leader = await cluster.LeaderAsync();
+        var follower = Enumerable.Range(0, 3).First(i => i != leader);
+        var leaderPort = new Uri(cluster.Settings(leader).ListenPeerUrls[0]).Port;
+        var followerPort = new Uri(cluster.Settings(follower).ListenPeerUrls[0]).Port;
+        var leaderId = cluster[leader].Server.MemberId;
+        var followerId = cluster[follower].Server.MemberId;
+
+        // Only what the leader writes to the follower is lost.
+        await OneWayAsync(cluster, leader, follower, Akka.Remote.Transport.Blackhole.Instance);
+        var cut = DateTime.UtcNow;
+        await TestCluster.WaitUntilAsync(() => Task.FromResult(Logged(leaderPort, $"{followerId:x16} writes to us but has answered none")),
+            $"the leader did not report the follower that answers nothing\n{cluster.Diagnostics()}");
+        output.WriteLine($"leader reported the one-way link after {(DateTime.UtcNow - cut).TotalSeconds:F1} s");
+        await TestCluster.WaitUntilAsync(() => Task.FromResult(Logged(followerPort, "no leader for")),
+            $"the follower did not report that it has no leader\n{cluster.Diagnostics()}");
+        output.WriteLine($"follower reported it has no leader after {(DateTime.UtcNow - cut).TotalSeconds:F1} s");
+
+        await OneWayAsync(cluster, leader, follower, Akka.Remote.Transport.Unthrottled.Instance);
+        var healed = DateTime.UtcNow;
+        Assert.Equal(leader, await cluster.LeaderAsync(within: TimeSpan.FromSeconds(30)));
+        output.WriteLine($"follower follows the leader again {(DateTime.UtcNow - healed).TotalSeconds:F1} s after the link carries again");
+        Assert.Equal(leaderId, (await cluster[follower].Server.StatusAsync()).Leader);
+    }
+
+    private static bool Logged(int port, string text) => SpecLogBuffer.Tail(port, 400).Any(l => l.Contains(text, StringComparison.Ordinal));
+
+    /// <summary>Throttles only what member <paramref name="from"/> sends to member <paramref name="to"/>.</summary>
+    private static Task OneWayAsync(TestCluster cluster, int from, int to, Akka.Remote.Transport.ThrottleMode mode)
+    {
+        var system = (ExtendedActorSystem)cluster[from].System;
+        var address = Address.Parse(Etcd.Actors.Raft.PeerDirectory.AddressOf(cluster.Settings(to).AdvertisePeerUrls[0], system.Provider.DefaultAddress.Protocol));
+        var transport = ((IRemoteActorRefProvider)system.Provider).Transport;
+        return transport.ManagementCommand(new Akka.Remote.Transport.SetThrottle(address, Akka.Remote.Transport.ThrottleTransportAdapter.Direction.Send, mode));
+    }
+
     private static EtcdServerSettings Settings(TempDir dir, string name)
     {
         var url = $"http://127.0.0.1:{FreePort.Next()}";
