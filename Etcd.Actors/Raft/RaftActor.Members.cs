@@ -129,10 +129,52 @@ public sealed partial class RaftActor
     /// <summary>Every half election timeout, a ping to every peer: see <see cref="PeerPing"/>.</summary>
     private void TickPeerPing()
     {
+        TickLinkWatch();
         if (_ticks % Math.Max(1, _settings.ElectionTick / 2) != 0) return;
         var ping = new PeerPing { From = _memberId };
         foreach (var id in _peers.Ids)
             if (_peers.TryGet(id, out var peer)) peer.Tell(ping, Self);
+    }
+
+    private PeerLinkWatch? _linkWatch;
+
+    /// <summary>
+    /// Says when this member has long known no leader, and, while leading, resets the connection to a follower
+    /// that writes to us but has long answered none of our heartbeats (see <see cref="PeerLinkWatch"/>).
+    /// </summary>
+    private void TickLinkWatch()
+    {
+        var node = Node;
+        _linkWatch ??= new PeerLinkWatch(_settings.ElectionTick);
+        if (_linkWatch.LeaderlessReportDue(_ticks, node.Lead != 0 || node.Role == RaftRole.Leader) is { } ticks)
+            _log.Warning("raft {0:x16}: no leader for {1} ticks ({2} at term {3}); heard within an election timeout from [{4}]",
+                _memberId, ticks, node.Role, node.Term, string.Join(',', _peers.Ids.Where(HeardRecently).Select(i => i.ToString("x16"))));
+        if (node.Role != RaftRole.Leader)
+        {
+            _linkWatch.NotLeading();
+            return;
+        }
+        foreach (var id in _peers.Ids.ToArray())
+        {
+            if (node.ProgressOf(id) is not { } pr || !_linkWatch.IsDeaf(id, _ticks, pr.RecentActive, HeardRecently(id))) continue;
+            _log.Warning("raft {0:x16}: {1:x16} writes to us but has answered none of our messages for {2} election timeouts; resetting the connection",
+                _memberId, id, PeerLinkWatch.DeafAfterElectionTimeouts);
+            ResetLink(id);
+        }
+    }
+
+    private bool HeardRecently(ulong peer) => _lastHeard.TryGetValue(peer, out var last) && _ticks - last <= _settings.ElectionTick;
+
+    /// <summary>
+    /// Drops every Akka.Remote connection to the peer and lets the next message dial afresh. A quarantine request
+    /// WITHOUT a UID only gates (Akka.Remote's EndpointManager: "address cannot be quarantined without knowing the
+    /// UID, gating instead"): it stops this address's endpoints, closing their sockets, so the peer's ends go too,
+    /// and the address is dialled again after retry-gate-closed-for. Never pass a UID: that quarantines for good.
+    /// </summary>
+    private void ResetLink(ulong peer)
+    {
+        if (!_peers.TryGet(peer, out var peerRef) || ((ExtendedActorSystem)Context.System).Provider is not Akka.Remote.IRemoteActorRefProvider remote) return;
+        remote.Quarantine(peerRef.Path.Address, null);
     }
 
     private void OnMemberRemovedNotice(MemberRemovedNotice n)

@@ -183,6 +183,12 @@ public sealed class EtcdNode : IAsyncDisposable
                 log-remote-lifecycle-events = off
                 # A peer that is down is retried after this long (default 5 s): a restarted member rejoins sooner.
                 retry-gate-closed-for = 1s
+                # Each member writes only on connections it dialled itself (on: it may write on one the peer
+                # dialled). With "on", an association attempt that the peer accepted and that then failed (the
+                # handshake timing out on a starved box) left the peer's reader of the old connection stopped
+                # while we kept writing on it: everything we sent was dropped for good (akka/akka-core#24393,
+                # apache/pekko#3206; Etcd.Specs/Cluster/PeerLinkSpecs.cs). Costs a second socket per pair.
+                use-passive-connections = off
                 dot-netty.tcp {
                   hostname = "{{bindHost}}"
                   port = {{bindPort}}

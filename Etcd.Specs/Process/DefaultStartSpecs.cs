@@ -32,7 +32,7 @@ public sealed class DefaultStartSpecs
         using var dir = new TempDir("etcd-badflag");
         var node = new NodeProcess(dir.Sub("data"), extraArgs: ["--heartbeat-interval", "abc"]);
         await using var _ = node;
-        var start = await Assert.ThrowsAsync<InvalidOperationException>(node.StartAsync);
+        var start = await Assert.ThrowsAsync<InvalidOperationException>(() => node.StartAsync());
         Assert.NotEqual(0, await node.Exited);
         Assert.Contains("heartbeat-interval", start.Message);
     }

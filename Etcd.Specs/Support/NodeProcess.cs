@@ -75,9 +75,10 @@ public sealed class NodeProcess : IAsyncDisposable
         .. ExtraArgs,
     ]);
 
-    /// <summary>Starts the process and waits until it serves clients.</summary>
-    public async Task StartAsync()
+    /// <summary>Starts the process and waits until it serves clients (at most <paramref name="within"/>, default 60 s).</summary>
+    public async Task StartAsync(TimeSpan? within = null)
     {
+        var timeout = within ?? StartTimeout;
         if (_process is { HasExited: false }) throw new InvalidOperationException("already running");
         _ready = NewTcs();
         _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -108,11 +109,11 @@ public sealed class NodeProcess : IAsyncDisposable
         p.BeginErrorReadLine();
         try
         {
-            await _ready.Task.WaitAsync(StartTimeout);
+            await _ready.Task.WaitAsync(timeout);
         }
         catch (TimeoutException)
         {
-            throw new TimeoutException($"Etcd.Node was not ready within {StartTimeout}:\n{Output}");
+            throw new TimeoutException($"Etcd.Node was not ready within {timeout}:\n{Output}");
         }
     }
 

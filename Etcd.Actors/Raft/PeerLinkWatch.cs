@@ -1,0 +1,77 @@
+namespace Etcd.Actors.Raft;
+
+/// <summary>
+/// Bookkeeping, once per tick, for two things Raft alone keeps silent about (no Akka, no clock: the caller
+/// passes its tick count).
+/// <list type="bullet">
+/// <item>A member that has known no leader for a long time says so, every
+/// <see cref="LeaderlessReportElectionTimeouts"/> election timeouts: with pre-vote and check-quorum a member
+/// that cannot hear the leader pre-campaigns forever, the others ignore it while their lease holds, and
+/// nothing else would show in any log (issue 8: a member sat leaderless for 50 s without a line).</item>
+/// <item>A leader whose follower writes to it (its pings and messages arrive) but has answered none of its
+/// heartbeats for <see cref="DeafAfterElectionTimeouts"/> election timeouts has a link that carries one
+/// direction only: the caller resets that connection (at most once per that period per peer). A follower
+/// we do not hear at all is down or partitioned, which Raft's ordinary timeouts handle.</item>
+/// </list>
+/// </summary>
+public sealed class PeerLinkWatch
+{
+    public const int LeaderlessReportElectionTimeouts = 10;
+    public const int DeafAfterElectionTimeouts = 3;
+
+    private readonly long _leaderlessPeriod;
+    private readonly long _deafPeriod;
+    private readonly Dictionary<ulong, long> _unansweredSince = new();
+    private long _leaderlessSince = -1;
+    private long _reportedAt = -1;
+
+    public PeerLinkWatch(int electionTick)
+    {
+        if (electionTick <= 0) throw new ArgumentOutOfRangeException(nameof(electionTick), electionTick, "election tick must be > 0");
+        _leaderlessPeriod = (long)electionTick * LeaderlessReportElectionTimeouts;
+        _deafPeriod = (long)electionTick * DeafAfterElectionTimeouts;
+    }
+
+    /// <summary>
+    /// How many ticks this member has been without a leader, when that is worth a log line now (first after
+    /// <see cref="LeaderlessReportElectionTimeouts"/> election timeouts, then as often); otherwise null.
+    /// </summary>
+    public long? LeaderlessReportDue(long now, bool knowsLeader)
+    {
+        if (knowsLeader)
+        {
+            _leaderlessSince = -1;
+            _reportedAt = -1;
+            return null;
+        }
+        if (_leaderlessSince < 0) _leaderlessSince = now;
+        if (now - _leaderlessSince < _leaderlessPeriod || (_reportedAt >= 0 && now - _reportedAt < _leaderlessPeriod)) return null;
+        _reportedAt = now;
+        return now - _leaderlessSince;
+    }
+
+    /// <summary>
+    /// While leading, per follower and tick: <paramref name="answering"/> is its progress's RecentActive (it answered
+    /// within the current election timeout), <paramref name="heard"/> whether any message of it arrived within an
+    /// election timeout. True when its link should be reset now.
+    /// </summary>
+    public bool IsDeaf(ulong peer, long now, bool answering, bool heard)
+    {
+        if (answering)
+        {
+            _unansweredSince.Remove(peer);
+            return false;
+        }
+        if (!_unansweredSince.TryGetValue(peer, out var since))
+        {
+            _unansweredSince[peer] = now;
+            return false;
+        }
+        if (now - since < _deafPeriod) return false;
+        _unansweredSince[peer] = now; // next verdict no sooner than another period
+        return heard;
+    }
+
+    /// <summary>Not leading (any more): followers' answers mean nothing until the next term we lead.</summary>
+    public void NotLeading() => _unansweredSince.Clear();
+}
