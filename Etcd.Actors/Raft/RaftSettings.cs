@@ -85,6 +85,18 @@ public sealed record RaftSettings
     /// <summary>etcd.raft.snapshot-ack-timeout: a transfer silent this long is abandoned (and retried by Raft).</summary>
     public required TimeSpan SnapshotAckTimeout { get; init; }
 
+    /// <summary>etcd.raft.snapshot-max-transfers: snapshot transfers running at once; each holds a copy of the backend on disk.</summary>
+    public required int MaxSnapshotTransfers { get; init; }
+
+    /// <summary>etcd.raft.snapshot-retry-min: after a failed transfer the follower waits this long before the next.</summary>
+    public required TimeSpan SnapshotRetryMin { get; init; }
+
+    /// <summary>etcd.raft.snapshot-retry-max: the wait after repeated failures doubles up to this.</summary>
+    public required TimeSpan SnapshotRetryMax { get; init; }
+
+    /// <summary>etcd.raft.snapshot-max-size: the largest snapshot a follower accepts.</summary>
+    public required long MaxSnapshotBytes { get; init; }
+
     /// <summary>etcd.raft.max-forward-bytes (at least --max-request-bytes): most proposal bytes in one forward.</summary>
     public required long MaxForwardBytes { get; init; }
 
@@ -144,6 +156,10 @@ public sealed record RaftSettings
         if (electionMs > 50000)
             throw new ArgumentException($"--election-timeout[{electionMs}ms] is too long, and should be set less than 50000ms");
         var maxRequestBytes = r.Int("etcd.max-request-bytes", min: 1);
+        var retryMin = r.Duration("etcd.raft.snapshot-retry-min");
+        var retryMax = r.Duration("etcd.raft.snapshot-retry-max");
+        if (retryMax < retryMin)
+            throw new ArgumentException($"etcd.raft.snapshot-retry-max ({retryMax}) must be at least etcd.raft.snapshot-retry-min ({retryMin})");
         return new RaftSettings
         {
             TickInterval = TimeSpan.FromMilliseconds(heartbeatMs),
@@ -170,6 +186,10 @@ public sealed record RaftSettings
             SnapshotWindow = r.Int("etcd.raft.snapshot-window", min: 1),
             SnapshotCreateTimeout = r.Duration("etcd.raft.snapshot-create-timeout"),
             SnapshotAckTimeout = r.Duration("etcd.raft.snapshot-ack-timeout"),
+            MaxSnapshotTransfers = r.Int("etcd.raft.snapshot-max-transfers", min: 1),
+            SnapshotRetryMin = retryMin,
+            SnapshotRetryMax = retryMax,
+            MaxSnapshotBytes = r.Bytes("etcd.raft.snapshot-max-size", min: 1),
         };
     }
 }

@@ -90,6 +90,8 @@ public sealed class EtcdServerSettingsSpecs
     [InlineData("etcd.raft.snapshot-ack-timeout = soon", "etcd.raft.snapshot-ack-timeout must be a duration")]
     [InlineData("etcd.mvcc.max-pending-reads = 0", "etcd.mvcc.max-pending-reads must be at least 1, got 0")]
     [InlineData("etcd.pre-vote = maybe", "etcd.pre-vote must be a boolean")]
+    [InlineData("etcd.raft.snapshot-retry-max = 1s", "etcd.raft.snapshot-retry-max (00:00:01) must be at least etcd.raft.snapshot-retry-min (00:00:02)")]
+    [InlineData("etcd.raft.snapshot-max-transfers = 0", "etcd.raft.snapshot-max-transfers must be at least 1, got 0")]
     public void A_bad_value_is_refused_naming_its_key_instead_of_being_clamped(string hocon, string reason)
     {
         var ex = Assert.Throws<ArgumentException>(() => EtcdServerSettings.Create(ConfigurationFactory.ParseString(hocon)));
