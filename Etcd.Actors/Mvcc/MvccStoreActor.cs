@@ -22,7 +22,7 @@ namespace Etcd.Actors.Mvcc;
 public sealed partial class MvccStoreActor : ReceiveActor
 {
     /// <summary>Most ReadAt batches waiting for the applied index; beyond it reads fail with "too many requests".</summary>
-    internal const int MaxPendingReadBatches = 10_000;
+    private int MaxPendingReadBatches { get; }
 
     private readonly ulong _memberId;
     private readonly ulong _clusterId;
@@ -46,12 +46,13 @@ public sealed partial class MvccStoreActor : ReceiveActor
     // failures) until a batch that follows _applied arrives; outside that window a gap is a broken invariant.
     private bool _awaitingRedelivery;
 
-    public MvccStoreActor(EtcdServerSettings settings, ulong memberId, ulong clusterId, WaitRegistry waits)
+    public MvccStoreActor(MvccSettings settings, ulong memberId, ulong clusterId, WaitRegistry waits)
     {
         _memberId = memberId;
         _clusterId = clusterId;
         _waits = waits;
-        _backendPath = settings.BackendPath;
+        _backendPath = settings.BackendPath ?? throw new ArgumentException("MvccSettings.BackendPath is not set", nameof(settings));
+        MaxPendingReadBatches = settings.MaxPendingReadBatches;
         OpenStore();
 
         Receive<MvccProtocol.ApplyCommitted>(HandleApply);
@@ -85,7 +86,7 @@ public sealed partial class MvccStoreActor : ReceiveActor
         _applied = _store.ConsistentIndex;
     }
 
-    public static Props Props(EtcdServerSettings settings, ulong memberId, ulong clusterId, WaitRegistry waits) =>
+    public static Props Props(MvccSettings settings, ulong memberId, ulong clusterId, WaitRegistry waits) =>
         Akka.Actor.Props.Create(() => new MvccStoreActor(settings, memberId, clusterId, waits));
 
     protected override void PreStart() =>

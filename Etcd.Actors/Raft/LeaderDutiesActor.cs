@@ -7,19 +7,14 @@ namespace Etcd.Actors.Raft;
 /// /user/etcd/raft/leader-duties-&lt;term&gt;: exists exactly as long as this member leads (RaftActor starts it
 /// when the core becomes leader and stops it on step-down, so nothing a leader does in the background can
 /// outlive the leadership). Today it runs the snapshot transfers to followers that fell behind the compacted
-/// log: one <see cref="SnapshotSenderActor"/> per follower, at most <see cref="MaxConcurrentTransfers"/> at once
-/// (each reads the whole backend), the rest refused so Raft retries them later. After a failed transfer the
-/// same follower waits (2 s, doubling to 60 s while failures repeat) before the next one starts, so a follower
-/// that cannot take a snapshot does not make the leader copy its backend over and over.
+/// log: one <see cref="SnapshotSenderActor"/> per follower, at most <see cref="RaftSettings.MaxSnapshotTransfers"/>
+/// at once (each reads the whole backend), the rest refused so Raft retries them later. After a failed transfer
+/// the same follower waits (etcd.raft.snapshot-retry-min, 2 s, doubling up to snapshot-retry-max, 60 s, while
+/// failures repeat) before the next one starts, so a follower that cannot take a snapshot does not make the
+/// leader copy its backend over and over.
 /// </summary>
 public sealed class LeaderDutiesActor : ReceiveActor
 {
-    /// <summary>Snapshot transfers running at once; each one holds a copy of the backend on disk.</summary>
-    public const int MaxConcurrentTransfers = 2;
-
-    private static readonly TimeSpan MinRetryDelay = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(60);
-
     private readonly Dictionary<ulong, IActorRef> _senders = new();
     private readonly Dictionary<ulong, (DateTime NotBefore, TimeSpan Delay)> _retry = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -37,7 +32,7 @@ public sealed class LeaderDutiesActor : ReceiveActor
                 raft.Tell(new SnapshotProtocol.Report(to, false));
                 return;
             }
-            if (_senders.Count >= MaxConcurrentTransfers || (_retry.TryGetValue(to, out var r) && DateTime.UtcNow < r.NotBefore))
+            if (_senders.Count >= settings.MaxSnapshotTransfers || (_retry.TryGetValue(to, out var r) && DateTime.UtcNow < r.NotBefore))
             {
                 raft.Tell(new SnapshotProtocol.Report(to, false));
                 return;
@@ -55,7 +50,7 @@ public sealed class LeaderDutiesActor : ReceiveActor
                 _retry.Remove(rep.To);
                 return;
             }
-            var delay = _retry.TryGetValue(rep.To, out var r) ? TimeSpan.FromTicks(Math.Min(MaxRetryDelay.Ticks, r.Delay.Ticks * 2)) : MinRetryDelay;
+            var delay = _retry.TryGetValue(rep.To, out var r) ? TimeSpan.FromTicks(Math.Min(settings.SnapshotRetryMax.Ticks, r.Delay.Ticks * 2)) : settings.SnapshotRetryMin;
             _retry[rep.To] = (DateTime.UtcNow + delay, delay);
         });
         Receive<Terminated>(t =>

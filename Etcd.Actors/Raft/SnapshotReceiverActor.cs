@@ -15,9 +15,6 @@ public sealed class SnapshotReceiverActor : ReceiveActor, IWithTimers
 {
     private const string TimeoutKey = "chunk-timeout";
 
-    /// <summary>Largest snapshot accepted (the backend quota's suggested maximum, 8 GiB).</summary>
-    public const long MaxSnapshotBytes = 8L * 1024 * 1024 * 1024;
-
     private readonly RaftSettings _settings;
     private readonly ulong _memberId;
     private readonly ulong _transferId;
@@ -59,7 +56,7 @@ public sealed class SnapshotReceiverActor : ReceiveActor, IWithTimers
             GiveUp(Sender, $"expected offset {_received}, got {c.Offset}");
             return;
         }
-        if (c.TotalSize > MaxSnapshotBytes || _received + c.Data.Length > (long)c.TotalSize)
+        if (c.TotalSize > (ulong)_settings.MaxSnapshotBytes || _received + c.Data.Length > (long)c.TotalSize)
         {
             GiveUp(Sender, $"snapshot of {c.TotalSize} bytes is larger than allowed or than announced");
             return;

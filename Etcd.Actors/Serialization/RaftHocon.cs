@@ -1,58 +1,36 @@
+using Etcd.Actors.Configuration;
+
 namespace Etcd.Actors.Serialization;
 
 /// <summary>
-/// The HOCON that makes Raft durable and fast: protobuf for every generated message (never the default
-/// Newtonsoft JSON, which is slow and breaks on renames), and the Akka.Persistence.Sql journal and
-/// snapshot store on SQLite (reference/akka-notes.md §1).
+/// The HOCON that makes Raft durable and fast, from the embedded serialization.conf and journal.conf (see
+/// their comments): protobuf for every generated message, and the Akka.Persistence.Sql journal and snapshot
+/// store on SQLite. Code adds only the database file and whether the plugins create their tables.
 /// </summary>
 public static class RaftHocon
 {
-    /// <summary>Binds <see cref="ProtobufSerializer"/> (id 9002) to every Google.Protobuf.IMessage.</summary>
-    public const string Serialization = """
-        akka.actor {
-          serializers {
-            etcd-protobuf = "Etcd.Actors.Serialization.ProtobufSerializer, Etcd.Actors"
-          }
-          serialization-bindings {
-            "Google.Protobuf.IMessage, Google.Protobuf" = etcd-protobuf
-          }
-          serialization-identifiers {
-            "Etcd.Actors.Serialization.ProtobufSerializer, Etcd.Actors" = 9002
-          }
-        }
-        """;
+    /// <summary>Binds <see cref="ProtobufSerializer"/> (id 9002) to every Google.Protobuf.IMessage (serialization.conf).</summary>
+    public static string Serialization { get; } = EtcdConfig.Text("serialization.conf");
+
+    private static readonly string Journal = EtcdConfig.Text("journal.conf");
 
     /// <summary>
-    /// Journal and snapshot store on the SQLite file <paramref name="dbPath"/> (provider SQLite.MS). Call
+    /// Journal and snapshot store on the SQLite file <paramref name="dbPath"/> (journal.conf). Call
     /// <see cref="SqlitePragmas.EnableWal"/> on the same file before the ActorSystem first uses it. With
     /// <paramref name="autoInitialize"/> false the plugins do not create their tables: call
     /// <see cref="SqlitePragmas.PrepareJournal"/> instead (faster start, same schema).
     /// </summary>
     public static string JournalHocon(string dbPath, bool autoInitialize = true)
     {
-        var init = autoInitialize ? "on" : "off";
         var cs = ConnectionString(dbPath).Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
-        return $$"""
-            akka.persistence {
-              journal {
-                plugin = "akka.persistence.journal.sql"
-                sql {
-                  class = "Akka.Persistence.Sql.Journal.SqlWriteJournal, Akka.Persistence.Sql"
-                  connection-string = "{{cs}}"
-                  provider-name = "SQLite.MS"
-                  auto-initialize = {{init}}
-                }
-              }
-              snapshot-store {
-                plugin = "akka.persistence.snapshot-store.sql"
-                sql {
-                  class = "Akka.Persistence.Sql.Snapshot.SqlSnapshotStore, Akka.Persistence.Sql"
-                  connection-string = "{{cs}}"
-                  provider-name = "SQLite.MS"
-                  auto-initialize = {{init}}
-                }
-              }
-            }
+        var init = autoInitialize ? "on" : "off";
+        // HOCON: a later value for the same key wins, so these lines complete and override journal.conf.
+        return $"""
+            {Journal}
+            akka.persistence.journal.sql.connection-string = "{cs}"
+            akka.persistence.journal.sql.auto-initialize = {init}
+            akka.persistence.snapshot-store.sql.connection-string = "{cs}"
+            akka.persistence.snapshot-store.sql.auto-initialize = {init}
             """;
     }
 

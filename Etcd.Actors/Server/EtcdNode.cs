@@ -5,6 +5,7 @@ using Akka.Configuration;
 using Akka.Persistence;
 using System.Runtime.CompilerServices;
 using Etcd.Actors.Cluster;
+using Etcd.Actors.Configuration;
 using Etcd.Actors.Raft;
 using Etcd.Actors.Serialization;
 
@@ -112,7 +113,7 @@ public sealed class EtcdNode : IAsyncDisposable
     private static async Task<EtcdNode> StartMemberAsync(EtcdServerSettings settings, ActorSystem system, MemberIdentity identity,
         RaftMember member, CancellationToken ct)
     {
-        var waits = new WaitRegistry(settings.MaxPendingProposals);
+        var waits = new WaitRegistry(settings.Raft.MaxPendingProposals);
         var refs = new NodeRefs();
         var leaderKnown = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var removed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -164,43 +165,30 @@ public sealed class EtcdNode : IAsyncDisposable
         await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The member's Akka configuration: the embedded member.conf, serialization.conf and journal.conf, with
+    /// only what flags decide laid over them (log level, peer endpoint, frame size, journal file), and a config
+    /// file's akka section (<see cref="EtcdServerSettings.ExtraHocon"/>) over everything.
+    /// </summary>
     internal static Config BuildConfig(EtcdServerSettings settings)
     {
         var (bindHost, bindPort) = HostPort(settings.ListenPeerUrls[0]);
         var (publicHost, publicPort) = HostPort(settings.AdvertisePeerUrls[0]);
         // One entry may be as large as --max-request-bytes; a MsgApp carries at least one.
         var frame = Math.Max(4L * 1024 * 1024, settings.MaxRequestBytes + 1024L * 1024);
-        var hocon = $$"""
-            akka {
-              loglevel = {{(settings.LogLevel is "debug" ? "DEBUG" : settings.LogLevel is "info" ? "INFO" : settings.LogLevel is "warn" ? "WARNING" : "ERROR")}}
-              stdout-loglevel = WARNING
-              log-dead-letters = 0
-              log-dead-letters-during-shutdown = off
-              coordinated-shutdown.run-by-clr-shutdown-hook = off
-              coordinated-shutdown.exit-clr = off
-              actor.provider = remote
-              remote {
-                log-remote-lifecycle-events = off
-                # A peer that is down is retried after this long (default 5 s): a restarted member rejoins sooner.
-                retry-gate-closed-for = 1s
-                # Each member writes only on connections it dialled itself (on: it may write on one the peer
-                # dialled). With "on", an association attempt that the peer accepted and that then failed (the
-                # handshake timing out on a starved box) left the peer's reader of the old connection stopped
-                # while we kept writing on it: everything we sent was dropped for good (akka/akka-core#24393,
-                # apache/pekko#3206; Etcd.Specs/Cluster/PeerLinkSpecs.cs). Costs a second socket per pair.
-                use-passive-connections = off
-                dot-netty.tcp {
-                  hostname = "{{bindHost}}"
-                  port = {{bindPort}}
-                  public-hostname = "{{publicHost}}"
-                  public-port = {{publicPort}}
-                  maximum-frame-size = {{frame}}b
-                  connection-timeout = 2s
-                }
-              }
+        var level = settings.LogLevel switch { "debug" => "DEBUG", "info" => "INFO", "warn" => "WARNING", _ => "ERROR" };
+        var fromFlags = $$"""
+            akka.loglevel = {{level}}
+            akka.remote.dot-netty.tcp {
+              hostname = "{{bindHost}}"
+              port = {{bindPort}}
+              public-hostname = "{{publicHost}}"
+              public-port = {{publicPort}}
+              maximum-frame-size = {{frame}}b
             }
             """;
-        var config = ConfigurationFactory.ParseString(hocon)
+        var config = ConfigurationFactory.ParseString(fromFlags)
+            .WithFallback(EtcdConfig.Load("member.conf"))
             .WithFallback(ConfigurationFactory.ParseString(RaftHocon.Serialization))
             .WithFallback(ConfigurationFactory.ParseString(RaftHocon.JournalHocon(settings.JournalPath, autoInitialize: false)));
         if (settings.ExtraHocon is { } extra) config = ConfigurationFactory.ParseString(extra).WithFallback(config);

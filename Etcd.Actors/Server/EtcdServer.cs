@@ -182,7 +182,7 @@ public sealed class EtcdServer
         raft.Tell(new RaftProtocol.HandOffLeadership(tcs));
         try
         {
-            await tcs.Task.WaitAsync(TimeSpan.FromMilliseconds(Settings.ElectionTimeoutMs)).ConfigureAwait(false);
+            await tcs.Task.WaitAsync(Settings.Raft.ElectionTimeout).ConfigureAwait(false);
         }
         catch (Exception e) when (e is TimeoutException or EtcdException)
         {

@@ -1,47 +1,48 @@
 using Akka.Configuration;
+using Etcd.Actors.Configuration;
+using Etcd.Actors.Mvcc;
+using Etcd.Actors.Raft;
 
 namespace Etcd.Actors.Server;
 
 public sealed partial record EtcdServerSettings
 {
-    /// <summary>The library's defaults (the embedded reference.conf).</summary>
-    public static Config Reference { get; } = LoadReference();
-
     /// <summary>
-    /// Reads the etcd.* section, falling back to reference.conf for every key that is not set.
+    /// Reads the member's keys (etcd's flags under <c>etcd</c>) from <paramref name="config"/>, falling back to
+    /// reference.conf for every key it lacks, and the parts' settings with their own factories. A bad value
+    /// throws <see cref="ArgumentException"/>: with etcd's message where etcd refuses it, else naming the key.
     /// </summary>
     public static EtcdServerSettings Create(Config config)
     {
-        var c = config.WithFallback(Reference).GetConfig("etcd");
-        var name = c.GetString("name");
-        var dataDir = c.GetString("data-dir");
+        var r = new SettingsReader(config);
+        var name = r.String("etcd.name");
+        var dataDir = r.String("etcd.data-dir");
+        // etcd: no --data-dir means ./<name>.etcd.
         if (string.IsNullOrEmpty(dataDir)) dataDir = name + ".etcd";
-        var peerUrls = c.GetStringList("initial-advertise-peer-urls").ToArray();
-        var cluster = ParseInitialCluster(c.GetString("initial-cluster"), name, peerUrls);
+        var peerUrls = r.Strings("etcd.initial-advertise-peer-urls");
+        var initialClusterState = r.String("etcd.initial-cluster-state");
+        if (initialClusterState is not ("new" or "existing"))
+            throw new ArgumentException($"--initial-cluster-state must be \"new\" or \"existing\", got \"{initialClusterState}\"");
+        var cluster = ParseInitialCluster(r.String("etcd.initial-cluster"), name, peerUrls);
+        if (!cluster.Any(m => m.Key == name))
+            throw new ArgumentException($"couldn't find local name \"{name}\" in the initial cluster configuration");
         return new EtcdServerSettings
         {
             Name = name,
             DataDir = dataDir,
-            AdvertiseClientUrls = c.GetStringList("advertise-client-urls").ToArray(),
-            ListenPeerUrls = c.GetStringList("listen-peer-urls").ToArray(),
-            PreVote = c.GetBoolean("pre-vote"),
-            StrictReconfigCheck = c.GetBoolean("strict-reconfig-check"),
-            AdvertisePeerUrls = peerUrls,
+            AdvertiseClientUrls = r.Strings("etcd.advertise-client-urls"),
+            ListenPeerUrls = NotEmpty("etcd.listen-peer-urls", r.Strings("etcd.listen-peer-urls")),
+            AdvertisePeerUrls = NotEmpty("etcd.initial-advertise-peer-urls", peerUrls),
             InitialCluster = cluster,
-            InitialClusterToken = c.GetString("initial-cluster-token"),
-            InitialClusterState = c.GetString("initial-cluster-state"),
-            HeartbeatIntervalMs = c.GetInt("heartbeat-interval"),
-            ElectionTimeoutMs = c.GetInt("election-timeout"),
-            SnapshotCount = c.GetLong("snapshot-count"),
-            QuotaBackendBytes = c.GetLong("quota-backend-bytes"),
-            MaxTxnOps = c.GetInt("max-txn-ops"),
-            MaxRequestBytes = c.GetInt("max-request-bytes"),
-            LogLevel = c.GetString("log-level"),
-            MaxPendingProposals = c.GetInt("raft.max-pending-proposals"),
-            MaxBatchEntries = c.GetInt("raft.max-batch-entries"),
-            MaxCommittedUnapplied = c.GetInt("raft.max-committed-unapplied"),
-            SnapshotCatchUpEntries = c.GetInt("raft.snapshot-catch-up-entries"),
-        }.Validated();
+            InitialClusterToken = r.String("etcd.initial-cluster-token"),
+            InitialClusterState = initialClusterState,
+            QuotaBackendBytes = r.Long("etcd.quota-backend-bytes"),
+            MaxTxnOps = r.Int("etcd.max-txn-ops", min: 1),
+            MaxRequestBytes = r.Int("etcd.max-request-bytes", min: 1),
+            LogLevel = r.String("etcd.log-level"),
+            Raft = RaftSettings.Create(config),
+            Mvcc = MvccSettings.Create(config),
+        };
     }
 
     /// <summary>"name=url,name=url" as etcd writes it; a name may repeat to give a member several URLs.</summary>
@@ -66,28 +67,6 @@ public sealed partial record EtcdServerSettings
         return members.Select(m => new KeyValuePair<string, IReadOnlyList<string>>(m.Key, m.Value)).ToArray();
     }
 
-    /// <summary>Rejects settings etcd itself would reject, with a one-line reason.</summary>
-    public EtcdServerSettings Validated()
-    {
-        if (HeartbeatIntervalMs <= 0) throw new ArgumentException("--heartbeat-interval must be > 0");
-        if (ElectionTimeoutMs < 5 * HeartbeatIntervalMs)
-            throw new ArgumentException($"--election-timeout[{ElectionTimeoutMs}ms] should be at least as 5 times as --heartbeat-interval[{HeartbeatIntervalMs}ms]");
-        if (ElectionTimeoutMs > 50000) throw new ArgumentException($"--election-timeout[{ElectionTimeoutMs}ms] is too long, and should be set less than 50000ms");
-        if (MaxTxnOps <= 0) throw new ArgumentException("--max-txn-ops must be > 0");
-        if (MaxRequestBytes <= 0) throw new ArgumentException("--max-request-bytes must be > 0");
-        if (SnapshotCount <= 0) throw new ArgumentException("--snapshot-count must be > 0");
-        if (InitialClusterState is not ("new" or "existing"))
-            throw new ArgumentException($"--initial-cluster-state must be \"new\" or \"existing\", got \"{InitialClusterState}\"");
-        if (!InitialCluster.Any(m => m.Key == Name))
-            throw new ArgumentException($"couldn't find local name \"{Name}\" in the initial cluster configuration");
-        return this;
-    }
-
-    private static Config LoadReference()
-    {
-        using var stream = typeof(EtcdServerSettings).Assembly.GetManifestResourceStream("Etcd.Actors.reference.conf")
-            ?? throw new InvalidOperationException("embedded reference.conf is missing");
-        using var reader = new StreamReader(stream);
-        return ConfigurationFactory.ParseString(reader.ReadToEnd());
-    }
+    private static IReadOnlyList<string> NotEmpty(string path, IReadOnlyList<string> urls) =>
+        urls.Count > 0 ? urls : throw new ArgumentException($"{path} must name at least one URL");
 }

@@ -46,11 +46,11 @@ public sealed class NodeGuardian : ReceiveActor, IWithTimers
 
     public NodeGuardian(EtcdServerSettings settings, RaftMember member, WaitRegistry waits, NodeRefs refs)
     {
-        _raftSettings = RaftSettings.From(settings);
+        _raftSettings = settings.RaftWithPaths;
         _member = member;
         _waits = waits;
         _refs = refs;
-        _mvcc = Context.ActorOf(MvccStoreActor.Props(settings, member.Id, member.ClusterId, waits), "mvcc");
+        _mvcc = Context.ActorOf(MvccStoreActor.Props(settings.MvccWithPaths, member.Id, member.ClusterId, waits), "mvcc");
         Context.ActorOf(PeerGatewayActor.Props(refs), PeerDirectory.GatewayName);
         _refs.SetMvcc(_mvcc);
         Context.Watch(_mvcc);

@@ -5,8 +5,10 @@ namespace Etcd.Node.Configuration;
 /// <summary>
 /// Every flag of etcd 3.4.23's `etcd --help`, in its order, with its default and what Etcd.Actors does with
 /// it (reference/etcd-v3-api.md §2.11). Supported flags land in HOCON under etcd.&lt;name&gt; and reach
-/// EtcdServerSettings (or the Kestrel edge); the others are refused unless left at their default, or
-/// documented as having no effect.
+/// EtcdServerSettings.Create and the parts' factories (or the Kestrel edge); the others are refused unless
+/// left at their default, or documented as having no effect. A supported flag's default here is etcd's, for
+/// --help; the value in force is its key in Etcd.Actors/reference.conf, and DefaultsSpecs checks that the two
+/// agree for every flag that has a key and that every supported flag has one.
 /// </summary>
 public static class FlagCatalog
 {

@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using Etcd.Actors.Configuration;
 using Etcd.Actors.Server;
 
 namespace Etcd.Node.Configuration;
@@ -21,7 +22,7 @@ public static class NodeConfiguration
         var file = configPath is null ? Config.Empty : ConfigFile.Load(configPath, readFile);
 
         var config = Merge(HoconValues.ToConfig(commandLine.Values), HoconValues.ToConfig(env.Values), file,
-            EtcdServerSettings.Reference, FlagDefaults);
+            EtcdConfig.Reference, FlagDefaults);
         var values = FlagCatalog.All.ToDictionary(s => s.Name, s => ReadChecked(config, s));
         FeatureGate.Check(values);
 

@@ -27,9 +27,9 @@ public static class StartupLog
         log.Info("embed", $"name = {s.Name}");
         log.Info("embed", $"data dir = {s.DataDir}");
         log.Info("embed", $"member dir = {s.MemberDir}");
-        log.Info("embed", $"heartbeat = {s.HeartbeatIntervalMs}ms");
-        log.Info("embed", $"election = {s.ElectionTimeoutMs}ms");
-        log.Info("embed", $"snapshot count = {s.SnapshotCount}");
+        log.Info("embed", $"heartbeat = {s.Raft.TickInterval.TotalMilliseconds}ms");
+        log.Info("embed", $"election = {s.Raft.ElectionTimeout.TotalMilliseconds}ms");
+        log.Info("embed", $"snapshot count = {s.Raft.SnapshotCount}");
         log.Info("embed", $"advertise client URLs = {string.Join(',', s.AdvertiseClientUrls)}");
     }
 

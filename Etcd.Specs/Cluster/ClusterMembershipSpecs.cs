@@ -16,7 +16,7 @@ namespace Etcd.Specs.Cluster;
 /// </summary>
 public sealed class ClusterMembershipSpecs(ITestOutputHelper output)
 {
-    private static EtcdServerSettings Lenient(EtcdServerSettings s) => s with { StrictReconfigCheck = false };
+    private static EtcdServerSettings Lenient(EtcdServerSettings s) => s with { Raft = s.Raft with { StrictReconfigCheck = false } };
 
     /// <summary>Settings for a member added with `member add`: it joins with --initial-cluster-state existing.</summary>
     private static EtcdServerSettings Joiner(TestCluster cluster, TempDir dir, string name, string peerUrl) => cluster.Settings(0) with

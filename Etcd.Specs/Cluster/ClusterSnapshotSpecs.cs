@@ -16,7 +16,7 @@ namespace Etcd.Specs.Cluster;
 public sealed class ClusterSnapshotSpecs(ITestOutputHelper output)
 {
     private static EtcdServerSettings SmallSnapshots(EtcdServerSettings s) =>
-        s with { SnapshotCount = 200, SnapshotCatchUpEntries = 50, StrictReconfigCheck = false };
+        s with { Raft = s.Raft with { SnapshotCount = 200, InMemoryLogEntries = 50, StrictReconfigCheck = false } };
 
     private static RangeRequest Prefix(string prefix, bool serializable = false) => new()
     {

@@ -121,7 +121,7 @@ public sealed class PeerLinkSpecs(ITestOutputHelper output)
     private static EtcdServerSettings Settings(TempDir dir, string name)
     {
         var url = $"http://127.0.0.1:{FreePort.Next()}";
-        return new EtcdServerSettings
+        return EtcdServerSettings.Default with
         {
             Name = name,
             DataDir = dir.Sub(name),

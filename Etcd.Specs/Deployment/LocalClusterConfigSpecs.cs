@@ -47,8 +47,8 @@ public sealed class LocalClusterConfigSpecs
         Assert.Equal(["http://127.0.0.1:2380", "http://127.0.0.1:22380", "http://127.0.0.1:32380"], s.InitialCluster.Select(m => m.Value.Single()));
         Assert.Equal("etcd-cluster-1", s.InitialClusterToken);
         Assert.Equal("new", s.InitialClusterState);
-        Assert.Equal(100, s.HeartbeatIntervalMs);
-        Assert.Equal(1000, s.ElectionTimeoutMs);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), s.Raft.TickInterval);
+        Assert.Equal(TimeSpan.FromMilliseconds(1000), s.Raft.ElectionTimeout);
         Assert.Empty(run.Warnings);
     }
 

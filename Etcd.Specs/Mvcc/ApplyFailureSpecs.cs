@@ -24,7 +24,7 @@ public sealed class ApplyFailureSpecs : TestKit, IDisposable
     private readonly WaitRegistry _waits = new(1000);
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);
 
-    public ApplyFailureSpecs() => _settings = new EtcdServerSettings { DataDir = _dir };
+    public ApplyFailureSpecs() => _settings = EtcdServerSettings.Default with { DataDir = _dir };
 
     void IDisposable.Dispose()
     {
@@ -71,7 +71,7 @@ public sealed class ApplyFailureSpecs : TestKit, IDisposable
     [Fact]
     public async Task A_committed_request_that_fails_at_apply_gets_its_error_and_later_entries_are_applied()
     {
-        var mvcc = Sys.ActorOf(MvccStoreActor.Props(_settings, 0xAA, 0xCC, _waits));
+        var mvcc = Sys.ActorOf(MvccStoreActor.Props(_settings.MvccWithPaths, 0xAA, 0xCC, _waits));
         var w1 = _waits.Register(1)!;
         var w2 = _waits.Register(2)!;
         var w3 = _waits.Register(3)!;

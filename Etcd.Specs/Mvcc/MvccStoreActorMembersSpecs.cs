@@ -67,7 +67,7 @@ public sealed class MvccStoreActorMembersSpecs : TestKit, IDisposable
     }
 
     private IActorRef Start() =>
-        Sys.ActorOf(MvccStoreActor.Props(new EtcdServerSettings { DataDir = _dir.Path }, 0xAA, 0xCC, _waits));
+        Sys.ActorOf(MvccStoreActor.Props((EtcdServerSettings.Default with { DataDir = _dir.Path }).MvccWithPaths, 0xAA, 0xCC, _waits));
 
     private void Apply(IActorRef mvcc, List<Entry> entries, ulong term = 2) =>
         mvcc.Tell(new MvccProtocol.ApplyCommitted(entries, term), TestActor);

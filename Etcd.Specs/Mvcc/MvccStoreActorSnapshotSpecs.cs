@@ -24,9 +24,9 @@ public sealed class MvccStoreActorSnapshotSpecs : TestKit, IDisposable
         _dir.Dispose();
     }
 
-    private EtcdServerSettings Settings(string name) => new() { DataDir = _dir.Sub(name) };
+    private EtcdServerSettings Settings(string name) => EtcdServerSettings.Default with { DataDir = _dir.Sub(name) };
 
-    private IActorRef Start(string name) => Sys.ActorOf(MvccStoreActor.Props(Settings(name), 0xAA, 0xCC, _waits));
+    private IActorRef Start(string name) => Sys.ActorOf(MvccStoreActor.Props(Settings(name).MvccWithPaths, 0xAA, 0xCC, _waits));
 
     private void ApplyAndWait(IActorRef mvcc, List<Entry> entries)
     {

@@ -20,7 +20,7 @@ public sealed class MvccStoreActorSpecs : TestKit, IDisposable
 
     public MvccStoreActorSpecs()
     {
-        _settings = new EtcdServerSettings { DataDir = _dir };
+        _settings = EtcdServerSettings.Default with { DataDir = _dir };
     }
 
     void IDisposable.Dispose()
@@ -29,7 +29,7 @@ public sealed class MvccStoreActorSpecs : TestKit, IDisposable
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
     }
 
-    private IActorRef Start() => Sys.ActorOf(MvccStoreActor.Props(_settings, 0xAA, 0xCC, _waits));
+    private IActorRef Start() => Sys.ActorOf(MvccStoreActor.Props(_settings.MvccWithPaths, 0xAA, 0xCC, _waits));
 
     private void StopAndWait(IActorRef actor)
     {

@@ -24,7 +24,7 @@ public sealed class MvccStoreRestartSpecs : TestKit, IDisposable
     private readonly WaitRegistry _waits = new(1000);
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);
 
-    public MvccStoreRestartSpecs() => _settings = new EtcdServerSettings { DataDir = _dir };
+    public MvccStoreRestartSpecs() => _settings = EtcdServerSettings.Default with { DataDir = _dir };
 
     void IDisposable.Dispose()
     {
@@ -43,7 +43,7 @@ public sealed class MvccStoreRestartSpecs : TestKit, IDisposable
     /// <summary>The store as the child of a parent that restarts it and passes on what it tells its parent.</summary>
     private IActorRef StartUnderParent()
     {
-        var props = MvccStoreActor.Props(_settings, 0xAA, 0xCC, _waits);
+        var props = MvccStoreActor.Props(_settings.MvccWithPaths, 0xAA, 0xCC, _waits);
         var parent = Sys.ActorOf(Props.Create(() => new Parent(props, TestActor)));
         return parent.Ask<IActorRef>("child", Wait).GetAwaiter().GetResult();
     }

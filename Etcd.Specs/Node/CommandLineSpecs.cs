@@ -13,7 +13,7 @@ public sealed class CommandLineSpecs
     [InlineData("-snapshot-count=42")]
     public void A_value_flag_takes_its_value_after_a_space_or_an_equals_sign_with_one_or_two_dashes(params string[] args)
     {
-        Assert.Equal(42, NodeConfig.Run(args).Settings.SnapshotCount);
+        Assert.Equal(42, NodeConfig.Run(args).Settings.Raft.SnapshotCount);
     }
 
     [Theory]

@@ -62,9 +62,9 @@ public sealed class ConfigFileSpecs
         var s = run.Settings;
         Assert.Equal("infra1", s.Name);
         Assert.Equal("/var/lib/infra1", s.DataDir);
-        Assert.Equal(10000, s.SnapshotCount);
-        Assert.Equal(200, s.HeartbeatIntervalMs);
-        Assert.Equal(2000, s.ElectionTimeoutMs);
+        Assert.Equal(10000, s.Raft.SnapshotCount);
+        Assert.Equal(TimeSpan.FromMilliseconds(200), s.Raft.TickInterval);
+        Assert.Equal(TimeSpan.FromMilliseconds(2000), s.Raft.ElectionTimeout);
         Assert.Equal(8589934592, s.QuotaBackendBytes);
         Assert.Equal(2097152, s.MaxRequestBytes);
         Assert.Equal("etcd-cluster-1", s.InitialClusterToken);
@@ -137,7 +137,7 @@ public sealed class ConfigFileSpecs
                 """,
         });
         Assert.Equal("node1", run.Settings.Name);
-        Assert.Equal(64, run.Settings.MaxBatchEntries);
+        Assert.Equal(64, run.Settings.Raft.MaxBatchEntries);
         Assert.Equal(["http://127.0.0.1:22379"], run.Options.ListenClientUrls);
         Assert.Equal(TimeSpan.FromSeconds(30), run.Options.KeepAliveInterval);
     }

@@ -1,4 +1,4 @@
-using Etcd.Actors.Server;
+using Etcd.Actors.Configuration;
 using Etcd.Node.Configuration;
 using Xunit;
 
@@ -72,9 +72,9 @@ public sealed class DefaultsSpecs
         Assert.Equal(["http://localhost:2380"], member.Value);
         Assert.Equal("etcd-cluster", s.InitialClusterToken);
         Assert.Equal("new", s.InitialClusterState);
-        Assert.Equal(100, s.HeartbeatIntervalMs);
-        Assert.Equal(1000, s.ElectionTimeoutMs);
-        Assert.Equal(100_000, s.SnapshotCount);
+        Assert.Equal(TimeSpan.FromMilliseconds(100), s.Raft.TickInterval);
+        Assert.Equal(TimeSpan.FromMilliseconds(1000), s.Raft.ElectionTimeout);
+        Assert.Equal(100_000, s.Raft.SnapshotCount);
         Assert.Equal(0, s.QuotaBackendBytes);
         Assert.Equal(128, s.MaxTxnOps);
         Assert.Equal(1_572_864, s.MaxRequestBytes);
@@ -100,15 +100,43 @@ public sealed class DefaultsSpecs
         Assert.Equal(["http://127.0.0.1:12380"], member.Value);
     }
 
+    /// <summary>
+    /// One home for each knob: every flag we honour has its key in reference.conf, and the default etcd's
+    /// --help shows (FlagCatalog) is the value there. Before, five honoured flags had no key at all.
+    /// </summary>
     [Fact]
-    public void Flag_defaults_agree_with_reference_conf_wherever_both_have_the_key()
+    public void Every_supported_flag_has_its_key_in_reference_conf_with_the_flags_default()
     {
-        var reference = EtcdServerSettings.Reference;
+        var reference = EtcdConfig.Reference;
+        var missing = FlagCatalog.All.Where(f => f.Support == FlagSupport.Supported && !reference.HasPath(f.HoconPath)).Select(f => f.HoconPath).ToArray();
+        Assert.True(missing.Length == 0, "supported flags without a key in reference.conf: " + string.Join(", ", missing));
         foreach (var spec in FlagCatalog.All.Where(f => reference.HasPath(f.HoconPath)))
         {
             var fromReference = HoconValues.Read(reference, spec);
             Assert.True(FeatureGate.Same(spec.DefaultValue, fromReference), $"{spec.Name}: flag default {FeatureGate.Show(spec.DefaultValue)} vs reference.conf {FeatureGate.Show(fromReference)}");
         }
+    }
+
+    /// <summary>A key at the top of etcd { } is a flag's; our own knobs live in the raft and mvcc sections.</summary>
+    [Fact]
+    public void Every_top_level_key_in_reference_conf_is_a_flag()
+    {
+        var top = EtcdConfig.Reference.GetConfig("etcd").AsEnumerable().Select(kv => kv.Key.Split('.')[0]).Distinct().ToArray();
+        Assert.Contains("snapshot-count", top);
+        var strays = top.Where(k => k is not ("raft" or "mvcc") && FlagCatalog.Find(k) is null).ToArray();
+        Assert.True(strays.Length == 0, "keys in reference.conf that no flag sets: " + string.Join(", ", strays));
+    }
+
+    /// <summary>A config file's bad value stops the node with a message that names the key, flag or not.</summary>
+    [Theory]
+    [InlineData("etcd.raft.max-pending-proposals = 0", "etcd.raft.max-pending-proposals must be at least 1, got 0")]
+    [InlineData("etcd.raft.peer-health-interval = \"x\"", "etcd.raft.peer-health-interval must be a duration")]
+    [InlineData("etcd.mvcc.max-pending-reads = -1", "etcd.mvcc.max-pending-reads must be at least 1, got -1")]
+    [InlineData("etcd.max-txn-ops = \"x\"", "etcd.max-txn-ops")]
+    public void A_bad_value_in_a_config_file_names_its_key(string hocon, string reason)
+    {
+        var message = NodeConfig.Fails(["--config-file", "n.conf"], files: new() { ["n.conf"] = hocon });
+        Assert.Contains(reason, message);
     }
 
     [Fact]

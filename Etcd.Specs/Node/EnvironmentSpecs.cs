@@ -20,7 +20,7 @@ public sealed class EnvironmentSpecs
         });
         Assert.Equal("envname", run.Settings.Name);
         Assert.Equal("/var/lib/etcd", run.Settings.DataDir);
-        Assert.Equal(7, run.Settings.SnapshotCount);
+        Assert.Equal(7, run.Settings.Raft.SnapshotCount);
         Assert.Equal(["http://127.0.0.1:12379"], run.Options.ListenClientUrls);
         Assert.Equal(TimeSpan.FromSeconds(3), run.Options.KeepAliveTimeout);
         Assert.Equal("debug", run.Settings.LogLevel);
@@ -31,7 +31,7 @@ public sealed class EnvironmentSpecs
     public void A_flag_wins_over_its_variable_and_etcd_warns_about_the_shadowed_variable()
     {
         var run = NodeConfig.Run(["--snapshot-count", "9"], new() { ["ETCD_SNAPSHOT_COUNT"] = "7" });
-        Assert.Equal(9, run.Settings.SnapshotCount);
+        Assert.Equal(9, run.Settings.Raft.SnapshotCount);
         Assert.Contains("pkg/flags: recognized environment variable ETCD_SNAPSHOT_COUNT, but unused: shadowed by corresponding flag", run.Warnings);
     }
 
@@ -59,6 +59,6 @@ public sealed class EnvironmentSpecs
     public void The_config_file_can_come_from_ETCD_CONFIG_FILE()
     {
         var run = NodeConfig.Run([], new() { ["ETCD_CONFIG_FILE"] = "/etc/etcd.yml" }, new() { ["/etc/etcd.yml"] = "snapshot-count: 11" });
-        Assert.Equal(11, run.Settings.SnapshotCount);
+        Assert.Equal(11, run.Settings.Raft.SnapshotCount);
     }
 }

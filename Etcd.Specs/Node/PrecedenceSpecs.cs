@@ -15,11 +15,11 @@ public sealed class PrecedenceSpecs
             new() { ["ETCD_SNAPSHOT_COUNT"] = "2", ["ETCD_MAX_TXN_OPS"] = "22", ["ETCD_NAME"] = "fromenv" },
             new() { ["etcd.yml"] = Yaml });
         var s = run.Settings;
-        Assert.Equal(1, s.SnapshotCount);       // flag over env and file
+        Assert.Equal(1, s.Raft.SnapshotCount);       // flag over env and file
         Assert.Equal(22, s.MaxTxnOps);          // env over file
         Assert.Equal("fromenv", s.Name);        // env over file
-        Assert.Equal(50, s.HeartbeatIntervalMs); // file over reference
-        Assert.Equal(1000, s.ElectionTimeoutMs); // reference
+        Assert.Equal(TimeSpan.FromMilliseconds(50), s.Raft.TickInterval); // file over reference
+        Assert.Equal(TimeSpan.FromMilliseconds(1000), s.Raft.ElectionTimeout); // reference
     }
 
     [Fact]
@@ -30,7 +30,7 @@ public sealed class PrecedenceSpecs
             new() { ["ETCD_SNAPSHOT_COUNT"] = "2" },
             new() { ["node.conf"] = "etcd { snapshot-count = 3, max-txn-ops = 33, quota-backend-bytes = 1024 }" });
         Assert.Equal(5, run.Settings.MaxTxnOps);
-        Assert.Equal(2, run.Settings.SnapshotCount);
+        Assert.Equal(2, run.Settings.Raft.SnapshotCount);
         Assert.Equal(1024, run.Settings.QuotaBackendBytes);
     }
 

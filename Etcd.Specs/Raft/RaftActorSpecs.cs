@@ -45,7 +45,7 @@ public class RaftActorSpecs : Akka.TestKit.Xunit2.TestKit
 
     private ITestJournal Journal => TestJournal.FromRef(Persistence.Instance.Apply(Sys).JournalFor("akka.persistence.journal.test"));
 
-    private static RaftSettings Settings => new() { TickInterval = TimeSpan.FromMilliseconds(50), ElectionTick = 10 };
+    private static RaftSettings Settings => RaftSettings.Default with { TickInterval = TimeSpan.FromMilliseconds(50), ElectionTick = 10 };
 
     private (IActorRef Raft, TestProbe Mvcc, WaitRegistry Waits, ulong Id) StartRaft(RaftSettings? settings = null, ulong? id = null, WaitRegistry? waits = null)
     {

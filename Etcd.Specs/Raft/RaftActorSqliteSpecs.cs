@@ -57,7 +57,7 @@ public class RaftActorSqliteSpecs : Akka.TestKit.Xunit2.TestKit
         var mvcc = CreateTestProbe();
         mvcc.IgnoreMessages(m => m is MvccProtocol.GetMembers);
         var waits = new WaitRegistry(10_000);
-        var settings = new RaftSettings { TickInterval = TimeSpan.FromMilliseconds(50), ElectionTick = 10 };
+        var settings = RaftSettings.Default with { TickInterval = TimeSpan.FromMilliseconds(50), ElectionTick = 10 };
         return (Sys.ActorOf(RaftActor.Props(settings, member, [member], mvcc.Ref, waits)), mvcc, waits);
     }
 

@@ -20,7 +20,7 @@ public sealed class JournalDurabilitySpecs
     {
         using var dir = new TempDir("etcd-journal-sync");
         var peer = $"http://127.0.0.1:{FreePort.Next()}";
-        var settings = new EtcdServerSettings
+        var settings = EtcdServerSettings.Default with
         {
             DataDir = dir.Sub("data"), LogLevel = "warn",
             ListenPeerUrls = [peer], AdvertisePeerUrls = [peer], InitialCluster = [new("default", [peer])],

@@ -35,7 +35,7 @@ public sealed class JournalFailureSpecs : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var peer = $"http://127.0.0.1:{FreePort.Next()}";
-        var settings = new EtcdServerSettings
+        var settings = EtcdServerSettings.Default with
         {
             DataDir = _dir.Sub("data"), ExtraHocon = TestJournalHocon, LogLevel = "warn",
             ListenPeerUrls = [peer], AdvertisePeerUrls = [peer], InitialCluster = [new("default", [peer])],

@@ -28,7 +28,7 @@ public sealed class StoreFaultSpecs(ITestOutputHelper output) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var peer = $"http://127.0.0.1:{FreePort.Next()}";
-        _settings = new EtcdServerSettings
+        _settings = EtcdServerSettings.Default with
         {
             DataDir = _dir.Sub("data"), LogLevel = "warn",
             ListenPeerUrls = [peer], AdvertisePeerUrls = [peer], InitialCluster = [new("default", [peer])],

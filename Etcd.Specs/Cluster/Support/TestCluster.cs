@@ -53,7 +53,7 @@ internal sealed class TestCluster : IAsyncDisposable
         var cluster = new TestCluster(new EtcdServerSettings[members]);
         for (var i = 0; i < members; i++)
         {
-            var s = new EtcdServerSettings
+            var s = EtcdServerSettings.Default with
             {
                 Name = peers[i].Name,
                 DataDir = cluster._dir.Sub(peers[i].Name),
