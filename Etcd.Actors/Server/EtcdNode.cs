@@ -3,6 +3,7 @@ using Akka.Configuration;
 using Akka.Persistence;
 using System.Runtime.CompilerServices;
 using Etcd.Actors.Cluster;
+using Etcd.Actors.Corruption;
 using Etcd.Actors.Raft;
 using Etcd.Actors.Serialization;
 
@@ -18,6 +19,8 @@ public sealed class EtcdNode : IAsyncDisposable
 {
     private readonly TaskCompletionSource _removed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<string> _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _stopMonitor = new();
+    private Task _monitor = Task.CompletedTask;
 
     private EtcdNode(ActorSystem system, EtcdServer server, MemberIdentity identity)
     {
@@ -75,6 +78,8 @@ public sealed class EtcdNode : IAsyncDisposable
                 null => await NewIdentityAsync(settings, initial, system, ct).ConfigureAwait(false),
             };
             if (known is null) MemberIdentityStore.Save(settings.JournalPath, identity);
+            // A member with data compares it with its peers' before it starts Raft (etcd: only when initialized).
+            else await InitialCorruptCheck.RunAsync(system, settings, identity.MemberId, ct).ConfigureAwait(false);
             var member = new RaftMember(identity.MemberId, identity.ClusterId, identity.Joined ? null : initial.BootstrapChanges(), peers);
             return await StartMemberAsync(settings, system, identity, member, ct).ConfigureAwait(false);
         }
@@ -131,6 +136,7 @@ public sealed class EtcdNode : IAsyncDisposable
             if (await Task.WhenAny(leaderKnown.Task, failed.Task).WaitAsync(ct).ConfigureAwait(false) == failed.Task)
                 throw new InvalidOperationException($"member failed while starting: {failed.Task.Result}");
             await server.PublishAsync(ct).ConfigureAwait(false);
+            node._monitor = new CorruptionMonitor(system, server, refs.Status).RunAsync(node._stopMonitor.Token);
         }
         catch
         {
@@ -147,6 +153,8 @@ public sealed class EtcdNode : IAsyncDisposable
     /// </summary>
     public async ValueTask DisposeAsync()
     {
+        await _stopMonitor.CancelAsync().ConfigureAwait(false);
+        await _monitor.ConfigureAwait(false);
         await Server.TransferLeadershipOnStopAsync().ConfigureAwait(false);
         Server.MarkStopped();
         await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance).ConfigureAwait(false);

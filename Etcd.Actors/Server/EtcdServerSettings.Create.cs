@@ -37,6 +37,8 @@ public sealed partial record EtcdServerSettings
             MaxTxnOps = c.GetInt("max-txn-ops"),
             MaxRequestBytes = c.GetInt("max-request-bytes"),
             LogLevel = c.GetString("log-level"),
+            InitialCorruptCheck = c.GetBoolean("experimental-initial-corrupt-check"),
+            CorruptCheckTime = c.GetTimeSpan("experimental-corrupt-check-time", null, allowInfinite: false),
             MaxPendingProposals = c.GetInt("raft.max-pending-proposals"),
             MaxBatchEntries = c.GetInt("raft.max-batch-entries"),
             MaxCommittedUnapplied = c.GetInt("raft.max-committed-unapplied"),
@@ -76,6 +78,7 @@ public sealed partial record EtcdServerSettings
         if (MaxTxnOps <= 0) throw new ArgumentException("--max-txn-ops must be > 0");
         if (MaxRequestBytes <= 0) throw new ArgumentException("--max-request-bytes must be > 0");
         if (SnapshotCount <= 0) throw new ArgumentException("--snapshot-count must be > 0");
+        if (CorruptCheckTime < TimeSpan.Zero) throw new ArgumentException("--experimental-corrupt-check-time must not be negative");
         if (InitialClusterState is not ("new" or "existing"))
             throw new ArgumentException($"--initial-cluster-state must be \"new\" or \"existing\", got \"{InitialClusterState}\"");
         if (!InitialCluster.Any(m => m.Key == Name))
