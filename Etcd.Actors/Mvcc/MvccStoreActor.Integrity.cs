@@ -95,8 +95,9 @@ public sealed partial class MvccStoreActor
     /// <summary>Status lists each raised alarm in <c>errors</c>, as etcd's maintenance server does (gogo's compact text form).</summary>
     private void AddAlarmErrors(StatusResponse status)
     {
+        // proto.CompactTextString leaves zero fields out: memberID 0 (what the periodic check raises) prints "alarm:CORRUPT ".
         foreach (var a in _alarms.Get(AlarmType.None))
-            status.Errors.Add($"memberID:{a.MemberID} alarm:{AlarmName(a.Alarm)} ");
+            status.Errors.Add((a.MemberID != 0 ? $"memberID:{a.MemberID} " : "") + (a.Alarm != AlarmType.None ? $"alarm:{AlarmName(a.Alarm)} " : ""));
     }
 
     private static string AlarmName(AlarmType type) => type switch
