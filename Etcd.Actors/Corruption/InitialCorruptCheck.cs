@@ -47,12 +47,10 @@ public static class InitialCorruptCheck
     }
 
     /// <summary>
-    /// etcd waits its request timeout per peer; a peer that is down answers etcd's HTTP at once (connection
-    /// refused) but an Akka.Remote ask only by timing out, so the wait is shorter here: a whole cluster restarting
-    /// together would otherwise start 7 s late. Two election timeouts, at least 2 s.
+    /// etcd waits its request timeout (5 s + 2 election timeouts) for each peer; so do we, for all of them at
+    /// once. A peer that is down costs that long, as in etcd (whose peer listener accepts before it serves).
     /// </summary>
-    internal static TimeSpan AskTimeout(EtcdServerSettings settings) =>
-        TimeSpan.FromMilliseconds(Math.Max(2000, 2 * settings.ElectionTimeoutMs));
+    internal static TimeSpan AskTimeout(EtcdServerSettings settings) => settings.RequestTimeout;
 
     internal static string GoDuration(TimeSpan t) =>
         t.TotalSeconds >= 1 && t.Milliseconds == 0 ? $"{(long)t.TotalSeconds}s" : $"{t.TotalMilliseconds:0}ms";

@@ -97,9 +97,11 @@ public sealed class CorruptionCheckProcessSpecs(ITestOutputHelper output) : IAsy
 
         // With the corrupt member gone, a round that no longer sees it finishes, and disarm then sticks.
         var peersChecked = "finished peer corruption check (1 peers checked)";
-        var before = Count(_cluster[leader].Output, peersChecked);
+        // Counted over every member: leadership may move meanwhile, and rounds run on whoever leads.
+        int Rounds() => _cluster.Members.Where(m => m != follower).Sum(m => Count(m.Output, peersChecked));
+        var before = Rounds();
         await follower.KillAsync();
-        await WaitUntilAsync(() => Task.FromResult(Count(_cluster[leader].Output, peersChecked) > before), "a round without the corrupt member");
+        await WaitUntilAsync(() => Task.FromResult(Rounds() > before), "a round without the corrupt member");
         var disarm = (await Etcdctl.RunAsync(endpoint, "alarm", "disarm")).EnsureSuccess();
         Assert.Equal("alarm:CORRUPT", disarm.Stdout.Trim());
         Assert.Equal("", (await Etcdctl.RunAsync(endpoint, "alarm", "list")).EnsureSuccess().Stdout.Trim());
