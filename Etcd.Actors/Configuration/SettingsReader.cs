@@ -42,6 +42,14 @@ public sealed class SettingsReader
         return value;
     }
 
+    /// <summary>A duration where zero means "off" (e.g. <c>0s</c>); must not be negative.</summary>
+    public TimeSpan DurationOrZero(string path)
+    {
+        var value = Read(path, "a duration (e.g. 500ms, 5s)", c => c.GetTimeSpan(path, null, allowInfinite: false));
+        if (value < TimeSpan.Zero) throw new ArgumentException($"{path} must not be negative, got {value}");
+        return value;
+    }
+
     private static T AtLeast<T>(string path, T value, T min) where T : IComparable<T>, IFormattable
     {
         if (value.CompareTo(min) < 0)

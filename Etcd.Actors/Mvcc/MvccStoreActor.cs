@@ -64,6 +64,7 @@ public sealed partial class MvccStoreActor : ReceiveActor
         Receive<MvccProtocol.CreateSnapshot>(HandleCreateSnapshot);
         Receive<MvccProtocol.InstallSnapshot>(HandleInstallSnapshot);
         Receive<MvccProtocol.Checkpoint>(_ => HandleCheckpoint());
+        ReceiveIntegrity();
     }
 
     /// <summary>Opens the backend file and builds everything derived from it: tree index, applier, member table.</summary>
@@ -83,6 +84,7 @@ public sealed partial class MvccStoreActor : ReceiveActor
         // Watch seam: set _store.EventSink to a list and hand its contents to the watch hub after each commit.
         _applier = new Applier(_store, _clusterId, _memberId);
         _members = _backend.Members;
+        _alarms = _backend.Alarms;
         _applied = _store.ConsistentIndex;
     }
 
@@ -139,13 +141,14 @@ public sealed partial class MvccStoreActor : ReceiveActor
             if (request.RequestCase == InternalRaftRequest.RequestOneofCase.ClusterMemberAttrSet)
                 ApplyMemberAttrSet(request.ID, request.ClusterMemberAttrSet);
             else
-                _outcomes.Add((request.ID, _applier.Apply(request, _term)));
+                _outcomes.Add((request.ID, ApplyRequest(request)));
         }
 
         var membersChanged = _membersDirty;
         if (last > _applied)
         {
             if (membersChanged) _backend.StageMembers(_members);
+            StageAlarms();
             _store.Commit(last);
             _applied = last;
         }
@@ -197,6 +200,7 @@ public sealed partial class MvccStoreActor : ReceiveActor
         s.DbSizeInUse = _backend.SizeInUseBytes;
         s.RaftAppliedIndex = _applied;
         s.Header = _applier.Header(s.RaftTerm != 0 ? s.RaftTerm : _term);
+        AddAlarmErrors(s);
         msg.Completion.TrySetResult(s);
     }
 

@@ -95,6 +95,7 @@ public sealed partial class SqliteBackend : IBackend
         CompactedRevision = ReadMeta(MetaCompacted, -1);
         ScheduledCompaction = ReadMeta(MetaScheduled, -1);
         LoadMembers();
+        LoadAlarms();
     }
 
     /// <summary>Opens (creating if needed) the database at <paramref name="path"/>.</summary>
@@ -194,6 +195,7 @@ public sealed partial class SqliteBackend : IBackend
             }
             if (_pendingCompacted != long.MinValue) SetMeta(MetaCompacted, _pendingCompacted);
             WriteStagedMembers(tx);
+            WriteStagedAlarms(tx);
             SetMeta(MetaConsistentIndex, unchecked((long)consistentIndex));
             MaybeFail("commit");
             tx.Commit();
@@ -209,6 +211,7 @@ public sealed partial class SqliteBackend : IBackend
         _pendingDeletes.Clear();
         _pendingScheduled = _pendingCompacted = long.MinValue;
         PublishStagedMembers();
+        PublishStagedAlarms();
     }
 
     public void LoadAll(Action<Revision, KeyValue, bool> visit)

@@ -6,6 +6,7 @@ using Akka.Persistence;
 using System.Runtime.CompilerServices;
 using Etcd.Actors.Cluster;
 using Etcd.Actors.Configuration;
+using Etcd.Actors.Corruption;
 using Etcd.Actors.Raft;
 using Etcd.Actors.Serialization;
 
@@ -21,6 +22,8 @@ public sealed class EtcdNode : IAsyncDisposable
 {
     private readonly TaskCompletionSource _removed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<string> _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _stopMonitor = new();
+    private Task _monitor = Task.CompletedTask;
 
     private EtcdNode(ActorSystem system, EtcdServer server, MemberIdentity identity)
     {
@@ -86,6 +89,8 @@ public sealed class EtcdNode : IAsyncDisposable
                 null => await NewIdentityAsync(settings, initial, system, ct).ConfigureAwait(false),
             };
             if (known is null) MemberIdentityStore.Save(settings.JournalPath, identity);
+            // A member with data compares it with its peers' before it starts Raft (etcd: only when initialized).
+            else await InitialCorruptCheck.RunAsync(system, settings, identity.MemberId, ct).ConfigureAwait(false);
             var member = new RaftMember(identity.MemberId, identity.ClusterId, identity.Joined ? null : initial.BootstrapChanges(), peers);
             var node = await StartMemberAsync(settings, system, identity, member, ct).ConfigureAwait(false);
             node.JournalConnections = journalConnections;
@@ -144,6 +149,7 @@ public sealed class EtcdNode : IAsyncDisposable
             if (await Task.WhenAny(leaderKnown.Task, failed.Task).WaitAsync(ct).ConfigureAwait(false) == failed.Task)
                 throw new InvalidOperationException($"member failed while starting: {failed.Task.Result}");
             await server.PublishAsync(ct).ConfigureAwait(false);
+            node._monitor = new CorruptionMonitor(system, server, refs.Status).RunAsync(node._stopMonitor.Token);
         }
         catch
         {
@@ -160,6 +166,8 @@ public sealed class EtcdNode : IAsyncDisposable
     /// </summary>
     public async ValueTask DisposeAsync()
     {
+        await _stopMonitor.CancelAsync().ConfigureAwait(false);
+        await _monitor.ConfigureAwait(false);
         await Server.TransferLeadershipOnStopAsync().ConfigureAwait(false);
         Server.MarkStopped();
         await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance).ConfigureAwait(false);

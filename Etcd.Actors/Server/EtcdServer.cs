@@ -148,6 +148,57 @@ public sealed class EtcdServer
     }
 
     /// <summary>
+    /// Maintenance.HashKV: this member's hash of the key revisions up to <paramref name="request"/>'s revision
+    /// (0 = current), computed as etcd 3.4 computes it, so members at the same history agree and agree with
+    /// etcd. Served locally from the applied state, as etcd does; not on learners (3.4's interceptor).
+    /// </summary>
+    public Task<HashKVResponse> HashKvAsync(HashKVRequest request, CancellationToken ct = default)
+    {
+        ThrowIfLearner();
+        return LocalHashKvAsync(request.Revision, ct);
+    }
+
+    /// <summary>This member's HashKV at <paramref name="revision"/>, learner or not (the corruption monitor's own hash).</summary>
+    internal async Task<HashKVResponse> LocalHashKvAsync(long revision, CancellationToken ct)
+    {
+        ThrowIfStopped();
+        var tcs = new TaskCompletionSource<HashKVResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _refs.Mvcc.Tell(new IntegrityProtocol.GetHashKv(revision, tcs));
+        var response = await WithTimeout(tcs.Task, ct).ConfigureAwait(false);
+        response.Header.RaftTerm = _refs.Status.Term;
+        return response;
+    }
+
+    /// <summary>Maintenance.Hash: the hash of this member's whole backend (SqliteBackend.HashAll says what it covers).</summary>
+    public async Task<HashResponse> HashAsync(CancellationToken ct = default)
+    {
+        ThrowIfStopped();
+        ThrowIfLearner();
+        var tcs = new TaskCompletionSource<HashResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _refs.Mvcc.Tell(new IntegrityProtocol.GetHash(tcs));
+        var response = await WithTimeout(tcs.Task, ct).ConfigureAwait(false);
+        response.Header.RaftTerm = _refs.Status.Term;
+        return response;
+    }
+
+    /// <summary>
+    /// Maintenance.Alarm: GET, ACTIVATE and DEACTIVATE all go through Raft and are applied on every member, as
+    /// in etcd 3.4 (v3_server.go Alarm: raftRequestOnce); `etcdctl alarm disarm` lists, then deactivates each.
+    /// </summary>
+    public async Task<AlarmResponse> AlarmAsync(AlarmRequest request, CancellationToken ct = default)
+    {
+        ThrowIfLearner();
+        return (AlarmResponse)await ProposeAsync(new InternalRaftRequest { Alarm = request }, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Returns once this member has applied everything committed when it was called (etcd's
+    /// linearizableReadNotify): a linearizable read whose answer is thrown away.
+    /// </summary>
+    internal Task LinearizableBarrierAsync(CancellationToken ct) =>
+        ReadAsync(new RangeRequest { Key = Google.Protobuf.ByteString.CopyFromUtf8("\0"), CountOnly = true }, serializable: false, ct);
+
+    /// <summary>
     /// etcd's publish: propose this member's name and client URLs once it has a leader, so MemberList shows
     /// them. Retried while the cluster is unavailable (a leader election, a busy leader), until it is applied.
     /// </summary>

@@ -40,6 +40,8 @@ public sealed partial record EtcdServerSettings
             MaxTxnOps = r.Int("etcd.max-txn-ops", min: 1),
             MaxRequestBytes = r.Int("etcd.max-request-bytes", min: 1),
             LogLevel = r.String("etcd.log-level"),
+            InitialCorruptCheck = r.Bool("etcd.experimental-initial-corrupt-check"),
+            CorruptCheckTime = r.DurationOrZero("etcd.experimental-corrupt-check-time"),
             Raft = RaftSettings.Create(config),
             Mvcc = MvccSettings.Create(config),
         };

@@ -20,6 +20,12 @@ public sealed class PeerGatewayActor : UntypedActor
 
     protected override void OnReceive(object message)
     {
+        // Integrity checks ask the store, which answers even while no RaftActor runs (a peer's initial check).
+        if (message is Etcd.Api.Etcdserverpb.PeerHashKVRequest)
+        {
+            _refs.Mvcc.Forward(message);
+            return;
+        }
         if (_refs.Raft is { } raft) raft.Forward(message);
     }
 }

@@ -17,7 +17,6 @@ public static class FlagCatalog
     private const string NoDiscovery = "discovery is not built yet; use --initial-cluster";
     private const string NoAuth = "authentication is not built yet";
     private const string NoMetrics = "the metrics/health listener and /metrics are not built yet";
-    private const string NoCorruptCheck = "corruption checks are not built yet";
 
     public static IReadOnlyList<FlagSpec> All { get; } =
     [
@@ -106,8 +105,8 @@ public static class FlagCatalog
         R("proxy-read-timeout", FlagKind.UInt, "0", NoV2),
 
         // Experimental
-        R("experimental-initial-corrupt-check", FlagKind.Bool, "false", NoCorruptCheck),
-        R("experimental-corrupt-check-time", FlagKind.Duration, "0s", NoCorruptCheck),
+        S("experimental-initial-corrupt-check", FlagKind.Bool, "false"),
+        S("experimental-corrupt-check-time", FlagKind.Duration, "0s"),
         R("experimental-enable-v2v3", FlagKind.String, "", NoV2),
         N("experimental-backend-bbolt-freelist-type", FlagKind.String, "array", "there is no bbolt; the backend is SQLite")
             with { Allowed = ["array", "map"] },

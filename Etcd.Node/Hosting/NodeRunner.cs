@@ -49,6 +49,13 @@ public static class NodeRunner
             if (app is not null) await app.DisposeAsync();
             return 0;
         }
+        catch (Etcd.Actors.Corruption.CorruptionDetectedException e)
+        {
+            // etcd 3.4: plog.Fatalf("%v", err) → "C | etcdmain: <id> found data inconsistency with peers", exit 1.
+            log.Write('C', "etcdmain", e.Message);
+            if (app is not null) await app.DisposeAsync();
+            return 1;
+        }
         catch (Exception e)
         {
             log.Error("etcdmain", $"cannot start member: {OneLine(e)}");

@@ -50,6 +50,13 @@ public interface IBackend : IDisposable
     /// </summary>
     void LoadAll(Action<Revision, KeyValue, bool> visit);
 
+    /// <summary>
+    /// Visits every committed key revision whose main revision is ≤ <paramref name="maxMain"/>, in revision
+    /// order, with its full key-value (HashKV, etcd's UnsafeForEach over the key bucket). Buffered writes are
+    /// not visited.
+    /// </summary>
+    void ForEachRevision(long maxMain, Action<Revision, KeyValue, bool> visit);
+
     /// <summary>Size of the backing storage in bytes (Status.dbSize).</summary>
     long SizeBytes { get; }
 

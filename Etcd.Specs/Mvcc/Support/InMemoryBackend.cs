@@ -58,6 +58,15 @@ internal sealed class InMemoryBackend : IBackend
         foreach (var (rev, row) in _committed) visit(rev, row.Kv, row.Tomb);
     }
 
+    public void ForEachRevision(long maxMain, Action<Revision, KeyValue, bool> visit)
+    {
+        foreach (var (rev, row) in _committed)
+        {
+            if (rev.Main > maxMain) break;
+            visit(rev, row.Kv, row.Tomb);
+        }
+    }
+
     public long SizeBytes => _committed.Count * 100L;
     public long SizeInUseBytes => SizeBytes;
 

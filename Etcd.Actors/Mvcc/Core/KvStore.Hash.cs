@@ -1,0 +1,28 @@
+using Etcd.Actors.Errors;
+using Google.Protobuf;
+
+namespace Etcd.Actors.Mvcc.Core;
+
+public sealed partial class KvStore
+{
+    /// <summary>
+    /// Maintenance.HashKV (etcd's store.HashByRev): the hash of the key revisions up to <paramref name="rev"/>
+    /// (0 = the current revision), computed as etcd 3.4 computes it (<see cref="HashKv"/>). A revision at or
+    /// below the compacted one fails with "compacted", one beyond the current with "future revision"; a
+    /// negative one hashes nothing but the bucket name, as in etcd. Reads committed rows only: call it
+    /// between applies, never inside a write.
+    /// </summary>
+    public KvResult<HashKvResult> HashKv(long rev)
+    {
+        if (_changes != 0) throw new InvalidOperationException("hashkv inside a write");
+        var compactRev = _compactMainRev;
+        var currentRev = _currentRev;
+        if (rev > 0 && rev <= compactRev) return EtcdErrors.Compacted;
+        if (rev > 0 && rev > currentRev) return EtcdErrors.FutureRev;
+        if (rev == 0) rev = currentRev;
+        var keep = Core.HashKv.Keep(_index.Between(ByteString.Empty, ByteString.Empty), rev);
+        var hasher = new HashKvHasher(rev, compactRev, keep);
+        if (rev > 0) _backend.ForEachRevision(rev, hasher.Add);
+        return new HashKvResult(hasher.Hash, currentRev, compactRev);
+    }
+}
