@@ -21,9 +21,12 @@ public class RaftNetworkSpecs
     {
         var net = new RaftNetwork(1, false, false, 1, 2, 3);
         net.Campaign(1);
+        // Each candidate's own vote counts once its host has made it durable.
+        net.ProcessReadies();
         net.Step(Vote(2, 1, 1));
         Assert.Equal(RaftRole.Leader, net[1].Role);
         net.Campaign(2);
+        net.ProcessReadies();
         var e = Assert.Throws<InvalidOperationException>(() => net.Step(Vote(3, 2, 1)));
         Assert.Contains("election safety", e.Message);
     }
@@ -60,6 +63,7 @@ public class RaftNetworkSpecs
         // committed in term 1 (no real voter with the entry would grant it).
         net.Campaign(2);
         net.Campaign(2);
+        net.ProcessReadies();
         Assert.Equal(2UL, net[2].Term);
         var e = Assert.Throws<InvalidOperationException>(() => net.Step(Vote(3, 2, 2)));
         Assert.Contains("leader completeness", e.Message);

@@ -116,6 +116,18 @@ internal sealed partial class RaftNetwork
         }
     }
 
+    /// <summary>
+    /// Nothing sent before the sender's write is durable may vouch for its disk: a message of a term the sender
+    /// has not yet made durable would survive a crash that brings the sender back at the older term, free to
+    /// lead (or vote in) that term a second time.
+    /// </summary>
+    private void CheckSentBeforeDurable(ulong id, Message m)
+    {
+        var durable = Durable[id].Hard.Term;
+        if (m.Term > durable)
+            throw new InvalidOperationException($"durability violated: {id:x} sent {m.Type} of term {m.Term} to {m.To:x} before its term was durable (durable term {durable})");
+    }
+
     private void RecordReadRequest(ByteString context)
     {
         var floor = Nodes.Values.Select(n => n.CommitIndex).DefaultIfEmpty(0UL).Max();
