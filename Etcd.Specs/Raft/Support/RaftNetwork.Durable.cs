@@ -35,8 +35,9 @@ internal sealed partial class RaftNetwork
         var d = Durable[id];
         // A crash during a write loses the write: the Ready never happened on disk (what a leader sent before
         // it stays sent).
-        _outstanding.Remove(id);
-        _sentEarly.Remove(id);
+        if (_outstanding.Remove(id)) CrashesMidWrite++;
+        if (_sentEarly.Remove(id)) CrashesAfterEarlySend++;
+        _outstandingVoters.Remove(id);
         var lost = InFlight.Where(m => m.To == id).ToList();
         InFlight.RemoveAll(m => m.To == id);
         Applied[id] = d.SnapshotData.Select(e => e.Clone()).ToList();

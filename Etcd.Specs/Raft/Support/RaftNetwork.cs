@@ -31,6 +31,9 @@ internal sealed partial class RaftNetwork
     // Nodes whose outstanding Ready's messages already went out when it was taken (a leader's early send).
     private readonly HashSet<ulong> _sentEarly = [];
 
+    // The voters each outstanding Ready's commit index was counted with (its GetReady may switch configuration).
+    private readonly Dictionary<ulong, List<ulong>> _outstandingVoters = new();
+
     public RaftNetwork(ulong seed, bool preVote, bool checkQuorum, params ulong[] ids)
         : this(seed, preVote, checkQuorum, bootstrap: false, ids)
     {
@@ -163,17 +166,22 @@ internal sealed partial class RaftNetwork
         var node = Nodes[id];
         if (_outstanding.ContainsKey(id) || !node.HasReady()) return false;
         var wasLeader = node.Role == RaftRole.Leader;
+        // The voters its commit index was counted with: the Ready may switch to a new configuration as it hands it out.
+        var voters = node.Voters.ToList();
         var rd = node.GetReady();
         OnReady?.Invoke(id, rd);
         _outstanding[id] = rd;
+        _outstandingVoters[id] = voters;
         if (SendsEarly(wasLeader, rd))
         {
             foreach (var m in rd.Messages)
             {
-                CheckSentBeforeDurable(id, m);
+                CheckSentDurably(id, m, voters, early: true);
                 Send(m);
             }
             _sentEarly.Add(id);
+            EarlySends++;
+            if (node.Voters.Count == 1) LoneVoterEarlySends++;
         }
         CheckAfterStep();
         return true;
@@ -194,6 +202,17 @@ internal sealed partial class RaftNetwork
 
     public bool HasOutstandingReady(ulong id) => _outstanding.ContainsKey(id);
 
+    /// <summary>Readies whose messages went out before their write (statistics for the simulation).</summary>
+    public int EarlySends { get; private set; }
+
+    /// <summary>Early sends by a leader that was the only voter: its own write alone decides what commits.</summary>
+    public int LoneVoterEarlySends { get; private set; }
+
+    /// <summary>Crashes that lost a write in flight, and those whose messages were already out.</summary>
+    public int CrashesMidWrite { get; private set; }
+
+    public int CrashesAfterEarlySend { get; private set; }
+
     /// <summary>How many MsgSnap arrived at a node whose Ready was outstanding (a statistic for the simulation).</summary>
     public int SnapshotsDuringOutstandingReady { get; private set; }
 
@@ -202,8 +221,13 @@ internal sealed partial class RaftNetwork
     {
         if (!_outstanding.Remove(id, out var rd)) throw new InvalidOperationException($"node {id:x} has no outstanding Ready");
         Persist(id, rd);
+        _outstandingVoters.Remove(id, out var voters);
         if (!_sentEarly.Remove(id))
-            foreach (var m in rd.Messages) Send(m);
+            foreach (var m in rd.Messages)
+            {
+                CheckSentDurably(id, m, voters!, early: false);
+                Send(m);
+            }
         if (rd.Snapshot is { } meta) InstallSnapshot(id, meta);
         Apply(id, rd.CommittedEntries);
         CheckReadStates(rd.ReadStates);

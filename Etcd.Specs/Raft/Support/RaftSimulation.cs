@@ -64,7 +64,8 @@ internal sealed class RaftSimulation
 
     public override string ToString() =>
         $"prevote={PreVote} checkquorum={CheckQuorum} proposals={Proposals} reads={Reads} restarts={Restarts} compactions={Compactions} " +
-        $"confchanges={ConfChanges} (skipped: {ConfChangesSkipped}) transfers={Transfers} snapshots={SnapshotsInstalled} (during a write: {Net.SnapshotsDuringOutstandingReady}) leaders={Net.LeaderOfTerm.Count}";
+        $"confchanges={ConfChanges} (skipped: {ConfChangesSkipped}) transfers={Transfers} snapshots={SnapshotsInstalled} (during a write: {Net.SnapshotsDuringOutstandingReady}) leaders={Net.LeaderOfTerm.Count} " +
+        $"early sends={Net.EarlySends} (by a lone voter: {Net.LoneVoterEarlySends}) crashes mid-write={Net.CrashesMidWrite} (after an early send: {Net.CrashesAfterEarlySend})";
 
     public void Run(int steps)
     {
@@ -156,7 +157,9 @@ internal sealed class RaftSimulation
 
     private void Restart()
     {
-        Net.Restart(Pick());
+        // Half of the crashes hit a member whose write is in flight (a leader's messages of it may already be out).
+        var writing = Net.Ids.Where(Net.HasOutstandingReady).ToList();
+        Net.Restart(writing.Count > 0 && _rnd.Next(2) == 0 ? writing[_rnd.Next(writing.Count)] : Pick());
         Restarts++;
     }
 
