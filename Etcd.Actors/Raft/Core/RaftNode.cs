@@ -78,7 +78,7 @@ public sealed partial class RaftNode
     /// Starts a new cluster's member (etcd's StartNode): the log begins with one committed AddNode entry per
     /// initial member at term 1, so the configuration lives in the log like every later change, and a member
     /// that joins later learns it by replication. The first Ready persists and hands out these entries; a
-    /// single member then elects itself at once.
+    /// single member then campaigns at once and leads once its vote is durable.
     /// </summary>
     public static RaftNode Bootstrap(RaftConfig config, IReadOnlyList<ConfChange> peers)
     {
