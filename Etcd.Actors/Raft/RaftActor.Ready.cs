@@ -11,7 +11,8 @@ namespace Etcd.Actors.Raft;
 /// when it completes, up to MaxBatchEntries of them are stepped into the core together and persisted as one
 /// EntriesAppended in one write (one transaction, one fsync). PersistAllAsync keeps the actor responsive
 /// meanwhile (ticks, peer messages, reads). A leader sends its appends before its own fsync, as etcd does,
-/// so its disk write and the followers' overlap; everyone else sends only what is durable.
+/// so its disk write and the followers' overlap (only when the core says nothing in them vouches for this
+/// member's disk: Ready.MaySendBeforePersist); everyone else sends only what is durable.
 /// </summary>
 public sealed partial class RaftActor
 {
@@ -108,8 +109,11 @@ public sealed partial class RaftActor
             _persistedHard = hard;
         }
 
+        // The core says when the messages may overlap our own fsync (a leader's appends and heartbeats of a
+        // term already durable); it counts our own entries only in Advance, once this write is durable, so
+        // nothing sent now carries a commit index that a crash of this member mid-write could undo.
         var sentEarly = false;
-        if (rd is not null && node.Role == RaftRole.Leader && rd.Messages.Count > 0 && OnlyLeaderMessages(rd.Messages))
+        if (rd is { MaySendBeforePersist: true })
         {
             SendMessages(rd.Messages);
             sentEarly = true;
@@ -129,15 +133,6 @@ public sealed partial class RaftActor
 
     /// <summary>What to finish once a journal write is durable.</summary>
     private sealed record WriteDone(Ready? Ready, bool SentEarly, SnapshotMetadata? Saved);
-
-    /// <summary>What a leader may send before its own write: nothing in it vouches for this member's disk.</summary>
-    private static bool OnlyLeaderMessages(IReadOnlyList<Message> messages)
-    {
-        foreach (var m in messages)
-            if (m.Type is not (MessageType.MsgApp or MessageType.MsgHeartbeat or MessageType.MsgTimeoutNow or MessageType.MsgSnap or MessageType.MsgReadIndexResp))
-                return false;
-        return true;
-    }
 
     private readonly List<Google.Protobuf.ByteString> _batch = [];
 

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Akka.Actor;
 using Etcd.Actors.Errors;
 using Etcd.Actors.Mvcc;
@@ -18,7 +17,8 @@ public sealed partial class RaftActor
     private List<MvccProtocol.ReadCommand> _pendingReads = [];
     private long _pendingReadsSince = -1;
     private ReadRound? _readRound;
-    private ulong _readSeq;
+    // Drawn on the first round: member id + this incarnation's nonce + counter, unique across members and restarts.
+    private ReadIndexContexts? _readContexts;
 
     /// <summary>Leader changes one round may live through before its reads fail with "leader changed".</summary>
     private const int MaxRoundLeaderChanges = 2;
@@ -46,9 +46,8 @@ public sealed partial class RaftActor
     private void StartReadRound()
     {
         if (_pendingReads.Count == 0) return;
-        var ctx = new byte[8];
-        BinaryPrimitives.WriteUInt64BigEndian(ctx, ++_readSeq);
-        var context = ByteString.CopyFrom(ctx);
+        _readContexts ??= ReadIndexContexts.NewIncarnation(_memberId);
+        var context = _readContexts.Next();
         // No leader to ask yet: the reads wait (ExpireReads bounds how long).
         if (!Node.ReadIndex(context)) return;
         _readRound = new ReadRound(context, _pendingReads);

@@ -101,8 +101,9 @@ public class RaftActorSqliteSpecs : Akka.TestKit.Xunit2.TestKit
         var rows = new List<(long, string)>();
         using (var r = cmd.ExecuteReader())
             while (r.Read()) rows.Add((r.GetInt64(0), r.GetString(1)));
-        // A single member's hard state always changes together with entries, so it rides on their rows.
-        Assert.Equal([(9002L, "raftpb.EntriesAppended")], rows);
+        // A single member elects itself only once its new term and vote are durable (HardStateSaved, its own row);
+        // every later hard state rides on the entries' rows.
+        Assert.Equal([(9002L, "raftpb.EntriesAppended"), (9002L, "raftpb.HardStateSaved")], rows);
     }
 
     [Fact]

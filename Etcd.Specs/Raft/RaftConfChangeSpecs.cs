@@ -42,11 +42,18 @@ public class RaftConfChangeSpecs
         Assert.True(rd.MustSync);
 
         n.Advance(rd);
-        // The configuration just made it the only voter: nobody to wait for.
-        Assert.Equal((RaftRole.Leader, 2UL), (n.Role, n.Term));
+        // The configuration just made it the only voter: nobody to wait for but its own disk.
+        Assert.Equal((RaftRole.Candidate, 2UL), (n.Role, n.Term));
         var second = n.GetReady();
         Assert.Null(second.Config);
-        Assert.Equal((2UL, 2UL), (second.CommittedEntries.Single().Index, second.CommittedEntries.Single().Term));
+        Assert.Equal(new HardState { Term = 2, Vote = 1, Commit = 1 }, second.HardState);
+        n.Advance(second);
+        Assert.Equal((RaftRole.Leader, 2UL), (n.Role, n.Term));
+        var third = n.GetReady();
+        Assert.Equal((2UL, 2UL), (third.Entries.Single().Index, third.Entries.Single().Term));
+        n.Advance(third);
+        var fourth = n.GetReady();
+        Assert.Equal((2UL, 2UL), (fourth.CommittedEntries.Single().Index, fourth.CommittedEntries.Single().Term));
     }
 
     [Fact]

@@ -21,9 +21,12 @@ public class RaftNetworkSpecs
     {
         var net = new RaftNetwork(1, false, false, 1, 2, 3);
         net.Campaign(1);
+        // Each candidate's own vote counts once its host has made it durable.
+        net.ProcessReadies();
         net.Step(Vote(2, 1, 1));
         Assert.Equal(RaftRole.Leader, net[1].Role);
         net.Campaign(2);
+        net.ProcessReadies();
         var e = Assert.Throws<InvalidOperationException>(() => net.Step(Vote(3, 2, 1)));
         Assert.Contains("election safety", e.Message);
     }
@@ -60,6 +63,7 @@ public class RaftNetworkSpecs
         // committed in term 1 (no real voter with the entry would grant it).
         net.Campaign(2);
         net.Campaign(2);
+        net.ProcessReadies();
         Assert.Equal(2UL, net[2].Term);
         var e = Assert.Throws<InvalidOperationException>(() => net.Step(Vote(3, 2, 2)));
         Assert.Contains("leader completeness", e.Message);
@@ -80,5 +84,35 @@ public class RaftNetworkSpecs
         net.Step(resp);
         var e = Assert.Throws<InvalidOperationException>(() => net.ProcessReadies());
         Assert.Contains("linearizability", e.Message);
+    }
+
+    [Fact]
+    public void A_message_of_a_term_not_on_the_senders_disk_violates_durability()
+    {
+        var net = new RaftNetwork(1, false, false, 1, 2, 3);
+        net.Campaign(1);
+        net.Stabilize();
+        // Forged: the leader's disk is behind its term, as if the write of its vote were lost.
+        net.Durable[1].Hard = new HardState();
+        net.Tick(1);
+        var e = Assert.Throws<InvalidOperationException>(() => net.ProcessReadies());
+        Assert.Contains("durability violated", e.Message);
+        Assert.Contains("its durable term is 0", e.Message);
+    }
+
+    [Fact]
+    public void An_early_sent_commit_index_on_no_quorums_disk_violates_durability()
+    {
+        var net = new RaftNetwork(1, false, false, 1, 2, 3);
+        net.Campaign(1);
+        net.Stabilize();
+        net[1].Propose(B("x"));
+        net.Stabilize();
+        // Forged: the committed entries vanish from every disk; the leader's next heartbeat still says they are committed.
+        foreach (var d in net.Durable.Values) d.Log.Clear();
+        net.Tick(1);
+        var e = Assert.Throws<InvalidOperationException>(() => net.ProcessReadies());
+        Assert.Contains("durability violated", e.Message);
+        Assert.Contains("not on its disk", e.Message);
     }
 }

@@ -17,46 +17,78 @@ public class RaftNodeSpecs
 
     private static ByteString B(string s) => ByteString.CopyFromUtf8(s);
 
+    /// <summary>Hands out and acknowledges every Ready, as a host with an instant disk would; returns them.</summary>
+    private static List<Ready> Settle(RaftNode n)
+    {
+        var readies = new List<Ready>();
+        while (n.HasReady())
+        {
+            var rd = n.GetReady();
+            readies.Add(rd);
+            n.Advance(rd);
+        }
+        return readies;
+    }
+
     [Fact]
-    public void A_single_voter_leads_at_once_and_commits_its_empty_entry()
+    public void A_single_voter_leads_once_its_vote_is_durable_and_commits_its_entry_once_that_is()
     {
         var n = RaftNode.Create(Cfg(1));
-        Assert.Equal(RaftRole.Leader, n.Role);
-        Assert.True(n.HasReady());
+        // It campaigns at once, but its own vote counts only once term and vote are durable.
+        Assert.Equal(RaftRole.Candidate, n.Role);
         var rd = n.GetReady();
+        Assert.Equal(new HardState { Term = 1, Vote = 1 }, rd.HardState);
+        Assert.True(rd.MustSync);
+        Assert.Empty(rd.Entries);
+        Assert.Empty(rd.Messages);
+        n.Advance(rd);
+        Assert.Equal(RaftRole.Leader, n.Role);
+
+        rd = n.GetReady();
         Assert.Equal(new SoftState(1, RaftRole.Leader), rd.SoftState);
-        Assert.Equal(new HardState { Term = 1, Vote = 1, Commit = 1 }, rd.HardState);
         var e = Assert.Single(rd.Entries);
         Assert.Equal((1UL, 1UL), (e.Index, e.Term));
-        Assert.Single(rd.CommittedEntries);
-        Assert.True(rd.MustSync);
-        Assert.Empty(rd.Messages);
+        // Not committed while its write is in flight: a crash now loses it.
+        Assert.Empty(rd.CommittedEntries);
+        Assert.Equal(0UL, n.CommitIndex);
+        n.Advance(rd);
+        Assert.Equal(1UL, n.CommitIndex);
+
+        rd = n.GetReady();
+        Assert.Equal(1UL, Assert.Single(rd.CommittedEntries).Index);
+        Assert.Equal(new HardState { Term = 1, Vote = 1, Commit = 1 }, rd.HardState);
+        Assert.False(rd.MustSync);
         n.Advance(rd);
         Assert.False(n.HasReady());
         Assert.Equal(1UL, n.AppliedIndex);
     }
 
     [Fact]
-    public void A_single_voter_commits_a_proposal_in_one_ready()
+    public void A_single_voter_commits_a_proposal_once_its_write_is_durable()
     {
         var n = RaftNode.Create(Cfg(1));
-        n.Advance(n.GetReady());
+        Settle(n);
         Assert.True(n.Propose(B("a")));
         Assert.True(n.Propose(B("b")));
         var rd = n.GetReady();
         Assert.Null(rd.SoftState);
         Assert.Equal(new[] { "a", "b" }, rd.Entries.Select(x => x.Data.ToStringUtf8()));
+        Assert.Empty(rd.CommittedEntries);
+        Assert.Null(rd.HardState);
+        n.Advance(rd);
+        Assert.Equal(3UL, n.CommitIndex);
+        rd = n.GetReady();
         Assert.Equal(new[] { 2UL, 3UL }, rd.CommittedEntries.Select(x => x.Index));
         Assert.Equal(3UL, rd.HardState!.Commit);
         n.Advance(rd);
         Assert.Equal(3UL, n.AppliedIndex);
-        Assert.Equal(3UL, n.CommitIndex);
     }
 
     [Fact]
     public void Proposals_stepped_between_ready_and_advance_go_into_the_next_ready()
     {
         var n = RaftNode.Create(Cfg(1));
+        n.Advance(n.GetReady());
         var first = n.GetReady();
         n.Propose(B("late"));
         Assert.False(n.HasReady());
@@ -64,7 +96,10 @@ public class RaftNodeSpecs
         n.Advance(first);
         var second = n.GetReady();
         Assert.Equal("late", Assert.Single(second.Entries).Data.ToStringUtf8());
-        Assert.Equal(2UL, Assert.Single(second.CommittedEntries).Index);
+        // The first Ready's entry is durable now; the late one only after this Ready.
+        Assert.Equal(1UL, Assert.Single(second.CommittedEntries).Index);
+        n.Advance(second);
+        Assert.Equal(2UL, Assert.Single(n.GetReady().CommittedEntries).Index);
     }
 
     [Fact]
@@ -82,14 +117,21 @@ public class RaftNodeSpecs
         var hs = new HardState { Term = 3, Vote = 1, Commit = 4 };
         var log = new[] { E(1, 1), E(2, 1, "x"), E(3, 2, "y"), E(4, 3, "z"), E(5, 3, "uncommitted") };
         var n = RaftNode.Create(Cfg(1), new RaftRecoveredState(hs, log));
-        Assert.Equal(RaftRole.Leader, n.Role);
-        Assert.Equal(4UL, n.Term);
-        Assert.Equal(6UL, n.LastIndex);
+        Assert.Equal((RaftRole.Candidate, 4UL), (n.Role, n.Term));
         var rd = n.GetReady();
-        // Only the new empty entry is unstable; the recovered ones are already durable.
+        Assert.Equal(new HardState { Term = 4, Vote = 1, Commit = 4 }, rd.HardState);
+        // The recovered ones are already durable: nothing to write but the new term and vote.
+        Assert.Empty(rd.Entries);
+        Assert.Equal(new ulong[] { 1, 2, 3, 4 }, rd.CommittedEntries.Select(e => e.Index));
+        n.Advance(rd);
+        Assert.Equal(RaftRole.Leader, n.Role);
+        Assert.Equal(6UL, n.LastIndex);
+        rd = n.GetReady();
         Assert.Equal(6UL, Assert.Single(rd.Entries).Index);
-        Assert.Equal(new ulong[] { 1, 2, 3, 4, 5, 6 }, rd.CommittedEntries.Select(e => e.Index));
-        Assert.Equal("uncommitted", rd.CommittedEntries[4].Data.ToStringUtf8());
+        n.Advance(rd);
+        rd = n.GetReady();
+        Assert.Equal(new ulong[] { 5, 6 }, rd.CommittedEntries.Select(e => e.Index));
+        Assert.Equal("uncommitted", rd.CommittedEntries[0].Data.ToStringUtf8());
     }
 
     [Fact]
@@ -97,8 +139,7 @@ public class RaftNodeSpecs
     {
         var hs = new HardState { Term = 1, Vote = 1, Commit = 3 };
         var n = RaftNode.Create(Cfg(1) with { Applied = 3 }, new RaftRecoveredState(hs, [E(1, 1), E(2, 1), E(3, 1)]));
-        var rd = n.GetReady();
-        Assert.Equal(4UL, Assert.Single(rd.CommittedEntries).Index);
+        Assert.Equal(4UL, Assert.Single(Settle(n).SelectMany(rd => rd.CommittedEntries)).Index);
     }
 
     [Fact]
@@ -128,6 +169,7 @@ public class RaftNodeSpecs
     public void A_higher_term_makes_anyone_a_follower_and_clears_the_vote()
     {
         var n = RaftNode.Create(Cfg(1));
+        Settle(n);
         Assert.Equal(RaftRole.Leader, n.Role);
         n.Step(new Message { Type = MessageType.MsgHeartbeat, From = 2, To = 1, Term = 5 });
         Assert.Equal(RaftRole.Follower, n.Role);

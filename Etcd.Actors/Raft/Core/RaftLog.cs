@@ -42,6 +42,12 @@ public sealed class RaftLog
     public ulong FirstIndex => _snapIndex + 1;
     public ulong StableLastIndex => _snapIndex + (ulong)_stable.Count;
     public ulong LastIndex => Unstable.MaybeLastIndex ?? StableLastIndex;
+
+    /// <summary>
+    /// The last index up to which this log is on disk as it is in memory: the stable entries before the unstable
+    /// tail (which may shadow a stable suffix while a truncation is being written).
+    /// </summary>
+    public ulong DurableLastIndex => Math.Min(LastIndex, Unstable.Offset - 1);
     public ulong LastTerm => Term(LastIndex) ?? throw new RaftInvariantException($"no term for last index {LastIndex}");
 
     /// <summary>The term of the entry at <paramref name="index"/>, or null if it is compacted away or beyond the log.</summary>

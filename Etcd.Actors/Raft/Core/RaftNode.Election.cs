@@ -73,12 +73,22 @@ public sealed partial class RaftNode
             voteMsg = MessageType.MsgVote;
             term = Term;
         }
-        if (Poll(Id, granted: true) == VoteResult.Won)
+        if (preVote)
         {
-            // Single voter: our own vote is a quorum.
-            if (preVote) Campaign(preVote: false);
-            else BecomeLeader();
-            return;
+            // A pre-vote changes nothing durable: our own counts at once, and a single voter goes on to vote.
+            if (Poll(Id, granted: true) == VoteResult.Won)
+            {
+                Campaign(preVote: false);
+                return;
+            }
+        }
+        else
+        {
+            // Our own vote counts only once the term and vote are durable (etcd-io/raft 3.6 sends it to itself
+            // through msgsAfterAppend): it comes back in Advance of the Ready that persisted them. Otherwise a
+            // single voter would lead, and its host send MsgApp of the new term to learners, while a crash could
+            // still bring it back at the old term, to vote and lead the new term a second time with other entries.
+            Send(new Message { To = Id, Term = term, Type = MessageType.MsgVoteResp });
         }
         foreach (var id in _voters.Voters)
         {
@@ -112,7 +122,8 @@ public sealed partial class RaftNode
         foreach (var id in _config.All)
         {
             var pr = new Progress(_log.LastIndex + 1, _cfg.MaxInflightMsgs, _config.IsLearner(id));
-            if (id == Id) pr.MaybeUpdate(_log.LastIndex);
+            // What a leader has of its own log counts once durable; the rest is acknowledged in Advance.
+            if (id == Id) pr.MaybeUpdate(_log.DurableLastIndex);
             _prs[id] = pr;
         }
         _leadTransferee = 0;

@@ -18,11 +18,21 @@ public sealed partial class RaftNode
             batch.Add(e);
         }
         _log.Append(batch);
-        // The leader's own log counts towards the quorum; the host persists the entries before applying
-        // them (Ready contract), so counting them here is safe. (A leader just removed from the
-        // configuration has no progress of its own and no say in the quorum.)
-        if (_prs.TryGetValue(Id, out var self)) self.MaybeUpdate(_log.LastIndex);
-        MaybeCommit();
+        // The leader's own log counts towards the quorum only once it is durable (Raft thesis §3.8: entries are
+        // persisted before they are counted towards commitment). Counting them now would let a single voter
+        // commit, and tell its learners so in the MsgApp its host sends before its own fsync, entries that a
+        // crash mid-write loses. So the leader acknowledges its own append as a follower would, with a
+        // MsgAppResp to itself that the core steps only in Advance of the Ready that persisted the entries
+        // (etcd-io/raft 3.6's self-ack through msgsAfterAppend). A leader just removed from the configuration
+        // has no progress of its own and no say in the quorum.
+        if (_prs.ContainsKey(Id)) Send(new Message { To = Id, Type = MessageType.MsgAppResp, Index = _log.LastIndex });
+    }
+
+    /// <summary>The leader's own entries up to <paramref name="index"/> are durable: count them, as a follower's ack.</summary>
+    private void HandleSelfAppendAck(ulong index, Progress self)
+    {
+        if (index > _log.DurableLastIndex) throw new RaftInvariantException($"self-acknowledged {index} beyond the durable log {_log.DurableLastIndex}");
+        if (self.MaybeUpdate(index) && MaybeCommit()) BcastAppend();
     }
 
     private bool MaybeCommit()
@@ -152,10 +162,12 @@ public sealed partial class RaftNode
             RespondToReadIndex(confirmed);
             return;
         }
-        _readOnly.Add(confirmed.Index, confirmed.From, confirmed.Context);
-        _readOnly.RecvAck(Id, confirmed.Context);
+        // A retry of a request still pending joins it: its answer is on the way once a quorum acknowledges.
+        if (_readOnly.Add(confirmed.Index, confirmed.From, confirmed.Context) is not { } queued) return;
+        var round = ReadOnlyQueue.RoundContext(queued.Round);
+        _readOnly.RecvAck(Id, round);
         foreach (var id in _prs.Keys)
-            if (id != Id) SendHeartbeat(id, confirmed.Context);
+            if (id != Id) SendHeartbeat(id, round);
     }
 
     private void HandleReadIndexAck(Message m)

@@ -222,6 +222,9 @@ public sealed partial class RaftNode
         if (!_prs.TryGetValue(m.From, out var pr)) return;
         switch (m.Type)
         {
+            case MessageType.MsgAppResp when m.From == Id:
+                HandleSelfAppendAck(m.Index, pr);
+                return;
             case MessageType.MsgAppResp:
                 pr.RecentActive = true;
                 HandleAppendResponse(m, pr);

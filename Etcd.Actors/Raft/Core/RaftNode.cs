@@ -22,6 +22,10 @@ public sealed partial class RaftNode
     // commit index might still be behind the previous leader's, so they wait for that first commit.
     private readonly List<ReadIndexRequest> _pendingReadIndex = [];
     private List<Message> _msgs = [];
+    // Messages to ourselves that vouch for our own disk (the leader's ack of its entries, a candidate's own
+    // vote): they wait for the next Ready, and are stepped in its Advance, once what they vouch for is durable.
+    private List<Message> _msgsAfterAppend = [];
+    private List<Message> _stepsOnAdvance = [];
     private List<ReadState> _readStates = [];
     private int _electionElapsed;
     private int _heartbeatElapsed;
@@ -74,7 +78,7 @@ public sealed partial class RaftNode
     /// Starts a new cluster's member (etcd's StartNode): the log begins with one committed AddNode entry per
     /// initial member at term 1, so the configuration lives in the log like every later change, and a member
     /// that joins later learns it by replication. The first Ready persists and hands out these entries; a
-    /// single member then elects itself at once.
+    /// single member then campaigns at once and leads once its vote is durable.
     /// </summary>
     public static RaftNode Bootstrap(RaftConfig config, IReadOnlyList<ConfChange> peers)
     {
@@ -198,7 +202,7 @@ public sealed partial class RaftNode
     {
         if (_readyOutstanding) return false;
         return CurrentSoft != _prevSoft || !CurrentHard.Equals(_prevHard) || _log.Unstable.Entries.Count > 0 ||
-               _msgs.Count > 0 || _readStates.Count > 0 || _pendingSnapshot is not null || _log.HasNextCommitted(_applying);
+               _msgs.Count > 0 || _msgsAfterAppend.Count > 0 || _readStates.Count > 0 || _pendingSnapshot is not null || _log.HasNextCommitted(_applying);
     }
 
     /// <summary>
@@ -227,8 +231,11 @@ public sealed partial class RaftNode
             Messages = _msgs,
             ReadStates = _readStates,
             MustSync = entries.Count > 0 || snapshot is not null || hard.Term != _prevHard.Term || hard.Vote != _prevHard.Vote,
+            MaySendBeforePersist = MaySendBeforePersist(hard, _msgs),
         };
         _msgs = [];
+        _stepsOnAdvance = _msgsAfterAppend;
+        _msgsAfterAppend = [];
         _readStates = [];
         _prevSoft = soft;
         _prevHard = hard;
@@ -239,7 +246,11 @@ public sealed partial class RaftNode
         return rd;
     }
 
-    /// <summary>The host has persisted, sent and applied <paramref name="rd"/>.</summary>
+    /// <summary>
+    /// The host has persisted, sent and applied <paramref name="rd"/>. What it wrote is durable now, so the
+    /// acknowledgements this member owes itself for it (its own vote, the leader's own entries) count from here:
+    /// a single voter elects itself, and commits its entries, only here.
+    /// </summary>
     public void Advance(Ready rd)
     {
         if (!_readyOutstanding) throw new InvalidOperationException("Advance without an outstanding Ready");
@@ -251,10 +262,35 @@ public sealed partial class RaftNode
         // A snapshot restored while this Ready was outstanding already moved applied past its entries.
         if (rd.CommittedEntries.Count > 0 && rd.CommittedEntries[^1].Index > _log.Applied) _log.AppliedTo(rd.CommittedEntries[^1].Index);
         _readyOutstanding = false;
+        var steps = _stepsOnAdvance;
+        _stepsOnAdvance = [];
+        // Of an older term they are stale and Step drops them (the leader or candidate that sent them is gone).
+        foreach (var m in steps) Step(m);
         // A configuration that just made us the only voter (bootstrap of one member, or the others removed)
-        // has nobody to wait for.
-        if (IsSingleVoter && Role != RaftRole.Leader) Hup();
+        // has nobody to wait for. A candidate's own vote is on its way (above, or with the next Ready).
+        if (IsSingleVoter && Role is RaftRole.Follower or RaftRole.PreCandidate) Hup();
         MaybeCampaignDeferredTransfer();
+    }
+
+    /// <summary>
+    /// Whether the host may send the Ready's messages before its write is durable (etcd's leader does, Raft thesis
+    /// §10.2.1: the leader's fsync overlaps the followers'): only when nothing in them vouches for this member's
+    /// disk. A leader's replication messages qualify: their entries are counted for commit only by the receivers'
+    /// acks and the leader's own ack in Advance, so their commit index is durable on a quorum. Not when the term or
+    /// vote changes in this very Ready (no message of a term may leave before the term is durable), and not for
+    /// answers that are promises (votes, append acks).
+    /// </summary>
+    private bool MaySendBeforePersist(HardState hard, List<Message> msgs)
+    {
+        if (Role != RaftRole.Leader || msgs.Count == 0) return false;
+        if (hard.Term != _prevHard.Term || hard.Vote != _prevHard.Vote) return false;
+        foreach (var m in msgs)
+        {
+            if (m.Term != hard.Term) return false;
+            if (m.Type is not (MessageType.MsgApp or MessageType.MsgHeartbeat or MessageType.MsgSnap or MessageType.MsgTimeoutNow or MessageType.MsgReadIndexResp))
+                return false;
+        }
+        return true;
     }
 
     private void Send(Message m)
@@ -270,6 +306,13 @@ public sealed partial class RaftNode
         else
         {
             m.Term = Term;
+        }
+        if (m.To == Id)
+        {
+            // Only acknowledgements of our own durable state are addressed to ourselves.
+            if (m.Type is not (MessageType.MsgAppResp or MessageType.MsgVoteResp)) throw new RaftInvariantException($"{m.Type} addressed to itself");
+            _msgsAfterAppend.Add(m);
+            return;
         }
         _msgs.Add(m);
     }

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Google.Protobuf;
 
 namespace Etcd.Actors.Raft.Core;
@@ -7,55 +8,81 @@ namespace Etcd.Actors.Raft.Core;
 /// only served once a quorum acknowledged a heartbeat sent after it arrived, which proves no newer
 /// leader could have committed anything this leader does not know. A quorum ack for one request also
 /// confirms every request queued before it.
+/// <para>
+/// Requests are keyed by who asked and the context they chose, so two members (or two incarnations of one)
+/// that happen to use the same context never alias each other's reads; a repeat of a pending (sender, context)
+/// is a retry and joins it. Heartbeats do not carry the requester's context but a round number this queue
+/// hands out (never reused by this node), so an acknowledgement confirms exactly the requests that were
+/// queued when its heartbeat left, whoever asked. etcd-io/raft keys by the context alone and relies on the
+/// hosts making contexts unique; here that is the hosts' job too (RaftActor's member id + nonce + counter),
+/// but the leader no longer depends on it.
+/// </para>
 /// </summary>
 public sealed class ReadOnlyQueue
 {
-    private readonly Dictionary<ByteString, ReadIndexRequest> _pending = new();
-    private readonly List<ByteString> _order = [];
+    private readonly Dictionary<(ulong From, ByteString Context), ReadIndexRequest> _byRequest = new();
+    private readonly Dictionary<ulong, ReadIndexRequest> _byRound = new();
+    private readonly List<ReadIndexRequest> _order = [];
+    private ulong _lastRound;
 
     public int Count => _order.Count;
 
-    public void Add(ulong commitIndex, ulong from, ByteString context)
+    /// <summary>Queues a request; null when the same sender's request with this context is already pending.</summary>
+    public ReadIndexRequest? Add(ulong commitIndex, ulong from, ByteString context)
     {
-        // A duplicate context would alias two requests; the first one wins, as in etcd.
-        if (_pending.ContainsKey(context)) return;
-        _pending[context] = new ReadIndexRequest(commitIndex, from, context);
-        _order.Add(context);
+        if (_byRequest.ContainsKey((from, context))) return null;
+        var req = new ReadIndexRequest(commitIndex, from, context, ++_lastRound);
+        _byRequest[(from, context)] = req;
+        _byRound[req.Round] = req;
+        _order.Add(req);
+        return req;
     }
 
-    /// <summary>Records that <paramref name="id"/> acknowledged <paramref name="context"/>; returns the number of acks, 0 if unknown.</summary>
-    public int RecvAck(ulong id, ByteString context)
+    /// <summary>The heartbeat context that carries <paramref name="round"/>.</summary>
+    public static ByteString RoundContext(ulong round)
     {
-        if (!_pending.TryGetValue(context, out var rs)) return 0;
+        var b = new byte[8];
+        BinaryPrimitives.WriteUInt64BigEndian(b, round);
+        return ByteString.CopyFrom(b);
+    }
+
+    /// <summary>Records that <paramref name="id"/> acknowledged the heartbeat of round <paramref name="roundContext"/>; returns the number of acks, 0 if unknown.</summary>
+    public int RecvAck(ulong id, ByteString roundContext)
+    {
+        if (Find(roundContext) is not { } rs) return 0;
         rs.Acks.Add(id);
         return rs.Acks.Count;
     }
 
-    /// <summary>Who acknowledged <paramref name="context"/> so far; empty if unknown.</summary>
-    public IReadOnlySet<ulong> AcksOf(ByteString context) =>
-        _pending.TryGetValue(context, out var rs) ? rs.Acks : new HashSet<ulong>();
+    /// <summary>Who acknowledged the round so far; empty if unknown.</summary>
+    public IReadOnlySet<ulong> AcksOf(ByteString roundContext) => Find(roundContext)?.Acks ?? new HashSet<ulong>();
 
-    /// <summary>Dequeues and returns every request up to and including <paramref name="context"/>.</summary>
-    public IReadOnlyList<ReadIndexRequest> Advance(ByteString context)
+    /// <summary>Dequeues and returns every request up to and including the one of <paramref name="roundContext"/>.</summary>
+    public IReadOnlyList<ReadIndexRequest> Advance(ByteString roundContext)
     {
-        var at = _order.IndexOf(context);
-        if (at < 0) return [];
-        var released = new List<ReadIndexRequest>(at + 1);
-        for (var i = 0; i <= at; i++)
-        {
-            released.Add(_pending[_order[i]]);
-            _pending.Remove(_order[i]);
-        }
+        if (Find(roundContext) is not { } rs) return [];
+        var at = _order.IndexOf(rs);
+        var released = _order.GetRange(0, at + 1);
         _order.RemoveRange(0, at + 1);
+        foreach (var req in released)
+        {
+            _byRequest.Remove((req.From, req.Context));
+            _byRound.Remove(req.Round);
+        }
         return released;
     }
 
-    /// <summary>Context of the newest pending request, sent with heartbeats so acks keep confirming it.</summary>
-    public ByteString? LastPendingContext => _order.Count == 0 ? null : _order[^1];
+    /// <summary>Round context of the newest pending request, sent with heartbeats so acks keep confirming it.</summary>
+    public ByteString? LastPendingContext => _order.Count == 0 ? null : RoundContext(_order[^1].Round);
 
+    /// <summary>Forgets every pending request (a new term); round numbers keep counting, so a late ack of an old round matches nothing.</summary>
     public void Clear()
     {
-        _pending.Clear();
+        _byRequest.Clear();
+        _byRound.Clear();
         _order.Clear();
     }
+
+    private ReadIndexRequest? Find(ByteString roundContext) =>
+        roundContext.Length == 8 && _byRound.TryGetValue(BinaryPrimitives.ReadUInt64BigEndian(roundContext.Span), out var rs) ? rs : null;
 }

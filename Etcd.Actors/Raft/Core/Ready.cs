@@ -31,8 +31,18 @@ public sealed class Ready
     /// <summary>Entries to apply to the state machine, in index order. Persist <see cref="Entries"/> first.</summary>
     public IReadOnlyList<Entry> CommittedEntries { get; init; } = [];
 
-    /// <summary>Messages for peers; send only after <see cref="Entries"/> and <see cref="HardState"/> are durable.</summary>
+    /// <summary>
+    /// Messages for peers; send only after <see cref="Entries"/> and <see cref="HardState"/> are durable, unless
+    /// <see cref="MaySendBeforePersist"/>.
+    /// </summary>
     public IReadOnlyList<Message> Messages { get; init; } = [];
+
+    /// <summary>
+    /// True when <see cref="Messages"/> may go out before the write is durable (a leader's replication messages of
+    /// a term already durable: nothing in them vouches for this member's disk). The leader's own acknowledgement
+    /// of <see cref="Entries"/> is taken in Advance, so sending early never lets them commit sooner.
+    /// </summary>
+    public bool MaySendBeforePersist { get; init; }
 
     /// <summary>Answers to ReadIndex requests made on this member.</summary>
     public IReadOnlyList<ReadState> ReadStates { get; init; } = [];

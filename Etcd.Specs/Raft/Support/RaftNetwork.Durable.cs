@@ -33,12 +33,20 @@ internal sealed partial class RaftNetwork
     {
         if (!Nodes.ContainsKey(id)) throw new InvalidOperationException($"node {id:x} is not running");
         var d = Durable[id];
-        // A crash during a write loses the write: the Ready never happened on disk.
-        _outstanding.Remove(id);
+        // A crash during a write loses the write: the Ready never happened on disk (what a leader sent before
+        // it stays sent).
+        if (_outstanding.Remove(id)) CrashesMidWrite++;
+        if (_sentEarly.Remove(id)) CrashesAfterEarlySend++;
+        _outstandingVoters.Remove(id);
         var lost = InFlight.Where(m => m.To == id).ToList();
         InFlight.RemoveAll(m => m.To == id);
         Applied[id] = d.SnapshotData.Select(e => e.Clone()).ToList();
-        Nodes[id] = RaftNode.Create(Config(id), new RaftRecoveredState(d.Hard.Clone(), d.Log.Select(e => e.Clone()).ToList(), d.Snapshot?.Clone()));
+        // A starting member that crashed before its first write has nothing on disk and starts anew, as etcd
+        // bootstraps again when it finds no WAL.
+        var fresh = IsBootstrapped && d.Log.Count == 0 && d.Snapshot is null && _bootstrapPeers.Any(p => p.NodeId == id);
+        Nodes[id] = fresh
+            ? RaftNode.Bootstrap(Config(id), _bootstrapPeers)
+            : RaftNode.Create(Config(id), new RaftRecoveredState(d.Hard.Clone(), d.Log.Select(e => e.Clone()).ToList(), d.Snapshot?.Clone()));
         foreach (var m in lost) Lose(m);
         CheckAfterStep();
     }

@@ -25,6 +25,8 @@ internal sealed partial class RaftNetwork
     {
         if (!Nodes.Remove(id)) throw new InvalidOperationException($"node {id:x} is not running");
         _outstanding.Remove(id);
+        _sentEarly.Remove(id);
+        _outstandingVoters.Remove(id);
         var lost = InFlight.Where(m => m.To == id).ToList();
         InFlight.RemoveAll(m => m.To == id);
         foreach (var m in lost) Lose(m);

@@ -116,6 +116,31 @@ internal sealed partial class RaftNetwork
         }
     }
 
+    /// <summary>
+    /// Nothing a member sends may vouch for more than is durable. A message of a term the sender has not made
+    /// durable would survive a crash that brings the sender back at the older term, free to lead (or vote in) that
+    /// term a second time. A commit index sent before the sender's write is durable must not rest on that write:
+    /// either the sender already has the entry on disk, or a quorum of the voters it counted with has (without the
+    /// sender) — otherwise a crash mid-write lets others apply what the sender then loses.
+    /// </summary>
+    private void CheckSentDurably(ulong id, Message m, IReadOnlyList<ulong> voters, bool early)
+    {
+        var when = early ? "before its write was durable" : "after its write";
+        var sender = Durable[id];
+        // Pre-votes are for a term nobody has entered yet.
+        if (m.Term > sender.Hard.Term && m.Type is not (MessageType.MsgPreVote or MessageType.MsgPreVoteResp))
+            throw new InvalidOperationException($"durability violated: {id:x} sent {m.Type} of term {m.Term} to {m.To:x} {when}, but its durable term is {sender.Hard.Term}");
+        if (!early || m.Commit == 0) return;
+        // Compacted away on the sender: it was applied, so the ledger has it.
+        var term = Nodes[id].Log.Term(m.Commit) ?? (m.Commit <= (ulong)_ledger.Count ? _ledger[(int)m.Commit - 1].Entry.Term : null);
+        bool OnDisk(DurableState d) => m.Commit <= d.SnapshotIndex || (term is { } t && d.Term(m.Commit) == t);
+        if (OnDisk(sender)) return;
+        var have = voters.Count(v => Durable.TryGetValue(v, out var d) && OnDisk(d));
+        if (have <= voters.Count / 2)
+            throw new InvalidOperationException(
+                $"durability violated: {id:x} sent {m.Type} to {m.To:x} with commit {m.Commit} {when}, which is not on its disk and only on {have} of voters ({string.Join(' ', voters)})");
+    }
+
     private void RecordReadRequest(ByteString context)
     {
         var floor = Nodes.Values.Select(n => n.CommitIndex).DefaultIfEmpty(0UL).Max();

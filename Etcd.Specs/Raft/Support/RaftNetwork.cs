@@ -22,8 +22,17 @@ internal sealed partial class RaftNetwork
     // again on every restart); a bootstrapped one has it in the log, which is what lets a joiner learn it.
     private readonly ulong[] _initialVoters;
 
+    // A bootstrapped network's starting members, as the AddNode changes their first log holds.
+    private readonly List<ConfChange> _bootstrapPeers = [];
+
     // Readies taken but not yet handled (the host's write is in flight).
     private readonly Dictionary<ulong, Ready> _outstanding = new();
+
+    // Nodes whose outstanding Ready's messages already went out when it was taken (a leader's early send).
+    private readonly HashSet<ulong> _sentEarly = [];
+
+    // The voters each outstanding Ready's commit index was counted with (its GetReady may switch configuration).
+    private readonly Dictionary<ulong, List<ulong>> _outstandingVoters = new();
 
     public RaftNetwork(ulong seed, bool preVote, bool checkQuorum, params ulong[] ids)
         : this(seed, preVote, checkQuorum, bootstrap: false, ids)
@@ -42,6 +51,7 @@ internal sealed partial class RaftNetwork
         IsBootstrapped = bootstrap;
         _initialVoters = bootstrap ? [] : ids;
         var peers = ids.Select(id => new ConfChange { Type = ConfChangeType.ConfChangeAddNode, NodeId = id }).ToList();
+        if (bootstrap) _bootstrapPeers.AddRange(peers);
         foreach (var id in ids)
         {
             AddHost(id);
@@ -148,19 +158,60 @@ internal sealed partial class RaftNetwork
     /// <summary>
     /// Takes a node's Ready without handling it yet, as a host does while its journal write is in flight: the
     /// node keeps stepping messages until <see cref="CompleteReady"/>. False when there is none or one is outstanding.
+    /// A leader's host sends its messages now, before its write is durable (see <see cref="SendsEarly"/>), so a
+    /// crash before <see cref="CompleteReady"/> leaves them delivered and the write lost.
     /// </summary>
     public bool BeginReady(ulong id)
     {
         var node = Nodes[id];
         if (_outstanding.ContainsKey(id) || !node.HasReady()) return false;
+        var wasLeader = node.Role == RaftRole.Leader;
+        // The voters its commit index was counted with: the Ready may switch to a new configuration as it hands it out.
+        var voters = node.Voters.ToList();
         var rd = node.GetReady();
         OnReady?.Invoke(id, rd);
         _outstanding[id] = rd;
+        _outstandingVoters[id] = voters;
+        if (SendsEarly(wasLeader, rd))
+        {
+            foreach (var m in rd.Messages)
+            {
+                CheckSentDurably(id, m, voters, early: true);
+                Send(m);
+            }
+            _sentEarly.Add(id);
+            EarlySends++;
+            if (node.Voters.Count == 1) LoneVoterEarlySends++;
+        }
         CheckAfterStep();
         return true;
     }
 
+    /// <summary>
+    /// The early send as etcd's server does it (and RaftActor did before it asked the core): a leader sends its
+    /// replication messages before its own write. The core's <see cref="Ready.MaySendBeforePersist"/> allows at
+    /// most this, so a core that is safe here is safe under RaftActor's narrower rule too.
+    /// </summary>
+    private static bool SendsEarly(bool leader, Ready rd)
+    {
+        var leaderMessages = leader && rd.Messages.Count > 0 && rd.Messages.All(m =>
+            m.Type is MessageType.MsgApp or MessageType.MsgHeartbeat or MessageType.MsgSnap or MessageType.MsgTimeoutNow or MessageType.MsgReadIndexResp);
+        if (rd.MaySendBeforePersist && !leaderMessages) throw new InvalidOperationException("the core allows an early send of more than a leader's replication messages");
+        return leaderMessages;
+    }
+
     public bool HasOutstandingReady(ulong id) => _outstanding.ContainsKey(id);
+
+    /// <summary>Readies whose messages went out before their write (statistics for the simulation).</summary>
+    public int EarlySends { get; private set; }
+
+    /// <summary>Early sends by a leader that was the only voter: its own write alone decides what commits.</summary>
+    public int LoneVoterEarlySends { get; private set; }
+
+    /// <summary>Crashes that lost a write in flight, and those whose messages were already out.</summary>
+    public int CrashesMidWrite { get; private set; }
+
+    public int CrashesAfterEarlySend { get; private set; }
 
     /// <summary>How many MsgSnap arrived at a node whose Ready was outstanding (a statistic for the simulation).</summary>
     public int SnapshotsDuringOutstandingReady { get; private set; }
@@ -170,7 +221,13 @@ internal sealed partial class RaftNetwork
     {
         if (!_outstanding.Remove(id, out var rd)) throw new InvalidOperationException($"node {id:x} has no outstanding Ready");
         Persist(id, rd);
-        foreach (var m in rd.Messages) Send(m);
+        _outstandingVoters.Remove(id, out var voters);
+        if (!_sentEarly.Remove(id))
+            foreach (var m in rd.Messages)
+            {
+                CheckSentDurably(id, m, voters!, early: false);
+                Send(m);
+            }
         if (rd.Snapshot is { } meta) InstallSnapshot(id, meta);
         Apply(id, rd.CommittedEntries);
         CheckReadStates(rd.ReadStates);

@@ -17,10 +17,11 @@ internal sealed class RaftSimulation
     private readonly SeededRandomSource _rnd;
     private readonly HashSet<ulong> _partitioned = [];
     // Removed members and the step at which their host stops them (etcd stops a member that applied its own removal).
-    private readonly Dictionary<ulong, int> _stopAt = new();
+    private readonly Dictionary<ulong, (int Step, ulong Index)> _stopAt = new();
     private ClusterConfig _committed = ClusterConfig.Empty;
     private ulong _ledgerSeen;
     private readonly int _maxMembers;
+    private readonly int _minVoters;
     private ulong _nextId;
     private int _dropPercent;
     private int _step;
@@ -28,8 +29,14 @@ internal sealed class RaftSimulation
     private int _pending;
     private int _refused;
 
-    public RaftSimulation(ulong seed, int members)
+    /// <param name="minVoters">
+    /// Removals keep at least this many voters. With 1 the cluster spends much of its time as one voter plus learners
+    /// (etcd's usual way to grow a one-member cluster), where the leader's own disk alone decides what commits.
+    /// </param>
+    public RaftSimulation(ulong seed, int members, int minVoters = 2)
     {
+        if (minVoters < 1 || minVoters > members) throw new ArgumentOutOfRangeException(nameof(minVoters));
+        _minVoters = minVoters;
         _rnd = new SeededRandomSource(seed);
         var ids = Enumerable.Range(1, members).Select(i => (ulong)i).ToArray();
         PreVote = _rnd.Next(2) == 0;
@@ -57,7 +64,8 @@ internal sealed class RaftSimulation
 
     public override string ToString() =>
         $"prevote={PreVote} checkquorum={CheckQuorum} proposals={Proposals} reads={Reads} restarts={Restarts} compactions={Compactions} " +
-        $"confchanges={ConfChanges} (skipped: {ConfChangesSkipped}) transfers={Transfers} snapshots={SnapshotsInstalled} (during a write: {Net.SnapshotsDuringOutstandingReady}) leaders={Net.LeaderOfTerm.Count}";
+        $"confchanges={ConfChanges} (skipped: {ConfChangesSkipped}) transfers={Transfers} snapshots={SnapshotsInstalled} (during a write: {Net.SnapshotsDuringOutstandingReady}) leaders={Net.LeaderOfTerm.Count} " +
+        $"early sends={Net.EarlySends} (by a lone voter: {Net.LoneVoterEarlySends}) crashes mid-write={Net.CrashesMidWrite} (after an early send: {Net.CrashesAfterEarlySend})";
 
     public void Run(int steps)
     {
@@ -149,7 +157,9 @@ internal sealed class RaftSimulation
 
     private void Restart()
     {
-        Net.Restart(Pick());
+        // Half of the crashes hit a member whose write is in flight (a leader's messages of it may already be out).
+        var writing = Net.Ids.Where(Net.HasOutstandingReady).ToList();
+        Net.Restart(writing.Count > 0 && _rnd.Next(2) == 0 ? writing[_rnd.Next(writing.Count)] : Pick());
         Restarts++;
     }
 
@@ -199,8 +209,12 @@ internal sealed class RaftSimulation
         }
         else
         {
-            // Keep at least two voters, so a healed cluster can always make progress without the removed one.
-            var removable = config.Learners.Concat(config.Voters.Count > 2 ? config.Voters : []).ToList();
+            // Keep the minimum of voters, so a healed cluster can always make progress without the removed one.
+            // From two voters to one, only the follower goes: a leader committing its own removal from two voters
+            // may stop before the other learns the commit, which then waits for the removed one's vote forever
+            // (so does etcd's).
+            var voters = config.Voters.Count <= _minVoters ? [] : config.Voters.Count > 2 ? config.Voters : config.Voters.Where(v => v != l);
+            var removable = config.Learners.Concat(voters).ToList();
             if (removable.Count == 0) return;
             cc = RaftNetwork.Remove(removable[_rnd.Next(removable.Count)]);
         }
@@ -232,11 +246,14 @@ internal sealed class RaftSimulation
             var cc = ConfChange.Parser.ParseFrom(e.Data);
             if (_committed.Apply(cc) is not { } next) continue;
             _committed = next;
-            if (cc.Type == ConfChangeType.ConfChangeRemoveNode && Net.Nodes.ContainsKey(cc.NodeId)) _stopAt.TryAdd(cc.NodeId, _step + 200);
+            if (cc.Type == ConfChangeType.ConfChangeRemoveNode && Net.Nodes.ContainsKey(cc.NodeId)) _stopAt.TryAdd(cc.NodeId, (_step + 200, _ledgerSeen + 1));
         }
-        foreach (var (id, at) in _stopAt.ToList())
+        foreach (var (id, (at, index)) in _stopAt.ToList())
         {
             if (!heal && at > _step) continue;
+            // Not before a remaining voter applied the removal: until then the others may still need its vote
+            // (from two voters to one, the other counts it in the old configuration).
+            if (!_committed.Voters.Any(v => v != id && Net.Nodes.TryGetValue(v, out var n) && n.AppliedIndex >= index)) continue;
             _stopAt.Remove(id);
             if (Net.Nodes.ContainsKey(id)) Net.Retire(id);
         }

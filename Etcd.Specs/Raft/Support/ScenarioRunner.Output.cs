@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Text;
 using Etcd.Actors.Raft.Core;
 using Etcd.Api.Raftpb;
@@ -8,11 +9,14 @@ namespace Etcd.Specs.Raft;
 internal sealed partial class ScenarioRunner
 {
     /// <summary>Processes pending Readies and prints what they did: role changes, sends, drops, applies, read states, configurations.</summary>
-    private bool ProcessReadies()
+    private bool ProcessReadies() => Report(() => Net.ProcessReadies());
+
+    /// <summary>Runs <paramref name="hostWork"/> (Ready handling) and prints what it did, as <see cref="ProcessReadies()"/>.</summary>
+    private bool Report(Func<bool> hostWork)
     {
         var before = Net.InFlight.Count;
         _dropped.Clear();
-        var any = Net.ProcessReadies();
+        var any = hostWork();
         ReportStateChanges();
         foreach (var id in Net.Ids)
         {
@@ -102,7 +106,10 @@ internal sealed partial class ScenarioRunner
         if (m.Reject) sb.Append($" reject=true hint={m.RejectHint}");
         if (m.Snapshot?.Metadata is { } meta)
             sb.Append($" snapshot={meta.Term}/{meta.Index} {ClusterConfig.From(meta.ConfState)}");
-        if (!m.Context.IsEmpty) sb.Append($" ctx={m.Context.ToStringUtf8()}");
+        // Heartbeats carry the leader's ReadIndex round number, not the requester's context.
+        if (m.Type is MessageType.MsgHeartbeat or MessageType.MsgHeartbeatResp && m.Context.Length == 8)
+            sb.Append($" round={BinaryPrimitives.ReadUInt64BigEndian(m.Context.Span)}");
+        else if (!m.Context.IsEmpty) sb.Append($" ctx={m.Context.ToStringUtf8()}");
         return sb.ToString();
     }
 }

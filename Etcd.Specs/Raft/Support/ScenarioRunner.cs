@@ -24,6 +24,9 @@ namespace Etcd.Specs.Raft;
 /// <item><c>transfer-leader id= to=</c>: asks <c>id</c> (leader or follower) to hand leadership to <c>to</c>.</item>
 /// <item><c>compact id= index=</c>: the host snapshots its state machine and compacts the log up to index (clamped to applied).</item>
 /// <item><c>stabilize</c>: Readies and FIFO delivery rounds until quiet; <c>deliver-msgs [drop=true] [to=]</c>: one round (only to <c>to</c> if given).</item>
+/// <item><c>begin-ready id=</c>: the host takes the Ready and starts its write, which stays in flight (a leader sends
+/// its messages now, before its write is durable); <c>complete-ready id=</c>: the write is durable, the host finishes
+/// the Ready (with none in flight: takes the next one and handles it whole). <c>deliver-msgs</c> leaves a write in flight; <c>stabilize</c> completes it; <c>restart</c> loses it.</item>
 /// <item><c>isolate id=</c>, <c>heal</c>: cut a member off (messages across the cut are lost), and undo every cut.</item>
 /// <item><c>status [id=]</c>, <c>config [id=]</c>, <c>progress id=</c> (a leader's view of its peers), <c>log id=</c>.</item>
 /// </list>
@@ -114,8 +117,22 @@ internal sealed partial class ScenarioRunner
                     Line("dropped: no leader");
                 break;
             case "stabilize": Stabilize(); break;
+            case "begin-ready":
+                if (!Report(() => Net.BeginReady(Node(b)))) Line("no Ready");
+                break;
+            case "complete-ready":
+                var ready = Report(() =>
+                {
+                    var id = Node(b);
+                    if (!Net.HasOutstandingReady(id) && !Net.BeginReady(id)) return false;
+                    Net.CompleteReady(id);
+                    return true;
+                });
+                if (!ready) Line("no Ready");
+                break;
             case "deliver-msgs":
-                ProcessReadies();
+                // A write in flight stays in flight until complete-ready (or stabilize).
+                Report(() => Net.ProcessReadies(_ => true));
                 DeliverMsgs(b.Bool("drop"), b.Arg("to") is null ? null : b.RequiredU64("to"));
                 break;
             case "isolate": _isolated.Add(Node(b)); break;
