@@ -1,0 +1,92 @@
+namespace Etcd.Specs.Architecture;
+
+/// <summary>
+/// The parts of Etcd.Actors (one namespace each, <c>Etcd.Actors.&lt;Name&gt;</c>) and the arrows allowed between them.
+/// A part may use only itself and the parts listed in <see cref="Part.MayUse"/>; every other part of the library is
+/// off limits to it (enforced by <see cref="ArchitectureSpecs"/>). The arrows point one way: the pure cores at the
+/// bottom, the actors above them, the server facade (<c>Server</c>) on top, and the gRPC edge (Etcd.Node) above
+/// everything. Adding a part or an arrow is a design decision: make it here, with a reason.
+/// </summary>
+public static class Parts
+{
+    public const string Library = "Etcd.Actors";
+
+    /// <summary>One part: its namespace under <see cref="Library"/>, what it may use, and whether it exists yet.</summary>
+    public sealed record Part(string Name, string[] MayUse, bool Planned = false)
+    {
+        public string Namespace => $"{Library}.{Name}";
+    }
+
+    public static readonly IReadOnlyList<Part> All =
+    [
+        // ---- pure cores: no Akka, no gRPC, no clock, no randomness, no I/O (see ArchitectureSpecs) ----
+        // etcd-io/raft: knows nothing but its own raftpb messages.
+        new("Raft.Core", []),
+        // etcd's mvcc: keys, revisions, the tree index, the backend interface; refusals are domain errors.
+        new("Mvcc.Core", ["Errors"]),
+        // etcd's membership: the member table decides through the Raft core's ClusterConfig.Apply.
+        new("Cluster.Core", ["Raft.Core", "Errors"]),
+        // Planned (watch issue): etcd's watchable store reads revisions and events from the MVCC core.
+        new("Watch.Core", ["Mvcc.Core", "Errors"], Planned: true),
+        // Planned (lease issue): etcd's lessor, with time through an injected TimeProvider.
+        new("Lease.Core", ["Errors"], Planned: true),
+
+        // ---- shared leaves ----
+        // etcd's rpctypes/errors: the catalogue of etcd's errors as domain values; gRPC status is the edge's.
+        new("Errors", []),
+        // etcd's pkg/wait: registered by the facade, completed by the store, failed by Raft.
+        new("Wait", ["Errors"]),
+        // Akka serializer and journal/SQLite plumbing: knows messages, not the actors that send them.
+        new("Serialization", []),
+
+        // ---- logic between the cores and the actors ----
+        // etcd's apply + request validation: turns committed requests into MVCC/membership calls.
+        new("Apply", ["Mvcc.Core", "Cluster.Core", "Lease.Core", "Errors"]),
+        // Bootstrap helpers for membership (initial cluster, member ids).
+        new("Cluster", ["Cluster.Core", "Raft.Core", "Errors"]),
+
+        // ---- actors ----
+        // MvccStoreActor: applies committed entries, serves reads, completes waiters; hands changes to the watch hub.
+        new("Mvcc", ["Mvcc.Core", "Apply", "Cluster.Core", "Errors", "Wait", "Serialization", "Watch", "Watch.Core", "Lease.Core"]),
+        // RaftActor: drives the core, persists, sends; tells MvccStoreActor what committed (MvccProtocol), validates
+        // forwarded proposals with the edge's validator (Apply), fails waiters; leader duties drive lease expiry.
+        new("Raft", ["Raft.Core", "Mvcc", "Apply", "Cluster", "Cluster.Core", "Errors", "Wait", "Serialization", "Lease", "Lease.Core"]),
+        // Planned (watch issue): WatchHubActor / WatchStreamActor.
+        new("Watch", ["Watch.Core", "Mvcc.Core", "Errors"], Planned: true),
+        // Planned (lease issue): LeaseManagerActor.
+        new("Lease", ["Lease.Core", "Errors", "Wait"], Planned: true),
+
+        // ---- the facade: builds the actor tree, the only part that knows them all ----
+        new("Server", ["Raft.Core", "Raft", "Mvcc.Core", "Mvcc", "Cluster.Core", "Cluster", "Apply", "Errors", "Wait",
+            "Serialization", "Watch.Core", "Watch", "Lease.Core", "Lease"]),
+    ];
+
+    /// <summary>
+    /// Uses that break an arrow today, each with the reason it stays for now. Keep this list short and shrinking:
+    /// an entry is (part, the type it may use although its part is off limits, why).
+    /// </summary>
+    public static readonly IReadOnlyList<(string Part, string Type, string Why)> Exceptions =
+    [
+        // The node's settings object is built by the facade and handed down; the configuration part of issue 8
+        // ("one home for configuration") gives each actor its own settings, and then these three go.
+        ("Raft", "Etcd.Actors.Server.EtcdServerSettings", "RaftSettings.From(EtcdServerSettings) until each actor has its own settings"),
+        ("Mvcc", "Etcd.Actors.Server.EtcdServerSettings", "MvccStoreActor takes EtcdServerSettings until it has its own settings"),
+        ("Cluster", "Etcd.Actors.Server.EtcdServerSettings", "InitialCluster.From(EtcdServerSettings) until it takes its own settings"),
+    ];
+
+    /// <summary>
+    /// Cores that may use etcd's wire messages of etcdserverpb (the API's requests and responses), each with why.
+    /// All other cores may not: they speak their own types (Raft.Core speaks only raftpb).
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> CoresUsingApiMessages = new Dictionary<string, string>
+    {
+        // etcd's mvcc takes its own types (Range(key, end, RangeOptions), Put(key, value, lease)) and etcdserver's
+        // apply translates; ours takes and answers etcdserverpb's Range/Put/DeleteRange/Txn/Compaction messages,
+        // and evaluates Txn compares itself. Giving it its own types means moving Txn evaluation into Apply and
+        // rewriting KvStore's API and its eleven spec files: not worth it while nothing but Apply calls it; do it
+        // when a second caller (watch's or lease's apply) needs the store without a request message.
+        ["Mvcc.Core"] = "KvStore takes and answers etcdserverpb KV messages (etcd's mvcc takes its own types)",
+        // The member table converts to and from etcdserverpb.Member, which is also its persisted and peer form.
+        ["Cluster.Core"] = "MemberTable converts to/from etcdserverpb.Member (its persisted and peer form)",
+    };
+}
