@@ -5,6 +5,7 @@ using System.Runtime.CompilerServices;
 using Etcd.Actors.Cluster;
 using Etcd.Actors.Raft;
 using Etcd.Actors.Serialization;
+using Etcd.Actors.Wait;
 
 namespace Etcd.Actors.Server;
 

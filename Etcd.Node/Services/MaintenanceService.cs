@@ -1,3 +1,4 @@
+using Etcd.Actors.Errors;
 using Etcd.Actors.Server;
 using Etcd.Api.Etcdserverpb;
 using Grpc.Core;
@@ -7,13 +8,19 @@ namespace Etcd.Node.Services;
 /// <summary>
 /// etcdserverpb.Maintenance: Status (what `etcdctl endpoint status` calls) and MoveLeader (`etcdctl
 /// move-leader`). Alarm, Defragment, Hash, HashKV and Snapshot fall through to the base class, which answers
-/// Unimplemented.
+/// Unimplemented. Errors become gRPC status through <see cref="GrpcErrors"/>.
 /// </summary>
 public sealed class MaintenanceService(EtcdServer server) : Maintenance.MaintenanceBase
 {
-    public override Task<StatusResponse> Status(StatusRequest request, ServerCallContext context) =>
-        server.StatusAsync(context.CancellationToken);
+    public override async Task<StatusResponse> Status(StatusRequest request, ServerCallContext context)
+    {
+        try { return await server.StatusAsync(context.CancellationToken).ConfigureAwait(false); }
+        catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
+    }
 
-    public override Task<MoveLeaderResponse> MoveLeader(MoveLeaderRequest request, ServerCallContext context) =>
-        server.MoveLeaderAsync(request, context.CancellationToken);
+    public override async Task<MoveLeaderResponse> MoveLeader(MoveLeaderRequest request, ServerCallContext context)
+    {
+        try { return await server.MoveLeaderAsync(request, context.CancellationToken).ConfigureAwait(false); }
+        catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
+    }
 }
