@@ -135,6 +135,20 @@ public sealed class ArchitectureSpecs
     }
 
     [Fact]
+    public void The_authority_fix_can_be_deleted_alone()
+    {
+        // Etcd.Node/AuthorityFix exists only for etcdctl before 3.5 (see AuthorityFixingMiddleware): it uses nothing
+        // else of ours, and only the client listeners use it, so removing it is removing one folder and one line.
+        Check(Types().That().ResideInNamespace("Etcd.Node.AuthorityFix")
+            .Should().NotDependOnAny(Types(true).That().ResideInNamespaceMatching(@"^Etcd\.(?!Node\.AuthorityFix$)[\w.]+$"))
+            .Because("the authority fix stands alone"));
+        Check(Types().That().ResideInNamespaceMatching(@"^Etcd\.(?!Node\.AuthorityFix$)[\w.]+$")
+            .And().DoNotHaveFullName("Etcd.Node.Hosting.ClientListeners")
+            .Should().NotDependOnAny(Types(true).That().ResideInNamespace("Etcd.Node.AuthorityFix"))
+            .Because("only the client listeners install the authority fix"));
+    }
+
+    [Fact]
     public void Library_has_no_aspnet_or_grpc_server_dependency()
     {
         var references = typeof(Etcd.Actors.Errors.EtcdErrors).Assembly.GetReferencedAssemblies().Select(a => a.Name).ToList();
