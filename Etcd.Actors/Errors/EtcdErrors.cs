@@ -55,7 +55,8 @@ public static class EtcdErrors
 
     /// <summary>
     /// The error with etcd's message <paramref name="message"/> (how a refusal that crossed the wire between
-    /// members is turned back into the same gRPC status); unknown messages keep their text as Unavailable.
+    /// members is turned back into the same error, hence the same gRPC status); unknown messages keep their text as
+    /// Unavailable.
     /// </summary>
     public static EtcdError FromMessage(string message) =>
         ByMessage.TryGetValue(message, out var e) ? e : new EtcdError(EtcdErrorCode.Unavailable, message);
