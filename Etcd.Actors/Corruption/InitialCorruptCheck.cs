@@ -1,3 +1,4 @@
+using Etcd.Actors.Errors;
 using Akka.Actor;
 using Akka.Event;
 using Etcd.Actors.Corruption.Core;

@@ -10,10 +10,10 @@ namespace Etcd.Actors.Mvcc;
 public static class IntegrityProtocol
 {
     /// <summary>Maintenance.HashKV at <paramref name="Revision"/> (0 = current); failed with etcd's error otherwise.</summary>
-    public sealed record GetHashKv(long Revision, TaskCompletionSource<HashKVResponse> Completion);
+    public sealed record GetHashKv(long Revision, TaskCompletionSource<HashReport> Completion);
 
     /// <summary>Maintenance.Hash: the hash of the whole backend.</summary>
-    public sealed record GetHash(TaskCompletionSource<HashResponse> Completion);
+    public sealed record GetHash(TaskCompletionSource<HashReport> Completion);
 
     /// <summary>The raised alarms, without going through Raft (what Status reports in <c>errors</c>).</summary>
     public sealed record GetAlarms(TaskCompletionSource<IReadOnlyList<AlarmMember>> Completion);

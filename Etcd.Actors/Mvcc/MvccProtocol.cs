@@ -27,8 +27,8 @@ public static class MvccProtocol
     /// <summary>Serializable read: answer at once from the applied state.</summary>
     public sealed record SerializableRead(ReadCommand Read);
 
-    /// <summary>Complete a Status whose Raft fields RaftActor has filled in (adds revision, db size, applied index).</summary>
-    public sealed record FillStatus(StatusResponse Partial, TaskCompletionSource<StatusResponse> Completion);
+    /// <summary>Complete a Status whose Raft fields RaftActor has filled in (adds header, version, db size, applied index).</summary>
+    public sealed record FillStatus(StatusReport Partial, TaskCompletionSource<StatusReport> Completion);
 
     /// <summary>
     /// Sent by MvccStoreActor to RaftActor after a batch is applied, so Raft knows the applied index
@@ -56,10 +56,10 @@ public static class MvccProtocol
     public sealed record GetMembers(IActorRef ReplyTo);
 
     /// <summary>
-    /// MemberList for the gRPC edge, served from the applied table: header with this member's cluster and member
-    /// id, the Raft term and the current revision, as etcd's cluster server stamps it.
+    /// MemberList, served from the applied table: header with this member's cluster and member id, the Raft term
+    /// and the current revision, as etcd's cluster server stamps it.
     /// </summary>
-    public sealed record ListMembers(TaskCompletionSource<MemberListResponse> Completion);
+    public sealed record ListMembers(TaskCompletionSource<MemberListing> Completion);
 
     // ---- snapshots ----
 

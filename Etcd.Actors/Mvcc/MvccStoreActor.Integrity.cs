@@ -71,11 +71,11 @@ public sealed partial class MvccStoreActor
             msg.Completion.TrySetException(r.Error!.ToException());
             return;
         }
-        msg.Completion.TrySetResult(HashKvResponse(r.Value!));
+        msg.Completion.TrySetResult(new HashReport(r.Value!.Hash, r.Value.CompactRevision, Header(_term) with { Revision = r.Value.CurrentRevision }));
     }
 
     private void HandleHash(IntegrityProtocol.GetHash msg) =>
-        msg.Completion.TrySetResult(new HashResponse { Header = _applier.Header(_term), Hash = _backend.HashAll() });
+        msg.Completion.TrySetResult(new HashReport(_backend.HashAll(), 0, Header(_term)));
 
     private void HandlePeerHashKv(PeerHashKVRequest msg)
     {
@@ -93,11 +93,13 @@ public sealed partial class MvccStoreActor
     }
 
     /// <summary>Status lists each raised alarm in <c>errors</c>, as etcd's maintenance server does (gogo's compact text form).</summary>
-    private void AddAlarmErrors(StatusResponse status)
+    private IReadOnlyList<string> AlarmErrors()
     {
         // proto.CompactTextString leaves zero fields out: memberID 0 (what the periodic check raises) prints "alarm:CORRUPT ".
+        var errors = new List<string>();
         foreach (var a in _alarms.Get(AlarmType.None))
-            status.Errors.Add((a.MemberID != 0 ? $"memberID:{a.MemberID} " : "") + (a.Alarm != AlarmType.None ? $"alarm:{AlarmName(a.Alarm)} " : ""));
+            errors.Add((a.MemberID != 0 ? $"memberID:{a.MemberID} " : "") + (a.Alarm != AlarmType.None ? $"alarm:{AlarmName(a.Alarm)} " : ""));
+        return errors;
     }
 
     private static string AlarmName(AlarmType type) => type switch

@@ -114,9 +114,7 @@ public sealed partial class MvccStoreActor
 
     private void HandleListMembers(MvccProtocol.ListMembers msg)
     {
-        var response = new MemberListResponse { Header = _applier.Header(_term) };
-        response.Members.AddRange(_members.ToProto());
-        msg.Completion.TrySetResult(response);
+        msg.Completion.TrySetResult(new MemberListing(Header(_term), _members.Members));
     }
 
     private MvccProtocol.MembersChanged MembersMessage() => new(_members.ToProto(), _members.Removed);

@@ -5,6 +5,7 @@ using Etcd.Actors.Apply;
 using Etcd.Actors.Errors;
 using Etcd.Actors.Mvcc.Core;
 using Etcd.Actors.Server;
+using Etcd.Actors.Wait;
 using Etcd.Api.Etcdserverpb;
 using Etcd.Api.Raftpb;
 
@@ -194,15 +195,20 @@ public sealed partial class MvccStoreActor : ReceiveActor
 
     private void HandleStatus(MvccProtocol.FillStatus msg)
     {
-        var s = msg.Partial;
-        s.Version = EtcdVersion;
-        s.DbSize = _backend.SizeBytes;
-        s.DbSizeInUse = _backend.SizeInUseBytes;
-        s.RaftAppliedIndex = _applied;
-        s.Header = _applier.Header(s.RaftTerm != 0 ? s.RaftTerm : _term);
-        AddAlarmErrors(s);
+        var s = msg.Partial with
+        {
+            Version = EtcdVersion,
+            DbSize = _backend.SizeBytes,
+            DbSizeInUse = _backend.SizeInUseBytes,
+            RaftAppliedIndex = _applied,
+            Header = Header(msg.Partial.RaftTerm != 0 ? msg.Partial.RaftTerm : _term),
+            Errors = AlarmErrors(),
+        };
         msg.Completion.TrySetResult(s);
     }
+
+    /// <summary>The header etcd stamps on this member's answers (the same fields as the applier's response header).</summary>
+    private ReplyHeader Header(ulong term) => new(_clusterId, _memberId, _store.CurrentRevision, term);
 
     /// <summary>The etcd server version this member reports (etcdctl shows it in endpoint status).</summary>
     public const string EtcdVersion = "3.4.23";

@@ -120,9 +120,9 @@ public sealed partial class RaftActor
     private void OnGetStatus(RaftProtocol.GetStatus s)
     {
         var node = Node;
-        var partial = new StatusResponse
+        var partial = new StatusReport
         {
-            Header = new ResponseHeader { MemberId = _memberId, RaftTerm = node.Term },
+            Header = new ReplyHeader(0, _memberId, 0, node.Term),
             Leader = node.Lead,
             // etcd reports the commit index here and the applied index beside it (filled in by the store).
             RaftIndex = node.CommitIndex,

@@ -4,7 +4,7 @@ using Akka.Persistence;
 using Etcd.Actors.Errors;
 using Etcd.Actors.Mvcc;
 using Etcd.Actors.Raft.Core;
-using Etcd.Actors.Server;
+using Etcd.Actors.Wait;
 using Etcd.Api.Etcdserverpb;
 using Etcd.Api.Raftpb;
 

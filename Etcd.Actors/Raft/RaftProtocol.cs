@@ -21,7 +21,7 @@ public static class RaftProtocol
     public sealed record LinearizableRead(MvccProtocol.ReadCommand Read);
 
     /// <summary>Fill Raft's part of a Status (leader, term, index) and pass it on to MvccStoreActor.</summary>
-    public sealed record GetStatus(TaskCompletionSource<StatusResponse> Completion);
+    public sealed record GetStatus(TaskCompletionSource<StatusReport> Completion);
 
     /// <summary>
     /// Published on the ActorSystem's EventStream by RaftActor whenever the core's SoftState changes

@@ -9,6 +9,7 @@ using Etcd.Actors.Configuration;
 using Etcd.Actors.Corruption;
 using Etcd.Actors.Raft;
 using Etcd.Actors.Serialization;
+using Etcd.Actors.Wait;
 
 namespace Etcd.Actors.Server;
 

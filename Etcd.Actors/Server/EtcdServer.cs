@@ -3,6 +3,7 @@ using Etcd.Actors.Apply;
 using Etcd.Actors.Errors;
 using Etcd.Actors.Mvcc;
 using Etcd.Actors.Raft;
+using Etcd.Actors.Wait;
 using Etcd.Api.Etcdserverpb;
 using Google.Protobuf;
 
@@ -78,9 +79,9 @@ public sealed class EtcdServer
     public async Task<StatusResponse> StatusAsync(CancellationToken ct = default)
     {
         ThrowIfStopped();
-        var tcs = new TaskCompletionSource<StatusResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var tcs = new TaskCompletionSource<StatusReport>(TaskCreationOptions.RunContinuationsAsynchronously);
         Raft().Tell(new RaftProtocol.GetStatus(tcs));
-        return await WithTimeout(tcs.Task, ct).ConfigureAwait(false);
+        return ApiResponses.Status(await WithTimeout(tcs.Task, ct).ConfigureAwait(false));
     }
 
     public async Task<MemberAddResponse> MemberAddAsync(MemberAddRequest request, CancellationToken ct = default)
@@ -105,9 +106,9 @@ public sealed class EtcdServer
     {
         ThrowIfStopped();
         ThrowIfLearner();
-        var tcs = new TaskCompletionSource<MemberListResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var tcs = new TaskCompletionSource<MemberListing>(TaskCreationOptions.RunContinuationsAsynchronously);
         _refs.Mvcc.Tell(new MvccProtocol.ListMembers(tcs));
-        return await WithTimeout(tcs.Task, ct).ConfigureAwait(false);
+        return ApiResponses.MemberList(await WithTimeout(tcs.Task, ct).ConfigureAwait(false));
     }
 
     private async Task<IMessage> ChangeMembershipAsync(MembershipChange change, CancellationToken ct)
@@ -162,11 +163,10 @@ public sealed class EtcdServer
     internal async Task<HashKVResponse> LocalHashKvAsync(long revision, CancellationToken ct)
     {
         ThrowIfStopped();
-        var tcs = new TaskCompletionSource<HashKVResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var tcs = new TaskCompletionSource<HashReport>(TaskCreationOptions.RunContinuationsAsynchronously);
         _refs.Mvcc.Tell(new IntegrityProtocol.GetHashKv(revision, tcs));
-        var response = await WithTimeout(tcs.Task, ct).ConfigureAwait(false);
-        response.Header.RaftTerm = _refs.Status.Term;
-        return response;
+        var report = await WithTimeout(tcs.Task, ct).ConfigureAwait(false);
+        return ApiResponses.HashKv(report with { Header = report.Header with { RaftTerm = _refs.Status.Term } });
     }
 
     /// <summary>Maintenance.Hash: the hash of this member's whole backend (SqliteBackend.HashAll says what it covers).</summary>
@@ -174,11 +174,10 @@ public sealed class EtcdServer
     {
         ThrowIfStopped();
         ThrowIfLearner();
-        var tcs = new TaskCompletionSource<HashResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var tcs = new TaskCompletionSource<HashReport>(TaskCreationOptions.RunContinuationsAsynchronously);
         _refs.Mvcc.Tell(new IntegrityProtocol.GetHash(tcs));
-        var response = await WithTimeout(tcs.Task, ct).ConfigureAwait(false);
-        response.Header.RaftTerm = _refs.Status.Term;
-        return response;
+        var report = await WithTimeout(tcs.Task, ct).ConfigureAwait(false);
+        return ApiResponses.Hash(report with { Header = report.Header with { RaftTerm = _refs.Status.Term } });
     }
 
     /// <summary>
@@ -213,7 +212,7 @@ public sealed class EtcdServer
                 await ProposeAsync(new InternalRaftRequest { ClusterMemberAttrSet = attrs }, ct).ConfigureAwait(false);
                 return;
             }
-            catch (EtcdException e) when (e.Error.Code == Grpc.Core.StatusCode.Unavailable && e.Error != EtcdErrors.NotCapable && e.Error != EtcdErrors.Stopped
+            catch (EtcdException e) when (e.Error.Code == EtcdErrorCode.Unavailable && e.Error != EtcdErrors.NotCapable && e.Error != EtcdErrors.Stopped
                                           || e.Error == EtcdErrors.TooManyRequests)
             {
                 // Bounded by the caller's token (the node's stop signal); back off a little between tries.

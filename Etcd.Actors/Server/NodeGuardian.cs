@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using Etcd.Actors.Mvcc;
 using Etcd.Actors.Raft;
+using Etcd.Actors.Wait;
 
 namespace Etcd.Actors.Server;
 

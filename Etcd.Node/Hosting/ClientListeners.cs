@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Etcd.Node.AuthorityFix;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Etcd.Node.Hosting;
@@ -68,10 +69,17 @@ public static class ClientListeners
         }
     }
 
+    /// <summary>
+    /// <c>ETCDACTORS_AUTHORITY_FIX=off</c> serves without the :authority rewriter (Etcd.Node/AuthorityFix): for
+    /// measuring its cost, or once no etcdctl before 3.5 is in use. Not an ETCD_ variable: those are etcd's flags.
+    /// </summary>
+    public const string AuthorityFixVariable = "ETCDACTORS_AUTHORITY_FIX";
+
     private static void H2c(ListenOptions listen)
     {
         listen.Protocols = HttpProtocols.Http2;
-        // etcdctl's per-endpoint commands send ":authority: http://host:port", which Kestrel refuses.
-        listen.Use(AuthorityFixingMiddleware.Wrap);
+        // etcdctl 3.4's per-endpoint commands send ":authority: http://host:port", which Kestrel refuses.
+        if (!string.Equals(Environment.GetEnvironmentVariable(AuthorityFixVariable), "off", StringComparison.OrdinalIgnoreCase))
+            listen.Use(AuthorityFixingMiddleware.Wrap);
     }
 }

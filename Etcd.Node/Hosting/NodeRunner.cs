@@ -1,3 +1,4 @@
+using Etcd.Actors.Errors;
 using Etcd.Actors.Server;
 using Etcd.Node.Configuration;
 using Etcd.Node.Logging;
@@ -49,7 +50,7 @@ public static class NodeRunner
             if (app is not null) await app.DisposeAsync();
             return 0;
         }
-        catch (Etcd.Actors.Corruption.CorruptionDetectedException e)
+        catch (CorruptionDetectedException e)
         {
             // etcd 3.4: plog.Fatalf("%v", err) → "C | etcdmain: <id> found data inconsistency with peers", exit 1.
             log.Write('C', "etcdmain", e.Message);

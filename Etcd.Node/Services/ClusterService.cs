@@ -1,3 +1,4 @@
+using Etcd.Actors.Errors;
 using Etcd.Actors.Server;
 using Etcd.Api.Etcdserverpb;
 using Grpc.Core;
@@ -6,22 +7,38 @@ namespace Etcd.Node.Services;
 
 /// <summary>
 /// etcdserverpb.Cluster: membership. MemberList answers from this member's applied member table; the changes
-/// go through Raft as conf changes, validated by the leader with etcd's rules and errors.
+/// go through Raft as conf changes, validated by the leader with etcd's rules and errors. Errors become gRPC
+/// status through <see cref="GrpcErrors"/>.
 /// </summary>
 public sealed class ClusterService(EtcdServer server) : Cluster.ClusterBase
 {
-    public override Task<MemberListResponse> MemberList(MemberListRequest request, ServerCallContext context) =>
-        server.MemberListAsync(context.CancellationToken);
+    public override async Task<MemberListResponse> MemberList(MemberListRequest request, ServerCallContext context)
+    {
+        try { return await server.MemberListAsync(context.CancellationToken).ConfigureAwait(false); }
+        catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
+    }
 
-    public override Task<MemberAddResponse> MemberAdd(MemberAddRequest request, ServerCallContext context) =>
-        server.MemberAddAsync(request, context.CancellationToken);
+    public override async Task<MemberAddResponse> MemberAdd(MemberAddRequest request, ServerCallContext context)
+    {
+        try { return await server.MemberAddAsync(request, context.CancellationToken).ConfigureAwait(false); }
+        catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
+    }
 
-    public override Task<MemberRemoveResponse> MemberRemove(MemberRemoveRequest request, ServerCallContext context) =>
-        server.MemberRemoveAsync(request, context.CancellationToken);
+    public override async Task<MemberRemoveResponse> MemberRemove(MemberRemoveRequest request, ServerCallContext context)
+    {
+        try { return await server.MemberRemoveAsync(request, context.CancellationToken).ConfigureAwait(false); }
+        catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
+    }
 
-    public override Task<MemberUpdateResponse> MemberUpdate(MemberUpdateRequest request, ServerCallContext context) =>
-        server.MemberUpdateAsync(request, context.CancellationToken);
+    public override async Task<MemberUpdateResponse> MemberUpdate(MemberUpdateRequest request, ServerCallContext context)
+    {
+        try { return await server.MemberUpdateAsync(request, context.CancellationToken).ConfigureAwait(false); }
+        catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
+    }
 
-    public override Task<MemberPromoteResponse> MemberPromote(MemberPromoteRequest request, ServerCallContext context) =>
-        server.MemberPromoteAsync(request, context.CancellationToken);
+    public override async Task<MemberPromoteResponse> MemberPromote(MemberPromoteRequest request, ServerCallContext context)
+    {
+        try { return await server.MemberPromoteAsync(request, context.CancellationToken).ConfigureAwait(false); }
+        catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
+    }
 }

@@ -1,24 +1,43 @@
+using Etcd.Actors.Errors;
 using Etcd.Actors.Server;
 using Etcd.Api.Etcdserverpb;
 using Grpc.Core;
 
 namespace Etcd.Node.Services;
 
-/// <summary>etcdserverpb.KV: each call goes straight to <see cref="EtcdServer"/>; errors are <see cref="Etcd.Actors.Errors.EtcdException"/>s, which are RpcExceptions with etcd's status.</summary>
+/// <summary>
+/// etcdserverpb.KV: each call goes straight to <see cref="EtcdServer"/>; an <see cref="EtcdException"/> becomes
+/// etcd's gRPC status through <see cref="GrpcErrors"/> (a catch per call, no interceptor).
+/// </summary>
 public sealed class KvService(EtcdServer server) : KV.KVBase
 {
-    public override Task<RangeResponse> Range(RangeRequest request, ServerCallContext context) =>
-        server.RangeAsync(request, context.CancellationToken);
+    public override async Task<RangeResponse> Range(RangeRequest request, ServerCallContext context)
+    {
+        try { return await server.RangeAsync(request, context.CancellationToken).ConfigureAwait(false); }
+        catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
+    }
 
-    public override Task<PutResponse> Put(PutRequest request, ServerCallContext context) =>
-        server.PutAsync(request, context.CancellationToken);
+    public override async Task<PutResponse> Put(PutRequest request, ServerCallContext context)
+    {
+        try { return await server.PutAsync(request, context.CancellationToken).ConfigureAwait(false); }
+        catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
+    }
 
-    public override Task<DeleteRangeResponse> DeleteRange(DeleteRangeRequest request, ServerCallContext context) =>
-        server.DeleteRangeAsync(request, context.CancellationToken);
+    public override async Task<DeleteRangeResponse> DeleteRange(DeleteRangeRequest request, ServerCallContext context)
+    {
+        try { return await server.DeleteRangeAsync(request, context.CancellationToken).ConfigureAwait(false); }
+        catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
+    }
 
-    public override Task<TxnResponse> Txn(TxnRequest request, ServerCallContext context) =>
-        server.TxnAsync(request, context.CancellationToken);
+    public override async Task<TxnResponse> Txn(TxnRequest request, ServerCallContext context)
+    {
+        try { return await server.TxnAsync(request, context.CancellationToken).ConfigureAwait(false); }
+        catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
+    }
 
-    public override Task<CompactionResponse> Compact(CompactionRequest request, ServerCallContext context) =>
-        server.CompactAsync(request, context.CancellationToken);
+    public override async Task<CompactionResponse> Compact(CompactionRequest request, ServerCallContext context)
+    {
+        try { return await server.CompactAsync(request, context.CancellationToken).ConfigureAwait(false); }
+        catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
+    }
 }

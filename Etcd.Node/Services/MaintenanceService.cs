@@ -1,3 +1,4 @@
+using Etcd.Actors.Errors;
 using Etcd.Actors.Server;
 using Etcd.Api.Etcdserverpb;
 using Grpc.Core;
@@ -7,22 +8,38 @@ namespace Etcd.Node.Services;
 /// <summary>
 /// etcdserverpb.Maintenance: Status (what `etcdctl endpoint status` calls), MoveLeader (`etcdctl
 /// move-leader`), Hash and HashKV (`etcdctl endpoint hashkv`) and Alarm (`etcdctl alarm list|disarm`).
-/// Defragment and Snapshot fall through to the base class, which answers Unimplemented.
+/// Defragment and Snapshot fall through to the base class, which answers Unimplemented. Errors become gRPC
+/// status through <see cref="GrpcErrors"/>.
 /// </summary>
 public sealed class MaintenanceService(EtcdServer server) : Maintenance.MaintenanceBase
 {
-    public override Task<StatusResponse> Status(StatusRequest request, ServerCallContext context) =>
-        server.StatusAsync(context.CancellationToken);
+    public override async Task<StatusResponse> Status(StatusRequest request, ServerCallContext context)
+    {
+        try { return await server.StatusAsync(context.CancellationToken).ConfigureAwait(false); }
+        catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
+    }
 
-    public override Task<MoveLeaderResponse> MoveLeader(MoveLeaderRequest request, ServerCallContext context) =>
-        server.MoveLeaderAsync(request, context.CancellationToken);
+    public override async Task<MoveLeaderResponse> MoveLeader(MoveLeaderRequest request, ServerCallContext context)
+    {
+        try { return await server.MoveLeaderAsync(request, context.CancellationToken).ConfigureAwait(false); }
+        catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
+    }
 
-    public override Task<HashKVResponse> HashKV(HashKVRequest request, ServerCallContext context) =>
-        server.HashKvAsync(request, context.CancellationToken);
+    public override async Task<HashKVResponse> HashKV(HashKVRequest request, ServerCallContext context)
+    {
+        try { return await server.HashKvAsync(request, context.CancellationToken).ConfigureAwait(false); }
+        catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
+    }
 
-    public override Task<HashResponse> Hash(HashRequest request, ServerCallContext context) =>
-        server.HashAsync(context.CancellationToken);
+    public override async Task<HashResponse> Hash(HashRequest request, ServerCallContext context)
+    {
+        try { return await server.HashAsync(context.CancellationToken).ConfigureAwait(false); }
+        catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
+    }
 
-    public override Task<AlarmResponse> Alarm(AlarmRequest request, ServerCallContext context) =>
-        server.AlarmAsync(request, context.CancellationToken);
+    public override async Task<AlarmResponse> Alarm(AlarmRequest request, ServerCallContext context)
+    {
+        try { return await server.AlarmAsync(request, context.CancellationToken).ConfigureAwait(false); }
+        catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
+    }
 }

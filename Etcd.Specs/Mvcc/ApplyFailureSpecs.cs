@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using Etcd.Actors.Errors;
 using Etcd.Actors.Mvcc;
+using Etcd.Actors.Wait;
 using Etcd.Actors.Server;
 using Etcd.Api.Etcdserverpb;
 using Etcd.Api.Raftpb;

@@ -3,6 +3,7 @@ using Akka.TestKit.Xunit2;
 using Etcd.Actors.Errors;
 using Etcd.Actors.Mvcc;
 using Etcd.Actors.Server;
+using Etcd.Actors.Wait;
 using Etcd.Api.Etcdserverpb;
 using Etcd.Api.Raftpb;
 using Etcd.Specs.Support;
@@ -225,11 +226,11 @@ public sealed class MvccStoreActorMembersSpecs : TestKit, IDisposable
         var mvcc = Bootstrapped();
         Apply(mvcc, [MvccEntries.Put(4, "k", "v"), MvccEntries.Put(5, "k", "w")], term: 7);
         ExpectMsg<MvccProtocol.Applied>(Wait);
-        var tcs = new TaskCompletionSource<MemberListResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var tcs = new TaskCompletionSource<MemberListing>(TaskCreationOptions.RunContinuationsAsynchronously);
         mvcc.Tell(new MvccProtocol.ListMembers(tcs));
         var list = await tcs.Task.WaitAsync(Wait);
         Assert.Equal((0xCCul, 0xAAul, 3L, 7ul), (list.Header.ClusterId, list.Header.MemberId, list.Header.Revision, list.Header.RaftTerm));
-        Assert.Equal([1ul, 2ul, 3ul], list.Members.Select(m => m.ID));
+        Assert.Equal([1ul, 2ul, 3ul], list.Members.Select(m => m.Id));
         Assert.All(list.Members, m => Assert.False(m.IsLearner));
     }
 }

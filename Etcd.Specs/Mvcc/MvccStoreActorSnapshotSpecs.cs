@@ -3,6 +3,7 @@ using Akka.TestKit.Xunit2;
 using Etcd.Actors.Errors;
 using Etcd.Actors.Mvcc;
 using Etcd.Actors.Server;
+using Etcd.Actors.Wait;
 using Etcd.Api.Etcdserverpb;
 using Etcd.Api.Raftpb;
 using Etcd.Specs.Support;
@@ -50,8 +51,8 @@ public sealed class MvccStoreActorSnapshotSpecs : TestKit, IDisposable
 
     private static async Task<ulong> AppliedIndex(IActorRef mvcc)
     {
-        var tcs = new TaskCompletionSource<StatusResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
-        mvcc.Tell(new MvccProtocol.FillStatus(new StatusResponse(), tcs));
+        var tcs = new TaskCompletionSource<StatusReport>(TaskCreationOptions.RunContinuationsAsynchronously);
+        mvcc.Tell(new MvccProtocol.FillStatus(new StatusReport(), tcs));
         return (await tcs.Task.WaitAsync(Wait)).RaftAppliedIndex;
     }
 

@@ -3,6 +3,7 @@ using Akka.TestKit.Xunit2;
 using Etcd.Actors.Errors;
 using Etcd.Actors.Mvcc;
 using Etcd.Actors.Server;
+using Etcd.Actors.Wait;
 using Etcd.Api.Etcdserverpb;
 using Etcd.Api.Raftpb;
 using Google.Protobuf;
@@ -160,8 +161,8 @@ public sealed class MvccStoreActorSpecs : TestKit, IDisposable
         var mvcc = Start();
         mvcc.Tell(new MvccProtocol.ApplyCommitted(new List<Entry> { Normal(1, 40, PutReq("a", "1")) }, 3), TestActor);
         ExpectMsg<MvccProtocol.Applied>(Wait);
-        var tcs = new TaskCompletionSource<StatusResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
-        mvcc.Tell(new MvccProtocol.FillStatus(new StatusResponse { Leader = 0xAA, RaftTerm = 3, RaftIndex = 1 }, tcs));
+        var tcs = new TaskCompletionSource<StatusReport>(TaskCreationOptions.RunContinuationsAsynchronously);
+        mvcc.Tell(new MvccProtocol.FillStatus(new StatusReport { Leader = 0xAA, RaftTerm = 3, RaftIndex = 1 }, tcs));
         var s = await tcs.Task.WaitAsync(Wait);
         Assert.Equal("3.4.23", s.Version);
         Assert.True(s.DbSize > 0);

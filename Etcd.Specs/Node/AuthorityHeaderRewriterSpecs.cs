@@ -1,5 +1,5 @@
 using System.Text;
-using Etcd.Node.Hosting;
+using Etcd.Node.AuthorityFix;
 using Xunit;
 
 namespace Etcd.Specs.Node;
@@ -88,6 +88,20 @@ public sealed class AuthorityHeaderRewriterSpecs
     public void Leaves_invalid_blocks_to_kestrel(string hex)
     {
         Assert.False(Rewrite(Convert.FromHexString(hex), out _));
+    }
+
+    [Theory]
+    [InlineData("828684410f7777772e6578616d706c652e636f6d", "Fine")] // C.3.1: plain www.example.com
+    [InlineData("828684418cf1e3c2e5f23a6ba0ab90f4ff", "Fine")] // C.4.1: Huffman-coded www.example.com
+    [InlineData("828684be58086e6f2d6361636865", "Absent")] // C.3.2: the authority only by index
+    [InlineData("828684", "Absent")]
+    [InlineData("8286844115687474703a2f2f3132372e302e302e313a32333739", "Rewritten")] // http://127.0.0.1:2379
+    [InlineData("41ff", "Unreadable")]
+    public void Says_what_it_found_so_a_fine_connection_can_be_left_alone(string hex, string expected)
+    {
+        var block = Convert.FromHexString(hex);
+        var output = new byte[AuthorityHeaderRewriter.MaxRewrittenLength(block.Length)];
+        Assert.Equal(expected, AuthorityHeaderRewriter.Inspect(block, output, out _).ToString());
     }
 
     internal static byte[] Ascii(string text) => Encoding.ASCII.GetBytes(text);

@@ -1,5 +1,5 @@
 using System.Text;
-using Etcd.Node.Hosting;
+using Etcd.Node.AuthorityFix;
 using Xunit;
 
 namespace Etcd.Specs.Node;

@@ -1,5 +1,5 @@
 using System.Buffers;
-using Etcd.Node.Hosting;
+using Etcd.Node.AuthorityFix;
 using Xunit;
 using static Etcd.Specs.Node.AuthorityHeaderRewriterSpecs;
 
@@ -80,6 +80,33 @@ public sealed class Http2InboundRewriterSpecs
     {
         var input = Concat(Preface, Frame(0x1, 0x1, 5, Bad[..10]), Frame(0x9, 0x4, 5, Bad[10..])[..12]);
         AssertEverySplit(input, input);
+    }
+
+    [Fact]
+    public void Stops_inspecting_a_connection_once_its_first_header_block_is_fine()
+    {
+        // A later block with a scheme-prefixed authority passes untouched: the connection is only copied now.
+        var input = Concat(Preface, Settings, Frame(0x1, 0x4, 1, Good), Data, Frame(0x1, 0x4, 3, Bad), Data);
+        AssertEverySplit(input, input);
+        using var rewriter = new Http2InboundRewriter();
+        Assert.True(rewriter.Inspecting);
+        rewriter.Process(new ReadOnlySequence<byte>(Concat(Preface, Settings, Frame(0x1, 0x4, 1, Good))), new ArrayBufferWriter<byte>());
+        Assert.False(rewriter.Inspecting);
+    }
+
+    [Fact]
+    public void Keeps_inspecting_a_connection_whose_first_header_block_was_rewritten()
+    {
+        var input = Concat(Preface, Frame(0x1, 0x4, 1, Bad), Data, Frame(0x1, 0x4, 3, Good), Frame(0x1, 0x4, 5, Bad));
+        AssertEverySplit(input, Concat(Preface, Frame(0x1, 0x4, 1, Good), Data, Frame(0x1, 0x4, 3, Good), Frame(0x1, 0x4, 5, Good)));
+    }
+
+    [Fact]
+    public void Keeps_inspecting_when_the_first_header_block_has_no_authority()
+    {
+        byte[] noAuthority = [0x82, 0x86, 0x84]; // :method GET, :scheme http, :path /
+        var input = Concat(Preface, Frame(0x1, 0x4, 1, noAuthority), Frame(0x1, 0x4, 3, Bad));
+        AssertEverySplit(input, Concat(Preface, Frame(0x1, 0x4, 1, noAuthority), Frame(0x1, 0x4, 3, Good)));
     }
 
     private static void AssertEverySplit(byte[] input, byte[] expected)

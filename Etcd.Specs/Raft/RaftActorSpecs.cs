@@ -8,6 +8,7 @@ using Etcd.Actors.Mvcc;
 using Etcd.Actors.Raft;
 using Etcd.Actors.Serialization;
 using Etcd.Actors.Server;
+using Etcd.Actors.Wait;
 using Etcd.Api.Etcdserverpb;
 using Etcd.Api.Raftpb;
 using Google.Protobuf;
@@ -203,7 +204,7 @@ public class RaftActorSpecs : Akka.TestKit.Xunit2.TestKit
         await Journal.OnWrite.Pass();
         var (raft, mvcc, _, member) = StartRaft();
         AwaitLeadership(mvcc);
-        var tcs = new TaskCompletionSource<StatusResponse>();
+        var tcs = new TaskCompletionSource<StatusReport>();
         raft.Tell(new RaftProtocol.GetStatus(tcs));
         var fill = mvcc.ExpectMsg<MvccProtocol.FillStatus>(Wait);
         Assert.Same(tcs, fill.Completion);

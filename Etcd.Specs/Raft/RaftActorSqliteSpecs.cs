@@ -5,6 +5,7 @@ using Etcd.Actors.Mvcc;
 using Etcd.Actors.Raft;
 using Etcd.Actors.Serialization;
 using Etcd.Actors.Server;
+using Etcd.Actors.Wait;
 using Etcd.Api.Raftpb;
 using Google.Protobuf;
 using Microsoft.Data.Sqlite;

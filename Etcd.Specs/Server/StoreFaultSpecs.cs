@@ -122,7 +122,7 @@ public sealed class StoreFaultSpecs(ITestOutputHelper output) : IAsyncLifetime
                 await _node.Server.PutAsync(Put(key, value));
                 return;
             }
-            catch (EtcdException e) when (e.Error.Code == Grpc.Core.StatusCode.Unavailable && DateTime.UtcNow < deadline)
+            catch (EtcdException e) when (e.Error.Code == EtcdErrorCode.Unavailable && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(20);
             }

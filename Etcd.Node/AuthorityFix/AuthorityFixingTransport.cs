@@ -1,6 +1,6 @@
 using System.IO.Pipelines;
 
-namespace Etcd.Node.Hosting;
+namespace Etcd.Node.AuthorityFix;
 
 /// <summary>
 /// A connection's transport as Kestrel's HTTP/2 layer sees it: the output is the socket's own; the input is a

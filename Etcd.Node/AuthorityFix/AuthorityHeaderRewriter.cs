@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Etcd.Node.Hosting;
+namespace Etcd.Node.AuthorityFix;
 
 /// <summary>
 /// Rewrites one HPACK header block (RFC 7541) so that a literal <c>:authority</c> whose value is not a valid
@@ -31,11 +31,19 @@ internal static class AuthorityHeaderRewriter
     /// <see cref="MaxRewrittenLength"/> bytes); false when it needs no change or is not valid HPACK (then it is
     /// forwarded as it is and Kestrel judges it).
     /// </summary>
-    public static bool TryRewrite(ReadOnlySpan<byte> block, Span<byte> output, out int written)
+    public static bool TryRewrite(ReadOnlySpan<byte> block, Span<byte> output, out int written) =>
+        Inspect(block, output, out written) == AuthorityVerdict.Rewritten;
+
+    /// <summary>
+    /// Reads <paramref name="block"/> and rewrites it into <paramref name="output"/> (at least
+    /// <see cref="MaxRewrittenLength"/> bytes) when an :authority needs it; says what it found.
+    /// </summary>
+    public static AuthorityVerdict Inspect(ReadOnlySpan<byte> block, Span<byte> output, out int written)
     {
         written = 0;
         var copied = 0; // block[..copied] is already in output (only once a rewrite started)
         var rewritten = false;
+        var fine = false;
         var i = 0;
         while (i < block.Length)
         {
@@ -43,32 +51,36 @@ internal static class AuthorityHeaderRewriter
             int prefixBits;
             if ((b & 0x80) != 0)
             {
-                if (!TryReadInteger(block, ref i, 7, out _)) return false; // indexed field
+                if (!TryReadInteger(block, ref i, 7, out _)) return AuthorityVerdict.Unreadable; // indexed field
                 continue;
             }
             if ((b & 0xC0) == 0x40) prefixBits = 6; // literal with incremental indexing
             else if ((b & 0xE0) == 0x20)
             {
-                if (!TryReadInteger(block, ref i, 5, out _)) return false; // dynamic table size update
+                if (!TryReadInteger(block, ref i, 5, out _)) return AuthorityVerdict.Unreadable; // dynamic table size update
                 continue;
             }
             else prefixBits = 4; // literal without indexing / never indexed
 
-            if (!TryReadInteger(block, ref i, prefixBits, out var nameIndex)) return false;
+            if (!TryReadInteger(block, ref i, prefixBits, out var nameIndex)) return AuthorityVerdict.Unreadable;
             bool isAuthority;
             if (nameIndex == 0)
             {
-                if (!TryReadString(block, ref i, out var nameHuffman, out var name)) return false;
+                if (!TryReadString(block, ref i, out var nameHuffman, out var name)) return AuthorityVerdict.Unreadable;
                 isAuthority = IsAuthorityName(name, nameHuffman);
             }
             else isAuthority = nameIndex == 1; // static table entry 1 is :authority
 
             var valueStart = i;
-            if (!TryReadString(block, ref i, out var valueHuffman, out var value)) return false;
+            if (!TryReadString(block, ref i, out var valueHuffman, out var value)) return AuthorityVerdict.Unreadable;
             if (!isAuthority) continue;
             if (!TryFixAuthority(value, valueHuffman, output[(written + valueStart - copied)..], out var valueWritten, out var changed))
-                return false;
-            if (!changed) continue;
+                return AuthorityVerdict.Unreadable;
+            if (!changed)
+            {
+                fine = true;
+                continue;
+            }
             block[copied..valueStart].CopyTo(output[written..]);
             written += valueStart - copied + valueWritten;
             copied = i;
@@ -77,11 +89,11 @@ internal static class AuthorityHeaderRewriter
         if (!rewritten)
         {
             written = 0;
-            return false;
+            return fine ? AuthorityVerdict.Fine : AuthorityVerdict.Absent;
         }
         block[copied..].CopyTo(output[written..]);
         written += block.Length - copied;
-        return true;
+        return AuthorityVerdict.Rewritten;
     }
 
     /// <summary>Writes the host:port of <paramref name="value"/> as a plain string into <paramref name="output"/> when it differs.</summary>

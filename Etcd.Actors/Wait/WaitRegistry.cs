@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Etcd.Actors.Errors;
 using Google.Protobuf;
 
-namespace Etcd.Actors.Server;
+namespace Etcd.Actors.Wait;
 
 /// <summary>
 /// Waiters for proposals this member made, keyed by request id (etcd's wait.Wait). The gRPC handler

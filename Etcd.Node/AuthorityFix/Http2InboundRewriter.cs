@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 
-namespace Etcd.Node.Hosting;
+namespace Etcd.Node.AuthorityFix;
 
 /// <summary>
 /// The client → server byte stream of one HTTP/2 connection, frame by frame, with every request header block
@@ -31,12 +31,20 @@ internal sealed class Http2InboundRewriter : IDisposable
     private static ReadOnlySpan<byte> Preface => "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8;
 
     private int _prefaceSeen;
-    private bool _opaque;          // not HTTP/2 after all: forward everything as it is
+    private bool _opaque;          // forward everything as it is: not HTTP/2, or nothing to fix on this connection
+    private bool _firstBlockSeen;
     private long _passRemaining;   // payload bytes of the current pass-through frame still to copy
     private byte[]? _block;        // raw frames (headers included) of the header block being collected
     private int _blockLength;
     private bool _inBlock;
     private uint _blockStream;
+
+    /// <summary>
+    /// False once the connection needs no more looking at: it is not HTTP/2, or its first header block's :authority
+    /// was fine. grpc-go sends its ClientConn's one authority on every stream of a connection, so such a connection
+    /// never needs a rewrite, and from then on its bytes are only copied (no frame parsing).
+    /// </summary>
+    public bool Inspecting => !_opaque;
 
     /// <summary>Forwards what <paramref name="input"/> holds to <paramref name="output"/>; returns how far it was consumed.</summary>
     public SequencePosition Process(in ReadOnlySequence<byte> input, IBufferWriter<byte> output)
@@ -143,6 +151,8 @@ internal sealed class Http2InboundRewriter : IDisposable
     /// <summary>The block is complete: rewrite it when its :authority needs it, else forward the frames as they came.</summary>
     private void FinishBlock(IBufferWriter<byte> output)
     {
+        var isFirstBlock = !_firstBlockSeen;
+        _firstBlockSeen = true;
         var raw = _block.AsSpan(0, _blockLength);
         var first = raw[..FrameHeaderLength];
         var flags = first[4];
@@ -188,9 +198,13 @@ internal sealed class Http2InboundRewriter : IDisposable
                 }
                 fragment = joined.AsSpan(0, n);
             }
-            if (!AuthorityHeaderRewriter.TryRewrite(fragment, rewritten, out var written))
+            var verdict = AuthorityHeaderRewriter.Inspect(fragment, rewritten, out var written);
+            if (verdict != AuthorityVerdict.Rewritten)
             {
                 FlushBlockUnchanged(output);
+                // A connection that needed a rewrite stays inspected (every later block may carry the literal again);
+                // one whose first block was fine never will (see Inspecting).
+                if (isFirstBlock && verdict == AuthorityVerdict.Fine) _opaque = true;
                 return;
             }
             WriteFrames(output, first, flags, priority, rewritten.AsSpan(0, written));

@@ -1,4 +1,4 @@
-namespace Etcd.Node.Hosting;
+namespace Etcd.Node.AuthorityFix;
 
 /// <summary>
 /// Decoder for the HPACK static Huffman code (RFC 7541 Appendix B). grpc-go Huffman-encodes a header value

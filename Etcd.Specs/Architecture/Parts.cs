@@ -1,0 +1,105 @@
+namespace Etcd.Specs.Architecture;
+
+/// <summary>
+/// The parts of Etcd.Actors (one namespace each, <c>Etcd.Actors.&lt;Name&gt;</c>) and the arrows allowed between them.
+/// A part may use only itself and the parts listed in <see cref="Part.MayUse"/>; every other part of the library is
+/// off limits to it (enforced by <see cref="ArchitectureSpecs"/>). The arrows point one way: the pure cores at the
+/// bottom, the actors above them, the server facade (<c>Server</c>) on top, and the gRPC edge (Etcd.Node) above
+/// everything. Adding a part or an arrow is a design decision: make it here, with a reason.
+/// </summary>
+public static class Parts
+{
+    public const string Library = "Etcd.Actors";
+
+    /// <summary>One part: its namespace under <see cref="Library"/>, what it may use, and whether it exists yet.</summary>
+    public sealed record Part(string Name, string[] MayUse, bool Planned = false)
+    {
+        public string Namespace => $"{Library}.{Name}";
+    }
+
+    public static readonly IReadOnlyList<Part> All =
+    [
+        // ---- pure cores: no Akka, no gRPC, no clock, no randomness, no I/O (see ArchitectureSpecs) ----
+        // etcd-io/raft: knows nothing but its own raftpb messages.
+        new("Raft.Core", []),
+        // etcd's mvcc: keys, revisions, the tree index, the backend interface; refusals are domain errors.
+        new("Mvcc.Core", ["Errors"]),
+        // etcd's membership: the member table decides through the Raft core's ClusterConfig.Apply.
+        new("Cluster.Core", ["Raft.Core", "Errors"]),
+        // etcd's alarm store (etcdserver/api/v3alarm) and the corrupt/capped appliers' refusals.
+        new("Alarm.Core", ["Errors"]),
+        // etcd's corrupt.go decisions (CheckInitialHashKV, checkHashKV), on samples the shell gathers.
+        new("Corruption.Core", ["Errors"]),
+        // Planned (watch issue): etcd's watchable store reads revisions and events from the MVCC core.
+        new("Watch.Core", ["Mvcc.Core", "Errors"], Planned: true),
+        // Planned (lease issue): etcd's lessor, with time through an injected TimeProvider.
+        new("Lease.Core", ["Errors"], Planned: true),
+
+        // ---- shared leaves ----
+        // etcd's rpctypes/errors: the catalogue of etcd's errors as domain values; gRPC status is the edge's.
+        new("Errors", []),
+        // etcd's pkg/wait: registered by the facade, completed by the store, failed by Raft.
+        new("Wait", ["Errors"]),
+        // Reading reference.conf and validated settings values (SettingsReader): every part's Settings.Create uses it.
+        new("Configuration", []),
+        // Akka serializer and journal/SQLite plumbing (its HOCON is embedded .conf, read through Configuration): knows
+        // messages, not the actors that send them.
+        new("Serialization", ["Configuration"]),
+
+        // ---- logic between the cores and the actors ----
+        // etcd's apply + request validation: turns committed requests into MVCC/membership calls.
+        new("Apply", ["Mvcc.Core", "Cluster.Core", "Lease.Core", "Alarm.Core", "Errors"]),
+        // Bootstrap helpers for membership (initial cluster, member ids).
+        new("Cluster", ["Cluster.Core", "Raft.Core", "Errors"]),
+
+        // ---- actors ----
+        // MvccStoreActor: applies committed entries, serves reads, completes waiters; hands changes to the watch hub.
+        new("Mvcc", ["Mvcc.Core", "Apply", "Cluster.Core", "Alarm.Core", "Errors", "Wait", "Serialization", "Configuration", "Watch", "Watch.Core", "Lease.Core"]),
+        // RaftActor: drives the core, persists, sends; tells MvccStoreActor what committed (MvccProtocol), validates
+        // forwarded proposals with the edge's validator (Apply), fails waiters; leader duties drive lease expiry.
+        new("Raft", ["Raft.Core", "Mvcc", "Apply", "Cluster", "Cluster.Core", "Errors", "Wait", "Serialization", "Configuration", "Lease", "Lease.Core"]),
+        // Planned (watch issue): WatchHubActor / WatchStreamActor.
+        new("Watch", ["Watch.Core", "Mvcc.Core", "Errors"], Planned: true),
+        // Planned (lease issue): LeaseManagerActor.
+        new("Lease", ["Lease.Core", "Errors", "Wait"], Planned: true),
+
+        // ---- the facade: builds the actor tree, the only part that knows them all ----
+        new("Server", ["Raft.Core", "Raft", "Mvcc.Core", "Mvcc", "Cluster.Core", "Cluster", "Apply", "Errors", "Wait",
+            "Serialization", "Configuration", "Alarm.Core", "Corruption", "Corruption.Core", "Watch.Core", "Watch", "Lease.Core", "Lease"]),
+        // etcd's corrupt.go lives in package etcdserver: the corruption checks are the facade's own work (the
+        // initial check before the tree starts, the leader's periodic check through EtcdServer), in a folder of
+        // their own. Facade and checks are one layer, so each may use the other; nothing below uses either.
+        new("Corruption", ["Corruption.Core", "Server", "Raft", "Mvcc", "Mvcc.Core", "Cluster.Core", "Errors", "Configuration"]),
+    ];
+
+    /// <summary>
+    /// Uses that break an arrow today, each with the reason it stays for now. Keep this list short and shrinking:
+    /// an entry is (part, the type it may use although its part is off limits, why).
+    /// </summary>
+    public static readonly IReadOnlyList<(string Part, string Type, string Why)> Exceptions =
+    [
+        // Raft and the store have their own settings (RaftSettings, MvccSettings); the bootstrap helper still reads
+        // the member's flags from the facade's settings.
+        ("Cluster", "Etcd.Actors.Server.EtcdServerSettings", "InitialCluster.From(EtcdServerSettings) until it takes its own settings"),
+    ];
+
+    /// <summary>
+    /// Cores that may use etcd's wire messages of etcdserverpb (the API's requests and responses), each with why.
+    /// All other cores may not: they speak their own types (Raft.Core speaks only raftpb).
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> CoresUsingApiMessages = new Dictionary<string, string>
+    {
+        // etcd's mvcc takes its own types (Range(key, end, RangeOptions), Put(key, value, lease)) and etcdserver's
+        // apply translates; ours takes and answers etcdserverpb's Range/Put/DeleteRange/Txn/Compaction messages,
+        // and evaluates Txn compares itself. Giving it its own types means moving Txn evaluation into Apply and
+        // rewriting KvStore's API and its eleven spec files: not worth it while nothing but Apply calls it; do it
+        // when a second caller (watch's or lease's apply) needs the store without a request message.
+        ["Mvcc.Core"] = "KvStore takes and answers etcdserverpb KV messages (etcd's mvcc takes its own types)",
+        // The member table converts to and from etcdserverpb.Member, which is also its persisted and peer form.
+        // etcd's alarm store keeps etcdserverpb.AlarmMember, which is also the Alarm RPC's form.
+        ["Alarm.Core"] = "AlarmTable keeps etcdserverpb.AlarmMember (the Alarm RPC's form, as etcd's v3alarm does)",
+        // The verdicts read peers' HashKV answers as they come (PeerHashKVResponse), as etcd's corrupt.go does.
+        ["Corruption.Core"] = "CorruptionVerdict reads peers' HashKV answers in their wire form",
+        ["Cluster.Core"] = "MemberTable converts to/from etcdserverpb.Member (its persisted and peer form)",
+    };
+}
