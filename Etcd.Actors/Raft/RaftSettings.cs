@@ -67,6 +67,12 @@ public sealed record RaftSettings
     /// <summary>A snapshot transfer with no acknowledgement for this long is abandoned (and retried by Raft).</summary>
     public TimeSpan SnapshotAckTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>--max-request-bytes: a forwarded proposal larger than this is refused by the leader.</summary>
+    public int MaxRequestBytes { get; init; } = 1_572_864;
+
+    /// <summary>--max-txn-ops: the leader validates forwarded txns with the edge's limit.</summary>
+    public int MaxTxnOps { get; init; } = 128;
+
     /// <summary>Most proposal bytes in one forward from a follower to the leader (always at least one proposal).</summary>
     public long MaxForwardBytes { get; init; } = 1024 * 1024;
 
@@ -111,6 +117,8 @@ public sealed record RaftSettings
             SnapshotCount = Math.Max(1, s.SnapshotCount),
             SnapshotDir = Path.Combine(s.MemberDir, "snap"),
             MaxForwardBytes = Math.Max(1024L * 1024, s.MaxRequestBytes),
+            MaxRequestBytes = s.MaxRequestBytes,
+            MaxTxnOps = s.MaxTxnOps,
             // Three election timeouts, as etcd's "no leader" rule for streams.
             NoLeaderTimeoutTicks = Math.Max(3, 3 * Math.Max(2, s.ElectionTimeoutMs / heartbeat)),
             ReadRetryTicks = Math.Max(1, 500 / heartbeat),

@@ -23,6 +23,26 @@ public static class RaftHocon
         """;
 
     /// <summary>
+    /// What Akka.Remote lets through the peer port (docs/design.md, "Transport"). Untrusted mode drops remote
+    /// deployment, system messages (remote DeathWatch, which peers never use) and PoisonPill/Kill from the
+    /// network, and actor selections except to the gateway, where a joining member sends PeerClusterQuery
+    /// (Server/ClusterJoin.cs). Akka's JSON serializer is replaced by one that refuses (<see cref="NoJsonSerializer"/>),
+    /// so only protobuf messages are ever constructed from the network.
+    /// </summary>
+    public const string PeerPort = """
+        akka.remote {
+          untrusted-mode = on
+          trusted-selection-paths = ["/user/etcd/peer"]
+        }
+        akka.actor {
+          serializers.json = "Etcd.Actors.Serialization.NoJsonSerializer, Etcd.Actors"
+          serialization-identifiers {
+            "Etcd.Actors.Serialization.NoJsonSerializer, Etcd.Actors" = 1
+          }
+        }
+        """;
+
+    /// <summary>
     /// Journal and snapshot store on the SQLite file <paramref name="dbPath"/> (provider SQLite.MS). Call
     /// <see cref="SqlitePragmas.EnableWal"/> on the same file before the ActorSystem first uses it. With
     /// <paramref name="autoInitialize"/> false the plugins do not create their tables: call
