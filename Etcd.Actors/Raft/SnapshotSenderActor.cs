@@ -57,7 +57,6 @@ public sealed class SnapshotSenderActor : ReceiveActor, IWithTimers
         // checked here: our cluster, this member, and from the follower this transfer is for.
         Receive<PeerEnvelope>(e => PeerTrust.Check(e, _clusterId, _memberId) == PeerVerdict.Accepted &&
                                    e.BodyCase == PeerEnvelope.BodyOneofCase.ChunkAck && e.From == _snap.To, e => OnAck(e.ChunkAck));
-        ReceiveAny(_ => { });
         Receive<Timeout>(_ => Fail("no acknowledgement within " + _settings.SnapshotAckTimeout));
     }
 
