@@ -145,7 +145,7 @@ public sealed partial class RaftActor
         if (n.Id != _memberId) return;
         if (sender == _memberId || !IsCurrentMember(sender))
         {
-            _log.Warning("raft {0:x16}: ignored a removal notice from {1:x16}, which is not a member of this cluster", _memberId, sender);
+            WarnRefused(sender, "a removal notice");
             return;
         }
         OnRemoved($"member {sender:x16} says this member was removed");

@@ -14,6 +14,17 @@ namespace Etcd.Actors.Raft;
 /// </summary>
 public sealed partial class RaftActor
 {
+    // What a member of our cluster id may not do (not a member, or not the sender it names) is refused with a
+    // warning, rate-limited like the gateway's: whoever knows the cluster id could otherwise flood the log.
+    private readonly PeerWarnings _refusedPeers = new(TimeSpan.FromSeconds(30), 64, static () => TimeSpan.FromMilliseconds(Environment.TickCount64));
+
+    private void WarnRefused(ulong sender, string what)
+    {
+        if (_refusedPeers.ShouldWarn(sender.ToString("x16"), out var suppressed))
+            _log.Warning("raft {0:x16}: ignored {1} from {2:x16}, which is not a member of this cluster; {3} more since the last warning",
+                _memberId, what, sender, suppressed);
+    }
+
     private void OnPeerEnvelope(PeerEnvelope e)
     {
         if (PeerTrust.Check(e, _clusterId, _memberId) != PeerVerdict.Accepted) return;
@@ -58,7 +69,7 @@ public sealed partial class RaftActor
     {
         if (!IsCurrentMember(sender) || !IsCurrentMember(f.From))
         {
-            _log.Warning("raft {0:x16}: ignored proposals forwarded by {1:x16} for {2:x16}, which is not a member of this cluster", _memberId, sender, f.From);
+            WarnRefused(IsCurrentMember(sender) ? f.From : sender, "forwarded proposals");
             return;
         }
         if (Node.Role == RaftRole.Leader) OnForwardedToLeader(f);
@@ -73,7 +84,7 @@ public sealed partial class RaftActor
     {
         if (!IsCurrentMember(sender) || !IsCurrentMember(c.From) || c.From == _memberId)
         {
-            _log.Warning("raft {0:x16}: ignored a membership change from {1:x16} for {2:x16}, which is not a member of this cluster", _memberId, sender, c.From);
+            WarnRefused(IsCurrentMember(sender) ? c.From : sender, "a membership change");
             return;
         }
         OnMembershipChange(c);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using Etcd.Actors.Raft;
@@ -41,8 +40,7 @@ public sealed class PeerGatewayActor : UntypedActor
         _refs = refs;
         _memberId = memberId;
         _clusterId = clusterId;
-        var clock = Stopwatch.StartNew();
-        _warnings = new PeerWarnings(WarningInterval, MaxWarnedSenders, () => clock.Elapsed);
+        _warnings = new PeerWarnings(WarningInterval, MaxWarnedSenders, static () => TimeSpan.FromMilliseconds(Environment.TickCount64));
     }
 
     public static Props Props(NodeRefs refs, ulong memberId, ulong clusterId) =>

@@ -24,7 +24,7 @@ public sealed class AnotherClusterSpecs(ITestOutputHelper output)
         var leader = await ours.LeaderAsync();
         const int shared = 1;
         for (var i = 0; i < 10; i++) await ours[leader].Server.PutAsync(Put($"a/{i}", $"ours-{i}"));
-        var before = await ViewsAsync(ours);
+        var before = await ours.ViewsAsync();
         var warnings = new WarningLog(ours[shared].System);
 
         using var dir = new TempDir("etcd-other-cluster");
@@ -56,7 +56,7 @@ public sealed class AnotherClusterSpecs(ITestOutputHelper output)
         // timeouts to reach m1 (a window to observe that nothing happens, not a synchronisation).
         await Task.Delay(TimeSpan.FromMilliseconds(3 * ours.Settings(0).ElectionTimeoutMs));
 
-        Assert.Equal(before, await ViewsAsync(ours));
+        Assert.Equal(before, await ours.ViewsAsync());
         // Our data, on every member, linearizably; and we still take writes, through the member they target too.
         await ours[shared].Server.PutAsync(Put("a/after", "ours"));
         foreach (var i in ours.Up)
@@ -72,16 +72,9 @@ public sealed class AnotherClusterSpecs(ITestOutputHelper output)
         // Theirs serves too, with its own data only.
         Assert.Equal("theirs-3", Assert.Single((await b1.Server.RangeAsync(Get("b/3"))).Kvs).Value.ToStringUtf8());
         Assert.Empty((await b1.Server.RangeAsync(Get("a/3"))).Kvs);
-        Assert.Equal(before, await ViewsAsync(ours));
+        Assert.Equal(before, await ours.ViewsAsync());
         // And their traffic did reach m1, which dropped it and said so.
         await warnings.SnapshotAsync();
         Assert.True(warnings.Count("request cluster ID mismatch") >= 1, "m1 never saw the other cluster's traffic");
     }
-
-    private static async Task<(ulong Leader, ulong Term)[]> ViewsAsync(TestCluster c) =>
-        await Task.WhenAll(c.Up.Select(async i =>
-        {
-            var s = await c[i].Server.StatusAsync();
-            return (s.Leader, s.RaftTerm);
-        }));
 }

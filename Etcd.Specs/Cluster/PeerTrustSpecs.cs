@@ -23,12 +23,6 @@ public sealed class PeerTrustSpecs
     private const ulong StrangerId = 0x5157_0000_0000_0001;
     private const string RaftPath = "/user/etcd/raft";
 
-    private static async Task<(ulong Leader, ulong Term)[]> ViewsAsync(TestCluster c) =>
-        await Task.WhenAll(c.Up.Select(async i =>
-        {
-            var s = await c[i].Server.StatusAsync();
-            return (s.Leader, s.RaftTerm);
-        }));
 
     private static async Task BarrierAsync(PeerStranger stranger, TestCluster c)
     {
@@ -42,7 +36,7 @@ public sealed class PeerTrustSpecs
         var leader = await cluster.LeaderAsync();
         int f1 = (leader + 1) % 3, f2 = (leader + 2) % 3;
         await cluster[leader].Server.PutAsync(Put("k", "before"));
-        var before = await ViewsAsync(cluster);
+        var before = await cluster.ViewsAsync();
         ulong lid = cluster[leader].Server.MemberId, f1id = cluster[f1].Server.MemberId, f2id = cluster[f2].Server.MemberId;
         var term = before[0].Term;
         var cid = cluster[0].Server.ClusterId;
@@ -62,10 +56,10 @@ public sealed class PeerTrustSpecs
         }
         await BarrierAsync(stranger, cluster);
 
-        Assert.Equal(before, await ViewsAsync(cluster));
+        Assert.Equal(before, await cluster.ViewsAsync());
         await cluster[f1].Server.PutAsync(Put("k", "after"));
         Assert.Equal("after", Assert.Single((await cluster[f2].Server.RangeAsync(Get("k"))).Kvs).Value.ToStringUtf8());
-        Assert.Equal(before, await ViewsAsync(cluster));
+        Assert.Equal(before, await cluster.ViewsAsync());
     }
 
     [Fact]
@@ -76,7 +70,7 @@ public sealed class PeerTrustSpecs
         var victim = (leader + 1) % 3;
         var vid = cluster[victim].Server.MemberId;
         var cid = cluster[0].Server.ClusterId;
-        var before = await ViewsAsync(cluster);
+        var before = await cluster.ViewsAsync();
         var warnings = new WarningLog(cluster[victim].System);
 
         await using var stranger = PeerStranger.Start();
@@ -96,7 +90,7 @@ public sealed class PeerTrustSpecs
         Assert.Equal(1, warnings.Count("ignored request; ID mismatch"));
         Assert.Equal(1, warnings.Count($"remote-peer-id={StrangerId + 1:x16}, raft-to={vid + 1:x16}, remote-address={stranger.Address}"));
         Assert.Equal(1, warnings.Count("ignored a Message, which is not part of the peer protocol"));
-        Assert.Equal(before, await ViewsAsync(cluster));
+        Assert.Equal(before, await cluster.ViewsAsync());
     }
 
     /// <summary>A follower whose edge did not validate (an older build, a bug) forwards what the leader must refuse.</summary>
@@ -106,7 +100,7 @@ public sealed class PeerTrustSpecs
         await using var cluster = await TestCluster.StartAsync(3);
         var leader = await cluster.LeaderAsync();
         var follower = (leader + 1) % 3;
-        var before = await ViewsAsync(cluster);
+        var before = await cluster.ViewsAsync();
         var unchecked_ = typeof(EtcdServer).GetMethod("ProposeAsync", BindingFlags.NonPublic | BindingFlags.Instance);
         Assert.NotNull(unchecked_);
         Task<IMessage> ProposeUnchecked(InternalRaftRequest r) => (Task<IMessage>)unchecked_!.Invoke(cluster[follower].Server, [r, CancellationToken.None])!;
@@ -133,7 +127,7 @@ public sealed class PeerTrustSpecs
             var all = await cluster[i].Server.RangeAsync(new RangeRequest { Key = ByteString.CopyFrom(0), RangeEnd = ByteString.CopyFrom(0), CountOnly = true });
             Assert.Equal(1, all.Count);
         }
-        Assert.Equal(before, await ViewsAsync(cluster));
+        Assert.Equal(before, await cluster.ViewsAsync());
     }
 
     [Fact]
@@ -144,7 +138,7 @@ public sealed class PeerTrustSpecs
         var victim = (leader + 1) % 3;
         ulong lid = cluster[leader].Server.MemberId, vid = cluster[victim].Server.MemberId;
         var cid = cluster[0].Server.ClusterId;
-        var before = await ViewsAsync(cluster);
+        var before = await cluster.ViewsAsync();
 
         await using var stranger = PeerStranger.Start();
         var remove = new MembershipChange { From = StrangerId, Waiter = 1, Remove = new MemberRemoveRequest { ID = vid } };
@@ -164,7 +158,7 @@ public sealed class PeerTrustSpecs
         await Task.WhenAny(cluster[victim].Removed, Task.Delay(TimeSpan.FromSeconds(3)));
         Assert.False(cluster[victim].Removed.IsCompleted, "the member took a stranger's word that it was removed");
         await cluster[victim].Server.PutAsync(Put("victim", "serves"));
-        Assert.Equal(before, await ViewsAsync(cluster));
+        Assert.Equal(before, await cluster.ViewsAsync());
     }
 
     [Fact]
@@ -174,7 +168,7 @@ public sealed class PeerTrustSpecs
         var leader = await cluster.LeaderAsync();
         var victim = (leader + 1) % 3;
         var vid = cluster[victim].Server.MemberId;
-        var before = await ViewsAsync(cluster);
+        var before = await cluster.ViewsAsync();
 
         await using var stranger = PeerStranger.Start();
         // Records RaftActor takes from its own store, serialized by the stranger's Akka as JSON.
@@ -189,6 +183,6 @@ public sealed class PeerTrustSpecs
         await Task.WhenAny(cluster[victim].Removed, Task.Delay(TimeSpan.FromSeconds(3)));
         Assert.False(cluster[victim].Removed.IsCompleted, "the member took a stranger's word that it was removed");
         Assert.Equal("serves", Assert.Single((await cluster[victim].Server.RangeAsync(Get("victim"))).Kvs).Value.ToStringUtf8());
-        Assert.Equal(before, await ViewsAsync(cluster));
+        Assert.Equal(before, await cluster.ViewsAsync());
     }
 }
