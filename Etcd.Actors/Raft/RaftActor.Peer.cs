@@ -82,7 +82,8 @@ public sealed partial class RaftActor
     /// </summary>
     private void OnMembershipFromPeer(MembershipChange c, ulong sender)
     {
-        if (!IsCurrentMember(sender) || !IsCurrentMember(c.From) || c.From == _memberId)
+        // c.From may be this member: a change it forwarded comes back when the leader it went to steps down.
+        if (!IsCurrentMember(sender) || !IsCurrentMember(c.From))
         {
             WarnRefused(IsCurrentMember(sender) ? c.From : sender, "a membership change");
             return;

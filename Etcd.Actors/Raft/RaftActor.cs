@@ -162,7 +162,7 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
         var node = Node;
         // Only members the cluster removed are refused (and told so), as etcd's transport does. A sender missing
         // from our configuration is usually one we have not applied yet (a new leader whose AddNode we acked but
-        // have not seen committed): dropping it would strand us, and Raft is safe with anyone's messages.
+        // have not seen committed): dropping it would strand us. Only our cluster gets this far (RaftActor.Peer.cs).
         if (_removed.Contains(m.From))
         {
             Sender.Tell(new PeerEnvelope { ClusterId = _clusterId, To = m.From, From = _memberId, Removed = new MemberRemovedNotice { Id = m.From } }, Self);
