@@ -27,7 +27,8 @@ public static class RaftHocon
     /// deployment, system messages (remote DeathWatch, which peers never use) and PoisonPill/Kill from the
     /// network, and actor selections except to the gateway, where a joining member sends PeerClusterQuery
     /// (Server/ClusterJoin.cs). Akka's JSON serializer is replaced by one that refuses (<see cref="NoJsonSerializer"/>),
-    /// so only protobuf messages are ever constructed from the network.
+    /// so only protobuf messages are ever constructed from the network, and Akka.Remote's own small messages by
+    /// one that refuses Kill, which untrusted mode lets through (<see cref="PeerMiscMessageSerializer"/>).
     /// </summary>
     public const string PeerPort = """
         akka.remote {
@@ -36,8 +37,10 @@ public static class RaftHocon
         }
         akka.actor {
           serializers.json = "Etcd.Actors.Serialization.NoJsonSerializer, Etcd.Actors"
+          serializers.akka-misc = "Etcd.Actors.Serialization.PeerMiscMessageSerializer, Etcd.Actors"
           serialization-identifiers {
             "Etcd.Actors.Serialization.NoJsonSerializer, Etcd.Actors" = 1
+            "Etcd.Actors.Serialization.PeerMiscMessageSerializer, Etcd.Actors" = 16
           }
         }
         """;
