@@ -34,6 +34,21 @@ public static class RequestValidator
         return KvStore.CheckTxnIntervals(r);
     }
 
+    /// <summary>
+    /// A proposal another member forwarded to the leader: the same checks its gRPC edge makes before proposing,
+    /// made again (RaftActor.Forwarding.cs). Only what an edge proposes may enter the log; any other kind is
+    /// refused with "not capable".
+    /// </summary>
+    public static EtcdError? ValidateProposal(InternalRaftRequest r, int maxTxnOps) => r.RequestCase switch
+    {
+        InternalRaftRequest.RequestOneofCase.Put => ValidatePut(r.Put),
+        InternalRaftRequest.RequestOneofCase.DeleteRange => ValidateDeleteRange(r.DeleteRange),
+        InternalRaftRequest.RequestOneofCase.Txn => ValidateTxn(r.Txn, maxTxnOps),
+        InternalRaftRequest.RequestOneofCase.Compaction => ValidateCompaction(r.Compaction),
+        InternalRaftRequest.RequestOneofCase.ClusterMemberAttrSet => null,
+        _ => EtcdErrors.NotCapable,
+    };
+
     /// <summary>Only ranges in both branches: served as a read, not proposed.</summary>
     public static bool IsReadOnly(TxnRequest r) => KvStore.IsReadOnlyTxn(r);
 

@@ -19,7 +19,7 @@ public sealed class LeaderDutiesActor : ReceiveActor
     private readonly Dictionary<ulong, (DateTime NotBefore, TimeSpan Delay)> _retry = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    public LeaderDutiesActor(RaftSettings settings, ulong memberId, IActorRef mvcc)
+    public LeaderDutiesActor(RaftSettings settings, ulong memberId, ulong clusterId, IActorRef mvcc)
     {
         var raft = Context.Parent;
         Receive<SnapshotProtocol.Send>(s =>
@@ -38,7 +38,7 @@ public sealed class LeaderDutiesActor : ReceiveActor
                 return;
             }
             _log.Info("raft {0:x16}: sending snapshot at index {1} to {2:x16}", memberId, s.Snap.Snapshot.Metadata.Index, to);
-            var sender = Context.ActorOf(SnapshotSenderActor.Props(settings, memberId, s.Snap, s.Peer, mvcc, raft), $"snapshot-to-{to:x16}");
+            var sender = Context.ActorOf(SnapshotSenderActor.Props(settings, memberId, clusterId, s.Snap, s.Peer, mvcc, raft), $"snapshot-to-{to:x16}");
             Context.Watch(sender);
             _senders[to] = sender;
         });
@@ -66,8 +66,8 @@ public sealed class LeaderDutiesActor : ReceiveActor
         ReceiveAny(_ => { });
     }
 
-    public static Props Props(RaftSettings settings, ulong memberId, IActorRef mvcc) =>
-        Akka.Actor.Props.Create(() => new LeaderDutiesActor(settings, memberId, mvcc));
+    public static Props Props(RaftSettings settings, ulong memberId, ulong clusterId, IActorRef mvcc) =>
+        Akka.Actor.Props.Create(() => new LeaderDutiesActor(settings, memberId, clusterId, mvcc));
 
     /// <summary>A failing transfer is the sender's own business (it reports and stops): never restart one.</summary>
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Stop);

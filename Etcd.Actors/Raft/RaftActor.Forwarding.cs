@@ -1,4 +1,7 @@
 using Akka.Actor;
+using Etcd.Actors.Apply;
+using Etcd.Api.Etcdserverpb;
+using Google.Protobuf;
 using Etcd.Actors.Errors;
 using Etcd.Actors.Raft.Core;
 using Etcd.Api.Raftpb;
@@ -71,7 +74,7 @@ public sealed partial class RaftActor
             if (batch is not null && (batch.From != OriginOf(p) || batch.Hops != p.Hops ||
                                       batch.Ids.Count >= _settings.MaxBatchEntries || bytes + p.Data.Length > _settings.MaxForwardBytes))
             {
-                leader.Tell(batch, Self);
+                leader.Tell(new PeerEnvelope { ClusterId = _clusterId, To = lead, From = _memberId, Forwarded = batch }, Self);
                 batch = null;
             }
             if (batch is null)
@@ -83,7 +86,7 @@ public sealed partial class RaftActor
             batch.Data.Add(p.Data);
             bytes += p.Data.Length;
         }
-        if (batch is not null) leader.Tell(batch, Self);
+        if (batch is not null) leader.Tell(new PeerEnvelope { ClusterId = _clusterId, To = lead, From = _memberId, Forwarded = batch }, Self);
         _toForward.Clear();
     }
 
@@ -114,6 +117,40 @@ public sealed partial class RaftActor
             else _held.Enqueue(p);
         }
         if (expired is not null) RefuseAll(expired, EtcdErrors.NoLeader);
+    }
+
+    /// <summary>
+    /// A follower's proposals reach the leader: each one is validated again with the checks of the gRPC edge
+    /// (<see cref="RequestValidator.ValidateProposal"/>, the size limit, its waiter id), so an entry that skipped
+    /// them (an older or misbehaving member) never enters the log; its origin gets etcd's error.
+    /// </summary>
+    private void OnForwardedToLeader(ForwardedProposals f)
+    {
+        NotePeerActivity(f.From);
+        var n = Math.Min(f.Ids.Count, f.Data.Count);
+        for (var i = 0; i < n; i++)
+        {
+            var p = new PendingProposal(f.Ids[i], f.Data[i], f.From, _ticks, (int)f.Hops);
+            if (ValidateForwarded(p) is { } error) Refuse(p, error);
+            else EnqueueProposal(p);
+        }
+    }
+
+    private EtcdError? ValidateForwarded(PendingProposal p)
+    {
+        if (p.Data.Length > _settings.MaxRequestBytes) return EtcdErrors.RequestTooLarge;
+        InternalRaftRequest request;
+        try
+        {
+            request = InternalRaftRequest.Parser.ParseFrom(p.Data);
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            return EtcdErrors.NotCapable;
+        }
+        // The store completes waiters by the id inside the entry: it must be the one the origin registered.
+        if (request.ID != p.Id) return EtcdErrors.NotCapable;
+        return RequestValidator.ValidateProposal(request, _settings.MaxTxnOps);
     }
 
     /// <summary>Someone forwarded to us, but we do not lead (any more): pass them on, within the hop bound.</summary>
@@ -156,6 +193,6 @@ public sealed partial class RaftActor
         }
         if (remote is null) return;
         foreach (var (origin, refused) in remote)
-            if (_peers.TryGet(origin, out var peer)) peer.Tell(refused, Self);
+            if (_peers.TryGet(origin, out var peer)) peer.Tell(new PeerEnvelope { ClusterId = _clusterId, To = origin, From = _memberId, Refused = refused }, Self);
     }
 }

@@ -23,9 +23,6 @@ public sealed partial class RaftActor
             case RaftProtocol.Propose p:
                 EnqueueProposal(Local(p));
                 break;
-            case ForwardedProposals f:
-                OnForwardedToLeader(f);
-                break;
             case RaftProtocol.TransferLeadership t:
                 OnTransferLeadership(t);
                 break;
@@ -44,7 +41,7 @@ public sealed partial class RaftActor
         {
             case RaftRole.Leader:
                 Become(Leader);
-                _duties ??= Context.ActorOf(LeaderDutiesActor.Props(_settings, _memberId, _mvcc), $"leader-duties-{Node.Term}");
+                _duties ??= Context.ActorOf(LeaderDutiesActor.Props(_settings, _memberId, _clusterId, _mvcc), $"leader-duties-{Node.Term}");
                 break;
             case RaftRole.Candidate or RaftRole.PreCandidate:
                 Become(Candidate);
@@ -77,14 +74,6 @@ public sealed partial class RaftActor
         }
         _proposals.Enqueue(p);
         ScheduleReady();
-    }
-
-    private void OnForwardedToLeader(ForwardedProposals f)
-    {
-        NotePeerActivity(f.From);
-        var n = Math.Min(f.Ids.Count, f.Data.Count);
-        for (var i = 0; i < n; i++)
-            EnqueueProposal(new PendingProposal(f.Ids[i], f.Data[i], f.From, _ticks, (int)f.Hops));
     }
 
     private void OnHandOff(RaftProtocol.HandOffLeadership h)

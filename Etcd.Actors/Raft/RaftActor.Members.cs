@@ -133,7 +133,7 @@ public sealed partial class RaftActor
         if (_ticks % Math.Max(1, _settings.ElectionTick / 2) != 0) return;
         var ping = new PeerPing { From = _memberId };
         foreach (var id in _peers.Ids)
-            if (_peers.TryGet(id, out var peer)) peer.Tell(ping, Self);
+            if (_peers.TryGet(id, out var peer)) peer.Tell(new PeerEnvelope { ClusterId = _clusterId, To = id, From = _memberId, Ping = ping }, Self);
     }
 
     private PeerLinkWatch? _linkWatch;
@@ -177,8 +177,29 @@ public sealed partial class RaftActor
         remote.Quarantine(peerRef.Path.Address, null);
     }
 
-    private void OnMemberRemovedNotice(MemberRemovedNotice n)
+    /// <summary>
+    /// Honoured only from a current member of our cluster (the envelope's cluster id was checked): a member that
+    /// was down while it was removed hears this from the others, whom its configuration still lists. Anyone else
+    /// could otherwise make a member exit with one message.
+    /// </summary>
+    private void OnMemberRemovedNotice(MemberRemovedNotice n, ulong sender)
     {
-        if (n.Id == _memberId) OnRemoved("the cluster says this member was removed");
+        if (n.Id != _memberId) return;
+        if (sender == _memberId || !IsCurrentMember(sender))
+        {
+            WarnRefused(sender, "a removal notice");
+            return;
+        }
+        OnRemoved($"member {sender:x16} says this member was removed");
+    }
+
+    /// <summary>In our Raft configuration or in the member table the store applied, and not removed.</summary>
+    private bool IsCurrentMember(ulong id)
+    {
+        if (id == 0 || _removed.Contains(id)) return false;
+        if (_node is { } node && node.Config.Contains(id)) return true;
+        foreach (var m in _members.Members)
+            if (m.ID == id) return true;
+        return false;
     }
 }

@@ -46,7 +46,7 @@ public sealed partial class RaftActor
                 return;
             }
             c.Hops++;
-            leader.Tell(c, Self);
+            leader.Tell(new PeerEnvelope { ClusterId = _clusterId, To = node.Lead, From = _memberId, Membership = c }, Self);
             return;
         }
         if (_heldMembership.Count >= _settings.MaxQueuedConfChanges)
@@ -142,7 +142,8 @@ public sealed partial class RaftActor
             _waits.Fail(c.Waiter, error);
             return;
         }
-        if (_peers.TryGet(c.From, out var origin)) origin.Tell(new ProposalsRefused { Ids = { c.Waiter }, Error = error.Message }, Self);
+        if (_peers.TryGet(c.From, out var origin))
+            origin.Tell(new PeerEnvelope { ClusterId = _clusterId, To = c.From, From = _memberId, Refused = new ProposalsRefused { Ids = { c.Waiter }, Error = error.Message } }, Self);
     }
 
     /// <summary>On step-down the queue goes to the next leader; on a known leader what waited goes to it.</summary>

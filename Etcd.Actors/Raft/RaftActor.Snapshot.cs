@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Persistence;
 using Etcd.Actors.Mvcc;
 using Etcd.Actors.Raft.Core;
+using Etcd.Api.Etcdserverpb;
 using Etcd.Api.Raftpb;
 using SnapshotMetadata = Etcd.Api.Raftpb.SnapshotMetadata;
 
@@ -43,9 +44,6 @@ public sealed partial class RaftActor
     {
         switch (message)
         {
-            case SnapshotChunk c:
-                OnSnapshotChunk(c);
-                return true;
             case SnapshotProtocol.Received r:
                 OnSnapshotReceived(r);
                 return true;
@@ -73,9 +71,6 @@ public sealed partial class RaftActor
                 // recovers the old log from the journal and the leader sends the snapshot again.
                 _log.Error("raft {0:x16}: installing the snapshot failed ({1}); restarting", _memberId, f.Reason);
                 Context.Stop(Self);
-                return true;
-            case MemberRemovedNotice n:
-                OnMemberRemovedNotice(n);
                 return true;
             case DeleteMessagesSuccess d:
                 _log.Debug("raft {0:x16}: journal rows up to seqNr {1} deleted", _memberId, d.ToSequenceNr);
@@ -172,11 +167,12 @@ public sealed partial class RaftActor
         {
             if (c.Offset != 0)
             {
-                Sender.Tell(new SnapshotChunkAck { TransferId = c.TransferId, From = _memberId, Failed = true, Reason = "unknown transfer" }, Self);
+                var ack = new SnapshotChunkAck { TransferId = c.TransferId, From = _memberId, Failed = true, Reason = "unknown transfer" };
+                Sender.Tell(new PeerEnvelope { ClusterId = _clusterId, To = c.From, From = _memberId, ChunkAck = ack }, Self);
                 return;
             }
             _receiverTransfer = c.TransferId;
-            _receiver = Context.ActorOf(SnapshotReceiverActor.Props(_settings, _memberId, SnapshotDir, c.TransferId), $"snapshot-in-{c.TransferId:x16}");
+            _receiver = Context.ActorOf(SnapshotReceiverActor.Props(_settings, _memberId, _clusterId, SnapshotDir, c.TransferId), $"snapshot-in-{c.TransferId:x16}");
         }
         _receiver.Forward(c);
     }

@@ -23,6 +23,7 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
     private readonly RaftSettings _settings;
     private readonly RaftMember _member;
     private readonly ulong _memberId;
+    private readonly ulong _clusterId;
     private readonly IActorRef _mvcc;
     private readonly WaitRegistry _waits;
     private readonly MemberStatus _status;
@@ -39,6 +40,7 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
         _settings = settings;
         _member = member;
         _memberId = member.Id;
+        _clusterId = member.ClusterId;
         _mvcc = mvcc;
         _waits = waits;
         _status = status ?? new MemberStatus();
@@ -97,8 +99,8 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
             case Tick:
                 OnTick();
                 break;
-            case Message m:
-                OnPeerMessage(m);
+            case PeerEnvelope e:
+                OnPeerEnvelope(e);
                 break;
             case RaftProtocol.LinearizableRead r:
                 OnLinearizableRead(r);
@@ -109,12 +111,6 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
             case RaftProtocol.GetStatus s:
                 OnGetStatus(s);
                 break;
-            case ProposalsRefused r:
-                OnProposalsRefused(r);
-                break;
-            case ForwardedProposals f:
-                OnForwardedNotLeader(f);
-                break;
             case RaftProtocol.TransferLeadership t:
                 t.Completion.TrySetException(EtcdErrors.NotLeader.ToException());
                 break;
@@ -124,12 +120,8 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
             case MvccProtocol.MembersChanged mc:
                 OnMembersChanged(mc);
                 break;
-            case MembershipChange c:
-                OnMembershipChange(c);
-                break;
-            case PeerPing ping:
-                NotePeerActivity(ping.From);
-                _peers.LearnFrom(ping.From, Sender);
+            case RaftProtocol.ChangeMembership c:
+                OnMembershipChange(c.Change);
                 break;
             case Akka.Remote.DisassociatedEvent d:
                 OnTransportLost(d.RemoteAddress);
@@ -170,10 +162,10 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
         var node = Node;
         // Only members the cluster removed are refused (and told so), as etcd's transport does. A sender missing
         // from our configuration is usually one we have not applied yet (a new leader whose AddNode we acked but
-        // have not seen committed): dropping it would strand us, and Raft is safe with anyone's messages.
+        // have not seen committed): dropping it would strand us. Only our cluster gets this far (RaftActor.Peer.cs).
         if (_removed.Contains(m.From))
         {
-            Sender.Tell(new MemberRemovedNotice { Id = m.From }, Self);
+            Sender.Tell(new PeerEnvelope { ClusterId = _clusterId, To = m.From, From = _memberId, Removed = new MemberRemovedNotice { Id = m.From } }, Self);
             return;
         }
         // A forwarded MsgTransferLeader names the transferee in From, not the member that sent it.
@@ -202,7 +194,8 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
                 continue;
             }
             // An unknown or unreachable peer simply misses the message: Raft retries (heartbeats, probes).
-            if (_peers.TryGet(m.To, out var peer)) peer.Tell(m, Self);
+            // One envelope per message (the entries are not copied): etcd's X-Etcd-Cluster-ID and X-Raft-To.
+            if (_peers.TryGet(m.To, out var peer)) peer.Tell(new PeerEnvelope { ClusterId = _clusterId, To = m.To, From = _memberId, Raft = m }, Self);
             _statSent++;
         }
     }

@@ -20,6 +20,13 @@ public static class RaftProtocol
     /// </summary>
     public sealed record LinearizableRead(MvccProtocol.ReadCommand Read);
 
+    /// <summary>
+    /// A membership change from this member's gRPC edge (its waiter is registered here). A bare
+    /// <see cref="MembershipChange"/> could come from anyone on the peer port, so local ones travel in this
+    /// record, which only this process can send (no serializer accepts it from the network).
+    /// </summary>
+    public sealed record ChangeMembership(MembershipChange Change);
+
     /// <summary>Fill Raft's part of a Status (leader, term, index) and pass it on to MvccStoreActor.</summary>
     public sealed record GetStatus(TaskCompletionSource<StatusReport> Completion);
 

@@ -139,6 +139,12 @@ public sealed record RaftSettings
     /// <summary>Whole ticks in <paramref name="span"/>, at least one.</summary>
     private int Ticks(TimeSpan span) => (int)Math.Max(1, span.Ticks / Math.Max(1, TickInterval.Ticks));
 
+    /// <summary>--max-request-bytes: a forwarded proposal larger than this is refused by the leader.</summary>
+    public required int MaxRequestBytes { get; init; }
+
+    /// <summary>--max-txn-ops: the leader validates forwarded txns with the edge's limit.</summary>
+    public required int MaxTxnOps { get; init; }
+
     /// <summary>
     /// Reads the Raft flags (heartbeat-interval, election-timeout, pre-vote, strict-reconfig-check,
     /// snapshot-count, max-request-bytes) and <c>etcd.raft.*</c> from <paramref name="config"/>, falling back to
@@ -190,6 +196,8 @@ public sealed record RaftSettings
             SnapshotRetryMin = retryMin,
             SnapshotRetryMax = retryMax,
             MaxSnapshotBytes = r.Bytes("etcd.raft.snapshot-max-size", min: 1),
+            MaxRequestBytes = maxRequestBytes,
+            MaxTxnOps = r.Int("etcd.max-txn-ops", min: 1),
         };
     }
 }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Akka.Actor;
 using Akka.Event;
+using Etcd.Api.Etcdserverpb;
 using Etcd.Api.Raftpb;
 
 namespace Etcd.Actors.Raft;
@@ -17,6 +18,8 @@ public sealed class SnapshotReceiverActor : ReceiveActor, IWithTimers
 
     private readonly RaftSettings _settings;
     private readonly ulong _memberId;
+    private readonly ulong _clusterId;
+    private ulong _leader;
     private readonly ulong _transferId;
     private readonly string _path;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -27,10 +30,11 @@ public sealed class SnapshotReceiverActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public SnapshotReceiverActor(RaftSettings settings, ulong memberId, string dir, ulong transferId)
+    public SnapshotReceiverActor(RaftSettings settings, ulong memberId, ulong clusterId, string dir, ulong transferId)
     {
         _settings = settings;
         _memberId = memberId;
+        _clusterId = clusterId;
         _transferId = transferId;
         Directory.CreateDirectory(dir);
         _path = Path.Combine(dir, $"in-{transferId:x16}.db");
@@ -38,8 +42,8 @@ public sealed class SnapshotReceiverActor : ReceiveActor, IWithTimers
         Receive<Timeout>(_ => GiveUp(null, "no chunk within " + _settings.SnapshotAckTimeout));
     }
 
-    public static Props Props(RaftSettings settings, ulong memberId, string dir, ulong transferId) =>
-        Akka.Actor.Props.Create(() => new SnapshotReceiverActor(settings, memberId, dir, transferId));
+    public static Props Props(RaftSettings settings, ulong memberId, ulong clusterId, string dir, ulong transferId) =>
+        Akka.Actor.Props.Create(() => new SnapshotReceiverActor(settings, memberId, clusterId, dir, transferId));
 
     private sealed class Timeout
     {
@@ -51,6 +55,7 @@ public sealed class SnapshotReceiverActor : ReceiveActor, IWithTimers
     private void OnChunk(SnapshotChunk c)
     {
         if (c.TransferId != _transferId || _done) return;
+        _leader = c.From;
         if ((long)c.Offset != _received)
         {
             GiveUp(Sender, $"expected offset {_received}, got {c.Offset}");
@@ -95,11 +100,14 @@ public sealed class SnapshotReceiverActor : ReceiveActor, IWithTimers
         Context.Stop(Self);
     }
 
-    private SnapshotChunkAck Ack() => new() { TransferId = _transferId, From = _memberId, Received = (ulong)_received };
+    private PeerEnvelope Ack() => Envelope(new SnapshotChunkAck { TransferId = _transferId, From = _memberId, Received = (ulong)_received });
+
+    /// <summary>Acks go straight to the leader's sender actor, which checks this envelope.</summary>
+    private PeerEnvelope Envelope(SnapshotChunkAck ack) => new() { ClusterId = _clusterId, To = _leader, From = _memberId, ChunkAck = ack };
 
     private void GiveUp(IActorRef? sender, string reason)
     {
-        sender?.Tell(new SnapshotChunkAck { TransferId = _transferId, From = _memberId, Received = (ulong)_received, Failed = true, Reason = reason }, Self);
+        sender?.Tell(Envelope(new SnapshotChunkAck { TransferId = _transferId, From = _memberId, Received = (ulong)_received, Failed = true, Reason = reason }), Self);
         Context.Parent.Tell(new SnapshotProtocol.ReceiveFailed(_transferId, reason));
         Context.Stop(Self);
     }

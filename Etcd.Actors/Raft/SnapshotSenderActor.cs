@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Akka.Actor;
 using Akka.Event;
 using Etcd.Actors.Mvcc;
+using Etcd.Api.Etcdserverpb;
 using Etcd.Api.Raftpb;
 using Google.Protobuf;
 
@@ -20,6 +21,7 @@ public sealed class SnapshotSenderActor : ReceiveActor, IWithTimers
 
     private readonly RaftSettings _settings;
     private readonly ulong _memberId;
+    private readonly ulong _clusterId;
     private readonly Message _snap;
     private readonly IActorRef _peer;
     private readonly IActorRef _raft;
@@ -36,10 +38,11 @@ public sealed class SnapshotSenderActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public SnapshotSenderActor(RaftSettings settings, ulong memberId, Message snap, IActorRef peer, IActorRef mvcc, IActorRef raft)
+    public SnapshotSenderActor(RaftSettings settings, ulong memberId, ulong clusterId, Message snap, IActorRef peer, IActorRef mvcc, IActorRef raft)
     {
         _settings = settings;
         _memberId = memberId;
+        _clusterId = clusterId;
         _snap = snap;
         _peer = peer;
         _raft = raft;
@@ -50,12 +53,15 @@ public sealed class SnapshotSenderActor : ReceiveActor, IWithTimers
 
         Receive<MvccProtocol.SnapshotCreated>(OnCreated);
         Receive<MvccProtocol.SnapshotFailed>(f => Fail($"the backend could not be copied: {f.Reason}"));
-        Receive<SnapshotChunkAck>(OnAck);
+        // Acks come straight here from the follower's receiver (not through our gateway), so the envelope is
+        // checked here: our cluster, this member, and from the follower this transfer is for.
+        Receive<PeerEnvelope>(e => PeerTrust.Check(e, _clusterId, _memberId) == PeerVerdict.Accepted &&
+                                   e.BodyCase == PeerEnvelope.BodyOneofCase.ChunkAck && e.From == _snap.To, e => OnAck(e.ChunkAck));
         Receive<Timeout>(_ => Fail("no acknowledgement within " + _settings.SnapshotAckTimeout));
     }
 
-    public static Props Props(RaftSettings settings, ulong memberId, Message snap, IActorRef peer, IActorRef mvcc, IActorRef raft) =>
-        Akka.Actor.Props.Create(() => new SnapshotSenderActor(settings, memberId, snap, peer, mvcc, raft));
+    public static Props Props(RaftSettings settings, ulong memberId, ulong clusterId, Message snap, IActorRef peer, IActorRef mvcc, IActorRef raft) =>
+        Akka.Actor.Props.Create(() => new SnapshotSenderActor(settings, memberId, clusterId, snap, peer, mvcc, raft));
 
     private sealed class Timeout
     {
@@ -127,7 +133,7 @@ public sealed class SnapshotSenderActor : ReceiveActor, IWithTimers
                 chunk.Snap = _snap;
                 _lastSent = true;
             }
-            _peer.Tell(chunk, Self);
+            _peer.Tell(new PeerEnvelope { ClusterId = _clusterId, To = _snap.To, From = _memberId, Chunk = chunk }, Self);
             _sent += n;
         }
         Timers.StartSingleTimer(TimeoutKey, Timeout.Instance, _settings.SnapshotAckTimeout);

@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Runtime.Serialization;
 using Akka.Actor;
 using Akka.Serialization;
+using Etcd.Api.Etcdserverpb;
 using Etcd.Api.Raftpb;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
@@ -23,9 +24,11 @@ public sealed class ProtobufSerializer(ExtendedActorSystem system) : SerializerW
 
     static ProtobufSerializer()
     {
-        // Only raftpb is needed to replay the journal at start; scanning every generated type of the
-        // assembly up front costs ~160 ms of JIT on this machine, so other manifests are learned on first use.
+        // Only raftpb is needed to replay the journal at start, and peer.proto for every message between members
+        // (PeerEnvelope); scanning every generated type of the assembly up front costs ~160 ms of JIT on this
+        // machine, so other manifests are learned on first use.
         foreach (var d in RaftReflection.Descriptor.MessageTypes) RegisterDescriptor(d);
+        foreach (var d in PeerReflection.Descriptor.MessageTypes) RegisterDescriptor(d);
     }
 
     private static void RegisterDescriptor(MessageDescriptor d)

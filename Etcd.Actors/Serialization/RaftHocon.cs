@@ -15,6 +15,12 @@ public static class RaftHocon
     private static readonly string Journal = EtcdConfig.Text("journal.conf");
 
     /// <summary>
+    /// What Akka.Remote lets through the peer port: untrusted mode, selections only to the gateway, no JSON, no
+    /// Kill or PoisonPill from the network (peer-port.conf says why).
+    /// </summary>
+    public static string PeerPort { get; } = EtcdConfig.Text("peer-port.conf");
+
+    /// <summary>
     /// Journal and snapshot store on the SQLite file <paramref name="dbPath"/> (journal.conf). Call
     /// <see cref="SqlitePragmas.EnableWal"/> on the same file before the ActorSystem first uses it. With
     /// <paramref name="autoInitialize"/> false the plugins do not create their tables: call

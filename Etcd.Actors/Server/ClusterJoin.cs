@@ -8,6 +8,10 @@ namespace Etcd.Actors.Server;
 /// --initial-cluster-state existing: the member was added with `etcdctl member add` (which gave it an id the
 /// cluster chose) and now asks the running members, over Akka.Remote, who is in the cluster; it finds itself
 /// by its advertised peer URLs. As etcd, it refuses to start when the cluster does not know it.
+/// It does not know the cluster id yet, so <see cref="PeerClusterQuery"/> is the one message members answer
+/// without a <see cref="PeerEnvelope"/>: read-only, like etcd's GET /members on the peer port, and sent by actor
+/// selection to the gateway, the one path Akka.Remote's untrusted mode lets selections reach (RaftHocon.PeerPort).
+/// From the answer on, the member sends everything in envelopes with the cluster id it learned.
 /// </summary>
 public static class ClusterJoin
 {

@@ -198,6 +198,7 @@ public sealed class EtcdNode : IAsyncDisposable
             """;
         var config = ConfigurationFactory.ParseString(fromFlags)
             .WithFallback(EtcdConfig.Load("member.conf"))
+            .WithFallback(ConfigurationFactory.ParseString(RaftHocon.PeerPort))
             .WithFallback(ConfigurationFactory.ParseString(RaftHocon.Serialization))
             .WithFallback(ConfigurationFactory.ParseString(RaftHocon.JournalHocon(settings.JournalPath, autoInitialize: false)));
         if (settings.ExtraHocon is { } extra) config = ConfigurationFactory.ParseString(extra).WithFallback(config);

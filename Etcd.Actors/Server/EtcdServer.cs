@@ -124,7 +124,7 @@ public sealed class EtcdServer
             _waits.Forget(id);
             throw EtcdErrors.NoLeader.ToException();
         }
-        raft.Tell(change);
+        raft.Tell(new RaftProtocol.ChangeMembership(change));
         try
         {
             return await WithTimeout(waiter.Task, ct).ConfigureAwait(false);

@@ -52,7 +52,7 @@ public sealed class NodeGuardian : ReceiveActor, IWithTimers
         _waits = waits;
         _refs = refs;
         _mvcc = Context.ActorOf(MvccStoreActor.Props(settings.MvccWithPaths, member.Id, member.ClusterId, waits), "mvcc");
-        Context.ActorOf(PeerGatewayActor.Props(refs), PeerDirectory.GatewayName);
+        Context.ActorOf(PeerGatewayActor.Props(refs, member.Id, member.ClusterId), PeerDirectory.GatewayName);
         _refs.SetMvcc(_mvcc);
         Context.Watch(_mvcc);
         StartRaft();

@@ -191,6 +191,14 @@ internal sealed class TestCluster : IAsyncDisposable
         return sb.ToString();
     }
 
+    /// <summary>Each running member's own view of who leads at which term (its Status).</summary>
+    public async Task<(ulong Leader, ulong Term)[]> ViewsAsync() =>
+        await Task.WhenAll(Up.Select(async i =>
+        {
+            var s = await this[i].Server.StatusAsync();
+            return (s.Leader, s.RaftTerm);
+        }));
+
     public int MemberIndex(ulong memberId) => Array.FindIndex(_nodes, n => n?.Server.MemberId == memberId);
 
     public static PutRequest Put(string key, string value) => new() { Key = ByteString.CopyFromUtf8(key), Value = ByteString.CopyFromUtf8(value) };

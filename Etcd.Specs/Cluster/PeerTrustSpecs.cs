@@ -1,0 +1,192 @@
+using System.Reflection;
+using Akka.Actor;
+using Etcd.Actors.Errors;
+using Etcd.Actors.Mvcc;
+using Etcd.Actors.Raft;
+using Etcd.Actors.Server;
+using Etcd.Api.Etcdserverpb;
+using Etcd.Api.Raftpb;
+using Google.Protobuf;
+using Xunit;
+using static Etcd.Specs.Cluster.TestCluster;
+
+namespace Etcd.Specs.Cluster;
+
+/// <summary>
+/// Only our own cluster may talk to a member (docs/design.md, "Transport"). A stranger on the peer port
+/// (<see cref="PeerStranger"/>) sends what it likes, to the gateway and straight to /user/etcd/raft: bare Raft
+/// messages, envelopes for another cluster or another member, removal notices and membership changes, C# records
+/// as JSON, PoisonPill. Nothing changes: same leader, same term, same members, and the cluster keeps serving.
+/// </summary>
+public sealed class PeerTrustSpecs
+{
+    private const ulong StrangerId = 0x5157_0000_0000_0001;
+    private const string RaftPath = "/user/etcd/raft";
+
+
+    private static async Task BarrierAsync(PeerStranger stranger, TestCluster c)
+    {
+        foreach (var i in c.Up) await stranger.BarrierAsync(c.Settings(i));
+    }
+
+    [Fact]
+    public async Task Forged_raft_messages_from_a_stranger_change_neither_leader_nor_term()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var leader = await cluster.LeaderAsync();
+        int f1 = (leader + 1) % 3, f2 = (leader + 2) % 3;
+        await cluster[leader].Server.PutAsync(Put("k", "before"));
+        var before = await cluster.ViewsAsync();
+        ulong lid = cluster[leader].Server.MemberId, f1id = cluster[f1].Server.MemberId, f2id = cluster[f2].Server.MemberId;
+        var term = before[0].Term;
+        var cid = cluster[0].Server.ClusterId;
+
+        await using var stranger = PeerStranger.Start();
+        var timeoutNow = new Message { Type = MessageType.MsgTimeoutNow, To = f1id, From = lid, Term = term };
+        foreach (var path in new[] { PeerDirectory.RaftPath, RaftPath })
+        {
+            // Bare: a follower told to campaign at once; a higher term from nobody, to a follower and to the leader.
+            stranger.At(cluster.Settings(f1), path).Tell(timeoutNow);
+            stranger.At(cluster.Settings(f2), path).Tell(new Message { Type = MessageType.MsgHeartbeat, To = f2id, From = StrangerId, Term = term + 5 });
+            stranger.At(cluster.Settings(leader), path).Tell(new Message { Type = MessageType.MsgHeartbeat, To = lid, From = StrangerId, Term = term + 7 });
+            // Enveloped for another cluster, for another member, and with a body that names another sender.
+            stranger.At(cluster.Settings(f1), path).Tell(new PeerEnvelope { ClusterId = cid ^ 1, To = f1id, From = lid, Raft = timeoutNow });
+            stranger.At(cluster.Settings(f1), path).Tell(new PeerEnvelope { ClusterId = cid, To = StrangerId, From = lid, Raft = timeoutNow });
+            stranger.At(cluster.Settings(f1), path).Tell(new PeerEnvelope { ClusterId = cid, To = f1id, From = StrangerId, Raft = timeoutNow });
+        }
+        await BarrierAsync(stranger, cluster);
+
+        Assert.Equal(before, await cluster.ViewsAsync());
+        await cluster[f1].Server.PutAsync(Put("k", "after"));
+        Assert.Equal("after", Assert.Single((await cluster[f2].Server.RangeAsync(Get("k"))).Kvs).Value.ToStringUtf8());
+        Assert.Equal(before, await cluster.ViewsAsync());
+    }
+
+    [Fact]
+    public async Task Messages_for_another_cluster_or_member_or_outside_the_protocol_are_dropped_with_one_warning_per_sender()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var leader = await cluster.LeaderAsync();
+        var victim = (leader + 1) % 3;
+        var vid = cluster[victim].Server.MemberId;
+        var cid = cluster[0].Server.ClusterId;
+        var before = await cluster.ViewsAsync();
+        var warnings = new WarningLog(cluster[victim].System);
+
+        await using var stranger = PeerStranger.Start();
+        var gateway = stranger.At(cluster.Settings(victim));
+        var heartbeat = new Message { Type = MessageType.MsgHeartbeat, To = vid, From = StrangerId, Term = before[0].Term + 3 };
+        for (var i = 0; i < 20; i++)
+        {
+            gateway.Tell(new PeerEnvelope { ClusterId = cid ^ 0xff, To = vid, From = StrangerId, Raft = heartbeat }, stranger.Self);
+            gateway.Tell(new PeerEnvelope { ClusterId = cid, To = vid + 1, From = StrangerId + 1, Raft = heartbeat }, stranger.Self);
+            gateway.Tell(heartbeat, stranger.Self);
+        }
+        await BarrierAsync(stranger, cluster);
+        await warnings.SnapshotAsync();
+
+        Assert.Equal(1, warnings.Count("request cluster ID mismatch"));
+        Assert.Equal(1, warnings.Count($"remote-peer-id={StrangerId:x16}, remote-peer-cluster-id={cid ^ 0xff:x16}, remote-address={stranger.Address}"));
+        Assert.Equal(1, warnings.Count("ignored request; ID mismatch"));
+        Assert.Equal(1, warnings.Count($"remote-peer-id={StrangerId + 1:x16}, raft-to={vid + 1:x16}, remote-address={stranger.Address}"));
+        Assert.Equal(1, warnings.Count("ignored a Message, which is not part of the peer protocol"));
+        Assert.Equal(before, await cluster.ViewsAsync());
+    }
+
+    /// <summary>A follower whose edge did not validate (an older build, a bug) forwards what the leader must refuse.</summary>
+    [Fact]
+    public async Task A_forwarded_proposal_that_skipped_validation_is_refused_by_the_leader_with_etcds_error()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var leader = await cluster.LeaderAsync();
+        var follower = (leader + 1) % 3;
+        var before = await cluster.ViewsAsync();
+        var unchecked_ = typeof(EtcdServer).GetMethod("ProposeAsync", BindingFlags.NonPublic | BindingFlags.Instance);
+        Assert.NotNull(unchecked_);
+        Task<IMessage> ProposeUnchecked(InternalRaftRequest r) => (Task<IMessage>)unchecked_!.Invoke(cluster[follower].Server, [r, CancellationToken.None])!;
+
+        var tooManyOps = new TxnRequest();
+        for (var i = 0; i < 200; i++) tooManyOps.Success.Add(new RequestOp { RequestPut = Put($"t/{i}", "x") });
+        var cases = new (InternalRaftRequest Request, EtcdError Error)[]
+        {
+            (new InternalRaftRequest { Put = Put("", "empty key") }, EtcdErrors.EmptyKey),
+            (new InternalRaftRequest { Put = new PutRequest { Key = ByteString.CopyFromUtf8("p"), Value = ByteString.CopyFromUtf8("x"), IgnoreValue = true } }, EtcdErrors.ValueProvided),
+            (new InternalRaftRequest { Txn = tooManyOps }, EtcdErrors.TooManyOps),
+            (new InternalRaftRequest { LeaseGrant = new LeaseGrantRequest { TTL = 10 } }, EtcdErrors.NotCapable),
+        };
+        foreach (var (request, error) in cases)
+        {
+            var e = await Assert.ThrowsAsync<EtcdException>(() => ProposeUnchecked(request));
+            Assert.Equal(error, e.Error);
+        }
+
+        // Nothing entered the log: the stores have none of it and the cluster serves as before.
+        await cluster[follower].Server.PutAsync(Put("ok", "1"));
+        foreach (var i in cluster.Up)
+        {
+            var all = await cluster[i].Server.RangeAsync(new RangeRequest { Key = ByteString.CopyFrom(0), RangeEnd = ByteString.CopyFrom(0), CountOnly = true });
+            Assert.Equal(1, all.Count);
+        }
+        Assert.Equal(before, await cluster.ViewsAsync());
+    }
+
+    [Fact]
+    public async Task Removal_notices_and_membership_changes_from_a_non_member_are_ignored()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var leader = await cluster.LeaderAsync();
+        var victim = (leader + 1) % 3;
+        ulong lid = cluster[leader].Server.MemberId, vid = cluster[victim].Server.MemberId;
+        var cid = cluster[0].Server.ClusterId;
+        var before = await cluster.ViewsAsync();
+
+        await using var stranger = PeerStranger.Start();
+        var remove = new MembershipChange { From = StrangerId, Waiter = 1, Remove = new MemberRemoveRequest { ID = vid } };
+        foreach (var path in new[] { PeerDirectory.RaftPath, RaftPath })
+        {
+            stranger.At(cluster.Settings(victim), path).Tell(new MemberRemovedNotice { Id = vid });
+            stranger.At(cluster.Settings(victim), path).Tell(new PeerEnvelope { ClusterId = cid, To = vid, From = StrangerId, Removed = new MemberRemovedNotice { Id = vid } });
+            stranger.At(cluster.Settings(leader), path).Tell(remove);
+            stranger.At(cluster.Settings(leader), path).Tell(new PeerEnvelope { ClusterId = cid, To = lid, From = StrangerId, Membership = remove });
+        }
+        await BarrierAsync(stranger, cluster);
+
+        // A change the leader proposed before this put would be applied before it: the table is the truth.
+        await cluster[leader].Server.PutAsync(Put("after", "1"));
+        Assert.Equal(3, (await cluster[leader].Server.MemberListAsync()).Members.Count);
+        // A removed member stops after RemovedStopTicks (10 ticks, 1 s): give it three times that to show it is not.
+        await Task.WhenAny(cluster[victim].Removed, Task.Delay(TimeSpan.FromSeconds(3)));
+        Assert.False(cluster[victim].Removed.IsCompleted, "the member took a stranger's word that it was removed");
+        await cluster[victim].Server.PutAsync(Put("victim", "serves"));
+        Assert.Equal(before, await cluster.ViewsAsync());
+    }
+
+    [Fact]
+    public async Task Local_commands_sent_as_json_and_poison_pills_from_the_network_are_dropped()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var leader = await cluster.LeaderAsync();
+        var victim = (leader + 1) % 3;
+        var vid = cluster[victim].Server.MemberId;
+        var before = await cluster.ViewsAsync();
+        var warnings = new WarningLog(cluster[victim].System);
+
+        await using var stranger = PeerStranger.Start();
+        // Records RaftActor takes from its own store, serialized by the stranger's Akka as JSON.
+        stranger.At(cluster.Settings(victim), RaftPath).Tell(new MvccProtocol.MembersChanged([], [vid]));
+        stranger.At(cluster.Settings(victim)).Tell(new MvccProtocol.MembersChanged([], [vid]));
+        stranger.At(cluster.Settings(victim), "/user/etcd/mvcc").Tell(Kill.Instance);
+        stranger.At(cluster.Settings(victim), RaftPath).Tell(PoisonPill.Instance);
+        stranger.At(cluster.Settings(victim), "/user/etcd").Tell(PoisonPill.Instance);
+        await BarrierAsync(stranger, cluster);
+
+        await cluster[victim].Server.PutAsync(Put("victim", "serves"));
+        // The store applied that put after the Kill (if one had been taken, it would have restarted first and said so).
+        await warnings.SnapshotAsync();
+        Assert.Equal(0, warnings.Count("mvcc store restarted"));
+        await Task.WhenAny(cluster[victim].Removed, Task.Delay(TimeSpan.FromSeconds(3)));
+        Assert.False(cluster[victim].Removed.IsCompleted, "the member took a stranger's word that it was removed");
+        Assert.Equal("serves", Assert.Single((await cluster[victim].Server.RangeAsync(Get("victim"))).Kvs).Value.ToStringUtf8());
+        Assert.Equal(before, await cluster.ViewsAsync());
+    }
+}
