@@ -76,7 +76,6 @@ public sealed partial class RaftActor
         }
         if (rd is { Entries.Count: > 0 })
         {
-            FailOverwritten(rd.Entries);
             var first = rd.Entries[0].Index;
             // Journals are append-only: a conflicting suffix is cut by a marker in the same atomic write.
             if (first <= _lastDurableIndex) events.Add(new LogTruncatedFrom { Index = first });

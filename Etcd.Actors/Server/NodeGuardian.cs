@@ -92,12 +92,21 @@ public sealed class NodeGuardian : ReceiveActor, IWithTimers
     /// </summary>
     protected override SupervisorStrategy SupervisorStrategy() => new ChildStrategy(this);
 
+    // How long a store failure counts towards MaxStoreFailuresWithoutProgress when nothing follows it.
+    private static readonly TimeSpan StoreFailureMemory = TimeSpan.FromMinutes(1);
+    private TimeSpan _lastStoreFailureAt = TimeSpan.MinValue / 2;
+
     private Directive OnChildFailure(IActorRef child, Exception cause)
     {
         // A RaftActor that threw (a broken invariant) is not restarted in place: like after a journal failure it
         // stops, and the Terminated path recreates it from what is durable, with the backoff.
         if (child.Equals(_refs.Raft)) return Directive.Stop;
         if (!child.Equals(_mvcc)) return Directive.Restart;
+        // A failure long after the previous one starts a new count: on an idle member (nothing applied, so no
+        // progress to reset it) rare failures, e.g. of reads, must not add up over days until the member exits.
+        var now = Context.System.Scheduler.MonotonicClock;
+        if (now - _lastStoreFailureAt > StoreFailureMemory) _storeFailures = 0;
+        _lastStoreFailureAt = now;
         _storeFailures++;
         _lastStoreFailure = $"{cause.GetType().Name}: {cause.Message}".ReplaceLineEndings(" ");
         if (_storeFailures < MaxStoreFailuresWithoutProgress) return Directive.Restart;
