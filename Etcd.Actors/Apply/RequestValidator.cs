@@ -46,6 +46,8 @@ public static class RequestValidator
         InternalRaftRequest.RequestOneofCase.Txn => ValidateTxn(r.Txn, maxTxnOps),
         InternalRaftRequest.RequestOneofCase.Compaction => ValidateCompaction(r.Compaction),
         InternalRaftRequest.RequestOneofCase.ClusterMemberAttrSet => null,
+        // EtcdServer.AlarmAsync proposes every alarm request (list too, as etcd 3.4 does), so a follower forwards it.
+        InternalRaftRequest.RequestOneofCase.Alarm => Enum.IsDefined(r.Alarm.Action) && Enum.IsDefined(r.Alarm.Alarm) ? null : EtcdErrors.NotCapable,
         _ => EtcdErrors.NotCapable,
     };
 

@@ -71,7 +71,7 @@ public sealed class CorruptionMonitor
         var before = Sample(await _server.LocalHashKvAsync(0, ct).ConfigureAwait(false));
         var members = (await _server.MemberListAsync(ct).ConfigureAwait(false)).Members
             .Select(m => (m.ID, (IReadOnlyList<string>)m.PeerURLs.ToArray()));
-        var peers = await PeerHashKvClient.AskAsync(_system, _server.MemberId, members, before.Revision, _askTimeout, ct).ConfigureAwait(false);
+        var peers = await PeerHashKvClient.AskAsync(_system, _server.MemberId, _server.ClusterId, members, before.Revision, _askTimeout, ct).ConfigureAwait(false);
         foreach (var p in peers.Where(p => p.Sample is null && p.Error is not null))
             _log.Warning("{0:x} hash-kv error \"{1}\" on peer \"{2}\" with revision {3}", _server.MemberId, p.Error, p.PeerUrls[0], before.Revision);
 

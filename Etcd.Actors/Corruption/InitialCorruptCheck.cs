@@ -19,7 +19,7 @@ namespace Etcd.Actors.Corruption;
 public static class InitialCorruptCheck
 {
     /// <summary>Throws <see cref="CorruptionDetectedException"/> on a mismatch; returns when the check passed or does not apply.</summary>
-    public static async Task RunAsync(ActorSystem system, EtcdServerSettings settings, ulong self, CancellationToken ct)
+    public static async Task RunAsync(ActorSystem system, EtcdServerSettings settings, ulong self, ulong clusterId, CancellationToken ct)
     {
         if (!settings.InitialCorruptCheck) return;
         var log = Logging.GetLogger(system.EventStream, "/user/etcd/corruption");
@@ -38,7 +38,7 @@ public static class InitialCorruptCheck
 
         var timeout = AskTimeout(settings);
         log.Info("{0:x} starting initial corruption check with timeout {1}...", self, GoDuration(timeout));
-        var peers = await PeerHashKvClient.AskAsync(system, self, members, local.Revision, timeout, ct).ConfigureAwait(false);
+        var peers = await PeerHashKvClient.AskAsync(system, self, clusterId, members, local.Revision, timeout, ct).ConfigureAwait(false);
         foreach (var p in peers.Where(p => p.Sample is null && p.Error is not null))
             log.Warning("{0:x} hash-kv error \"{1}\" on peer \"{2}\" with revision {3}", self, p.Error, p.PeerUrls[0], local.Revision);
         var (warnings, failure) = CorruptionVerdict.Initial(self, local, peers);

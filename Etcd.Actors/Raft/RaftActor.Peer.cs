@@ -39,8 +39,11 @@ public sealed partial class RaftActor
                 OnForwarded(e.Forwarded, e.From);
                 break;
             case PeerEnvelope.BodyOneofCase.Refused:
-                // Fails only waiters registered here, by id: nothing a member of our cluster could abuse.
-                OnProposalsRefused(e.Refused);
+                // Fails waiters registered here, by id, with the error it names: only a current member may say so
+                // (the leader we forwarded to). Ids are not secret, so a current member could still fail waiters it
+                // was not sent; checking against the ids forwarded to that member is left for later (issue 8 note).
+                if (IsCurrentMember(e.From)) OnProposalsRefused(e.Refused);
+                else WarnRefused(e.From, "a refusal of proposals");
                 break;
             case PeerEnvelope.BodyOneofCase.Chunk:
                 if (e.Chunk.From == e.From) OnSnapshotChunk(e.Chunk);

@@ -91,7 +91,7 @@ public sealed class EtcdNode : IAsyncDisposable
             };
             if (known is null) MemberIdentityStore.Save(settings.JournalPath, identity);
             // A member with data compares it with its peers' before it starts Raft (etcd: only when initialized).
-            else await InitialCorruptCheck.RunAsync(system, settings, identity.MemberId, ct).ConfigureAwait(false);
+            else await InitialCorruptCheck.RunAsync(system, settings, identity.MemberId, identity.ClusterId, ct).ConfigureAwait(false);
             var member = new RaftMember(identity.MemberId, identity.ClusterId, identity.Joined ? null : initial.BootstrapChanges(), peers);
             var node = await StartMemberAsync(settings, system, identity, member, ct).ConfigureAwait(false);
             node.JournalConnections = journalConnections;

@@ -1,4 +1,5 @@
 using Etcd.Actors.Errors;
+using Etcd.Api.Etcdserverpb;
 using Xunit;
 using Xunit.Abstractions;
 using static Etcd.Specs.Cluster.TestCluster;
@@ -39,6 +40,27 @@ public sealed class ClusterReplicationSpecs(ITestOutputHelper output) : IAsyncLi
             Assert.Equal("1", Assert.Single(got.Kvs).Value.ToStringUtf8());
             Assert.Equal(put.Header.Revision, got.Header.Revision);
         }
+    }
+
+    [Fact]
+    public async Task Alarm_requests_through_a_follower_are_forwarded_and_answered()
+    {
+        // Every alarm request is proposed (etcd 3.4), so a follower forwards it and the leader validates it again.
+        var leader = await _cluster.LeaderAsync();
+        var follower = _cluster.Up.First(i => i != leader);
+        var server = _cluster[follower].Server;
+        Assert.Empty((await server.AlarmAsync(new AlarmRequest { Action = AlarmRequest.Types.AlarmAction.Get })).Alarms);
+        await server.AlarmAsync(new AlarmRequest
+        {
+            Action = AlarmRequest.Types.AlarmAction.Activate, MemberID = server.MemberId, Alarm = AlarmType.Nospace,
+        });
+        var listed = await server.AlarmAsync(new AlarmRequest { Action = AlarmRequest.Types.AlarmAction.Get });
+        Assert.Equal(AlarmType.Nospace, Assert.Single(listed.Alarms).Alarm);
+        await server.AlarmAsync(new AlarmRequest
+        {
+            Action = AlarmRequest.Types.AlarmAction.Deactivate, MemberID = server.MemberId, Alarm = AlarmType.Nospace,
+        });
+        Assert.Empty((await server.AlarmAsync(new AlarmRequest { Action = AlarmRequest.Types.AlarmAction.Get })).Alarms);
     }
 
     [Fact]
