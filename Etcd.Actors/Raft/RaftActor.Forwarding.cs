@@ -126,7 +126,7 @@ public sealed partial class RaftActor
     /// </summary>
     private void OnForwardedToLeader(ForwardedProposals f)
     {
-        NotePeerActivity(f.From);
+        _health.Heard(f.From, _ticks);
         var n = Math.Min(f.Ids.Count, f.Data.Count);
         for (var i = 0; i < n; i++)
         {

@@ -29,6 +29,8 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
     private readonly MemberStatus _status;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly PeerDirectory _peers;
+    // Which peers we hear from, since when, when to ping them, and the link watch (PeerHealth.cs).
+    private readonly PeerHealth _health;
     private RaftNode? _node;
     private long _ticks;
 
@@ -44,6 +46,7 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
         _mvcc = mvcc;
         _waits = waits;
         _status = status ?? new MemberStatus();
+        _health = new PeerHealth(settings.ElectionTick);
         _peers = new PeerDirectory(((ExtendedActorSystem)Context.System).Provider);
         foreach (var (id, urls) in member.PeerUrls)
             if (id != _memberId) _peers.Set(id, urls);
@@ -145,7 +148,7 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
             _log.Debug($"raft {_memberId:x16}: {Node} readies={_statReadies} writes={_statWrites} sent={_statSent} proposed={_statProposed} " +
                        $"writeInFlight={_writeInFlight} installing={_installing is not null} " +
                        $"proposals={_proposals.Count} held={_held.Count} peers={string.Join(',', _peers.Ids.Select(i => i.ToString("x")))} " +
-                       $"heard={string.Join(',', _lastHeard.Select(kv => $"{kv.Key:x}@{_ticks - kv.Value}"))}");
+                       $"heard={_health.Describe(_ticks)}");
         Node.Tick();
         TickReadRound();
         ExpireHeld();
@@ -171,7 +174,7 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
         // A forwarded MsgTransferLeader names the transferee in From, not the member that sent it.
         if (m.Type != MessageType.MsgTransferLeader)
         {
-            NotePeerActivity(m.From);
+            _health.Heard(m.From, _ticks);
             _peers.LearnFrom(m.From, Sender);
         }
         if (m.Type == MessageType.MsgSnap)
