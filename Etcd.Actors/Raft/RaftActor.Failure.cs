@@ -64,11 +64,7 @@ public sealed partial class RaftActor
         _held.Clear();
         RefuseAll(_toForward, queued);
         _toForward.Clear();
-        if (_readRound is { } round)
-            foreach (var read in round.Reads) read.Completion.TrySetException(queued.ToException());
-        _readRound = null;
-        foreach (var read in _pendingReads) read.Completion.TrySetException(queued.ToException());
-        _pendingReads.Clear();
+        _reads.FailAll(queued);
         while (_confQueue.TryDequeue(out var c)) RefuseMembership(c, queued);
         while (_heldMembership.TryDequeue(out var h)) RefuseMembership(h.Change, queued);
         _transfer?.Completion.TrySetException(queued.ToException());

@@ -31,6 +31,8 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
     private readonly PeerDirectory _peers;
     // Which peers we hear from, since when, when to ping them, and the link watch (PeerHealth.cs).
     private readonly PeerHealth _health;
+    // Linearizable reads: the ReadIndex rounds, retries, timeouts and bounds (ReadRounds.cs).
+    private readonly ReadRounds _reads;
     private RaftNode? _node;
     private long _ticks;
 
@@ -47,6 +49,8 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
         _waits = waits;
         _status = status ?? new MemberStatus();
         _health = new PeerHealth(settings.ElectionTick);
+        _reads = new ReadRounds(member.Id, settings.MaxPendingProposals, settings.ReadRoundTimeoutTicks, settings.ReadRetryTicks,
+            settings.NoLeaderTimeoutTicks, context => Node.ReadIndex(context));
         _peers = new PeerDirectory(((ExtendedActorSystem)Context.System).Provider);
         foreach (var (id, urls) in member.PeerUrls)
             if (id != _memberId) _peers.Set(id, urls);
