@@ -33,6 +33,8 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
     private readonly PeerHealth _health;
     // Linearizable reads: the ReadIndex rounds, retries, timeouts and bounds (ReadRounds.cs).
     private readonly ReadRounds _reads;
+    // A follower's proposals held for a leader or gathered for the next forward (ForwardQueues.cs).
+    private readonly ForwardQueues _forwards;
     private RaftNode? _node;
     private long _ticks;
 
@@ -51,6 +53,7 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
         _health = new PeerHealth(settings.ElectionTick);
         _reads = new ReadRounds(member.Id, settings.MaxPendingProposals, settings.ReadRoundTimeoutTicks, settings.ReadRetryTicks,
             settings.NoLeaderTimeoutTicks, context => Node.ReadIndex(context));
+        _forwards = new ForwardQueues(settings.MaxPendingProposals, settings.NoLeaderTimeoutTicks);
         _peers = new PeerDirectory(((ExtendedActorSystem)Context.System).Provider);
         foreach (var (id, urls) in member.PeerUrls)
             if (id != _memberId) _peers.Set(id, urls);
@@ -151,7 +154,7 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
         if (_ticks % 50 == 0 && _log.IsDebugEnabled)
             _log.Debug($"raft {_memberId:x16}: {Node} readies={_statReadies} writes={_statWrites} sent={_statSent} proposed={_statProposed} " +
                        $"writeInFlight={_writeInFlight} installing={_installing is not null} " +
-                       $"proposals={_proposals.Count} held={_held.Count} peers={string.Join(',', _peers.Ids.Select(i => i.ToString("x")))} " +
+                       $"proposals={_proposals.Count} held={_forwards.HeldCount} peers={string.Join(',', _peers.Ids.Select(i => i.ToString("x")))} " +
                        $"heard={_health.Describe(_ticks)}");
         Node.Tick();
         TickReadRound();
