@@ -15,10 +15,6 @@ namespace Etcd.Actors.Raft;
 /// </summary>
 public sealed partial class RaftActor
 {
-    private readonly HashSet<ulong> _removed = [];
-    private bool _wasMember;
-    private long _removedAtTick = -1;
-
     protected override void PreStart()
     {
         base.PreStart();
@@ -60,7 +56,7 @@ public sealed partial class RaftActor
             if (m.ID != _memberId) _peers.Set(m.ID, m.PeerURLs);
         foreach (var id in mc.Removed)
         {
-            _removed.Add(id);
+            _removal.NoteRemoved(id);
             if (id != _memberId) _peers.Remove(id);
         }
         if (mc.Removed.Contains(_memberId)) OnRemoved("the member has been permanently removed from the cluster");
@@ -86,21 +82,18 @@ public sealed partial class RaftActor
     {
         foreach (var id in _peers.Ids.ToArray())
             if (!config.Contains(id)) _peers.Remove(id);
-        if (config.Contains(_memberId)) _wasMember = true;
-        else if (_wasMember) OnRemoved("the member has been permanently removed from the cluster");
+        if (_removal.LeftConfig(config.Contains(_memberId))) OnRemoved("the member has been permanently removed from the cluster");
     }
 
     private void OnRemoved(string reason)
     {
-        if (_removedAtTick >= 0) return;
-        _removedAtTick = _ticks;
+        if (!_removal.StartStopping(_ticks)) return;
         _log.Warning("raft {0:x16}: {1}; stopping in {2} ticks", _memberId, reason, _settings.RemovedStopTicks);
     }
 
     private void TickRemoval()
     {
-        if (_removedAtTick < 0 || _ticks - _removedAtTick < _settings.RemovedStopTicks) return;
-        _removedAtTick = long.MaxValue; // publish once
+        if (!_removal.StopDue(_ticks)) return;
         Context.System.EventStream.Publish(new RaftProtocol.MemberRemoved(_memberId));
     }
 
@@ -172,7 +165,7 @@ public sealed partial class RaftActor
     /// <summary>In our Raft configuration or in the member table the store applied, and not removed.</summary>
     private bool IsCurrentMember(ulong id)
     {
-        if (id == 0 || _removed.Contains(id)) return false;
+        if (id == 0 || _removal.IsRemoved(id)) return false;
         if (_node is { } node && node.Config.Contains(id)) return true;
         foreach (var m in _members.Members)
             if (m.ID == id) return true;

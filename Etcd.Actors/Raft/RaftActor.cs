@@ -35,6 +35,8 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
     private readonly ReadRounds _reads;
     // A follower's proposals held for a leader or gathered for the next forward (ForwardQueues.cs).
     private readonly ForwardQueues _forwards;
+    // Removed members, and this member's own removal and stop (MemberRemoval.cs).
+    private readonly MemberRemoval _removal;
     private RaftNode? _node;
     private long _ticks;
 
@@ -53,6 +55,7 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
         _health = new PeerHealth(settings.ElectionTick);
         _reads = new ReadRounds(member.Id, settings.MaxPendingProposals, settings.ReadRoundTimeoutTicks, settings.ReadRetryTicks,
             settings.NoLeaderTimeoutTicks, context => Node.ReadIndex(context));
+        _removal = new MemberRemoval(settings.RemovedStopTicks);
         _forwards = new ForwardQueues(settings.MaxPendingProposals, settings.NoLeaderTimeoutTicks);
         _peers = new PeerDirectory(((ExtendedActorSystem)Context.System).Provider);
         foreach (var (id, urls) in member.PeerUrls)
@@ -173,7 +176,7 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
         // Only members the cluster removed are refused (and told so), as etcd's transport does. A sender missing
         // from our configuration is usually one we have not applied yet (a new leader whose AddNode we acked but
         // have not seen committed): dropping it would strand us. Only our cluster gets this far (RaftActor.Peer.cs).
-        if (_removed.Contains(m.From))
+        if (_removal.IsRemoved(m.From))
         {
             Sender.Tell(new PeerEnvelope { ClusterId = _clusterId, To = m.From, From = _memberId, Removed = new MemberRemovedNotice { Id = m.From } }, Self);
             return;
