@@ -65,8 +65,7 @@ public sealed partial class RaftActor
         _reads.FailAll(queued);
         while (_confQueue.TryDequeue(out var c)) RefuseMembership(c, queued);
         while (_heldMembership.TryDequeue(out var h)) RefuseMembership(h.Change, queued);
-        _transfer?.Completion.TrySetException(queued.ToException());
-        _transfer = null;
+        _transfer.Fail(queued);
         if (_snapshotFile is not null) Mvcc.DurableFiles.TryDeleteSqlite(_snapshotFile);
         _snapshotFile = null;
     }

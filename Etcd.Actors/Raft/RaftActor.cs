@@ -37,6 +37,8 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
     private readonly ForwardQueues _forwards;
     // Removed members, and this member's own removal and stop (MemberRemoval.cs).
     private readonly MemberRemoval _removal;
+    // The leadership transfer under way, if any (LeaderTransferWatch.cs).
+    private readonly LeaderTransferWatch _transfer;
     private RaftNode? _node;
     private long _ticks;
 
@@ -56,6 +58,7 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
         _reads = new ReadRounds(member.Id, settings.MaxPendingProposals, settings.ReadRoundTimeoutTicks, settings.ReadRetryTicks,
             settings.NoLeaderTimeoutTicks, context => Node.ReadIndex(context));
         _removal = new MemberRemoval(settings.RemovedStopTicks);
+        _transfer = new LeaderTransferWatch(settings.ElectionTick);
         _forwards = new ForwardQueues(settings.MaxPendingProposals, settings.NoLeaderTimeoutTicks);
         _peers = new PeerDirectory(((ExtendedActorSystem)Context.System).Provider);
         foreach (var (id, urls) in member.PeerUrls)
