@@ -16,7 +16,7 @@ namespace Etcd.Actors.Raft;
 /// <item>appended and durable but not committed yet: not failed here at all. The entry is in our journal, so the
 /// next incarnation (or the next leader) commits or overwrites it, and the waiter is completed by the store, by
 /// <c>leader changed</c> (RaftActor.LostProposals.cs) or by the request timeout;</item>
-/// <item>only queued (<c>_proposals</c>, <c>_held</c>, <c>_toForward</c>; never stepped into the core, never
+/// <item>only queued (<c>_proposals</c>, <c>_forwards</c>; never stepped into the core, never
 /// sent): a definite <c>server stopped</c>.</item>
 /// </list>
 /// Forwarded proposals get the same answer at their origin (ProposalsRefused carries the message).
@@ -60,19 +60,12 @@ public sealed partial class RaftActor
         _inFlight.Clear();
         RefuseAll(_proposals, queued);
         _proposals.Clear();
-        RefuseAll(_held, queued);
-        _held.Clear();
-        RefuseAll(_toForward, queued);
-        _toForward.Clear();
-        if (_readRound is { } round)
-            foreach (var read in round.Reads) read.Completion.TrySetException(queued.ToException());
-        _readRound = null;
-        foreach (var read in _pendingReads) read.Completion.TrySetException(queued.ToException());
-        _pendingReads.Clear();
+        RefuseAll(_forwards.TakeAllHeld(), queued);
+        RefuseAll(_forwards.TakeToForward(), queued);
+        _reads.FailAll(queued);
         while (_confQueue.TryDequeue(out var c)) RefuseMembership(c, queued);
         while (_heldMembership.TryDequeue(out var h)) RefuseMembership(h.Change, queued);
-        _transfer?.Completion.TrySetException(queued.ToException());
-        _transfer = null;
+        _transfer.Fail(queued);
         if (_snapshotFile is not null) Mvcc.DurableFiles.TryDeleteSqlite(_snapshotFile);
         _snapshotFile = null;
     }

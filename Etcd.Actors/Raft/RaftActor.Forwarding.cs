@@ -11,14 +11,12 @@ namespace Etcd.Actors.Raft;
 /// <summary>
 /// Proposals on their way to the leader. A follower batches what its clients propose into one
 /// ForwardedProposals per mailbox run (flushed at ProcessReady, which queues behind the burst) and keeps the
-/// waiters; while no leader is known they wait in <see cref="_held"/> (bounded in count and in ticks) and go
-/// to whoever wins. A refusal crosses back as ProposalsRefused with etcd's message.
+/// waiters; while no leader is known they are held (bounded in count and in ticks) and go to whoever wins. Both
+/// queues and the batching are <see cref="ForwardQueues"/>. A refusal crosses back as ProposalsRefused with etcd's message.
 /// </summary>
 public sealed partial class RaftActor
 {
     private readonly Queue<PendingProposal> _proposals = new();
-    private readonly Queue<PendingProposal> _held = new();
-    private readonly List<PendingProposal> _toForward = [];
 
     private PendingProposal Local(RaftProtocol.Propose p) => new(p.Id, p.Data, 0, _ticks, 0);
 
@@ -30,74 +28,45 @@ public sealed partial class RaftActor
             Hold(p);
             return;
         }
-        if (_toForward.Count >= _settings.MaxPendingProposals)
+        if (!_forwards.TryForward(p))
         {
             Refuse(p, EtcdErrors.TooManyRequests);
             return;
         }
-        _toForward.Add(p);
         ScheduleReady();
     }
 
     private void Hold(PendingProposal p)
     {
-        if (_held.Count >= _settings.MaxPendingProposals)
-        {
-            Refuse(p, EtcdErrors.TooManyRequests);
-            return;
-        }
-        _held.Enqueue(p);
+        if (!_forwards.TryHold(p)) Refuse(p, EtcdErrors.TooManyRequests);
     }
 
     /// <summary>Sends the batch gathered since the last flush to the leader, split by size; called at every ProcessReady.</summary>
     private void FlushForwards()
     {
-        if (_toForward.Count == 0) return;
+        if (_forwards.ToForwardCount == 0) return;
         var lead = Node.Lead;
+        var toForward = _forwards.TakeToForward();
         if (lead == _memberId && Node.Role == RaftRole.Leader)
         {
-            foreach (var p in _toForward) EnqueueProposal(p);
-            _toForward.Clear();
+            foreach (var p in toForward) EnqueueProposal(p);
             return;
         }
         if (lead == 0 || !_peers.TryGet(lead, out var leader))
         {
-            foreach (var p in _toForward) Hold(p);
-            _toForward.Clear();
+            foreach (var p in toForward) Hold(p);
             return;
         }
-        ForwardedProposals? batch = null;
-        long bytes = 0;
-        foreach (var p in _toForward)
-        {
-            // One message carries one origin and one hop count: the leader answers refusals to that origin.
-            if (batch is not null && (batch.From != OriginOf(p) || batch.Hops != p.Hops ||
-                                      batch.Ids.Count >= _settings.MaxBatchEntries || bytes + p.Data.Length > _settings.MaxForwardBytes))
-            {
-                leader.Tell(new PeerEnvelope { ClusterId = _clusterId, To = lead, From = _memberId, Forwarded = batch }, Self);
-                batch = null;
-            }
-            if (batch is null)
-            {
-                batch = new ForwardedProposals { From = OriginOf(p), Hops = (uint)p.Hops };
-                bytes = 0;
-            }
-            batch.Ids.Add(p.Id);
-            batch.Data.Add(p.Data);
-            bytes += p.Data.Length;
-        }
-        if (batch is not null) leader.Tell(new PeerEnvelope { ClusterId = _clusterId, To = lead, From = _memberId, Forwarded = batch }, Self);
-        _toForward.Clear();
+        foreach (var batch in ForwardQueues.Batch(toForward, _memberId, _settings.MaxBatchEntries, _settings.MaxForwardBytes))
+            leader.Tell(new PeerEnvelope { ClusterId = _clusterId, To = lead, From = _memberId, Forwarded = batch }, Self);
     }
-
-    private ulong OriginOf(PendingProposal p) => p.Origin == 0 ? _memberId : p.Origin;
 
     /// <summary>A leader is known again: what waited goes to it.</summary>
     private void ReleaseHeld()
     {
-        if (_held.Count == 0) return;
+        if (_forwards.HeldCount == 0) return;
         var isLeader = Node.Role == RaftRole.Leader;
-        while (_held.TryDequeue(out var p))
+        while (_forwards.TryTakeHeld(out var p))
         {
             if (isLeader) EnqueueProposal(p);
             else ForwardOrHold(p);
@@ -107,15 +76,7 @@ public sealed partial class RaftActor
     /// <summary>Proposals that waited longer than the no-leader timeout fail with "no leader".</summary>
     private void ExpireHeld()
     {
-        if (_held.Count == 0) return;
-        List<PendingProposal>? expired = null;
-        var n = _held.Count;
-        for (var i = 0; i < n; i++)
-        {
-            var p = _held.Dequeue();
-            if (_ticks - p.SinceTick >= _settings.NoLeaderTimeoutTicks) (expired ??= []).Add(p);
-            else _held.Enqueue(p);
-        }
+        var expired = _forwards.TakeExpired(_ticks);
         if (expired is not null) RefuseAll(expired, EtcdErrors.NoLeader);
     }
 
@@ -126,7 +87,7 @@ public sealed partial class RaftActor
     /// </summary>
     private void OnForwardedToLeader(ForwardedProposals f)
     {
-        NotePeerActivity(f.From);
+        _health.Heard(f.From, _ticks);
         var n = Math.Min(f.Ids.Count, f.Data.Count);
         for (var i = 0; i < n; i++)
         {

@@ -14,7 +14,6 @@ namespace Etcd.Actors.Raft;
 public sealed partial class RaftActor
 {
     private IActorRef? _duties;
-    private RaftProtocol.TransferLeadership? _transfer;
 
     private void Leader(object message)
     {
@@ -97,9 +96,7 @@ public sealed partial class RaftActor
             t.Completion.TrySetResult();
             return;
         }
-        _transfer?.Completion.TrySetException(EtcdErrors.TimeoutLeaderTransfer.ToException());
-        _transfer = t;
-        _transferSince = _ticks;
+        _transfer.Start(t, _ticks);
         _log.Info("raft {0:x16}: transferring leadership to {1:x16} at term {2}", _memberId, t.Target, node.Term);
         node.TransferLeader(t.Target);
         ScheduleReady();
@@ -111,23 +108,13 @@ public sealed partial class RaftActor
     /// </summary>
     private void TickTransfer()
     {
-        if (_transfer is null || _node is null) return;
-        var abandoned = _node is { Role: RaftRole.Leader, LeadTransferee: 0 };
-        var unheard = _node.Role != RaftRole.Leader && _ticks - _transferSince > 2L * _settings.ElectionTick;
-        if (!abandoned && !unheard) return;
-        _transfer.Completion.TrySetException(EtcdErrors.TimeoutLeaderTransfer.ToException());
-        _transfer = null;
+        if (_node is null) return;
+        _transfer.Tick(_ticks, _node.Role == RaftRole.Leader, _node.LeadTransferee);
     }
-
-    private long _transferSince;
 
     private void OnLeadershipChangedForTransfer(SoftState soft)
     {
-        if (_transfer is null) return;
-        if (soft.Lead == _transfer.Target) _transfer.Completion.TrySetResult();
-        else if (soft.Role == RaftRole.Leader || soft.Lead == 0) return; // still ours, or not known yet
-        else _transfer.Completion.TrySetException(EtcdErrors.TimeoutLeaderTransfer.ToException());
-        _transfer = null;
+        _transfer.LeadershipChanged(soft.Lead, soft.Role == RaftRole.Leader);
     }
 
     private void SendSnapshot(Message snap)

@@ -15,12 +15,6 @@ namespace Etcd.Actors.Raft;
 /// </summary>
 public sealed partial class RaftActor
 {
-    private readonly HashSet<ulong> _removed = [];
-    private readonly Dictionary<ulong, long> _lastHeard = new();
-    private readonly Dictionary<ulong, long> _activeSince = new();
-    private bool _wasMember;
-    private long _removedAtTick = -1;
-
     protected override void PreStart()
     {
         base.PreStart();
@@ -62,7 +56,7 @@ public sealed partial class RaftActor
             if (m.ID != _memberId) _peers.Set(m.ID, m.PeerURLs);
         foreach (var id in mc.Removed)
         {
-            _removed.Add(id);
+            _removal.NoteRemoved(id);
             if (id != _memberId) _peers.Remove(id);
         }
         if (mc.Removed.Contains(_memberId)) OnRemoved("the member has been permanently removed from the cluster");
@@ -88,55 +82,30 @@ public sealed partial class RaftActor
     {
         foreach (var id in _peers.Ids.ToArray())
             if (!config.Contains(id)) _peers.Remove(id);
-        if (config.Contains(_memberId)) _wasMember = true;
-        else if (_wasMember) OnRemoved("the member has been permanently removed from the cluster");
+        if (_removal.LeftConfig(config.Contains(_memberId))) OnRemoved("the member has been permanently removed from the cluster");
     }
 
     private void OnRemoved(string reason)
     {
-        if (_removedAtTick >= 0) return;
-        _removedAtTick = _ticks;
+        if (!_removal.StartStopping(_ticks)) return;
         _log.Warning("raft {0:x16}: {1}; stopping in {2} ticks", _memberId, reason, _settings.RemovedStopTicks);
     }
 
     private void TickRemoval()
     {
-        if (_removedAtTick < 0 || _ticks - _removedAtTick < _settings.RemovedStopTicks) return;
-        _removedAtTick = long.MaxValue; // publish once
+        if (!_removal.StopDue(_ticks)) return;
         Context.System.EventStream.Publish(new RaftProtocol.MemberRemoved(_memberId));
-    }
-
-    /// <summary>
-    /// Tracks which peers this member hears from, for the strict reconfiguration check ("connected for the
-    /// last 5 s" in etcd): a peer is active since the first message after a silence of an election timeout.
-    /// </summary>
-    private void NotePeerActivity(ulong peer)
-    {
-        if (!_lastHeard.TryGetValue(peer, out var last) || _ticks - last > _settings.ElectionTick) _activeSince[peer] = _ticks;
-        _lastHeard[peer] = _ticks;
-    }
-
-    /// <summary>Voters heard from continuously for at least <paramref name="ticks"/> (and within an election timeout).</summary>
-    private HashSet<ulong> PeersActiveFor(long ticks)
-    {
-        var active = new HashSet<ulong> { _memberId };
-        foreach (var (peer, last) in _lastHeard)
-            if (_ticks - last <= _settings.ElectionTick && _activeSince.TryGetValue(peer, out var since) && _ticks - since >= ticks)
-                active.Add(peer);
-        return active;
     }
 
     /// <summary>Every half election timeout, a ping to every peer: see <see cref="PeerPing"/>.</summary>
     private void TickPeerPing()
     {
         TickLinkWatch();
-        if (_ticks % Math.Max(1, _settings.ElectionTick / 2) != 0) return;
+        if (!_health.PingDue(_ticks)) return;
         var ping = new PeerPing { From = _memberId };
         foreach (var id in _peers.Ids)
             if (_peers.TryGet(id, out var peer)) peer.Tell(new PeerEnvelope { ClusterId = _clusterId, To = id, From = _memberId, Ping = ping }, Self);
     }
-
-    private PeerLinkWatch? _linkWatch;
 
     /// <summary>
     /// Says when this member has long known no leader, and, while leading, resets the connection to a follower
@@ -145,25 +114,25 @@ public sealed partial class RaftActor
     private void TickLinkWatch()
     {
         var node = Node;
-        _linkWatch ??= new PeerLinkWatch(_settings.ElectionTick);
-        if (_linkWatch.LeaderlessReportDue(_ticks, node.Lead != 0 || node.Role == RaftRole.Leader) is { } ticks)
+        var watch = _health.LinkWatch;
+        if (watch.LeaderlessReportDue(_ticks, node.Lead != 0 || node.Role == RaftRole.Leader) is { } ticks)
             _log.Warning("raft {0:x16}: no leader for {1} ticks ({2} at term {3}); heard within an election timeout from [{4}]",
                 _memberId, ticks, node.Role, node.Term, string.Join(',', _peers.Ids.Where(HeardRecently).Select(i => i.ToString("x16"))));
         if (node.Role != RaftRole.Leader)
         {
-            _linkWatch.NotLeading();
+            watch.NotLeading();
             return;
         }
         foreach (var id in _peers.Ids.ToArray())
         {
-            if (node.ProgressOf(id) is not { } pr || !_linkWatch.IsDeaf(id, _ticks, pr.RecentActive, HeardRecently(id))) continue;
+            if (node.ProgressOf(id) is not { } pr || !watch.IsDeaf(id, _ticks, pr.RecentActive, HeardRecently(id))) continue;
             _log.Warning("raft {0:x16}: {1:x16} writes to us but has answered none of our messages for {2} election timeouts; resetting the connection",
                 _memberId, id, PeerLinkWatch.DeafAfterElectionTimeouts);
             ResetLink(id);
         }
     }
 
-    private bool HeardRecently(ulong peer) => _lastHeard.TryGetValue(peer, out var last) && _ticks - last <= _settings.ElectionTick;
+    private bool HeardRecently(ulong peer) => _health.HeardRecently(peer, _ticks);
 
     /// <summary>
     /// Drops every Akka.Remote connection to the peer and lets the next message dial afresh. A quarantine request
@@ -196,7 +165,7 @@ public sealed partial class RaftActor
     /// <summary>In our Raft configuration or in the member table the store applied, and not removed.</summary>
     private bool IsCurrentMember(ulong id)
     {
-        if (id == 0 || _removed.Contains(id)) return false;
+        if (id == 0 || _removal.IsRemoved(id)) return false;
         if (_node is { } node && node.Config.Contains(id)) return true;
         foreach (var m in _members.Members)
             if (m.ID == id) return true;

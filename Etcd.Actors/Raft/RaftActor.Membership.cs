@@ -88,7 +88,7 @@ public sealed partial class RaftActor
         var node = Node;
         var table = MemberTable.FromProto(_members.Members, _members.Removed);
         var strict = _settings.StrictReconfigCheck;
-        var healthy = PeersActiveFor(_settings.HealthIntervalTicks);
+        var healthy = _health.ActiveFor(_settings.HealthIntervalTicks, _ticks, _memberId);
         switch (c.ChangeCase)
         {
             case MembershipChange.ChangeOneofCase.Add:
@@ -106,7 +106,7 @@ public sealed partial class RaftActor
             case MembershipChange.ChangeOneofCase.Remove:
             {
                 var id = c.Remove.ID;
-                var error = MembershipRules.ValidateRemove(table, id, strict, healthy, _memberId, PeersActiveFor(0));
+                var error = MembershipRules.ValidateRemove(table, id, strict, healthy, _memberId, _health.ActiveFor(0, _ticks, _memberId));
                 if (error is not null) return (null, error);
                 return (new ConfChange { Id = c.Waiter, Type = ConfChangeType.ConfChangeRemoveNode, NodeId = id }, null);
             }

@@ -184,7 +184,7 @@ public sealed partial class RaftActor
             node.Advance(rd);
             ForgetCommitted(node.CommitIndex);
         }
-        if (_proposals.Count > 0 || _toForward.Count > 0 || _snapshotToSave is not null || node.HasReady()) ScheduleReady();
+        if (_proposals.Count > 0 || _forwards.ToForwardCount > 0 || _snapshotToSave is not null || node.HasReady()) ScheduleReady();
     }
 
     private void OnSoftState(SoftState soft)

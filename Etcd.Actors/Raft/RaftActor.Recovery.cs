@@ -117,7 +117,7 @@ public sealed partial class RaftActor
         // A restarted RaftActor starts as a follower knowing no leader; the core reports no soft state for that
         // (it is its initial state), so the edge must not keep the leader its previous incarnation saw.
         _status.SetLeader(_node.Lead, _node.Term);
-        _wasMember = _node.Config.Contains(_memberId);
+        _removal.Recovered(_node.Config.Contains(_memberId));
         CleanSnapshotDir();
         BecomeRole(_node.Role);
         Timers.StartPeriodicTimer("raft-tick", Tick.Instance, _settings.TickInterval);

@@ -29,6 +29,16 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
     private readonly MemberStatus _status;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly PeerDirectory _peers;
+    // Which peers we hear from, since when, when to ping them, and the link watch (PeerHealth.cs).
+    private readonly PeerHealth _health;
+    // Linearizable reads: the ReadIndex rounds, retries, timeouts and bounds (ReadRounds.cs).
+    private readonly ReadRounds _reads;
+    // A follower's proposals held for a leader or gathered for the next forward (ForwardQueues.cs).
+    private readonly ForwardQueues _forwards;
+    // Removed members, and this member's own removal and stop (MemberRemoval.cs).
+    private readonly MemberRemoval _removal;
+    // The leadership transfer under way, if any (LeaderTransferWatch.cs).
+    private readonly LeaderTransferWatch _transfer;
     private RaftNode? _node;
     private long _ticks;
 
@@ -44,6 +54,12 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
         _mvcc = mvcc;
         _waits = waits;
         _status = status ?? new MemberStatus();
+        _health = new PeerHealth(settings.ElectionTick);
+        _reads = new ReadRounds(member.Id, settings.MaxPendingProposals, settings.ReadRoundTimeoutTicks, settings.ReadRetryTicks,
+            settings.NoLeaderTimeoutTicks, context => Node.ReadIndex(context));
+        _removal = new MemberRemoval(settings.RemovedStopTicks);
+        _transfer = new LeaderTransferWatch(settings.ElectionTick);
+        _forwards = new ForwardQueues(settings.MaxPendingProposals, settings.NoLeaderTimeoutTicks);
         _peers = new PeerDirectory(((ExtendedActorSystem)Context.System).Provider);
         foreach (var (id, urls) in member.PeerUrls)
             if (id != _memberId) _peers.Set(id, urls);
@@ -144,8 +160,8 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
         if (_ticks % 50 == 0 && _log.IsDebugEnabled)
             _log.Debug($"raft {_memberId:x16}: {Node} readies={_statReadies} writes={_statWrites} sent={_statSent} proposed={_statProposed} " +
                        $"writeInFlight={_writeInFlight} installing={_installing is not null} " +
-                       $"proposals={_proposals.Count} held={_held.Count} peers={string.Join(',', _peers.Ids.Select(i => i.ToString("x")))} " +
-                       $"heard={string.Join(',', _lastHeard.Select(kv => $"{kv.Key:x}@{_ticks - kv.Value}"))}");
+                       $"proposals={_proposals.Count} held={_forwards.HeldCount} peers={string.Join(',', _peers.Ids.Select(i => i.ToString("x")))} " +
+                       $"heard={_health.Describe(_ticks)}");
         Node.Tick();
         TickReadRound();
         ExpireHeld();
@@ -163,7 +179,7 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
         // Only members the cluster removed are refused (and told so), as etcd's transport does. A sender missing
         // from our configuration is usually one we have not applied yet (a new leader whose AddNode we acked but
         // have not seen committed): dropping it would strand us. Only our cluster gets this far (RaftActor.Peer.cs).
-        if (_removed.Contains(m.From))
+        if (_removal.IsRemoved(m.From))
         {
             Sender.Tell(new PeerEnvelope { ClusterId = _clusterId, To = m.From, From = _memberId, Removed = new MemberRemovedNotice { Id = m.From } }, Self);
             return;
@@ -171,7 +187,7 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
         // A forwarded MsgTransferLeader names the transferee in From, not the member that sent it.
         if (m.Type != MessageType.MsgTransferLeader)
         {
-            NotePeerActivity(m.From);
+            _health.Heard(m.From, _ticks);
             _peers.LearnFrom(m.From, Sender);
         }
         if (m.Type == MessageType.MsgSnap)

@@ -1,0 +1,79 @@
+using Etcd.Actors.Raft;
+using Xunit;
+
+namespace Etcd.Specs.Raft;
+
+public sealed class PeerHealthSpecs
+{
+    private const int ElectionTick = 10;
+    private const ulong Self = 1;
+
+    [Fact]
+    public void A_peer_is_heard_recently_for_exactly_an_election_timeout()
+    {
+        var health = new PeerHealth(ElectionTick);
+        Assert.False(health.HeardRecently(2, 0));
+        health.Heard(2, 5);
+        Assert.True(health.HeardRecently(2, 5));
+        Assert.True(health.HeardRecently(2, 5 + ElectionTick));
+        Assert.False(health.HeardRecently(2, 5 + ElectionTick + 1));
+        Assert.False(health.HeardRecently(3, 5));
+    }
+
+    [Fact]
+    public void Active_for_counts_from_the_first_message_after_a_silence_longer_than_an_election_timeout()
+    {
+        var health = new PeerHealth(ElectionTick);
+        // Heard every election timeout exactly: never silent long enough to restart the count.
+        for (long t = 0; t <= 50; t += ElectionTick) health.Heard(2, t);
+        Assert.Equal([Self, 2UL], health.ActiveFor(50, 50, Self).Order());
+        Assert.Equal([Self], health.ActiveFor(51, 50, Self));
+
+        // Silent for one tick more than an election timeout: active again only from the next message.
+        health.Heard(2, 50 + ElectionTick + 1);
+        Assert.Equal([Self, 2UL], health.ActiveFor(0, 61, Self).Order());
+        Assert.Equal([Self], health.ActiveFor(1, 61, Self));
+        Assert.Equal([Self, 2UL], health.ActiveFor(ElectionTick, 61 + ElectionTick, Self).Order());
+    }
+
+    [Fact]
+    public void A_peer_silent_for_more_than_an_election_timeout_is_not_active_however_long_it_was_before()
+    {
+        var health = new PeerHealth(ElectionTick);
+        for (long t = 0; t <= 100; t++) health.Heard(2, t);
+        health.Heard(3, 105);
+        Assert.Equal([Self, 2UL, 3UL], health.ActiveFor(0, 100 + ElectionTick, Self).Order());
+        Assert.Equal([Self, 3UL], health.ActiveFor(0, 101 + ElectionTick, Self).Order());
+        Assert.Equal([Self], health.ActiveFor(0, 106 + ElectionTick, Self));
+    }
+
+    [Theory]
+    [InlineData(10, 5)]
+    [InlineData(3, 1)]
+    [InlineData(1, 1)]
+    public void Pings_are_due_every_half_election_timeout_and_at_least_every_tick(int electionTick, int every)
+    {
+        var health = new PeerHealth(electionTick);
+        var due = Enumerable.Range(1, 20).Where(t => health.PingDue(t)).ToArray();
+        Assert.Equal(Enumerable.Range(1, 20).Where(t => t % every == 0), due);
+    }
+
+    [Fact]
+    public void The_link_watch_is_one_instance_made_on_first_use_and_a_bad_election_tick_fails_there()
+    {
+        var health = new PeerHealth(ElectionTick);
+        Assert.Same(health.LinkWatch, health.LinkWatch);
+        var bad = new PeerHealth(0);
+        Assert.Throws<ArgumentOutOfRangeException>(() => bad.LinkWatch);
+    }
+
+    [Fact]
+    public void Describe_lists_each_peer_with_the_ticks_since_it_was_heard()
+    {
+        var health = new PeerHealth(ElectionTick);
+        Assert.Equal("", health.Describe(0));
+        health.Heard(0xa, 3);
+        health.Heard(0x1f, 7);
+        Assert.Equal("a@7,1f@3", health.Describe(10));
+    }
+}
