@@ -66,7 +66,10 @@ public sealed partial class RaftActor
     {
         if (_forwards.HeldCount == 0) return;
         var isLeader = Node.Role == RaftRole.Leader;
-        while (_forwards.TryTakeHeld(out var p))
+        // Only those held now: a leader known without an address yet (a member that joined hears the leader before
+        // its member table gives the URL) holds each one again at the back, and draining until empty would spin.
+        var count = _forwards.HeldCount;
+        for (var i = 0; i < count && _forwards.TryTakeHeld(out var p); i++)
         {
             if (isLeader) EnqueueProposal(p);
             else ForwardOrHold(p);
