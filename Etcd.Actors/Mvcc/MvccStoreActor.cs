@@ -4,7 +4,6 @@ using Akka.Event;
 using Etcd.Actors.Apply;
 using Etcd.Actors.Errors;
 using Etcd.Actors.Mvcc.Core;
-using Etcd.Actors.Server;
 using Etcd.Actors.Wait;
 using Etcd.Api.Etcdserverpb;
 using Etcd.Api.Raftpb;

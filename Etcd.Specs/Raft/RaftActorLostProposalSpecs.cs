@@ -22,31 +22,13 @@ namespace Etcd.Specs.Raft;
 /// </summary>
 public sealed class RaftActorLostProposalSpecs : Akka.TestKit.Xunit2.TestKit
 {
-    private static readonly Config TestJournalConfig = ConfigurationFactory.ParseString("""
-        akka.loglevel = WARNING
-        akka.persistence.journal {
-          plugin = "akka.persistence.journal.test"
-          test {
-            class = "Akka.Persistence.TestKit.TestJournal, Akka.Persistence.TestKit"
-            plugin-dispatcher = "akka.actor.default-dispatcher"
-          }
-        }
-        akka.persistence.snapshot-store {
-          plugin = "akka.persistence.snapshot-store.test"
-          test {
-            class = "Akka.Persistence.TestKit.TestSnapshotStore, Akka.Persistence.TestKit"
-            plugin-dispatcher = "akka.actor.default-dispatcher"
-          }
-        }
-        """).WithFallback(ConfigurationFactory.ParseString(RaftHocon.Serialization));
-
     private const ulong Cluster = 0xc1a5;
     private const ulong ProposalId = 77;
     private static readonly ByteString X = ByteString.CopyFromUtf8("X");
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
     private static ulong _nextBase = 0x7000;
 
-    public RaftActorLostProposalSpecs() : base(TestJournalConfig, "raft-actor-lost-proposal-specs")
+    public RaftActorLostProposalSpecs() : base(RaftActorSpecs.TestJournalConfig, "raft-actor-lost-proposal-specs")
     {
     }
 

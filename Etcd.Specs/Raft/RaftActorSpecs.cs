@@ -19,7 +19,8 @@ namespace Etcd.Specs.Raft;
 /// <summary>RaftActor against Akka.Persistence.TestKit's in-memory journal, with a probe as MvccStoreActor.</summary>
 public class RaftActorSpecs : Akka.TestKit.Xunit2.TestKit
 {
-    private static readonly Config TestJournalConfig = ConfigurationFactory.ParseString("""
+    /// <summary>Akka.Persistence.TestKit's journal and snapshot store, with protobuf serialization; shared by the RaftActor specs.</summary>
+    internal static readonly Config TestJournalConfig = ConfigurationFactory.ParseString("""
         akka.loglevel = WARNING
         akka.persistence.journal {
           plugin = "akka.persistence.journal.test"
