@@ -13,6 +13,7 @@ public sealed partial class SqliteBackend
 {
     private const string KvColumns = "rev_main, rev_sub, key, create_rev, mod_rev, version, lease, tombstone";
     private const string KvColumnsWithValue = KvColumns + ", value";
+    private const string RowsUpTo = " FROM kv WHERE rev_main <= $max ORDER BY rev_main, rev_sub";
     private const int ColMain = 0, ColSub = 1, ColKey = 2, ColCreate = 3, ColMod = 4, ColVersion = 5, ColLease = 6, ColTombstone = 7, ColValue = 8;
 
     /// <summary>
@@ -22,7 +23,7 @@ public sealed partial class SqliteBackend
     private void ForEachRow(long maxMain, bool withValue, Action<Revision, KeyValue, bool> visit)
     {
         using var cmd = _conn.CreateCommand();
-        cmd.CommandText = $"SELECT {(withValue ? KvColumnsWithValue : KvColumns)} FROM kv WHERE rev_main <= $max ORDER BY rev_main, rev_sub";
+        cmd.CommandText = withValue ? "SELECT " + KvColumnsWithValue + RowsUpTo : "SELECT " + KvColumns + RowsUpTo; // constants, folded
         cmd.Parameters.AddWithValue("$max", maxMain);
         using var reader = cmd.ExecuteReader();
         while (reader.Read())
