@@ -28,33 +28,13 @@ public sealed class Applier(KvStore store, ulong clusterId, ulong memberId)
         switch (request.RequestCase)
         {
             case RequestCase.Put:
-            {
-                var r = store.Put(request.Put);
-                if (!r.IsOk) return new ApplyResult(null, r.Error);
-                r.Value!.Header = Header(term);
-                return new ApplyResult(r.Value, null);
-            }
+                return Answer(store.Put(request.Put), term, static (r, h) => r.Header = h);
             case RequestCase.DeleteRange:
-            {
-                var r = store.DeleteRange(request.DeleteRange);
-                if (!r.IsOk) return new ApplyResult(null, r.Error);
-                r.Value!.Header = Header(term);
-                return new ApplyResult(r.Value, null);
-            }
+                return Answer(store.DeleteRange(request.DeleteRange), term, static (r, h) => r.Header = h);
             case RequestCase.Txn:
-            {
-                var r = store.Txn(request.Txn);
-                if (!r.IsOk) return new ApplyResult(null, r.Error);
-                r.Value!.Header = Header(term);
-                return new ApplyResult(r.Value, null);
-            }
+                return Answer(store.Txn(request.Txn), term, static (r, h) => r.Header = h);
             case RequestCase.Compaction:
-            {
-                var r = store.Compact(request.Compaction.Revision);
-                if (!r.IsOk) return new ApplyResult(null, r.Error);
-                r.Value!.Header = Header(term);
-                return new ApplyResult(r.Value, null);
-            }
+                return Answer(store.Compact(request.Compaction.Revision), term, static (r, h) => r.Header = h);
             case RequestCase.LeaseRevoke:
                 // No lease exists until the lessor lands, which is exactly etcd's answer for an unknown id.
                 return new ApplyResult(null, EtcdErrors.LeaseNotFound);
@@ -73,22 +53,20 @@ public sealed class Applier(KvStore store, ulong clusterId, ulong memberId)
         switch (request)
         {
             case RangeRequest range:
-            {
-                var r = store.Range(range);
-                if (!r.IsOk) return new ApplyResult(null, r.Error);
-                r.Value!.Header = Header(term);
-                return new ApplyResult(r.Value, null);
-            }
+                return Answer(store.Range(range), term, static (r, h) => r.Header = h);
             case TxnRequest txn when KvStore.IsReadOnlyTxn(txn):
-            {
-                var r = store.Txn(txn);
-                if (!r.IsOk) return new ApplyResult(null, r.Error);
-                r.Value!.Header = Header(term);
-                return new ApplyResult(r.Value, null);
-            }
+                return Answer(store.Txn(txn), term, static (r, h) => r.Header = h);
             default:
                 throw new ArgumentException($"not a read: {request.Descriptor.FullName}", nameof(request));
         }
+    }
+
+    /// <summary>The store's response with the header stamped on it (the revision after the request), or its error.</summary>
+    private ApplyResult Answer<T>(KvResult<T> result, ulong term, Action<T, ResponseHeader> setHeader) where T : class, IMessage
+    {
+        if (!result.IsOk) return new ApplyResult(null, result.Error);
+        setHeader(result.Value!, Header(term));
+        return new ApplyResult(result.Value, null);
     }
 
     public ResponseHeader Header(ulong term) => new()

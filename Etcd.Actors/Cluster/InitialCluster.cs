@@ -1,4 +1,3 @@
-using Etcd.Actors.Server;
 using Etcd.Api.Etcdserverpb;
 using Etcd.Api.Raftpb;
 using Google.Protobuf;
@@ -21,12 +20,17 @@ public sealed class InitialCluster
     public IReadOnlyList<Member> Members { get; }
     public ulong ClusterId { get; }
 
-    public static InitialCluster From(EtcdServerSettings settings)
+    /// <summary>
+    /// The cluster --initial-cluster (<paramref name="initialCluster"/>: name and peer URLs, in flag order) and
+    /// --initial-cluster-token (<paramref name="token"/>) name. Plain values, so this part does not read the facade's
+    /// settings (see Etcd.Specs/Architecture/Parts.cs).
+    /// </summary>
+    public static InitialCluster From(IEnumerable<KeyValuePair<string, IReadOnlyList<string>>> initialCluster, string token)
     {
-        var members = settings.InitialCluster
+        var members = initialCluster
             .Select(m =>
             {
-                var member = new Member { ID = MemberIds.MemberId(m.Value, settings.InitialClusterToken), Name = m.Key };
+                var member = new Member { ID = MemberIds.MemberId(m.Value, token), Name = m.Key };
                 member.PeerURLs.AddRange(m.Value);
                 return member;
             })

@@ -5,29 +5,7 @@ namespace Etcd.Actors.Mvcc;
 
 public sealed partial class SqliteBackend
 {
-    public void ForEachRevision(long maxMain, Action<Revision, KeyValue, bool> visit)
-    {
-        using var cmd = _conn.CreateCommand();
-        cmd.CommandText = """
-            SELECT rev_main, rev_sub, key, create_rev, mod_rev, version, value, lease, tombstone FROM kv
-            WHERE rev_main <= $max ORDER BY rev_main, rev_sub
-            """;
-        cmd.Parameters.AddWithValue("$max", maxMain);
-        using var reader = cmd.ExecuteReader();
-        while (reader.Read())
-        {
-            var kv = new KeyValue
-            {
-                Key = Wrap(reader.GetFieldValue<byte[]>(2)),
-                CreateRevision = reader.GetInt64(3),
-                ModRevision = reader.GetInt64(4),
-                Version = reader.GetInt64(5),
-                Value = Wrap(reader.GetFieldValue<byte[]>(6)),
-                Lease = reader.GetInt64(7),
-            };
-            visit(new Revision(reader.GetInt64(0), reader.GetInt64(1)), kv, reader.GetInt64(8) != 0);
-        }
-    }
+    public void ForEachRevision(long maxMain, Action<Revision, KeyValue, bool> visit) => ForEachRow(maxMain, withValue: true, visit);
 
     /// <summary>
     /// Maintenance.Hash over this backend (etcd hashes every bucket of its bbolt file except

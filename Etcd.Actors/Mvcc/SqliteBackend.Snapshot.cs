@@ -12,7 +12,7 @@ public sealed partial class SqliteBackend
     // Statements that must prepare against a backend file: the tables and columns this code reads.
     private static readonly string[] SchemaProbes =
     [
-        "SELECT rev_main, rev_sub, key, create_rev, mod_rev, version, value, lease, tombstone FROM kv LIMIT 0",
+        $"SELECT {KvColumnsWithValue} FROM kv LIMIT 0",
         "SELECT name, value FROM meta LIMIT 0",
         "SELECT id, name, peer_urls, client_urls, is_learner FROM members LIMIT 0",
         "SELECT id FROM removed_members LIMIT 0",

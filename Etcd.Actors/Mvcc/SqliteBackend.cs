@@ -79,7 +79,7 @@ public sealed partial class SqliteBackend : IBackend
         _dMain = Param(_delete, "$m", SqliteType.Integer);
         _dSub = Param(_delete, "$s", SqliteType.Integer);
 
-        _get = Prepare("SELECT key, create_rev, mod_rev, version, value, lease FROM kv WHERE rev_main = $m AND rev_sub = $s");
+        _get = Prepare($"SELECT {KvColumnsWithValue} FROM kv WHERE rev_main = $m AND rev_sub = $s");
         _gMain = Param(_get, "$m", SqliteType.Integer);
         _gSub = Param(_get, "$s", SqliteType.Integer);
 
@@ -146,16 +146,7 @@ public sealed partial class SqliteBackend : IBackend
         _gMain.Value = rev.Main;
         _gSub.Value = rev.Sub;
         using var reader = _get.ExecuteReader();
-        if (!reader.Read()) return null;
-        return new KeyValue
-        {
-            Key = Wrap(reader.GetFieldValue<byte[]>(0)),
-            CreateRevision = reader.GetInt64(1),
-            ModRevision = reader.GetInt64(2),
-            Version = reader.GetInt64(3),
-            Value = Wrap(reader.GetFieldValue<byte[]>(4)),
-            Lease = reader.GetInt64(5),
-        };
+        return reader.Read() ? ReadKeyValue(reader, withValue: true) : null;
     }
 
     public void DeleteRevision(Revision rev) => _pendingDeletes.Add(rev);
@@ -214,24 +205,7 @@ public sealed partial class SqliteBackend : IBackend
         PublishStagedAlarms();
     }
 
-    public void LoadAll(Action<Revision, KeyValue, bool> visit)
-    {
-        using var cmd = _conn.CreateCommand();
-        cmd.CommandText = "SELECT rev_main, rev_sub, key, create_rev, mod_rev, version, lease, tombstone FROM kv ORDER BY rev_main, rev_sub";
-        using var reader = cmd.ExecuteReader();
-        while (reader.Read())
-        {
-            var kv = new KeyValue
-            {
-                Key = Wrap(reader.GetFieldValue<byte[]>(2)),
-                CreateRevision = reader.GetInt64(3),
-                ModRevision = reader.GetInt64(4),
-                Version = reader.GetInt64(5),
-                Lease = reader.GetInt64(6),
-            };
-            visit(new Revision(reader.GetInt64(0), reader.GetInt64(1)), kv, reader.GetInt64(7) != 0);
-        }
-    }
+    public void LoadAll(Action<Revision, KeyValue, bool> visit) => ForEachRow(long.MaxValue, withValue: false, visit);
 
     public void Dispose()
     {

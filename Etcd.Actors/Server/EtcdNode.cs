@@ -51,7 +51,7 @@ public sealed class EtcdNode : IAsyncDisposable
 
     public static async Task<EtcdNode> StartAsync(EtcdServerSettings settings, CancellationToken ct = default)
     {
-        var initial = InitialCluster.From(settings);
+        var initial = InitialCluster.From(settings.InitialCluster, settings.InitialClusterToken);
 
         // Start-up is JIT-bound (ActorSystem ~0.4 s, the journal's first use ~1.3 s on 2 cores), so
         // independent pieces run side by side. The protobuf serializer's type scan runs on a pool thread

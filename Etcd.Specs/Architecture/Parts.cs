@@ -73,17 +73,6 @@ public static class Parts
     ];
 
     /// <summary>
-    /// Uses that break an arrow today, each with the reason it stays for now. Keep this list short and shrinking:
-    /// an entry is (part, the type it may use although its part is off limits, why).
-    /// </summary>
-    public static readonly IReadOnlyList<(string Part, string Type, string Why)> Exceptions =
-    [
-        // Raft and the store have their own settings (RaftSettings, MvccSettings); the bootstrap helper still reads
-        // the member's flags from the facade's settings.
-        ("Cluster", "Etcd.Actors.Server.EtcdServerSettings", "InitialCluster.From(EtcdServerSettings) until it takes its own settings"),
-    ];
-
-    /// <summary>
     /// Cores that may use etcd's wire messages of etcdserverpb (the API's requests and responses), each with why.
     /// All other cores may not: they speak their own types (Raft.Core speaks only raftpb).
     /// </summary>

@@ -1,7 +1,7 @@
-using Akka.Persistence;
 using Akka.Persistence.TestKit;
 using Etcd.Actors.Errors;
 using Etcd.Actors.Server;
+using Etcd.Specs.Support;
 using Xunit;
 using Xunit.Abstractions;
 using static Etcd.Specs.Cluster.TestCluster;
@@ -15,16 +15,6 @@ namespace Etcd.Specs.Cluster;
 /// </summary>
 public sealed class ClusterFailureSpecs(ITestOutputHelper output)
 {
-    private const string TestJournalHocon = """
-        akka.persistence.journal {
-          plugin = "akka.persistence.journal.test"
-          test {
-            class = "Akka.Persistence.TestKit.TestJournal, Akka.Persistence.TestKit"
-            plugin-dispatcher = "akka.actor.default-dispatcher"
-          }
-        }
-        """;
-
     [Fact]
     public async Task A_leader_partitioned_from_the_majority_steps_down_and_the_majority_elects_another()
     {
@@ -62,10 +52,10 @@ public sealed class ClusterFailureSpecs(ITestOutputHelper output)
     [Fact]
     public async Task A_journal_write_failure_on_the_leader_is_not_acknowledged_and_the_member_recovers_and_rejoins()
     {
-        await using var cluster = await TestCluster.StartAsync(3, s => s with { ExtraHocon = s.ExtraHocon + "\n" + TestJournalHocon });
+        await using var cluster = await TestCluster.StartAsync(3, s => s with { ExtraHocon = s.ExtraHocon + "\n" + TestJournals.Hocon });
         var leader = await cluster.LeaderAsync();
         var before = await cluster[leader].Server.PutAsync(Put("jf/a", "1"));
-        var journal = TestJournal.FromRef(Persistence.Instance.Apply(cluster[leader].System).JournalFor("akka.persistence.journal.test"));
+        var journal = TestJournals.Of(cluster[leader].System);
 
         await journal.OnWrite.Fail();
         var failed = await Assert.ThrowsAsync<EtcdException>(() => cluster[leader].Server.PutAsync(Put("jf/maybe", "x")));

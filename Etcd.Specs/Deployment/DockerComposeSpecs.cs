@@ -79,7 +79,10 @@ public sealed class DockerComposeSpecs
     public void The_three_services_derive_three_distinct_member_ids_in_one_cluster()
     {
         // Every service computes the same cluster from its own flags, and finds itself in it.
-        var clusters = _compose.Services.Select(s => (Service: s.Name, Cluster: InitialCluster.From(Run(s).Settings))).ToArray();
+        var clusters = _compose.Services
+            .Select(s => (Service: s.Name, Settings: Run(s).Settings))
+            .Select(s => (s.Service, Cluster: InitialCluster.From(s.Settings.InitialCluster, s.Settings.InitialClusterToken)))
+            .ToArray();
         Assert.Single(clusters.Select(c => c.Cluster.ClusterId).Distinct());
         Assert.Equal(3, clusters.Select(c => c.Cluster.Self(c.Service).ID).Distinct().Count());
     }

@@ -1,81 +1,22 @@
 using Akka.Actor;
-using Akka.TestKit.Xunit2;
 using Etcd.Actors.Errors;
 using Etcd.Actors.Mvcc;
-using Etcd.Actors.Server;
-using Etcd.Actors.Wait;
 using Etcd.Api.Etcdserverpb;
 using Etcd.Api.Raftpb;
-using Etcd.Specs.Support;
 using Google.Protobuf;
 using Xunit;
 using static Etcd.Specs.Mvcc.Kv;
 
 namespace Etcd.Specs.Mvcc;
 
-/// <summary>Entries and reads shared by the MvccStoreActor membership and snapshot specs.</summary>
-internal static class MvccEntries
+public sealed class MvccStoreActorMembersSpecs() : MvccStoreActorSpecBase("mvcc-members-actor")
 {
-    public static Entry Conf(ulong index, ConfChangeType type, ulong node, ulong waiter = 0, string name = "", params string[] peers)
-    {
-        var cc = new ConfChange { Type = type, NodeId = node, Id = waiter };
-        if (type != ConfChangeType.ConfChangeRemoveNode)
-        {
-            var m = new Member { ID = node, Name = name };
-            m.PeerURLs.AddRange(peers);
-            cc.Context = m.ToByteString();
-        }
-        return new Entry { Index = index, Term = 2, Type = EntryType.EntryConfChange, Data = cc.ToByteString() };
-    }
-
-    /// <summary>A new cluster's first entries: one AddNode per initial member (names from --initial-cluster).</summary>
-    public static List<Entry> Bootstrap(params (ulong Id, string Name)[] members) =>
-        members.Select((m, i) => Conf((ulong)i + 1, ConfChangeType.ConfChangeAddNode, m.Id, 0, m.Name, $"http://10.0.0.{m.Id}:2380")).ToList();
-
-    public static Entry Normal(ulong index, ulong waiter, InternalRaftRequest request)
-    {
-        request.ID = waiter;
-        return new Entry { Index = index, Term = 2, Type = EntryType.EntryNormal, Data = request.ToByteString() };
-    }
-
-    public static Entry Put(ulong index, string key, string value, ulong waiter = 0) =>
-        Normal(index, waiter, new InternalRaftRequest { Put = new PutRequest { Key = B(key), Value = B(value) } });
-
-    public static Entry AttrSet(ulong index, ulong waiter, ulong member, string name, params string[] clientUrls)
-    {
-        var a = new ClusterMemberAttrSetRequest { MemberID = member, Name = name };
-        a.ClientUrls.AddRange(clientUrls);
-        return Normal(index, waiter, new InternalRaftRequest { ClusterMemberAttrSet = a });
-    }
-
-    public static MvccProtocol.ReadCommand Read(IMessage request) =>
-        new(request, new TaskCompletionSource<IMessage>(TaskCreationOptions.RunContinuationsAsynchronously));
-
-    /// <summary>Every key, at <paramref name="rev"/> (0 = current).</summary>
-    public static RangeRequest All(long rev = 0) => new() { Key = ByteString.CopyFrom(0), RangeEnd = ByteString.CopyFrom(0), Revision = rev };
-}
-
-public sealed class MvccStoreActorMembersSpecs : TestKit, IDisposable
-{
-    private readonly TempDir _dir = new("mvcc-members-actor");
-    private readonly WaitRegistry _waits = new(1000);
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
-
-    void IDisposable.Dispose()
-    {
-        Shutdown();
-        _dir.Dispose();
-    }
-
-    private IActorRef Start() =>
-        Sys.ActorOf(MvccStoreActor.Props((EtcdServerSettings.Default with { DataDir = _dir.Path }).MvccWithPaths, 0xAA, 0xCC, _waits));
-
     private void Apply(IActorRef mvcc, List<Entry> entries, ulong term = 2) =>
         mvcc.Tell(new MvccProtocol.ApplyCommitted(entries, term), TestActor);
 
     private IActorRef Bootstrapped()
     {
-        var mvcc = Start();
+        var mvcc = StartStore();
         Apply(mvcc, MvccEntries.Bootstrap((1, "a"), (2, "b"), (3, "c")));
         ExpectMsg<MvccProtocol.MembersChanged>(Wait);
         Assert.Equal(3ul, ExpectMsg<MvccProtocol.Applied>(Wait).Index);
@@ -85,7 +26,7 @@ public sealed class MvccStoreActorMembersSpecs : TestKit, IDisposable
     [Fact]
     public void Bootstrap_entries_build_the_member_table_and_it_is_announced_to_the_sender()
     {
-        var mvcc = Start();
+        var mvcc = StartStore();
         Apply(mvcc, MvccEntries.Bootstrap((1, "a"), (2, "b"), (3, "c")));
         var changed = ExpectMsg<MvccProtocol.MembersChanged>(Wait);
         Assert.Equal(3ul, ExpectMsg<MvccProtocol.Applied>(Wait).Index);
@@ -104,7 +45,7 @@ public sealed class MvccStoreActorMembersSpecs : TestKit, IDisposable
     {
         var mvcc = Bootstrapped();
         var ids = new ulong[] { 100, 101, 102, 103, 104, 105, 106 };
-        var w = ids.ToDictionary(id => id, id => _waits.Register(id)!);
+        var w = ids.ToDictionary(id => id, id => Waits.Register(id)!);
         Apply(mvcc,
         [
             MvccEntries.Conf(4, ConfChangeType.ConfChangeAddLearnerNode, 4, 100, "", "http://10.0.0.4:2380"),
@@ -143,14 +84,14 @@ public sealed class MvccStoreActorMembersSpecs : TestKit, IDisposable
 
         Assert.Same(EtcdErrors.MemberNotFound, (await Assert.ThrowsAsync<EtcdException>(() => w[105].Task.WaitAsync(Wait))).Error);
         Assert.Same(EtcdErrors.MemberExist, (await Assert.ThrowsAsync<EtcdException>(() => w[106].Task.WaitAsync(Wait))).Error);
-        Assert.Equal(0, _waits.Count);
+        Assert.Equal(0, Waits.Count);
     }
 
     [Fact]
     public async Task A_batch_whose_changes_are_all_refused_announces_nothing()
     {
         var mvcc = Bootstrapped();
-        var w = _waits.Register(200)!;
+        var w = Waits.Register(200)!;
         Apply(mvcc, [MvccEntries.Conf(4, ConfChangeType.ConfChangeUpdateNode, 9, 200, "", "http://10.0.0.9:2380")]);
         // MembersChanged would come before Applied.
         Assert.Equal(4ul, ExpectMsg<MvccProtocol.Applied>(Wait).Index);
@@ -160,13 +101,13 @@ public sealed class MvccStoreActorMembersSpecs : TestKit, IDisposable
     [Fact]
     public async Task A_members_publish_sets_name_and_client_urls_and_answers_with_the_member_list()
     {
-        var mvcc = Start();
+        var mvcc = StartStore();
         Apply(mvcc, MvccEntries.Bootstrap((1, ""), (2, "")));
         ExpectMsg<MvccProtocol.MembersChanged>(Wait);
         ExpectMsg<MvccProtocol.Applied>(Wait);
 
-        var w = _waits.Register(300)!;
-        var ghost = _waits.Register(301)!;
+        var w = Waits.Register(300)!;
+        var ghost = Waits.Register(301)!;
         Apply(mvcc, [MvccEntries.AttrSet(3, 300, 2, "two", "http://10.0.0.2:2379"), MvccEntries.AttrSet(4, 301, 9, "ghost", "http://x:1")], term: 3);
         var changed = ExpectMsg<MvccProtocol.MembersChanged>(Wait);
         ExpectMsg<MvccProtocol.Applied>(Wait);
@@ -181,7 +122,7 @@ public sealed class MvccStoreActorMembersSpecs : TestKit, IDisposable
         Assert.DoesNotContain(ghostList.Members, m => m.ID == 9);
 
         // A publish that changes nothing announces nothing.
-        var again = _waits.Register(302)!;
+        var again = Waits.Register(302)!;
         Apply(mvcc, [MvccEntries.AttrSet(5, 302, 2, "two", "http://10.0.0.2:2379")]);
         Assert.Equal(5ul, ExpectMsg<MvccProtocol.Applied>(Wait).Index);
         await again.Task.WaitAsync(Wait);
@@ -196,7 +137,7 @@ public sealed class MvccStoreActorMembersSpecs : TestKit, IDisposable
             MvccEntries.Conf(4, ConfChangeType.ConfChangeRemoveNode, 3, 400),
             MvccEntries.AttrSet(5, 0, 1, "alpha", "http://10.0.0.1:2379"),
         };
-        var w = _waits.Register(400)!;
+        var w = Waits.Register(400)!;
         Apply(mvcc, entries);
         var before = ExpectMsg<MvccProtocol.MembersChanged>(Wait);
         ExpectMsg<MvccProtocol.Applied>(Wait);
@@ -206,12 +147,12 @@ public sealed class MvccStoreActorMembersSpecs : TestKit, IDisposable
         mvcc.Tell(PoisonPill.Instance);
         ExpectTerminated(mvcc);
 
-        mvcc = Start();
-        var again = _waits.Register(400)!;
+        mvcc = StartStore();
+        var again = Waits.Register(400)!;
         Apply(mvcc, MvccEntries.Bootstrap((1, "a"), (2, "b"), (3, "c")).Concat(entries).ToList());
         Assert.Equal(5ul, ExpectMsg<MvccProtocol.Applied>(Wait).Index); // nothing re-applied, nothing announced
         Assert.False(again.Task.IsCompleted);
-        _waits.Forget(400);
+        Waits.Forget(400);
 
         mvcc.Tell(new MvccProtocol.GetMembers(TestActor));
         var after = ExpectMsg<MvccProtocol.MembersChanged>(Wait);

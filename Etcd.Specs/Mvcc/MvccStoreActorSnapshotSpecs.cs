@@ -1,34 +1,17 @@
 using Akka.Actor;
-using Akka.TestKit.Xunit2;
 using Etcd.Actors.Errors;
 using Etcd.Actors.Mvcc;
 using Etcd.Actors.Server;
-using Etcd.Actors.Wait;
 using Etcd.Api.Etcdserverpb;
 using Etcd.Api.Raftpb;
-using Etcd.Specs.Support;
 using Google.Protobuf;
 using Xunit;
 using static Etcd.Specs.Mvcc.Kv;
 
 namespace Etcd.Specs.Mvcc;
 
-public sealed class MvccStoreActorSnapshotSpecs : TestKit, IDisposable
+public sealed class MvccStoreActorSnapshotSpecs() : MvccStoreActorSpecBase("mvcc-snapshot-actor")
 {
-    private readonly TempDir _dir = new("mvcc-snapshot-actor");
-    private readonly WaitRegistry _waits = new(1000);
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
-
-    void IDisposable.Dispose()
-    {
-        Shutdown();
-        _dir.Dispose();
-    }
-
-    private EtcdServerSettings Settings(string name) => EtcdServerSettings.Default with { DataDir = _dir.Sub(name) };
-
-    private IActorRef Start(string name) => Sys.ActorOf(MvccStoreActor.Props(Settings(name).MvccWithPaths, 0xAA, 0xCC, _waits));
-
     private void ApplyAndWait(IActorRef mvcc, List<Entry> entries)
     {
         mvcc.Tell(new MvccProtocol.ApplyCommitted(entries, 2), TestActor);
@@ -66,7 +49,7 @@ public sealed class MvccStoreActorSnapshotSpecs : TestKit, IDisposable
     /// <summary>Store "a": three members, 40 puts over 10 keys, a delete and a compaction; applied index 46.</summary>
     private IActorRef HistoryA()
     {
-        var a = Start("a");
+        var a = StartStore("a");
         var entries = MvccEntries.Bootstrap((1, "a"), (2, "b"), (3, "c"));
         var index = 3ul;
         for (var i = 0; i < 40; i++) entries.Add(MvccEntries.Put(++index, $"key{i % 10}", $"value{i}"));
@@ -84,7 +67,7 @@ public sealed class MvccStoreActorSnapshotSpecs : TestKit, IDisposable
     /// <summary>Store "b": one member and another history up to <paramref name="upTo"/>.</summary>
     private IActorRef HistoryB(ulong upTo)
     {
-        var b = Start("b");
+        var b = StartStore("b");
         var entries = MvccEntries.Bootstrap((9, "solo"));
         for (var i = 2ul; i <= upTo; i++) entries.Add(MvccEntries.Put(i, $"other{i}", "b"));
         ApplyAndWait(b, entries);
@@ -101,7 +84,7 @@ public sealed class MvccStoreActorSnapshotSpecs : TestKit, IDisposable
     public async Task A_snapshot_installed_into_another_store_makes_it_identical()
     {
         var a = HistoryA();
-        var path = _dir.Sub("transfer/snap.db");
+        var path = Dir.Sub("transfer/snap.db");
         var created = Snapshot(a, path);
         Assert.Equal((path, 49ul), (created.Path, created.ConsistentIndex));
         Assert.Equal(new FileInfo(path).Length, created.SizeBytes);
@@ -118,7 +101,7 @@ public sealed class MvccStoreActorSnapshotSpecs : TestKit, IDisposable
         Assert.Equal(49ul, ExpectMsg<MvccProtocol.SnapshotInstalled>(Wait).ConsistentIndex);
         Assert.Equal(49ul, ExpectMsg<MvccProtocol.Applied>(Wait).Index);
         Assert.False(File.Exists(path)); // moved into place
-        Assert.False(File.Exists(Settings("b").BackendPath + ".installing"));
+        Assert.False(File.Exists(MemberSettings("b").BackendPath + ".installing"));
         Assert.Equal("x", ((RangeResponse)await covered.Completion.Task.WaitAsync(Wait)).Kvs.Single().Value.ToStringUtf8());
         Assert.False(pending.Completion.Task.IsCompleted);
 
@@ -132,7 +115,7 @@ public sealed class MvccStoreActorSnapshotSpecs : TestKit, IDisposable
         // A restart reopens the installed data.
         ApplyAndWait(a, [MvccEntries.Put(50, "after", "1"), MvccEntries.Put(51, "after", "2")]);
         Stop(b);
-        var b2 = Start("b");
+        var b2 = StartStore("b");
         await AssertIdentical(a, b2);
     }
 
@@ -163,7 +146,7 @@ public sealed class MvccStoreActorSnapshotSpecs : TestKit, IDisposable
     public async Task An_older_snapshot_is_refused_and_changes_nothing()
     {
         var a = HistoryA();
-        var path = _dir.Sub("old.db");
+        var path = Dir.Sub("old.db");
         Snapshot(a, path);
 
         var b = HistoryB(upTo: 60);
@@ -184,11 +167,11 @@ public sealed class MvccStoreActorSnapshotSpecs : TestKit, IDisposable
     public async Task A_file_that_is_not_a_backend_is_refused()
     {
         var b = HistoryB(upTo: 5);
-        var junk = _dir.Sub("junk.db");
+        var junk = Dir.Sub("junk.db");
         await File.WriteAllTextAsync(junk, "this is not a database, it is a sentence padded out to look bigger than a header");
         b.Tell(new MvccProtocol.InstallSnapshot(junk), TestActor);
         Assert.Contains("not a backend", ExpectMsg<MvccProtocol.SnapshotFailed>(Wait).Reason);
-        b.Tell(new MvccProtocol.InstallSnapshot(_dir.Sub("missing.db")), TestActor);
+        b.Tell(new MvccProtocol.InstallSnapshot(Dir.Sub("missing.db")), TestActor);
         Assert.Contains("does not exist", ExpectMsg<MvccProtocol.SnapshotFailed>(Wait).Reason);
         Assert.Equal(4, (await Range(b, MvccEntries.All())).Kvs.Count);
     }
@@ -197,13 +180,13 @@ public sealed class MvccStoreActorSnapshotSpecs : TestKit, IDisposable
     public void Create_snapshot_replaces_an_existing_file_and_reports_failure_for_an_unwritable_path()
     {
         var a = HistoryA();
-        var path = _dir.Sub("snap.db");
+        var path = Dir.Sub("snap.db");
         File.WriteAllText(path, "stale");
         var created = Snapshot(a, path);
         Assert.True(created.SizeBytes > 100);
         Assert.Equal(49ul, SqliteBackend.Inspect(path));
 
-        var blocked = _dir.Sub("file-not-dir");
+        var blocked = Dir.Sub("file-not-dir");
         File.WriteAllText(blocked, "x");
         a.Tell(new MvccProtocol.CreateSnapshot(Path.Combine(blocked, "snap.db")), TestActor);
         Assert.Equal(Path.Combine(blocked, "snap.db"), ExpectMsg<MvccProtocol.SnapshotFailed>(Wait).Path);
@@ -217,8 +200,8 @@ public sealed class MvccStoreActorSnapshotSpecs : TestKit, IDisposable
         Assert.Equal(20ul, ExpectMsg<MvccProtocol.Checkpointed>(Wait).ConsistentIndex);
 
         // The database file alone (what survives if the WAL is lost) holds index 20.
-        var copy = _dir.Sub("main-only.db");
-        File.Copy(Settings("b").BackendPath, copy);
+        var copy = Dir.Sub("main-only.db");
+        File.Copy(MemberSettings("b").BackendPath, copy);
         using var backend = SqliteBackend.Open(copy);
         Assert.Equal(20ul, backend.ConsistentIndex);
         Assert.Equal([9ul], backend.Members.Members.Select(m => m.Id));

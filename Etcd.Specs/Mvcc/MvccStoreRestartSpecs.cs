@@ -1,8 +1,5 @@
 using Akka.Actor;
-using Akka.TestKit.Xunit2;
 using Etcd.Actors.Mvcc;
-using Etcd.Actors.Wait;
-using Etcd.Actors.Server;
 using Etcd.Api.Etcdserverpb;
 using Etcd.Api.Raftpb;
 using Google.Protobuf;
@@ -18,33 +15,17 @@ namespace Etcd.Specs.Mvcc;
 /// they are dropped, not counted as more failures (which used to turn one transient error under load into a
 /// dead member).
 /// </summary>
-public sealed class MvccStoreRestartSpecs : TestKit, IDisposable
+public sealed class MvccStoreRestartSpecs() : MvccStoreActorSpecBase("mvcc-restart")
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "mvcc-restart-" + Guid.NewGuid().ToString("N"));
-    private readonly EtcdServerSettings _settings;
-    private readonly WaitRegistry _waits = new(1000);
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(5);
-
-    public MvccStoreRestartSpecs() => _settings = EtcdServerSettings.Default with { DataDir = _dir };
-
-    void IDisposable.Dispose()
-    {
-        Shutdown();
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
-    }
-
-    private static Entry Put(ulong index, string key)
-    {
-        var request = new InternalRaftRequest { ID = index, Put = new PutRequest { Key = B(key), Value = B("v") } };
-        return new Entry { Index = index, Term = 2, Type = EntryType.EntryNormal, Data = request.ToByteString() };
-    }
+    /// <summary>A put whose waiter is its index.</summary>
+    private static Entry Put(ulong index, string key) => MvccEntries.Put(index, key, "v", waiter: index);
 
     private static MvccProtocol.ApplyCommitted Batch(params Entry[] entries) => new(entries, 2);
 
     /// <summary>The store as the child of a parent that restarts it and passes on what it tells its parent.</summary>
     private IActorRef StartUnderParent()
     {
-        var props = MvccStoreActor.Props(_settings.MvccWithPaths, 0xAA, 0xCC, _waits);
+        var props = StoreProps();
         var parent = Sys.ActorOf(Props.Create(() => new Parent(props, TestActor)));
         return parent.Ask<IActorRef>("child", Wait).GetAwaiter().GetResult();
     }
@@ -65,9 +46,9 @@ public sealed class MvccStoreRestartSpecs : TestKit, IDisposable
     public async Task After_a_failed_commit_stale_batches_are_dropped_and_the_redelivered_entries_are_applied_once()
     {
         var failNext = 1;
-        using var faults = SqliteBackend.InjectFaults(_settings.BackendPath, op =>
+        using var faults = SqliteBackend.InjectFaults(MemberSettings().BackendPath, op =>
             op == "commit" && Interlocked.Exchange(ref failNext, 0) == 1 ? new SqliteException("database is locked", 5) : null);
-        var waiters = Enumerable.Range(1, 3).Select(i => _waits.Register((ulong)i)!).ToArray();
+        var waiters = Enumerable.Range(1, 3).Select(i => Waits.Register((ulong)i)!).ToArray();
         var mvcc = StartUnderParent();
 
         mvcc.Tell(Batch(Put(1, "a")), TestActor); // fails in its commit, which rolls back

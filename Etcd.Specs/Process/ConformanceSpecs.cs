@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Etcd.Specs.Support;
 using Xunit;
 using Xunit.Abstractions;
@@ -7,14 +6,11 @@ namespace Etcd.Specs.Process;
 
 /// <summary>
 /// The same etcdctl session against the real etcd 3.4 and against Etcd.Node must print the same thing:
-/// values, revisions, versions, errors. Only member/cluster ids and the raft term are masked, since the
-/// two processes listen on different ports and etcd bootstraps its log differently.
+/// values, revisions, versions, errors (compared as <see cref="SideBySide"/> says).
 /// </summary>
 public sealed class ConformanceSpecs(ITestOutputHelper output) : IAsyncLifetime
 {
-    private readonly TempDir _dir = new("etcd-conformance");
-    private NodeProcess _ours = null!;
-    private NodeProcess _etcd = null!;
+    private SideBySide _nodes = null!;
 
     // Each step: stdin (or null) and etcdctl arguments.
     private static readonly (string? Stdin, string[] Args)[] Session =
@@ -59,39 +55,13 @@ public sealed class ConformanceSpecs(ITestOutputHelper output) : IAsyncLifetime
         (null, ["get", "", "--from-key", "-w", "json"]),
     ];
 
-    public async Task InitializeAsync()
-    {
-        _ours = new NodeProcess(_dir.Sub("ours"));
-        _etcd = NodeProcess.Reference(_dir.Sub("etcd"));
-        await Task.WhenAll(_ours.StartAsync(), _etcd.StartAsync());
-    }
+    public async Task InitializeAsync() => _nodes = await SideBySide.StartAsync("etcd-conformance");
 
     public async Task DisposeAsync()
     {
-        await _ours.DisposeAsync();
-        await _etcd.DisposeAsync();
-        _dir.Dispose();
+        if (_nodes is not null) await _nodes.DisposeAsync(); // null when the start failed
     }
 
     [Fact]
-    public async Task Etcdctl_session_prints_what_etcd_prints()
-    {
-        foreach (var (stdin, args) in Session)
-        {
-            var expected = await Etcdctl.RunWithStdinAsync(_etcd.Endpoint, stdin, args);
-            var actual = await Etcdctl.RunWithStdinAsync(_ours.Endpoint, stdin, args);
-            var step = "etcdctl " + string.Join(' ', args);
-            output.WriteLine($"{step}\n  etcd: {Normalize(expected)}\n  ours: {Normalize(actual)}");
-            Assert.True(Normalize(expected) == Normalize(actual),
-                $"{step}\nexpected (etcd 3.4): {Normalize(expected)}\nactual (Etcd.Node): {Normalize(actual)}");
-        }
-    }
-
-    /// <summary>Exit code, stdout with ids and term masked, and etcdctl's "Error:" lines (its JSON logs carry timestamps).</summary>
-    private static string Normalize(Etcdctl.Result r)
-    {
-        var stdout = Regex.Replace(r.Stdout, "\"(cluster_id|member_id|raft_term)\":[0-9]+", "\"$1\":_");
-        var errors = string.Join('\n', r.Stderr.Split('\n').Where(l => l.StartsWith("Error:", StringComparison.Ordinal)));
-        return $"exit={r.ExitCode} out=[{stdout.TrimEnd()}] err=[{errors}]";
-    }
+    public Task Etcdctl_session_prints_what_etcd_prints() => _nodes.RunAsync(Session, output);
 }

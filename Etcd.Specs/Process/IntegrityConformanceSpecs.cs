@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Etcd.Api.Etcdserverpb;
 using Etcd.Specs.Support;
 using Grpc.Net.Client;
@@ -17,9 +16,7 @@ namespace Etcd.Specs.Process;
 /// </summary>
 public sealed class IntegrityConformanceSpecs(ITestOutputHelper output) : IAsyncLifetime
 {
-    private readonly TempDir _dir = new("etcd-integrity-conformance");
-    private NodeProcess _ours = null!;
-    private NodeProcess _etcd = null!;
+    private SideBySide _nodes = null!;
 
     private static readonly (string? Stdin, string[] Args)[] History =
     [
@@ -72,27 +69,20 @@ public sealed class IntegrityConformanceSpecs(ITestOutputHelper output) : IAsync
         (null, ["endpoint", "hashkv"]),
     ];
 
-    public async Task InitializeAsync()
-    {
-        _ours = new NodeProcess(_dir.Sub("ours"));
-        _etcd = NodeProcess.Reference(_dir.Sub("etcd"));
-        await Task.WhenAll(_ours.StartAsync(), _etcd.StartAsync());
-    }
+    public async Task InitializeAsync() => _nodes = await SideBySide.StartAsync("etcd-integrity-conformance");
 
     public async Task DisposeAsync()
     {
-        await _ours.DisposeAsync();
-        await _etcd.DisposeAsync();
-        _dir.Dispose();
+        if (_nodes is not null) await _nodes.DisposeAsync(); // null when the start failed
     }
 
     [Fact]
     public async Task Hashkv_and_alarms_print_what_etcd_prints()
     {
-        await RunAsync(History);
+        await _nodes.RunAsync(History, output);
 
         // Raise CORRUPT on both through the Alarm RPC (etcdctl has no command for it).
-        foreach (var endpoint in new[] { _etcd.Endpoint, _ours.Endpoint })
+        foreach (var endpoint in new[] { _nodes.Etcd.Endpoint, _nodes.Ours.Endpoint })
         {
             using var channel = GrpcChannel.ForAddress(endpoint);
             var response = await new Maintenance.MaintenanceClient(channel).AlarmAsync(
@@ -100,27 +90,6 @@ public sealed class IntegrityConformanceSpecs(ITestOutputHelper output) : IAsync
                 deadline: DateTime.UtcNow.AddSeconds(10));
             output.WriteLine($"activate on {endpoint}: {response}");
         }
-        await RunAsync(WhileCorrupt);
-    }
-
-    private async Task RunAsync((string? Stdin, string[] Args)[] steps)
-    {
-        foreach (var (stdin, args) in steps)
-        {
-            var expected = Normalize(await Etcdctl.RunWithStdinAsync(_etcd.Endpoint, stdin, args), _etcd);
-            var actual = Normalize(await Etcdctl.RunWithStdinAsync(_ours.Endpoint, stdin, args), _ours);
-            var step = "etcdctl " + string.Join(' ', args.Select(a => a.Length > 40 ? a[..10] + "…" : a));
-            output.WriteLine($"{step}\n  etcd: {expected}\n  ours: {actual}");
-            Assert.True(expected == actual, $"{step}\nexpected (etcd 3.4): {expected}\nactual (Etcd.Node): {actual}");
-        }
-    }
-
-    /// <summary>Exit code, stdout with the endpoint, ids and term masked, and etcdctl's "Error:" lines.</summary>
-    private static string Normalize(Etcdctl.Result r, NodeProcess node)
-    {
-        var stdout = r.Stdout.Replace($"127.0.0.1:{node.ClientPort}", "ENDPOINT", StringComparison.Ordinal);
-        stdout = Regex.Replace(stdout, "\"(cluster_id|member_id|raft_term)\":[0-9]+", "\"$1\":_");
-        var errors = string.Join('\n', r.Stderr.Split('\n').Where(l => l.StartsWith("Error:", StringComparison.Ordinal)));
-        return $"exit={r.ExitCode} out=[{stdout.TrimEnd()}] err=[{errors}]";
+        await _nodes.RunAsync(WhileCorrupt, output);
     }
 }

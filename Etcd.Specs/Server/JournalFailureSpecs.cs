@@ -19,16 +19,6 @@ namespace Etcd.Specs.Server;
 /// </summary>
 public sealed class JournalFailureSpecs : IAsyncLifetime
 {
-    private const string TestJournalHocon = """
-        akka.persistence.journal {
-          plugin = "akka.persistence.journal.test"
-          test {
-            class = "Akka.Persistence.TestKit.TestJournal, Akka.Persistence.TestKit"
-            plugin-dispatcher = "akka.actor.default-dispatcher"
-          }
-        }
-        """;
-
     private readonly TempDir _dir = new("etcd-journal-failure");
     private EtcdNode _node = null!;
 
@@ -37,7 +27,7 @@ public sealed class JournalFailureSpecs : IAsyncLifetime
         var peer = $"http://127.0.0.1:{FreePort.Next()}";
         var settings = EtcdServerSettings.Default with
         {
-            DataDir = _dir.Sub("data"), ExtraHocon = TestJournalHocon, LogLevel = "warn",
+            DataDir = _dir.Sub("data"), ExtraHocon = TestJournals.Hocon, LogLevel = "warn",
             ListenPeerUrls = [peer], AdvertisePeerUrls = [peer], InitialCluster = [new("default", [peer])],
         };
         _node = await EtcdNode.StartAsync(settings).WaitAsync(TimeSpan.FromSeconds(60));
@@ -49,7 +39,7 @@ public sealed class JournalFailureSpecs : IAsyncLifetime
         _dir.Dispose();
     }
 
-    private ITestJournal Journal => TestJournal.FromRef(Persistence.Instance.Apply(_node.System).JournalFor("akka.persistence.journal.test"));
+    private ITestJournal Journal => TestJournals.Of(_node.System);
 
     private static PutRequest Put(string key, string value) => new() { Key = ByteString.CopyFromUtf8(key), Value = ByteString.CopyFromUtf8(value) };
 
