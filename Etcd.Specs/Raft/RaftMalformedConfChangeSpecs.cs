@@ -46,7 +46,7 @@ public class RaftMalformedConfChangeSpecs
         net.AddNode(4);
         Assert.Null(net[1].ProposeConfChange(AddLearner(4)));
         net.Stabilize();
-        Assert.All(net.Nodes.Values, n => Assert.Equal(new ClusterConfig([1, 2, 3], [4]), n.Config));
+        Assert.All(new ulong[] { 1, 2, 3 }, id => Assert.Equal(new ClusterConfig([1, 2, 3], [4]), net[id].Config));
     }
 
     [Fact]
