@@ -16,6 +16,14 @@ public static class MvccProtocol
     public sealed record ApplyCommitted(IReadOnlyList<Entry> Entries, ulong Term);
 
     /// <summary>
+    /// Told by every RaftActor incarnation as it starts, before any <see cref="ApplyCommitted"/>: the store applies
+    /// batches only from the incarnation (the sender) that announced itself last to it, so one from an older
+    /// incarnation is never applied after a newer one began, whatever its indexes. A restarted store applies
+    /// nothing until the incarnation the guardian recreates announces itself.
+    /// </summary>
+    public sealed record RaftStarted;
+
+    /// <summary>
     /// One read: a <see cref="RangeRequest"/> or a read-only <see cref="TxnRequest"/>. Completed with the
     /// response message, or failed with an <see cref="Errors.EtcdException"/>.
     /// </summary>

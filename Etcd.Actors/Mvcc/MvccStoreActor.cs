@@ -41,10 +41,16 @@ public sealed partial class MvccStoreActor : ReceiveActor
     private ulong _applied;
     private ulong _term;
 
-    // Set by a restart: the batch that failed is gone and RaftActor is being restarted to hand out the committed
-    // entries again, so batches still queued from before it no longer follow _applied. They are dropped (not
-    // failures) until a batch that follows _applied arrives; outside that window a gap is a broken invariant.
-    private bool _awaitingRedelivery;
+    // The RaftActor incarnation whose batches this store instance applies: the last one that announced itself
+    // (RaftStarted) to this instance. Each incarnation announces itself before its first batch, so the instance
+    // has every batch it sent since. After a restart (a new instance) the batch that failed is gone and the
+    // guardian recreates RaftActor to hand out the committed entries again: until that incarnation announces
+    // itself nothing is applied, so a batch the old one still sent, whatever its indexes, is never applied
+    // after, or in between, the new one's. From the current incarnation a gap is a broken invariant.
+    private IActorRef? _raft;
+    // Only a fresh instance that no RaftActor announced itself to yet takes batches from anyone (specs drive the
+    // store directly; in a member the RaftActor's announcement always comes first). A restarted one never does.
+    private bool _restarted;
 
     public MvccStoreActor(MvccSettings settings, ulong memberId, ulong clusterId, WaitRegistry waits)
     {
@@ -55,6 +61,7 @@ public sealed partial class MvccStoreActor : ReceiveActor
         MaxPendingReadBatches = settings.MaxPendingReadBatches;
         OpenStore();
 
+        Receive<MvccProtocol.RaftStarted>(_ => _raft = Sender);
         Receive<MvccProtocol.ApplyCommitted>(HandleApply);
         Receive<MvccProtocol.ReadAt>(HandleReadAt);
         Receive<MvccProtocol.SerializableRead>(r => Serve(r.Read));
@@ -100,7 +107,7 @@ public sealed partial class MvccStoreActor : ReceiveActor
         base.PostRestart(reason);
         // The failure itself was logged by the supervisor; say only what happens next.
         _log.Warning("mvcc store restarted at applied index {0} after {1}; asking for the committed entries again", _applied, reason.GetType().Name);
-        _awaitingRedelivery = true;
+        _restarted = true;
         Context.Parent.Tell(new MvccProtocol.Restarted(_applied));
     }
 
@@ -112,17 +119,18 @@ public sealed partial class MvccStoreActor : ReceiveActor
 
     private void HandleApply(MvccProtocol.ApplyCommitted msg)
     {
-        if (msg.Term > _term) _term = msg.Term;
-        var last = _applied;
         var entries = msg.Entries;
-        if (_awaitingRedelivery && !FollowsApplied(entries))
+        if (_raft is null ? _restarted : !_raft.Equals(Sender))
         {
-            // Sent before the restart, after the batch the failure lost: the restarted RaftActor sends it all again.
-            _log.Debug("dropped committed entries {0}..{1} that do not follow applied index {2}; they are delivered again",
-                entries[0].Index, entries[^1].Index, _applied);
+            // From a RaftActor incarnation before the current one (or before a restart of this store): the
+            // current one hands out every committed entry this store has not applied.
+            if (entries.Count > 0)
+                _log.Debug("dropped committed entries {0}..{1} from {2}, which is not the current raft incarnation; they are delivered again",
+                    entries[0].Index, entries[^1].Index, Sender);
             return;
         }
-        _awaitingRedelivery = false;
+        if (msg.Term > _term) _term = msg.Term;
+        var last = _applied;
         for (var i = 0; i < entries.Count; i++)
         {
             var e = entries[i];
@@ -167,9 +175,6 @@ public sealed partial class MvccStoreActor : ReceiveActor
         Sender.Tell(new MvccProtocol.Applied(_applied));
         ServeReadyReads();
     }
-
-    /// <summary>Whether the batch holds the entry right after the applied index (or nothing new at all).</summary>
-    private bool FollowsApplied(IReadOnlyList<Entry> entries) => entries.Count == 0 || entries[0].Index <= _applied + 1;
 
     /// <summary>
     /// A committed entry whose data is not a request is skipped, with no waiter to answer (its id is in the data):

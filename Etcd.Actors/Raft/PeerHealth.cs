@@ -7,7 +7,8 @@ namespace Etcd.Actors.Raft;
 /// <item>When each peer was last heard from, and since when it has been heard continuously: a peer is active
 /// since the first message after a silence of more than an election timeout. The strict reconfiguration check
 /// (etcd's "connected for the last 5 s", <c>HealthInterval</c>) asks <see cref="ActiveFor"/>.</item>
-/// <item>When to ping every peer: every half election timeout (see <see cref="PeerPing"/>).</item>
+/// <item>When to ping every peer: every half election timeout (see <see cref="PeerPing"/>), and whether each
+/// peer's latest ping said it hears this member (<see cref="HearsUs"/>, for the link watch).</item>
 /// <item>The <see cref="PeerLinkWatch"/> (leaderless reports, one-way links), made on first use.</item>
 /// </list>
 /// </summary>
@@ -16,6 +17,8 @@ public sealed class PeerHealth
     private readonly int _electionTick;
     private readonly Dictionary<ulong, long> _lastHeard = new();
     private readonly Dictionary<ulong, long> _activeSince = new();
+    // When each peer last said, in a ping, that it hears this member.
+    private readonly Dictionary<ulong, long> _hearsUsAt = new();
     private PeerLinkWatch? _linkWatch;
 
     public PeerHealth(int electionTick) => _electionTick = electionTick;
@@ -29,6 +32,20 @@ public sealed class PeerHealth
         if (!_lastHeard.TryGetValue(peer, out var last) || now - last > _electionTick) _activeSince[peer] = now;
         _lastHeard[peer] = now;
     }
+
+    /// <summary>
+    /// A ping of <paramref name="peer"/> arrived at tick <paramref name="now"/>, saying whether it heard this member
+    /// within an election timeout (<see cref="PeerPing.HearsYou"/>).
+    /// </summary>
+    public void HeardPing(ulong peer, long now, bool hearsUs)
+    {
+        Heard(peer, now);
+        if (hearsUs) _hearsUsAt[peer] = now;
+        else _hearsUsAt.Remove(peer);
+    }
+
+    /// <summary>The latest ping of <paramref name="peer"/>, within an election timeout, said it hears this member.</summary>
+    public bool HearsUs(ulong peer, long now) => _hearsUsAt.TryGetValue(peer, out var at) && now - at <= _electionTick;
 
     /// <summary>Some message of <paramref name="peer"/> arrived within an election timeout.</summary>
     public bool HeardRecently(ulong peer, long now) => _lastHeard.TryGetValue(peer, out var last) && now - last <= _electionTick;

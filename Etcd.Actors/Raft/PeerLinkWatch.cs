@@ -9,9 +9,12 @@ namespace Etcd.Actors.Raft;
 /// that cannot hear the leader pre-campaigns forever, the others ignore it while their lease holds, and
 /// nothing else would show in any log (issue 8: a member sat leaderless for 50 s without a line).</item>
 /// <item>A leader whose follower writes to it (its pings and messages arrive) but has answered none of its
-/// heartbeats for <see cref="DeafAfterElectionTimeouts"/> election timeouts has a link that carries one
-/// direction only: the caller resets that connection (at most once per that period per peer). A follower
-/// we do not hear at all is down or partitioned, which Raft's ordinary timeouts handle.</item>
+/// heartbeats for <see cref="DeafAfterElectionTimeouts"/> election timeouts, and whose pings say it does not
+/// hear the leader, has a link that carries one direction only: the caller resets that connection (at most once
+/// per that period per peer). A follower we do not hear at all is down or partitioned, which Raft's ordinary
+/// timeouts handle. A follower that says it hears us is slow, not cut off: its answers wait for its own journal
+/// write (RaftActor sends a follower's messages only once its Ready is durable) while its pings do not, and
+/// resetting its connection would only throw away what is in flight to it.</item>
 /// </list>
 /// </summary>
 public sealed class PeerLinkWatch
@@ -53,11 +56,12 @@ public sealed class PeerLinkWatch
     /// <summary>
     /// While leading, per follower and tick: <paramref name="answering"/> is its progress's RecentActive (it answered
     /// within the current election timeout), <paramref name="heard"/> whether any message of it arrived within an
-    /// election timeout. True when its link should be reset now.
+    /// election timeout, <paramref name="hearsUs"/> whether its latest ping (within an election timeout) said it
+    /// hears us. True when its link should be reset now.
     /// </summary>
-    public bool IsDeaf(ulong peer, long now, bool answering, bool heard)
+    public bool IsDeaf(ulong peer, long now, bool answering, bool heard, bool hearsUs)
     {
-        if (answering)
+        if (answering || hearsUs)
         {
             _unansweredSince.Remove(peer);
             return false;

@@ -18,6 +18,8 @@ public sealed partial class RaftActor
     protected override void PreStart()
     {
         base.PreStart();
+        // Before any committed entry: the store applies only this incarnation's batches from now on.
+        _mvcc.Tell(new MvccProtocol.RaftStarted(), Self);
         _mvcc.Tell(new MvccProtocol.GetMembers(Self));
         // Only to notice a crashed leader early (see RaftNode.ForgetLeader); never to decide membership.
         Context.System.EventStream.Subscribe(Self, typeof(Akka.Remote.DisassociatedEvent));
@@ -71,10 +73,19 @@ public sealed partial class RaftActor
             var e = committed[i];
             if (e.Type != EntryType.EntryConfChange) continue;
             _lastConfChangeIndex = Math.Max(_lastConfChangeIndex, e.Index);
-            var cc = ConfChange.Parser.ParseFrom(e.Data);
+            // The core applied an unreadable one as a no-op (RaftNode.ApplyConfChange); throwing here would stop
+            // this actor on the same committed entry after every restart, on every member.
+            if (RaftNode.TryParseConfChange(e.Data) is not { } cc)
+            {
+                _log.Error("raft {0:x16}: committed entry {1} (term {2}) is not a conf change; applied as a no-op, configuration unchanged", _memberId, e.Index, e.Term);
+                continue;
+            }
             if (cc.NodeId == _memberId || cc.Context.IsEmpty) continue;
             if (cc.Type is ConfChangeType.ConfChangeAddNode or ConfChangeType.ConfChangeAddLearnerNode or ConfChangeType.ConfChangeUpdateNode)
-                _peers.Set(cc.NodeId, Member.Parser.ParseFrom(cc.Context).PeerURLs);
+            {
+                try { _peers.Set(cc.NodeId, Member.Parser.ParseFrom(cc.Context).PeerURLs); }
+                catch (Google.Protobuf.InvalidProtocolBufferException) { _log.Warning("raft {0:x16}: conf change {1} has an unreadable member context", _memberId, e.Index); }
+            }
         }
     }
 
@@ -102,9 +113,9 @@ public sealed partial class RaftActor
     {
         TickLinkWatch();
         if (!_health.PingDue(_ticks)) return;
-        var ping = new PeerPing { From = _memberId };
         foreach (var id in _peers.Ids)
-            if (_peers.TryGet(id, out var peer)) peer.Tell(new PeerEnvelope { ClusterId = _clusterId, To = id, From = _memberId, Ping = ping }, Self);
+            if (_peers.TryGet(id, out var peer))
+                peer.Tell(new PeerEnvelope { ClusterId = _clusterId, To = id, From = _memberId, Ping = new PeerPing { From = _memberId, HearsYou = HeardRecently(id) } }, Self);
     }
 
     /// <summary>
@@ -125,8 +136,8 @@ public sealed partial class RaftActor
         }
         foreach (var id in _peers.Ids.ToArray())
         {
-            if (node.ProgressOf(id) is not { } pr || !watch.IsDeaf(id, _ticks, pr.RecentActive, HeardRecently(id))) continue;
-            _log.Warning("raft {0:x16}: {1:x16} writes to us but has answered none of our messages for {2} election timeouts; resetting the connection",
+            if (node.ProgressOf(id) is not { } pr || !watch.IsDeaf(id, _ticks, pr.RecentActive, HeardRecently(id), _health.HearsUs(id, _ticks))) continue;
+            _log.Warning("raft {0:x16}: {1:x16} writes to us but has answered none of our messages for {2} election timeouts and does not hear us; resetting the connection",
                 _memberId, id, PeerLinkWatch.DeafAfterElectionTimeouts);
             ResetLink(id);
         }

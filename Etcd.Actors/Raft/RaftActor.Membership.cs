@@ -74,7 +74,14 @@ public sealed partial class RaftActor
             if (node.ProposeConfChange(cc!) is { } refusal)
             {
                 // Checked above, so only a race inside this call; the requester gets an honest answer.
-                RefuseMembership(c, refusal == RaftNode.ConfChangeRefusal.NotLeader ? EtcdErrors.NotLeader : EtcdErrors.TooManyRequests);
+                RefuseMembership(c, refusal switch
+                {
+                    RaftNode.ConfChangeRefusal.NotLeader => EtcdErrors.NotLeader,
+                    // The member table passed it but Raft's configuration refuses it: answer as the table would.
+                    RaftNode.ConfChangeRefusal.Invalid => cc!.Type is ConfChangeType.ConfChangeRemoveNode or ConfChangeType.ConfChangeUpdateNode
+                        ? EtcdErrors.MemberNotFound : EtcdErrors.MemberExist,
+                    _ => EtcdErrors.TooManyRequests,
+                });
                 continue;
             }
             _log.Info("raft {0:x16}: proposed {1} of {2:x16}", _memberId, cc!.Type, cc.NodeId);

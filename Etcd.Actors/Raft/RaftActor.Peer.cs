@@ -53,7 +53,7 @@ public sealed partial class RaftActor
                 break;
             case PeerEnvelope.BodyOneofCase.Ping:
                 if (e.Ping.From != e.From) return;
-                _health.Heard(e.From, _ticks);
+                _health.HeardPing(e.From, _ticks, e.Ping.HearsYou);
                 _peers.LearnFrom(e.From, Sender);
                 break;
             case PeerEnvelope.BodyOneofCase.Membership:

@@ -76,4 +76,20 @@ public sealed class PeerHealthSpecs
         health.Heard(0x1f, 7);
         Assert.Equal("a@7,1f@3", health.Describe(10));
     }
+
+    [Fact]
+    public void A_peer_hears_us_while_its_latest_ping_within_an_election_timeout_says_so()
+    {
+        var health = new PeerHealth(ElectionTick);
+        Assert.False(health.HearsUs(2, 0));
+        health.HeardPing(2, 5, hearsUs: true);
+        Assert.True(health.HeardRecently(2, 5));
+        Assert.True(health.HearsUs(2, 5 + ElectionTick));
+        Assert.False(health.HearsUs(2, 5 + ElectionTick + 1));
+        health.HeardPing(2, 6, hearsUs: false);
+        Assert.False(health.HearsUs(2, 6));
+        // Other messages say nothing about whether it hears us.
+        health.Heard(2, 7);
+        Assert.False(health.HearsUs(2, 7));
+    }
 }

@@ -82,7 +82,7 @@ public sealed class RaftActorLostProposalSpecs : Akka.TestKit.Xunit2.TestKit
         var first = Interlocked.Add(ref _nextBase, 0x10);
         ulong a = first + 1, b = first + 2, c = first + 3, d = first + 4, e = first + 5;
         var mvcc = CreateTestProbe();
-        mvcc.IgnoreMessages(m => m is MvccProtocol.GetMembers);
+        mvcc.IgnoreMessages(m => m is MvccProtocol.GetMembers or MvccProtocol.RaftStarted);
         var waits = new WaitRegistry(1000);
         var member = RaftMember.NewCluster(a, [a, b, c, d, e]) with { ClusterId = Cluster };
         var raft = Sys.ActorOf(RaftActor.Props(Settings, member, mvcc.Ref, waits));

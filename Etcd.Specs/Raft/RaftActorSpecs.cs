@@ -54,7 +54,7 @@ public class RaftActorSpecs : Akka.TestKit.Xunit2.TestKit
         var member = id ?? Interlocked.Increment(ref _nextMember);
         var mvcc = CreateTestProbe();
         // The member table is not part of these specs.
-        mvcc.IgnoreMessages(m => m is MvccProtocol.GetMembers);
+        mvcc.IgnoreMessages(m => m is MvccProtocol.GetMembers or MvccProtocol.RaftStarted);
         waits ??= new WaitRegistry(100_000);
         var raft = Sys.ActorOf(RaftActor.Props(settings ?? Settings, member, [member], mvcc.Ref, waits));
         return (raft, mvcc, waits, member);

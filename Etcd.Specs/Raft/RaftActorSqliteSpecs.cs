@@ -56,7 +56,7 @@ public class RaftActorSqliteSpecs : Akka.TestKit.Xunit2.TestKit
     private (IActorRef Raft, TestProbe Mvcc, WaitRegistry Waits) StartRaft(ulong member)
     {
         var mvcc = CreateTestProbe();
-        mvcc.IgnoreMessages(m => m is MvccProtocol.GetMembers);
+        mvcc.IgnoreMessages(m => m is MvccProtocol.GetMembers or MvccProtocol.RaftStarted);
         var waits = new WaitRegistry(10_000);
         var settings = RaftSettings.Default with { TickInterval = TimeSpan.FromMilliseconds(50), ElectionTick = 10 };
         return (Sys.ActorOf(RaftActor.Props(settings, member, [member], mvcc.Ref, waits)), mvcc, waits);

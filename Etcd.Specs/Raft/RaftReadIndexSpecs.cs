@@ -88,6 +88,76 @@ public class RaftReadIndexSpecs
         Assert.Equal(net[1].CommitIndex, Assert.Single(net.ReadStates[3]).Index);
     }
 
+    /// <summary>
+    /// A new leader holds ReadIndex requests until it commits an entry of its own term. A repeat of a held
+    /// (sender, context) is a retry and joins it: a single voter, which answers straight from its commit index,
+    /// used to answer every repeat once it could.
+    /// </summary>
+    [Fact]
+    public void A_new_leader_holds_a_repeated_read_once_and_answers_it_once()
+    {
+        var n = RaftNode.Create(new RaftConfig { Id = 1, Voters = [1], Random = new SeededRandomSource(1) });
+        n.Advance(n.GetReady()); // its vote is durable: it leads, its empty entry not yet committed
+        Assert.Equal(RaftRole.Leader, n.Role);
+        for (var i = 0; i < 10; i++) Assert.True(n.ReadIndex(B("r")));
+
+        var answers = new List<ReadState>();
+        for (var i = 0; i < 10 && n.HasReady(); i++)
+        {
+            var rd = n.GetReady();
+            answers.AddRange(rd.ReadStates);
+            n.Advance(rd);
+        }
+        var answer = Assert.Single(answers);
+        Assert.Equal(("r", n.CommitIndex), (answer.Context.ToStringUtf8(), answer.Index));
+    }
+
+    /// <summary>
+    /// A sender's held requests are bounded (<see cref="ReadOnlyQueue.MaxPerSender"/>): a host has one round open at
+    /// a time, so a newer context means it gave up on the older one, which is dropped unanswered. A leader that
+    /// cannot commit for long (its followers' disks stalled) used to hold, and later answer, every one.
+    /// </summary>
+    [Fact]
+    public void A_new_leader_holds_at_most_a_few_reads_per_sender_and_drops_the_oldest()
+    {
+        var net = new RaftNetwork(1, false, false, 1, 2, 3);
+        // The followers' acknowledgements are lost: leader 1 cannot commit its term's first entry.
+        net.Drop = m => m.Type == MessageType.MsgAppResp && m.From != 1;
+        net.Campaign(1);
+        net.Stabilize();
+        Assert.Equal((RaftRole.Leader, 1UL), (net[1].Role, net[2].Lead));
+
+        for (var i = 0; i < 10; i++) Assert.True(net.ReadIndex(2, B($"r{i}")));
+        net.Stabilize();
+        Assert.Empty(net.ReadStates[2]);
+
+        net.Drop = _ => false;
+        net.Tick(1); // a heartbeat: the followers answer, the leader appends again, they ack, it commits
+        net.Stabilize();
+        Assert.Equal(
+            Enumerable.Range(10 - ReadOnlyQueue.MaxPerSender, ReadOnlyQueue.MaxPerSender).Select(i => $"r{i}"),
+            net.ReadStates[2].Select(rs => rs.Context.ToStringUtf8()));
+    }
+
+    [Fact]
+    public void The_leaders_read_queue_keeps_at_most_a_few_requests_per_sender_and_forgets_the_dropped_rounds()
+    {
+        var q = new ReadOnlyQueue();
+        var rounds = new List<ByteString>();
+        for (var i = 0; i < 10; i++) rounds.Add(ReadOnlyQueue.RoundContext(q.Add(5, 2, B($"r{i}"))!.Round));
+        Assert.Equal(ReadOnlyQueue.MaxPerSender, q.Count);
+        // Another sender has room of its own.
+        Assert.NotNull(q.Add(5, 3, B("r0")));
+        Assert.Equal(ReadOnlyQueue.MaxPerSender + 1, q.Count);
+
+        // A dropped request's round is unknown: an ack of it confirms nothing.
+        Assert.Equal(0, q.RecvAck(3, rounds[0]));
+        Assert.Empty(q.Advance(rounds[0]));
+        var released = q.Advance(rounds[^1]);
+        Assert.Equal(Enumerable.Range(10 - ReadOnlyQueue.MaxPerSender, ReadOnlyQueue.MaxPerSender).Select(i => $"r{i}"),
+            released.Select(r => r.Context.ToStringUtf8()));
+    }
+
     [Fact]
     public void Read_contexts_differ_across_members_and_incarnations()
     {

@@ -75,7 +75,9 @@ public sealed class JournalFailureSpecs : IAsyncLifetime
         var mvcc = await _node.System.ActorSelection("/user/etcd/mvcc").ResolveOne(TimeSpan.FromSeconds(10));
         // An entry far past the applied index breaks the store's contiguity invariant: it throws and restarts.
         var bogus = new Etcd.Api.Raftpb.Entry { Index = status.RaftAppliedIndex + 100, Term = status.RaftTerm };
-        mvcc.Tell(new Etcd.Actors.Mvcc.MvccProtocol.ApplyCommitted([bogus], status.RaftTerm));
+        // Sent as the current RaftActor: the store applies (and so trips on) only its batches.
+        var raft = await _node.System.ActorSelection("/user/etcd/raft").ResolveOne(TimeSpan.FromSeconds(10));
+        mvcc.Tell(new Etcd.Actors.Mvcc.MvccProtocol.ApplyCommitted([bogus], status.RaftTerm), raft);
         await leaderAgain.WaitAsync(TimeSpan.FromSeconds(30)); // raft was restarted and re-elected
 
         var after = await server.PutAsync(Put("mf/b", "2"));

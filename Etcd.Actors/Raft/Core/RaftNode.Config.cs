@@ -29,6 +29,12 @@ public sealed partial class RaftNode
         Pending,
         /// <summary>A leader transfer is in progress.</summary>
         Transferring,
+        /// <summary>
+        /// The change does not apply to the current configuration (<see cref="ClusterConfig.Apply"/> refuses it:
+        /// a present member added, an absent one removed or updated, the last voter removed, id 0, an unknown
+        /// type). It would only be a no-op entry in every member's log, so it never enters it.
+        /// </summary>
+        Invalid,
     }
 
     /// <summary>Proposes a membership change; null when it was appended to the leader's log.</summary>
@@ -38,6 +44,8 @@ public sealed partial class RaftNode
         if (Role != RaftRole.Leader) return ConfChangeRefusal.NotLeader;
         if (_leadTransferee != 0) return ConfChangeRefusal.Transferring;
         if (_pendingConfIndex > _applying) return ConfChangeRefusal.Pending;
+        // With no change pending, _config is the configuration the entry will be applied to.
+        if (_config.Apply(cc) is null) return ConfChangeRefusal.Invalid;
         var e = new Entry { Type = EntryType.EntryConfChange, Data = cc.ToByteString() };
         AppendEntries([e]);
         _pendingConfIndex = e.Index;
@@ -75,7 +83,12 @@ public sealed partial class RaftNode
 
     private void ApplyConfChange(Entry e)
     {
-        var cc = ConfChange.Parser.ParseFrom(e.Data);
+        // A committed entry that is not a conf change (its bytes do not parse) is applied as a no-op, the
+        // configuration unchanged: the verdict depends on the entry alone, so every member, and every restart,
+        // reaches the same one. etcd-io/raft panics here, which would crash-loop every member on the same
+        // committed entry; the leader never appends one (ProposeConfChange, StepLeader), so such an entry can
+        // only come from an older or foreign log, and the host says so loudly (RaftActor, MvccStoreActor).
+        if (TryParseConfChange(e.Data) is not { } cc) return;
         // Not applicable to this configuration (e.g. adding a present voter): every member refuses it alike.
         if (_config.Apply(cc) is not { } next || next.Equals(_config)) return;
         _config = next;
@@ -84,6 +97,26 @@ public sealed partial class RaftNode
         _configChanged = true;
         if (Role == RaftRole.Leader) UpdateLeaderProgress(cc.NodeId);
     }
+
+    /// <summary>The conf change in <paramref name="data"/>, or null when the bytes are not one.</summary>
+    public static ConfChange? TryParseConfChange(ByteString data)
+    {
+        try
+        {
+            return ConfChange.Parser.ParseFrom(data);
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Whether a conf change entry proposed to this leader may enter the log: its bytes are a conf change, no
+    /// other change is unapplied (single-step changes) and it applies to the current configuration.
+    /// </summary>
+    private bool AcceptsConfChangeEntry(Entry e) =>
+        _pendingConfIndex <= _applying && TryParseConfChange(e.Data) is { } cc && _config.Apply(cc) is not null;
 
     /// <summary>The leader tracks exactly the new configuration's members; a smaller quorum may commit at once.</summary>
     private void UpdateLeaderProgress(ulong changed)

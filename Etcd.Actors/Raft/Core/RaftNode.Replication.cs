@@ -186,8 +186,7 @@ public sealed partial class RaftNode
     private void ReleasePendingReadIndex()
     {
         if (_pendingReadIndex.Count == 0) return;
-        var pending = _pendingReadIndex.ToList();
-        _pendingReadIndex.Clear();
+        var pending = _pendingReadIndex.TakeAll();
         foreach (var req in pending) HandleReadIndex(req);
     }
 

@@ -200,12 +200,18 @@ public sealed partial class RaftNode
             case MessageType.MsgProp:
                 if (m.Entries.Count == 0) throw new RaftInvariantException("stepped an empty proposal");
                 if (_leadTransferee != 0) return; // dropped during a transfer, as etcd does
-                foreach (var e in m.Entries)
+                // Proposals are local: our hosts forward them as ForwardedProposals, which the leader's host
+                // validates before proposing, never as raw MsgProp, so one from another member skipped that check.
+                if (m.From != Id) return;
+                for (var i = 0; i < m.Entries.Count; i++)
                 {
+                    var e = m.Entries[i];
                     if (e.Type != EntryType.EntryConfChange) continue;
-                    // Single-step changes: a second one while the first is unapplied becomes a no-op entry.
-                    if (_pendingConfIndex > _applying) { e.Type = EntryType.EntryNormal; e.Data = Google.Protobuf.ByteString.Empty; }
-                    else _pendingConfIndex = _log.LastIndex + 1;
+                    // As etcd-io/raft does with a change it refuses, a conf change that may not enter the log
+                    // becomes an empty entry: a second one while the first is unapplied (single-step changes),
+                    // bytes that are not a conf change, or a change that does not apply to the configuration.
+                    if (AcceptsConfChangeEntry(e)) _pendingConfIndex = _log.LastIndex + 1 + (ulong)i;
+                    else { e.Type = EntryType.EntryNormal; e.Data = Google.Protobuf.ByteString.Empty; }
                 }
                 AppendEntries(m.Entries);
                 BcastAppend();

@@ -19,8 +19,8 @@ public sealed partial class RaftNode
     private readonly Dictionary<ulong, bool> _votes = new();
     private readonly ReadOnlyQueue _readOnly = new();
     // ReadIndex requests that reached a new leader before it committed an entry of its own term; its
-    // commit index might still be behind the previous leader's, so they wait for that first commit.
-    private readonly List<ReadIndexRequest> _pendingReadIndex = [];
+    // commit index might still be behind the previous leader's, so they wait for that first commit (bounded).
+    private readonly ReadIndexBacklog _pendingReadIndex = new();
     private List<Message> _msgs = [];
     // Messages to ourselves that vouch for our own disk (the leader's ack of its entries, a candidate's own
     // vote): they wait for the next Ready, and are stepped in its Advance, once what they vouch for is durable.

@@ -25,17 +25,43 @@ public sealed class ReadOnlyQueue
     private readonly List<ReadIndexRequest> _order = [];
     private ulong _lastRound;
 
+    /// <summary>
+    /// Most requests of one sender pending at once. A host has one read round open at a time (RaftActor's
+    /// ReadRounds: its retries reuse the context and join the pending request); a new context from the same
+    /// sender means it gave up on the older round (its reads already failed), so beyond this the sender's oldest
+    /// request is dropped unanswered. Room for a few lets a host that pipelines reads still be served.
+    /// </summary>
+    public const int MaxPerSender = 4;
+
+    /// <summary>Most requests pending in all; beyond it the oldest is dropped unanswered (its host retries or times out).</summary>
+    public const int MaxPending = 1024;
+
     public int Count => _order.Count;
 
-    /// <summary>Queues a request; null when the same sender's request with this context is already pending.</summary>
+    /// <summary>
+    /// Queues a request; null when the same sender's request with this context is already pending. At
+    /// <see cref="MaxPerSender"/> or <see cref="MaxPending"/> the oldest request (of that sender, or of all) is
+    /// dropped to make room: its round number is forgotten, so an ack of it confirms nothing.
+    /// </summary>
     public ReadIndexRequest? Add(ulong commitIndex, ulong from, ByteString context)
     {
         if (_byRequest.ContainsKey((from, context))) return null;
+        var oldestOfSender = _order.FindIndex(r => r.From == from);
+        if (oldestOfSender >= 0 && _order.Count(r => r.From == from) >= MaxPerSender) Drop(oldestOfSender);
+        else if (_order.Count >= MaxPending) Drop(0);
         var req = new ReadIndexRequest(commitIndex, from, context, ++_lastRound);
         _byRequest[(from, context)] = req;
         _byRound[req.Round] = req;
         _order.Add(req);
         return req;
+    }
+
+    private void Drop(int at)
+    {
+        var req = _order[at];
+        _order.RemoveAt(at);
+        _byRequest.Remove((req.From, req.Context));
+        _byRound.Remove(req.Round);
     }
 
     /// <summary>The heartbeat context that carries <paramref name="round"/>.</summary>
