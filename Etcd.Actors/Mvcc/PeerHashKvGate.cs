@@ -14,8 +14,8 @@ namespace Etcd.Actors.Mvcc;
 /// <see cref="SenderRefill"/>) and from the store's (<see cref="StoreBurst"/>, one back every
 /// <see cref="StoreRefill"/>): at most 4 hashes a second whoever asks. Beyond that the answer is
 /// etcd's "too many requests", which a peer's check reports and skips, as it skips a peer that does not answer.</item>
-/// <item>Senders are keyed by their (claimed) address; at most <see cref="MaxSenders"/> are remembered, idle ones
-/// forgotten first, and the rest share one bucket.</item>
+/// <item>Senders are keyed by their (claimed) address, and remembered only once they had a hash: at most
+/// <see cref="MaxSenders"/>, idle ones (bucket full again) forgotten first, and the rest share one bucket.</item>
 /// </list>
 /// No Akka, no clock (<c>now</c> is the caller's); not thread-safe: owned by the store actor.
 /// </summary>
@@ -31,7 +31,7 @@ public sealed class PeerHashKvGate(Func<TimeSpan> now)
     public const string Overflow = "(other senders)";
 
     private readonly Dictionary<string, Bucket> _senders = new(StringComparer.Ordinal);
-    private Bucket _store = new(StoreBurst, TimeSpan.Zero);
+    private Bucket _store;
     private (long Requested, long Current, long Compacted, ulong Term) _cachedKey;
     private PeerHashKVResponse? _cached;
 
@@ -51,27 +51,30 @@ public sealed class PeerHashKvGate(Func<TimeSpan> now)
     public bool TryAdmit(string sender)
     {
         var t = now();
-        var store = Refill(_store, t, StoreBurst, StoreRefill);
         if (!_senders.ContainsKey(sender) && _senders.Count >= MaxSenders)
         {
+            // Forget senders whose bucket is full again (idle) before sharing the overflow bucket.
             foreach (var (key, b) in _senders.ToArray())
-                if (key != Overflow && Refill(b, t, SenderBurst, SenderRefill).Tokens >= SenderBurst) _senders.Remove(key);
+                if (key != Overflow && b.IsFull(t)) _senders.Remove(key);
             if (_senders.Count >= MaxSenders) sender = Overflow;
         }
-        var own = _senders.TryGetValue(sender, out var known) ? Refill(known, t, SenderBurst, SenderRefill) : new Bucket(SenderBurst, t);
-        if (own.Tokens < 1 || store.Tokens < 1)
-        {
-            _senders[sender] = own;
-            _store = store;
-            return false;
-        }
-        _senders[sender] = own with { Tokens = own.Tokens - 1 };
-        _store = store with { Tokens = store.Tokens - 1 };
+        var own = _senders.TryGetValue(sender, out var known) ? known : default;
+        if (!own.CanTake(t, SenderBurst, SenderRefill) || !_store.CanTake(t, StoreBurst, StoreRefill)) return false;
+        _senders[sender] = own.Take(t, SenderRefill);
+        _store = _store.Take(t, StoreRefill);
         return true;
     }
 
-    private static Bucket Refill(Bucket b, TimeSpan t, int burst, TimeSpan every) =>
-        new(Math.Min(burst, b.Tokens + (t - b.At) / every), t);
+    /// <summary>
+    /// A token bucket kept as the time it would be full again (the generic cell rate algorithm): exact in ticks,
+    /// no fractions of tokens. A burst of n is available when that time is at most n - 1 intervals ahead.
+    /// </summary>
+    private readonly record struct Bucket(TimeSpan FullAt)
+    {
+        public bool IsFull(TimeSpan now) => FullAt <= now;
 
-    private readonly record struct Bucket(double Tokens, TimeSpan At);
+        public bool CanTake(TimeSpan now, int burst, TimeSpan every) => FullAt - now <= every * (burst - 1);
+
+        public Bucket Take(TimeSpan now, TimeSpan every) => new((FullAt > now ? FullAt : now) + every);
+    }
 }
