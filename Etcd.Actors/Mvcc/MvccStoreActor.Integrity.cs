@@ -77,12 +77,26 @@ public sealed partial class MvccStoreActor
     private void HandleHash(IntegrityProtocol.GetHash msg) =>
         msg.Completion.TrySetResult(new HashReport(_backend.HashAll(), 0, Header(_term)));
 
+    // Anyone on the peer port may ask: what that costs the store is bounded there.
+    private readonly PeerHashKvGate _peerHashes = new(static () => TimeSpan.FromMilliseconds(Environment.TickCount64));
+
     private void HandlePeerHashKv(PeerHashKVRequest msg)
     {
-        var r = _store.HashKv(msg.Revision);
-        Sender.Tell(r.IsOk
-            ? new PeerHashKVResponse { Response = HashKvResponse(r.Value!) }
-            : new PeerHashKVResponse { Error = r.Error!.Message });
+        long current = _store.CurrentRevision, compacted = _store.CompactedRevision;
+        var answer = _peerHashes.Cached(msg.Revision, current, compacted, _term);
+        if (answer is null)
+        {
+            var sender = Sender.IsNobody() || Sender.Path.Address.Host is null ? "local" : Sender.Path.Address.ToString();
+            if (!_peerHashes.TryAdmit(sender))
+            {
+                Sender.Tell(new PeerHashKVResponse { Error = EtcdErrors.TooManyRequests.Message });
+                return;
+            }
+            var r = _store.HashKv(msg.Revision);
+            answer = r.IsOk ? new PeerHashKVResponse { Response = HashKvResponse(r.Value!) } : new PeerHashKVResponse { Error = r.Error!.Message };
+            _peerHashes.Remember(msg.Revision, current, compacted, _term, answer);
+        }
+        Sender.Tell(answer);
     }
 
     private HashKVResponse HashKvResponse(Mvcc.Core.HashKvResult r)

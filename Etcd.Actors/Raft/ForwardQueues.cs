@@ -7,11 +7,22 @@ namespace Etcd.Actors.Raft;
 /// passes its tick count): those gathered for the next ForwardedProposals flush, and those held while no leader
 /// is known. Each queue holds at most <c>maxPending</c> ("too many requests" is the caller's answer beyond);
 /// a held proposal waits at most <c>noLeaderTimeoutTicks</c> from its <see cref="PendingProposal.SinceTick"/>.
+/// Where this member's own proposals went is <see cref="Sent"/> (who may refuse them).
 /// </summary>
 internal sealed class ForwardQueues(int maxPending, int noLeaderTimeoutTicks)
 {
     private readonly Queue<PendingProposal> _held = new();
     private readonly List<PendingProposal> _toForward = [];
+
+    /// <summary>Twice <c>maxPending</c>, the waiter registry's capacity: see <see cref="ForwardedTo"/>.</summary>
+    public ForwardedTo Sent { get; } = new(2 * maxPending);
+
+    /// <summary>Notes in <see cref="Sent"/> which of <paramref name="sent"/> are this member's own (origin 0 or <paramref name="self"/>), sent to <paramref name="leader"/>.</summary>
+    public void NoteSent(IEnumerable<PendingProposal> sent, ulong self, ulong leader, Func<ulong, bool> stillWaiting)
+    {
+        foreach (var p in sent)
+            if (p.Origin == 0 || p.Origin == self) Sent.Note(p.Id, leader, stillWaiting);
+    }
 
     public int HeldCount => _held.Count;
 

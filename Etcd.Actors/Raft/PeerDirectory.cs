@@ -24,7 +24,15 @@ public sealed class PeerDirectory(IActorRefProvider provider)
     /// <summary>Where peers send Raft traffic: the gateway, which forwards to the current RaftActor.</summary>
     public const string RaftPath = "/user/etcd/" + GatewayName;
 
+    /// <summary>
+    /// At most this many peers learned from the ref they wrote from (no URL yet): anyone who knows the cluster id
+    /// may write with made-up member ids. Beyond it the oldest learned one is forgotten (a real leader is learned
+    /// again from its next heartbeat); peers with a URL are never displaced.
+    /// </summary>
+    public const int MaxLearned = 8;
+
     private readonly Dictionary<ulong, (string Url, IActorRef Ref)> _peers = new();
+    private readonly Queue<ulong> _learned = new();
 
     public int Count => _peers.Count;
 
@@ -47,9 +55,16 @@ public sealed class PeerDirectory(IActorRefProvider provider)
     public void LearnFrom(ulong id, IActorRef sender)
     {
         if (_peers.ContainsKey(id) || sender.IsNobody() || sender.Path.Address.Host is null) return;
+        // Entries that got a URL since, or were removed, no longer count.
+        while (_learned.Count >= MaxLearned && _learned.TryDequeue(out var oldest))
+            if (_peers.TryGetValue(oldest, out var p) && p.Url.Length == 0) _peers.Remove(oldest);
         // The sender is one RaftActor incarnation; its member's gateway outlives it.
         _peers[id] = ("", provider.ResolveActorRef(sender.Path.Address + RaftPath));
+        _learned.Enqueue(id);
     }
+
+    /// <summary>Peers known only from the ref they wrote from (see <see cref="MaxLearned"/>).</summary>
+    public int LearnedCount => _peers.Values.Count(p => p.Url.Length == 0);
 
     public void Remove(ulong id) => _peers.Remove(id);
 

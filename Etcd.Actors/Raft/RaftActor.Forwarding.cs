@@ -5,6 +5,7 @@ using Google.Protobuf;
 using Etcd.Actors.Errors;
 using Etcd.Actors.Raft.Core;
 using Etcd.Api.Raftpb;
+using Etcd.Actors.Wait;
 
 namespace Etcd.Actors.Raft;
 
@@ -57,6 +58,7 @@ public sealed partial class RaftActor
             foreach (var p in toForward) Hold(p);
             return;
         }
+        _forwards.NoteSent(toForward, _memberId, lead, _waits.IsWaiting);
         foreach (var batch in ForwardQueues.Batch(toForward, _memberId, _settings.MaxBatchEntries, _settings.MaxForwardBytes))
             leader.Tell(new PeerEnvelope { ClusterId = _clusterId, To = lead, From = _memberId, Forwarded = batch }, Self);
     }
@@ -113,7 +115,7 @@ public sealed partial class RaftActor
             return EtcdErrors.NotCapable;
         }
         // The store completes waiters by the id inside the entry: it must be the one the origin registered.
-        if (request.ID != p.Id) return EtcdErrors.NotCapable;
+        if (request.ID != p.Id || !WaiterIds.BelongsTo(p.Id, p.Origin)) return EtcdErrors.NotCapable;
         return RequestValidator.ValidateProposal(request, _settings.MaxTxnOps);
     }
 
@@ -132,11 +134,6 @@ public sealed partial class RaftActor
         foreach (var p in pending) ForwardOrHold(p);
     }
 
-    private void OnProposalsRefused(ProposalsRefused r)
-    {
-        var error = EtcdErrors.FromMessage(r.Error);
-        foreach (var id in r.Ids) _waits.Fail(id, error);
-    }
 
     private void Refuse(PendingProposal p, EtcdError error) => RefuseAll([p], error);
 

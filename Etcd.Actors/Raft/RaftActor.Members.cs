@@ -26,20 +26,6 @@ public sealed partial class RaftActor
         Context.System.EventStream.Subscribe(Self, typeof(Akka.Remote.AssociationErrorEvent));
     }
 
-    /// <summary>
-    /// The connection to a peer closed (its process went away, so the kernel closed the socket) or could not be
-    /// opened. If that peer is our leader, stop waiting a whole election timeout for its heartbeats. A
-    /// partition or a paused process closes nothing and takes the ordinary timeout path.
-    /// </summary>
-    private void OnTransportLost(Akka.Actor.Address address)
-    {
-        if (_node is not { Role: RaftRole.Follower, Lead: not 0 } node) return;
-        if (_peers.FindByAddress(address) != node.Lead) return;
-        _log.Info("raft {0:x16}: lost the connection to leader {1:x16}; electing sooner", _memberId, node.Lead);
-        node.ForgetLeader();
-        ScheduleReady();
-    }
-
     private MvccProtocol.MembersChanged _members = new([], []);
 
     /// <summary>What a joining member asks for: the cluster id and the member table as this member applied it.</summary>

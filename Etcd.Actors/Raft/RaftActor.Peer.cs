@@ -1,5 +1,7 @@
 using Akka.Event;
+using Etcd.Actors.Errors;
 using Etcd.Actors.Raft.Core;
+using Etcd.Actors.Wait;
 using Etcd.Api.Etcdserverpb;
 using Etcd.Api.Raftpb;
 
@@ -39,10 +41,7 @@ public sealed partial class RaftActor
                 OnForwarded(e.Forwarded, e.From);
                 break;
             case PeerEnvelope.BodyOneofCase.Refused:
-                // Fails waiters registered here, by id, with the error it names: only a current member may say so
-                // (the leader we forwarded to). Ids are not secret, so a current member could still fail waiters it
-                // was not sent; checking against the ids forwarded to that member is left for later (issue 8 note).
-                if (IsCurrentMember(e.From)) OnProposalsRefused(e.Refused);
+                if (IsCurrentMember(e.From)) OnProposalsRefused(e.Refused, e.From);
                 else WarnRefused(e.From, "a refusal of proposals");
                 break;
             case PeerEnvelope.BodyOneofCase.Chunk:
@@ -52,7 +51,8 @@ public sealed partial class RaftActor
                 OnMemberRemovedNotice(e.Removed, e.From);
                 break;
             case PeerEnvelope.BodyOneofCase.Ping:
-                if (e.Ping.From != e.From) return;
+                // Only members get health and an address from a ping: per-sender state stays bounded (design.md, layer 4).
+                if (e.Ping.From != e.From || !IsCurrentMember(e.From)) return;
                 _health.HeardPing(e.From, _ticks, e.Ping.HearsYou);
                 _peers.LearnFrom(e.From, Sender);
                 break;
@@ -61,6 +61,46 @@ public sealed partial class RaftActor
                 break;
             // ChunkAck goes to the leader's SnapshotSenderActor, never here.
         }
+    }
+
+    /// <summary>
+    /// The connection to a peer closed (its process went away, so the kernel closed the socket) or could not be
+    /// opened. If that is our own link to our leader, stop waiting a whole election timeout for its heartbeats; if
+    /// it is a link the other side opened claiming the leader's address, ping the leader, whose failure (if it is
+    /// gone) comes back on our own link (<see cref="TransportLoss"/>). A partition or a paused process closes
+    /// nothing and takes the ordinary timeout path.
+    /// </summary>
+    private void OnTransportLost(Akka.Remote.AssociationEvent e)
+    {
+        if (_node is not { } node) return;
+        var peer = _peers.FindByAddress(e.RemoteAddress);
+        switch (TransportLoss.Judge(e.IsInbound, peer, node.Lead, node.Role == RaftRole.Follower))
+        {
+            case TransportLossVerdict.ForgetLeader:
+                _log.Info("raft {0:x16}: lost the connection to leader {1:x16}; electing sooner", _memberId, node.Lead);
+                node.ForgetLeader();
+                ScheduleReady();
+                break;
+            case TransportLossVerdict.ProbeLeader when _peers.TryGet(node.Lead, out var leader):
+                leader.Tell(new PeerEnvelope { ClusterId = _clusterId, To = node.Lead, From = _memberId, Ping = new PeerPing { From = _memberId } }, Self);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Fails waiters registered here, by id, with the error it names: only for ids this member forwarded to
+    /// <paramref name="sender"/> (see <see cref="ForwardedTo"/>). Ids are not secret, so any other member could
+    /// otherwise fail waiters it was never sent. A proposal passed on by another member and refused further on
+    /// is refused by a member we did not send it to: its client then times out, as etcd's would.
+    /// </summary>
+    private void OnProposalsRefused(ProposalsRefused r, ulong sender)
+    {
+        var error = EtcdErrors.FromMessage(r.Error);
+        var refusable = _forwards.Sent.TakeRefusable(sender, r.Ids, out var ignored);
+        foreach (var id in refusable) _waits.Fail(id, error);
+        if (ignored > 0 && _refusedPeers.ShouldWarn(sender.ToString("x16"), out var suppressed))
+            _log.Warning("raft {0:x16}: ignored a refusal of {1} proposals from {2:x16}, which were not forwarded to it; {3} more since the last warning",
+                _memberId, ignored, sender, suppressed);
     }
 
     /// <summary>
@@ -89,6 +129,12 @@ public sealed partial class RaftActor
         if (!IsCurrentMember(sender) || !IsCurrentMember(c.From))
         {
             WarnRefused(IsCurrentMember(sender) ? c.From : sender, "a membership change");
+            return;
+        }
+        // Its waiter id names whose client the applied change answers: it must be one the origin hands out.
+        if (!WaiterIds.BelongsTo(c.Waiter, c.From))
+        {
+            RefuseMembership(c, EtcdErrors.NotCapable);
             return;
         }
         OnMembershipChange(c);

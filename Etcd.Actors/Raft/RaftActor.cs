@@ -140,10 +140,10 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
                 OnMembershipChange(c.Change);
                 break;
             case Akka.Remote.DisassociatedEvent d:
-                OnTransportLost(d.RemoteAddress);
+                OnTransportLost(d);
                 break;
             case Akka.Remote.AssociationErrorEvent e:
-                OnTransportLost(e.RemoteAddress);
+                OnTransportLost(e);
                 break;
             case PeerClusterQuery:
                 Sender.Tell(ClusterInfo(), Self);
@@ -187,7 +187,7 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
         // A forwarded MsgTransferLeader names the transferee in From, not the member that sent it.
         if (m.Type != MessageType.MsgTransferLeader)
         {
-            _health.Heard(m.From, _ticks);
+            if (IsCurrentMember(m.From)) _health.Heard(m.From, _ticks);
             _peers.LearnFrom(m.From, Sender);
         }
         if (m.Type == MessageType.MsgSnap)

@@ -9,7 +9,8 @@ namespace Etcd.Actors.Raft;
 /// <summary>
 /// Receives one snapshot transfer into a file under the member's snap directory: chunks must arrive in order
 /// (a gap ends the transfer; the leader starts over), the size and SHA-256 must match, and the file is fsync'd
-/// before RaftActor hears of it. Acknowledges every chunk to its sender (flow control), the last one only
+/// before RaftActor hears of it; every chunk names the sender of the first, and the last one's MsgSnap must be
+/// that sender's, to this member (<see cref="SnapshotChunkCheck"/>). Acknowledges every chunk to its sender (flow control), the last one only
 /// after verification. Gives up after SnapshotAckTimeout without a chunk, removing the partial file.
 /// </summary>
 public sealed class SnapshotReceiverActor : ReceiveActor, IWithTimers
@@ -55,7 +56,9 @@ public sealed class SnapshotReceiverActor : ReceiveActor, IWithTimers
     private void OnChunk(SnapshotChunk c)
     {
         if (c.TransferId != _transferId || _done) return;
-        _leader = c.From;
+        // The first chunk names the transfer's sender; a chunk naming another is not part of it (SnapshotChunkCheck).
+        if (_leader == 0) _leader = c.From;
+        else if (!SnapshotChunkCheck.SameSender(c, _leader)) return;
         if ((long)c.Offset != _received)
         {
             GiveUp(Sender, $"expected offset {_received}, got {c.Offset}");
@@ -78,9 +81,14 @@ public sealed class SnapshotReceiverActor : ReceiveActor, IWithTimers
             return;
         }
 
-        if (_received != (long)c.TotalSize || c.Snap is null)
+        if (_received != (long)c.TotalSize)
         {
             GiveUp(Sender, $"received {_received} of {c.TotalSize} bytes");
+            return;
+        }
+        if (SnapshotChunkCheck.RefuseSnap(c.Snap, _leader, _memberId) is { } refused)
+        {
+            GiveUp(Sender, refused);
             return;
         }
         var sha = _hash.GetHashAndReset();
@@ -94,8 +102,8 @@ public sealed class SnapshotReceiverActor : ReceiveActor, IWithTimers
         _file.Dispose();
         _file = null;
         _done = true;
-        _log.Info("raft {0:x16}: received a {1}-byte snapshot at index {2} from {3:x16}", _memberId, _received, c.Snap.Snapshot?.Metadata?.Index ?? 0, c.From);
-        Context.Parent.Tell(new SnapshotProtocol.Received(_transferId, _path, c.Snap));
+        _log.Info("raft {0:x16}: received a {1}-byte snapshot at index {2} from {3:x16}", _memberId, _received, c.Snap!.Snapshot.Metadata.Index, c.From);
+        Context.Parent.Tell(new SnapshotProtocol.Received(_transferId, _path, c.Snap!));
         Sender.Tell(Ack(), Self);
         Context.Stop(Self);
     }

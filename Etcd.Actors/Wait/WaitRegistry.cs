@@ -43,6 +43,9 @@ public sealed class WaitRegistry(int capacity)
         return tcs.TrySetResult(response);
     }
 
+    /// <summary>Someone still waits for <paramref name="id"/>.</summary>
+    public bool IsWaiting(ulong id) => _waiters.ContainsKey(id);
+
     /// <summary>Fails the waiter with one of etcd's errors.</summary>
     public bool Fail(ulong id, EtcdError error)
     {
