@@ -69,7 +69,25 @@ public sealed class ProtobufSerializer(ExtendedActorSystem system) : SerializerW
         return name;
     }
 
+    /// <summary>
+    /// Throws on an unknown manifest or bytes that do not parse, except on a peer connection, where it returns a
+    /// <see cref="RefusedPeerMessage"/> (logged by <see cref="PeerPortRefusals"/>, at most once per sender per 30 s):
+    /// a throw there is logged by Akka for every message, and for one sent with a redelivery sequence number it
+    /// fails the association. The journal, read outside a peer connection, still fails loudly on a bad record.
+    /// </summary>
     public override object FromBinary(byte[] bytes, string manifest)
+    {
+        try
+        {
+            return Parse(bytes, manifest);
+        }
+        catch (Exception e) when (e is InvalidProtocolBufferException or SerializationException && PeerPortRefusals.ReadingFromNetwork)
+        {
+            return PeerPortRefusals.Get(system).Refuse(Id, manifest ?? "", $"an unknown or malformed protobuf message ({e.Message})");
+        }
+    }
+
+    private static IMessage Parse(byte[] bytes, string manifest)
     {
         if (!Parsers.TryGetValue(manifest, out var parser))
         {

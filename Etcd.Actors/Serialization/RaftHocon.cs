@@ -15,8 +15,9 @@ public static class RaftHocon
     private static readonly string Journal = EtcdConfig.Text("journal.conf");
 
     /// <summary>
-    /// What Akka.Remote lets through the peer port: untrusted mode, selections only to the gateway, no JSON, no
-    /// Kill or PoisonPill from the network (peer-port.conf says why).
+    /// What Akka.Remote lets through the peer port: untrusted mode, selections only to the gateway, and every
+    /// serializer a peer can name either needed by members or refusing (no JSON, no system messages, no Kill,
+    /// PoisonPill or Status.Failure; peer-port.conf says why).
     /// </summary>
     public static string PeerPort { get; } = EtcdConfig.Text("peer-port.conf");
 

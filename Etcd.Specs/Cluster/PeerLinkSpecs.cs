@@ -6,6 +6,7 @@ using Akka.Remote;
 using Etcd.Actors.Server;
 using Etcd.Specs.Support;
 using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -45,7 +46,7 @@ public sealed class PeerLinkSpecs(ITestOutputHelper output)
             var aAtC = ((ExtendedActorSystem)systemC).Provider.ResolveActorRef(addressA + "/user/inbox");
 
             // A speaks first (a candidate's vote request); C answers the sender (a leader's heartbeat).
-            cAtA.Tell("hello", a);
+            cAtA.Tell(Text("hello"), a);
             await ExpectAsync(inboxC.Reader, "hello", TimeSpan.FromSeconds(30));
             await ExpectAsync(inboxA.Reader, "hi", TimeSpan.FromSeconds(30));
 
@@ -62,7 +63,7 @@ public sealed class PeerLinkSpecs(ITestOutputHelper output)
             string? heard = null;
             while (heard is null && DateTime.UtcNow - started < TimeSpan.FromSeconds(10))
             {
-                aAtC.Tell($"beat-{++sent}", ActorRefs.NoSender);
+                aAtC.Tell(Text($"beat-{++sent}"), ActorRefs.NoSender);
                 heard = await ReadWithinAsync(inboxA.Reader, TimeSpan.FromMilliseconds(100));
             }
             output.WriteLine($"after the failed attempt: {sent} messages sent, A heard {(heard ?? "nothing")} after {(DateTime.UtcNow - started).TotalMilliseconds:F0} ms");
@@ -211,13 +212,16 @@ public sealed class PeerLinkSpecs(ITestOutputHelper output)
         }
     }
 
+    // Protobuf, as between members: the peer port refuses anything else, strings included (peer-port.conf).
+    private static StringValue Text(string s) => new() { Value = s };
+
     private sealed class Inbox : ReceiveActor
     {
         public Inbox(ChannelWriter<string> inbox) =>
-            Receive<string>(s =>
+            Receive<StringValue>(s =>
             {
-                inbox.TryWrite(s);
-                if (s == "hello") Sender.Tell("hi", Self);
+                inbox.TryWrite(s.Value);
+                if (s.Value == "hello") Sender.Tell(Text("hi"), Self);
             });
     }
 

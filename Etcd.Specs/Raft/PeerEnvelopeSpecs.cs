@@ -61,10 +61,10 @@ public sealed class PeerEnvelopeSpecs(ITestOutputHelper output)
         var config = ConfigurationFactory.ParseString(RaftHocon.PeerPort).WithFallback(ConfigurationFactory.ParseString(RaftHocon.Serialization));
         using var system = ActorSystem.Create("peer-envelope-specs", config);
         // Akka's fallback for types without a binding is now the refusing one, and bytes tagged as JSON (id 1) are refused.
-        var json = Assert.IsType<NoJsonSerializer>(system.Serialization.FindSerializerFor(new Tick(1)));
-        Assert.Equal(NoJsonSerializer.Id, json.Identifier);
+        var json = Assert.IsType<RefusingSerializer>(system.Serialization.FindSerializerFor(new Tick(1)));
+        Assert.Equal(1, json.Identifier);
         Assert.Throws<SerializationException>(() => json.ToBinary(new Tick(1)));
-        Assert.Throws<SerializationException>(() => system.Serialization.Deserialize("{\"N\":1}"u8.ToArray(), NoJsonSerializer.Id, typeof(Tick)));
+        Assert.IsType<RefusedPeerMessage>(system.Serialization.Deserialize("{\"N\":1}"u8.ToArray(), 1, typeof(Tick).AssemblyQualifiedName));
         var envelope = new PeerEnvelope { ClusterId = Cluster, To = Me, From = Peer, Ping = new PeerPing { From = Peer } };
         var ser = Assert.IsType<ProtobufSerializer>(system.Serialization.FindSerializerFor(envelope));
         Assert.Equal(envelope, ser.FromBinary(ser.ToBinary(envelope), ser.Manifest(envelope)));
