@@ -11,8 +11,9 @@ namespace Etcd.Actors.Raft;
 /// when it completes, up to MaxBatchEntries of them are stepped into the core together and persisted as one
 /// EntriesAppended in one write (one transaction, one fsync). PersistAllAsync keeps the actor responsive
 /// meanwhile (ticks, peer messages, reads). A leader sends its appends before its own fsync, as etcd does,
-/// so its disk write and the followers' overlap (only when the core says nothing in them vouches for this
-/// member's disk: Ready.MaySendBeforePersist); everyone else sends only what is durable.
+/// so its disk write and the followers' overlap (only the messages in which the core says nothing vouches for this
+/// member's disk: Ready.MessagesBeforePersist); everything else goes only once it is durable. Only a Ready that
+/// must be durable (Ready.MustSync) or a due snapshot record is written at all.
 /// </summary>
 public sealed partial class RaftActor
 {
@@ -22,8 +23,6 @@ public sealed partial class RaftActor
     // be committed by the others, so their clients must not be told they failed for certain.
     private bool _inFlightLeftMember;
 
-    // The hard state as last written (or recovered): term and vote changes must reach the journal.
-    private HardState _persistedHard = new();
     private bool _readyScheduled;
     private bool _writeInFlight;
     private ulong _mvccApplied;
@@ -83,55 +82,38 @@ public sealed partial class RaftActor
             appended.Entries.AddRange(rd.Entries);
             events.Add(appended);
         }
-        // Term and vote must be durable before anyone hears of them; the commit index need not be (etcd writes
-        // a commit-only change without fsync): a member that forgets it re-learns it from the leader, and
-        // entries once committed are never truncated, so the store applying them early is never undone. So a
-        // Ready whose only news is the commit index costs no journal write; the commit rides along with the
-        // next write that happens anyway.
+        // The core says what must be durable (Ready.MustSync: entries, a snapshot, a term or vote change); the commit
+        // index need not be (etcd writes a commit-only change without fsync): a member that forgets it re-learns it
+        // from the leader, and entries once committed are never truncated, so the store applying them early is never
+        // undone. So a Ready whose only news is the commit index costs no journal write; the commit rides along with
+        // the next write that happens anyway, in the entries' own row when there is one.
         var hard = node.HardState;
-        if (rd?.Snapshot is not null)
+        if (rd is { MustSync: true })
         {
-            // Everything before SnapshotInstalled is deleted once it is durable, so the hard state must come after
-            // it in this very write, changed or not.
-            if (events[^1] is EntriesAppended last) last.State = hard;
-            else events.Add(new HardStateSaved { State = hard });
-            _persistedHard = hard;
-        }
-        else if (events.Count > 0 || hard.Term != _persistedHard.Term || hard.Vote != _persistedHard.Vote)
-        {
-            if (save is null && !hard.Equals(_persistedHard))
-            {
-                // Carried by the entries' own row when there is one.
-                if (events.Count > 0 && events[^1] is EntriesAppended last) last.State = hard;
-                else events.Add(new HardStateSaved { State = hard });
-            }
-            _persistedHard = hard;
+            if (events.Count > 0 && events[^1] is EntriesAppended last) last.State = hard;
+            // After SnapshotInstalled, changed or not: everything before it is deleted once it is durable.
+            else if (events.Count == 0 || events[^1] is not HardStateSaved) events.Add(new HardStateSaved { State = hard });
         }
 
-        // The core says when the messages may overlap our own fsync (a leader's appends and heartbeats of a
-        // term already durable); it counts our own entries only in Advance, once this write is durable, so
-        // nothing sent now carries a commit index that a crash of this member mid-write could undo.
-        var sentEarly = false;
-        if (rd is { MaySendBeforePersist: true })
-        {
-            SendMessages(rd.Messages);
-            sentEarly = true;
-        }
-        _inFlightLeftMember = sentEarly;
+        // The core says per message which may overlap our own fsync (a leader's appends and heartbeats of a term
+        // already durable); it counts our own entries only in Advance, once this write is durable, so nothing sent
+        // now carries a commit index that a crash of this member mid-write could undo. The rest go once it is.
+        if (rd is not null) SendMessages(rd.MessagesBeforePersist);
+        _inFlightLeftMember = rd is { MessagesBeforePersist.Count: > 0 };
         if (events.Count == 0)
         {
-            OnReadyDurable(rd, sentEarly, null);
+            OnReadyDurable(rd, null);
             return;
         }
         _writeInFlight = true;
         _statWrites++;
         // One AtomicWrite for the whole Ready; the deferred handler runs after it is durable.
         PersistAllAsync(events, OnEventPersisted);
-        DeferAsync(new WriteDone(rd, sentEarly, save), d => OnReadyDurable(d.Ready, d.SentEarly, d.Saved));
+        DeferAsync(new WriteDone(rd, save), d => OnReadyDurable(d.Ready, d.Saved));
     }
 
     /// <summary>What to finish once a journal write is durable.</summary>
-    private sealed record WriteDone(Ready? Ready, bool SentEarly, SnapshotMetadata? Saved);
+    private sealed record WriteDone(Ready? Ready, SnapshotMetadata? Saved);
 
     private readonly List<Google.Protobuf.ByteString> _batch = [];
 
@@ -165,7 +147,7 @@ public sealed partial class RaftActor
         _batch.Clear();
     }
 
-    private void OnReadyDurable(Ready? rd, bool sentEarly, SnapshotMetadata? saved)
+    private void OnReadyDurable(Ready? rd, SnapshotMetadata? saved)
     {
         _writeInFlight = false;
         _inFlight.Clear();
@@ -177,7 +159,7 @@ public sealed partial class RaftActor
             if (rd.SoftState is { } soft) OnSoftState(soft);
             if (rd.Config is { } config) OnConfigChanged(config);
             if (rd.CommittedEntries.Count > 0) NotePeersFromConfChanges(rd.CommittedEntries);
-            if (!sentEarly) SendMessages(rd.Messages);
+            SendMessages(rd.MessagesAfterPersist);
             if (rd.CommittedEntries.Count > 0)
                 _mvcc.Tell(new MvccProtocol.ApplyCommitted(rd.CommittedEntries, node.Term), Self);
             foreach (var rs in rd.ReadStates) OnReadState(rs);
