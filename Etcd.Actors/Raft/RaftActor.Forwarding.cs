@@ -16,8 +16,6 @@ namespace Etcd.Actors.Raft;
 /// </summary>
 public sealed partial class RaftActor
 {
-    private readonly Queue<PendingProposal> _proposals = new();
-
     private PendingProposal Local(RaftProtocol.Propose p) => new(p.Id, p.Data, 0, _ticks, 0);
 
     private void ForwardOrHold(PendingProposal p)

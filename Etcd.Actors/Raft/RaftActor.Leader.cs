@@ -64,15 +64,8 @@ public sealed partial class RaftActor
     /// <summary>Flow control, then the queue that the next Ready drains into the log.</summary>
     private void EnqueueProposal(PendingProposal p)
     {
-        var node = Node;
-        if (_proposals.Count >= _settings.MaxPendingProposals ||
-            node.CommitIndex > _mvccApplied + (ulong)_settings.MaxCommittedUnapplied)
-        {
-            Refuse(p, EtcdErrors.TooManyRequests);
-            return;
-        }
-        _proposals.Enqueue(p);
-        ScheduleReady();
+        if (!_batcher.TryEnqueue(p, Node.CommitIndex, _mvccApplied)) Refuse(p, EtcdErrors.TooManyRequests);
+        else ScheduleReady();
     }
 
     private void OnHandOff(RaftProtocol.HandOffLeadership h)

@@ -1,5 +1,6 @@
 using Akka.Event;
 using Akka.Actor;
+using Etcd.Actors.Errors;
 using Etcd.Actors.Mvcc;
 using Etcd.Actors.Raft.Core;
 using Etcd.Api.Raftpb;
@@ -7,7 +8,8 @@ using Etcd.Api.Raftpb;
 namespace Etcd.Actors.Raft;
 
 /// <summary>
-/// The Ready loop and group commit. Proposals wait in <c>_proposals</c> while a journal write is in flight;
+/// The Ready loop and group commit (its state is <see cref="WriteCycle"/>). Proposals wait in
+/// <see cref="ProposalBatcher"/> while a journal write is in flight;
 /// when it completes, up to MaxBatchEntries of them are stepped into the core together and persisted as one
 /// EntriesAppended in one write (one transaction, one fsync). PersistAllAsync keeps the actor responsive
 /// meanwhile (ticks, peer messages, reads). A leader sends its appends before its own fsync, as etcd does,
@@ -17,34 +19,23 @@ namespace Etcd.Actors.Raft;
 /// </summary>
 public sealed partial class RaftActor
 {
-    private readonly List<PendingProposal> _inFlight = [];
-
-    // The entries of the write in flight were already sent to followers: if the write fails they may still
-    // be committed by the others, so their clients must not be told they failed for certain.
-    private bool _inFlightLeftMember;
-
-    private bool _readyScheduled;
-    private bool _writeInFlight;
     private ulong _mvccApplied;
 
     private void ScheduleReady()
     {
-        if (_readyScheduled) return;
-        _readyScheduled = true;
-        Self.Tell(ProcessReady.Instance);
+        if (_write.Schedule()) Self.Tell(ProcessReady.Instance);
     }
 
     private void OnProcessReady()
     {
-        _readyScheduled = false;
+        _write.Run();
         if (_node is null) return;
         FlushForwards();
-        if (_writeInFlight || _installing is not null) return; // their completion reschedules
+        if (_write.InFlight || _installing is not null) return; // their completion reschedules
         DrainProposals();
         var save = _snapshotToSave;
         if (!_node.HasReady() && save is null) return;
         var rd = _node.HasReady() ? _node.GetReady() : null;
-        _statReadies++;
         // The core switched membership as it handed the entries out; the edge must agree from now on.
         if (rd?.Config is { } config) _status.IsLearner = config.IsLearner(_memberId);
         if (rd?.Snapshot is not null)
@@ -98,15 +89,14 @@ public sealed partial class RaftActor
         // The core says per message which may overlap our own fsync (a leader's appends and heartbeats of a term
         // already durable); it counts our own entries only in Advance, once this write is durable, so nothing sent
         // now carries a commit index that a crash of this member mid-write could undo. The rest go once it is.
+        _write.Begin(sentEarly: rd is { MessagesBeforePersist.Count: > 0 });
         if (rd is not null) SendMessages(rd.MessagesBeforePersist);
-        _inFlightLeftMember = rd is { MessagesBeforePersist.Count: > 0 };
         if (events.Count == 0)
         {
             OnReadyDurable(rd, null);
             return;
         }
-        _writeInFlight = true;
-        _statWrites++;
+        _write.Write();
         // One AtomicWrite for the whole Ready; the deferred handler runs after it is durable.
         PersistAllAsync(events, OnEventPersisted);
         DeferAsync(new WriteDone(rd, save), d => OnReadyDurable(d.Ready, d.Saved));
@@ -115,42 +105,25 @@ public sealed partial class RaftActor
     /// <summary>What to finish once a journal write is durable.</summary>
     private sealed record WriteDone(Ready? Ready, SnapshotMetadata? Saved);
 
-    private readonly List<Google.Protobuf.ByteString> _batch = [];
-
     /// <summary>
-    /// Steps up to MaxBatchEntries queued proposals (and MaxBatchBytes) into the core as one batch: one append,
-    /// one journal write, and one MsgApp per follower for all of them.
+    /// Steps the next batch of queued proposals (<see cref="ProposalBatcher"/>) into the core: one append, one
+    /// journal write, and one MsgApp per follower for all of them. Refused during a leader transfer: they stay
+    /// queued for whoever leads next.
     /// </summary>
     private void DrainProposals()
     {
         var node = Node;
-        if (node.Role != RaftRole.Leader || _proposals.Count == 0 || node.LeadTransferee != 0) return;
-        long bytes = 0;
-        _batch.Clear();
-        foreach (var p in _proposals)
-        {
-            if (_batch.Count >= _settings.MaxBatchEntries) break;
-            if (_batch.Count > 0 && bytes + p.Data.Length > _settings.MaxBatchBytes) break;
-            _batch.Add(p.Data);
-            bytes += p.Data.Length;
-        }
+        if (node.Role != RaftRole.Leader || _batcher.Count == 0 || node.LeadTransferee != 0) return;
         var first = node.LastIndex + 1;
-        // Refused during a leader transfer: they stay queued for whoever leads next.
-        if (!node.Propose(_batch)) return;
-        for (var i = 0; i < _batch.Count; i++)
-        {
-            var p = _proposals.Dequeue();
-            NoteAppended(first + (ulong)i, node.Term, p);
-            _inFlight.Add(p);
-        }
-        _statProposed += _batch.Count;
-        _batch.Clear();
+        if (!node.Propose(_batcher.NextBatch())) return;
+        var appended = _batcher.TakeBatch();
+        _appended.Appended(first, node.Term, appended);
+        _write.Carry(appended);
     }
 
     private void OnReadyDurable(Ready? rd, SnapshotMetadata? saved)
     {
-        _writeInFlight = false;
-        _inFlight.Clear();
+        _write.Durable();
         if (saved is not null) OnSnapshotSaved(saved);
         var node = Node;
         if (rd is not null)
@@ -166,7 +139,17 @@ public sealed partial class RaftActor
             node.Advance(rd);
             ForgetCommitted(node.CommitIndex);
         }
-        if (_proposals.Count > 0 || _forwards.ToForwardCount > 0 || _snapshotToSave is not null || node.HasReady()) ScheduleReady();
+        if (_batcher.Count > 0 || _forwards.ToForwardCount > 0 || _snapshotToSave is not null || node.HasReady()) ScheduleReady();
+    }
+
+    /// <summary>
+    /// Proposals appended as leader are decided once the commit index reaches them: ours complete when the store
+    /// applies them; one whose index now holds another term's entry is lost, refused at once with "leader changed"
+    /// (<see cref="AppendedProposals"/> says why the verdict must wait for the commit).
+    /// </summary>
+    private void ForgetCommitted(ulong commit)
+    {
+        if (_appended.Decide(commit, index => Node.Log.Term(index)) is { } lost) RefuseAll(lost, EtcdErrors.LeaderChanged);
     }
 
     private void OnSoftState(SoftState soft)
@@ -181,7 +164,7 @@ public sealed partial class RaftActor
         if (soft.Role != RaftRole.Leader)
         {
             // Not yet in the log: they go to the next leader with the waiters kept where they are.
-            while (_proposals.TryDequeue(out var p)) Hold(p);
+            foreach (var p in _batcher.TakeAll()) Hold(p);
         }
         if (soft.Lead != 0)
         {
