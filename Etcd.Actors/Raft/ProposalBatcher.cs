@@ -30,7 +30,7 @@ internal sealed class ProposalBatcher(int maxPending, int maxCommittedUnapplied,
         return true;
     }
 
-    /// <summary>The data of the next batch, oldest first; nothing is taken until <see cref="TakeBatch"/>.</summary>
+    /// <summary>The data of the next batch, oldest first (a list reused until <see cref="TakeBatch"/>, which takes it).</summary>
     public IReadOnlyList<ByteString> NextBatch()
     {
         _batch.Clear();
