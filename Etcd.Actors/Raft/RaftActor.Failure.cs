@@ -57,13 +57,9 @@ public sealed partial class RaftActor
     private void FailOutstanding(EtcdError queued)
     {
         RefuseAll(_write.TakeCarried(), EtcdErrors.TimeoutDueToLeaderFail);
-        RefuseAll(_batcher.TakeAll(), queued);
-        RefuseAll(_forwards.TakeAllHeld(), queued);
-        RefuseAll(_forwards.TakeToForward(), queued);
-        _reads.FailAll(queued);
+        RefuseAll(_requests.FailQueued(queued), queued);
         while (_confQueue.TryDequeue(out var c)) RefuseMembership(c, queued);
         while (_heldMembership.TryDequeue(out var h)) RefuseMembership(h.Change, queued);
-        _transfer.Fail(queued);
         if (_snapshotFile is not null) Mvcc.DurableFiles.TryDeleteSqlite(_snapshotFile);
         _snapshotFile = null;
     }

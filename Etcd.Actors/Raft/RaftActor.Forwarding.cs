@@ -26,7 +26,7 @@ public sealed partial class RaftActor
             Hold(p);
             return;
         }
-        if (!_forwards.TryForward(p))
+        if (!_requests.Forwards.TryForward(p))
         {
             Refuse(p, EtcdErrors.TooManyRequests);
             return;
@@ -36,15 +36,15 @@ public sealed partial class RaftActor
 
     private void Hold(PendingProposal p)
     {
-        if (!_forwards.TryHold(p)) Refuse(p, EtcdErrors.TooManyRequests);
+        if (!_requests.Forwards.TryHold(p)) Refuse(p, EtcdErrors.TooManyRequests);
     }
 
     /// <summary>Sends the batch gathered since the last flush to the leader, split by size; called at every ProcessReady.</summary>
     private void FlushForwards()
     {
-        if (_forwards.ToForwardCount == 0) return;
+        if (_requests.Forwards.ToForwardCount == 0) return;
         var lead = Node.Lead;
-        var toForward = _forwards.TakeToForward();
+        var toForward = _requests.Forwards.TakeToForward();
         if (lead == _memberId && Node.Role == RaftRole.Leader)
         {
             foreach (var p in toForward) EnqueueProposal(p);
@@ -62,12 +62,12 @@ public sealed partial class RaftActor
     /// <summary>A leader is known again: what waited goes to it.</summary>
     private void ReleaseHeld()
     {
-        if (_forwards.HeldCount == 0) return;
+        if (_requests.Forwards.HeldCount == 0) return;
         var isLeader = Node.Role == RaftRole.Leader;
         // Only those held now: a leader known without an address yet (a member that joined hears the leader before
         // its member table gives the URL) holds each one again at the back, and draining until empty would spin.
-        var count = _forwards.HeldCount;
-        for (var i = 0; i < count && _forwards.TryTakeHeld(out var p); i++)
+        var count = _requests.Forwards.HeldCount;
+        for (var i = 0; i < count && _requests.Forwards.TryTakeHeld(out var p); i++)
         {
             if (isLeader) EnqueueProposal(p);
             else ForwardOrHold(p);
@@ -77,7 +77,7 @@ public sealed partial class RaftActor
     /// <summary>Proposals that waited longer than the no-leader timeout fail with "no leader".</summary>
     private void ExpireHeld()
     {
-        var expired = _forwards.TakeExpired(_ticks);
+        var expired = _requests.Forwards.TakeExpired(_ticks);
         if (expired is not null) RefuseAll(expired, EtcdErrors.NoLeader);
     }
 

@@ -113,11 +113,11 @@ public sealed partial class RaftActor
     private void DrainProposals()
     {
         var node = Node;
-        if (node.Role != RaftRole.Leader || _batcher.Count == 0 || node.LeadTransferee != 0) return;
+        if (node.Role != RaftRole.Leader || _requests.Batcher.Count == 0 || node.LeadTransferee != 0) return;
         var first = node.LastIndex + 1;
-        if (!node.Propose(_batcher.NextBatch())) return;
-        var appended = _batcher.TakeBatch();
-        _appended.Appended(first, node.Term, appended);
+        if (!node.Propose(_requests.Batcher.NextBatch())) return;
+        var appended = _requests.Batcher.TakeBatch();
+        _requests.Appended.Appended(first, node.Term, appended);
         _write.Carry(appended);
     }
 
@@ -139,7 +139,7 @@ public sealed partial class RaftActor
             node.Advance(rd);
             ForgetCommitted(node.CommitIndex);
         }
-        if (_batcher.Count > 0 || _forwards.ToForwardCount > 0 || _snapshotToSave is not null || node.HasReady()) ScheduleReady();
+        if (_requests.Batcher.Count > 0 || _requests.Forwards.ToForwardCount > 0 || _snapshotToSave is not null || node.HasReady()) ScheduleReady();
     }
 
     /// <summary>
@@ -149,7 +149,7 @@ public sealed partial class RaftActor
     /// </summary>
     private void ForgetCommitted(ulong commit)
     {
-        if (_appended.Decide(commit, index => Node.Log.Term(index)) is { } lost) RefuseAll(lost, EtcdErrors.LeaderChanged);
+        if (_requests.Appended.Decide(commit, index => Node.Log.Term(index)) is { } lost) RefuseAll(lost, EtcdErrors.LeaderChanged);
     }
 
     private void OnSoftState(SoftState soft)
@@ -164,7 +164,7 @@ public sealed partial class RaftActor
         if (soft.Role != RaftRole.Leader)
         {
             // Not yet in the log: they go to the next leader with the waiters kept where they are.
-            foreach (var p in _batcher.TakeAll()) Hold(p);
+            foreach (var p in _requests.Batcher.TakeAll()) Hold(p);
         }
         if (soft.Lead != 0)
         {

@@ -29,20 +29,13 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
     private readonly PeerDirectory _peers;
     // Which peers we hear from, since when, when to ping them, and the link watch (PeerHealth.cs).
     private readonly PeerHealth _health;
-    // Linearizable reads: the ReadIndex rounds, retries, timeouts and bounds (ReadRounds.cs).
-    private readonly ReadRounds _reads;
-    // A follower's proposals held for a leader or gathered for the next forward (ForwardQueues.cs).
-    private readonly ForwardQueues _forwards;
+    // Every client request held until answered: reads, forwards, the group-commit queue, appended proposals, the
+    // leadership transfer (RaftRequests.cs).
+    private readonly RaftRequests _requests;
     // Removed members, and this member's own removal and stop (MemberRemoval.cs).
     private readonly MemberRemoval _removal;
-    // The leadership transfer under way, if any (LeaderTransferWatch.cs).
-    private readonly LeaderTransferWatch _transfer;
-    // The leader's proposals waiting for the next group commit (ProposalBatcher.cs).
-    private readonly ProposalBatcher _batcher;
     // The Ready loop: a ProcessReady queued, the journal write in flight and what it carries (WriteCycle.cs).
     private readonly WriteCycle _write = new();
-    // Proposals appended as leader and not decided yet (AppendedProposals.cs).
-    private readonly AppendedProposals _appended = new();
     private RaftNode? _node;
     private long _ticks;
 
@@ -58,12 +51,8 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
         _waits = waits;
         _status = status ?? new MemberStatus();
         _health = new PeerHealth(settings.ElectionTick);
-        _reads = new ReadRounds(member.Id, settings.MaxPendingProposals, settings.ReadRoundTimeoutTicks, settings.ReadRetryTicks,
-            settings.NoLeaderTimeoutTicks, context => Node.ReadIndex(context));
+        _requests = new RaftRequests(settings, member.Id, context => Node.ReadIndex(context));
         _removal = new MemberRemoval(settings.RemovedStopTicks);
-        _transfer = new LeaderTransferWatch(settings.ElectionTick);
-        _forwards = new ForwardQueues(settings.MaxPendingProposals, settings.NoLeaderTimeoutTicks);
-        _batcher = new ProposalBatcher(settings.MaxPendingProposals, settings.MaxCommittedUnapplied, settings.MaxBatchEntries, settings.MaxBatchBytes);
         _peers = new PeerDirectory(((ExtendedActorSystem)Context.System).Provider);
         foreach (var (id, urls) in member.PeerUrls)
             if (id != _memberId) _peers.Set(id, urls);
@@ -162,8 +151,8 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
     {
         _ticks++;
         if (_ticks % 50 == 0 && _log.IsDebugEnabled)
-            _log.Debug($"raft {_memberId:x16}: {Node} {_write.Describe()} proposed={_batcher.Proposed} installing={_installing is not null} " +
-                       $"proposals={_batcher.Count} held={_forwards.HeldCount} peers={string.Join(',', _peers.Ids.Select(i => i.ToString("x")))} " +
+            _log.Debug($"raft {_memberId:x16}: {Node} {_write.Describe()} proposed={_requests.Batcher.Proposed} installing={_installing is not null} " +
+                       $"proposals={_requests.Batcher.Count} held={_requests.Forwards.HeldCount} peers={string.Join(',', _peers.Ids.Select(i => i.ToString("x")))} " +
                        $"heard={_health.Describe(_ticks)}");
         Node.Tick();
         TickReadRound();
