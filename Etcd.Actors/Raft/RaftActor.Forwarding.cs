@@ -1,9 +1,7 @@
 using Akka.Actor;
-using Etcd.Actors.Apply;
-using Etcd.Api.Etcdserverpb;
-using Google.Protobuf;
 using Etcd.Actors.Errors;
 using Etcd.Actors.Raft.Core;
+using Etcd.Api.Etcdserverpb;
 using Etcd.Api.Raftpb;
 
 namespace Etcd.Actors.Raft;
@@ -82,52 +80,25 @@ public sealed partial class RaftActor
     }
 
     /// <summary>
-    /// A follower's proposals reach the leader: each one is validated again with the checks of the gRPC edge
-    /// (<see cref="RequestValidator.ValidateProposal"/>, the size limit, its waiter id), so an entry that skipped
-    /// them (an older or misbehaving member) never enters the log; its origin gets etcd's error.
+    /// A follower's proposals reach the leader: each one is checked again as the gRPC edge checks it
+    /// (<see cref="ProposalIntake.Validate"/>); one that fails never enters the log and its origin gets etcd's error.
     /// </summary>
     private void OnForwardedToLeader(ForwardedProposals f)
     {
         _health.Heard(f.From, _ticks);
-        var n = Math.Min(f.Ids.Count, f.Data.Count);
-        for (var i = 0; i < n; i++)
+        foreach (var p in ProposalIntake.Unpack(f, _memberId, _ticks, (int)f.Hops))
         {
-            var p = new PendingProposal(f.Ids[i], f.Data[i], f.From, _ticks, (int)f.Hops);
-            if (ValidateForwarded(p) is { } error) Refuse(p, error);
+            if (ProposalIntake.Validate(p, _settings.MaxRequestBytes, _settings.MaxTxnOps) is { } error) Refuse(p, error);
             else EnqueueProposal(p);
         }
-    }
-
-    private EtcdError? ValidateForwarded(PendingProposal p)
-    {
-        if (p.Data.Length > _settings.MaxRequestBytes) return EtcdErrors.RequestTooLarge;
-        InternalRaftRequest request;
-        try
-        {
-            request = InternalRaftRequest.Parser.ParseFrom(p.Data);
-        }
-        catch (InvalidProtocolBufferException)
-        {
-            return EtcdErrors.NotCapable;
-        }
-        // The store completes waiters by the id inside the entry: it must be the one the origin registered.
-        if (request.ID != p.Id) return EtcdErrors.NotCapable;
-        return RequestValidator.ValidateProposal(request, _settings.MaxTxnOps);
     }
 
     /// <summary>Someone forwarded to us, but we do not lead (any more): pass them on, within the hop bound.</summary>
     private void OnForwardedNotLeader(ForwardedProposals f)
     {
-        var n = Math.Min(f.Ids.Count, f.Data.Count);
-        var hops = (int)f.Hops + 1;
-        var pending = new List<PendingProposal>(n);
-        for (var i = 0; i < n; i++) pending.Add(new PendingProposal(f.Ids[i], f.Data[i], f.From == _memberId ? 0 : f.From, _ticks, hops));
-        if (hops > _settings.MaxForwardHops)
-        {
-            RefuseAll(pending, EtcdErrors.LeaderChanged);
-            return;
-        }
-        foreach (var p in pending) ForwardOrHold(p);
+        var pending = ProposalIntake.Unpack(f, _memberId, _ticks, (int)f.Hops + 1);
+        if (f.Hops + 1 > _settings.MaxForwardHops) RefuseAll(pending, EtcdErrors.LeaderChanged);
+        else foreach (var p in pending) ForwardOrHold(p);
     }
 
     private void OnProposalsRefused(ProposalsRefused r)
@@ -141,20 +112,9 @@ public sealed partial class RaftActor
     /// <summary>Local waiters fail here; forwarded ones are answered to their origin, one message per origin.</summary>
     private void RefuseAll(IEnumerable<PendingProposal> proposals, EtcdError error)
     {
-        Dictionary<ulong, ProposalsRefused>? remote = null;
-        foreach (var p in proposals)
-        {
-            if (p.Origin == 0 || p.Origin == _memberId)
-            {
-                _waits.Fail(p.Id, error);
-                continue;
-            }
-            remote ??= new Dictionary<ulong, ProposalsRefused>();
-            if (!remote.TryGetValue(p.Origin, out var refused)) remote[p.Origin] = refused = new ProposalsRefused { Error = error.Message };
-            refused.Ids.Add(p.Id);
-        }
-        if (remote is null) return;
-        foreach (var (origin, refused) in remote)
+        var local = new List<ulong>();
+        foreach (var (origin, refused) in ProposalIntake.ByOrigin(proposals, _memberId, error, local))
             if (_peers.TryGet(origin, out var peer)) peer.Tell(new PeerEnvelope { ClusterId = _clusterId, To = origin, From = _memberId, Refused = refused }, Self);
+        foreach (var id in local) _waits.Fail(id, error);
     }
 }
