@@ -46,45 +46,16 @@ public sealed partial class RaftActor
         PersistReady(rd);
     }
 
-    /// <summary>One atomic journal write for the Ready (and a due snapshot record); the rest runs once it is durable.</summary>
+    /// <summary>
+    /// One atomic journal write for the Ready (and a due snapshot record), only what must be durable
+    /// (<see cref="JournalWrite"/>); the rest runs once it is durable, at once when nothing had to be written.
+    /// </summary>
     private void PersistReady(Ready? rd)
     {
-        var node = Node;
-        var events = new List<object>(4);
         var save = _snapshotToSave;
         _snapshotToSave = null;
-        if (save is not null)
-        {
-            events.Add(new SnapshotSaved { Metadata = save });
-            // With the record, so journal deletion can never leave the log without its latest hard state.
-            events.Add(new HardStateSaved { State = node.HardState });
-        }
-        if (rd?.Snapshot is { } installed)
-        {
-            events.Add(new SnapshotInstalled { Metadata = installed });
-            _lastDurableIndex = installed.Index;
-        }
-        if (rd is { Entries.Count: > 0 })
-        {
-            var first = rd.Entries[0].Index;
-            // Journals are append-only: a conflicting suffix is cut by a marker in the same atomic write.
-            if (first <= _lastDurableIndex) events.Add(new LogTruncatedFrom { Index = first });
-            var appended = new EntriesAppended();
-            appended.Entries.AddRange(rd.Entries);
-            events.Add(appended);
-        }
-        // The core says what must be durable (Ready.MustSync: entries, a snapshot, a term or vote change); the commit
-        // index need not be (etcd writes a commit-only change without fsync): a member that forgets it re-learns it
-        // from the leader, and entries once committed are never truncated, so the store applying them early is never
-        // undone. So a Ready whose only news is the commit index costs no journal write; the commit rides along with
-        // the next write that happens anyway, in the entries' own row when there is one.
-        var hard = node.HardState;
-        if (rd is { MustSync: true })
-        {
-            if (events.Count > 0 && events[^1] is EntriesAppended last) last.State = hard;
-            // After SnapshotInstalled, changed or not: everything before it is deleted once it is durable.
-            else if (events.Count == 0 || events[^1] is not HardStateSaved) events.Add(new HardStateSaved { State = hard });
-        }
+        var events = JournalWrite.Events(rd, save, Node.HardState, _lastDurableIndex);
+        if (rd?.Snapshot is { } installed) _lastDurableIndex = installed.Index;
 
         // The core says per message which may overlap our own fsync (a leader's appends and heartbeats of a term
         // already durable); it counts our own entries only in Advance, once this write is durable, so nothing sent
