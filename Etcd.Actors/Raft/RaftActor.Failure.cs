@@ -9,14 +9,14 @@ namespace Etcd.Actors.Raft;
 /// recreates the actor, which recovers from what is durable. What its waiters are told depends on whether the
 /// proposal may already be in a log (ours or a follower's), because then it may still be committed:
 /// <list type="bullet">
-/// <item>appended to the core and in the journal write in flight (<c>_inFlight</c>): ambiguous, etcd's
+/// <item>appended to the core and in the journal write in flight (<see cref="WriteCycle"/>): ambiguous, etcd's
 /// <c>request timed out, possibly due to previous leader failure</c>. A failed write is not a write that
 /// certainly did not happen (a journal call that timed out may still land), and a leader sent the entries to
 /// its followers before its own write;</item>
 /// <item>appended and durable but not committed yet: not failed here at all. The entry is in our journal, so the
 /// next incarnation (or the next leader) commits or overwrites it, and the waiter is completed by the store, by
-/// <c>leader changed</c> (RaftActor.LostProposals.cs) or by the request timeout;</item>
-/// <item>only queued (<c>_proposals</c>, <c>_forwards</c>; never stepped into the core, never
+/// <c>leader changed</c> (AppendedProposals.cs) or by the request timeout;</item>
+/// <item>only queued (<see cref="ProposalBatcher"/>, <see cref="ForwardQueues"/>; never stepped into the core, never
 /// sent): a definite <c>server stopped</c>.</item>
 /// </list>
 /// Forwarded proposals get the same answer at their origin (ProposalsRefused carries the message).
@@ -26,7 +26,7 @@ public sealed partial class RaftActor
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
         _log.Error(cause, "raft {0:x16}: journal write failed at seqNr {1} ({2}, {3} proposals in it{4}); stopping",
-            _memberId, sequenceNr, @event.GetType().Name, _inFlight.Count, _inFlightLeftMember ? ", already sent to followers" : "");
+            _memberId, sequenceNr, @event.GetType().Name, _write.Carried.Count, _write.SentEarly ? ", already sent to followers" : "");
         FailOutstanding(EtcdErrors.Stopped);
         base.OnPersistFailure(cause, @event, sequenceNr); // stops the actor
     }
@@ -36,8 +36,8 @@ public sealed partial class RaftActor
         _log.Error(cause, "raft {0:x16}: journal rejected {1} at seqNr {2}; stopping", _memberId, @event.GetType().Name, sequenceNr);
         // A rejection (the event could not be serialized) wrote nothing, so only entries a leader already sent
         // may still be committed by the others.
-        RefuseAll(_inFlight, _inFlightLeftMember ? EtcdErrors.TimeoutDueToLeaderFail : EtcdErrors.Stopped);
-        _inFlight.Clear();
+        var sentEarly = _write.SentEarly;
+        RefuseAll(_write.TakeCarried(), sentEarly ? EtcdErrors.TimeoutDueToLeaderFail : EtcdErrors.Stopped);
         FailOutstanding(EtcdErrors.Stopped);
         // Unlike a failure, a rejection would let the actor continue with a hole in its log.
         Context.Stop(Self);
@@ -56,16 +56,10 @@ public sealed partial class RaftActor
     /// </summary>
     private void FailOutstanding(EtcdError queued)
     {
-        RefuseAll(_inFlight, EtcdErrors.TimeoutDueToLeaderFail);
-        _inFlight.Clear();
-        RefuseAll(_proposals, queued);
-        _proposals.Clear();
-        RefuseAll(_forwards.TakeAllHeld(), queued);
-        RefuseAll(_forwards.TakeToForward(), queued);
-        _reads.FailAll(queued);
+        RefuseAll(_write.TakeCarried(), EtcdErrors.TimeoutDueToLeaderFail);
+        RefuseAll(_requests.FailQueued(queued), queued);
         while (_confQueue.TryDequeue(out var c)) RefuseMembership(c, queued);
         while (_heldMembership.TryDequeue(out var h)) RefuseMembership(h.Change, queued);
-        _transfer.Fail(queued);
         if (_snapshotFile is not null) Mvcc.DurableFiles.TryDeleteSqlite(_snapshotFile);
         _snapshotFile = null;
     }

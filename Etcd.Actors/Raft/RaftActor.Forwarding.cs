@@ -1,9 +1,7 @@
 using Akka.Actor;
-using Etcd.Actors.Apply;
-using Etcd.Api.Etcdserverpb;
-using Google.Protobuf;
 using Etcd.Actors.Errors;
 using Etcd.Actors.Raft.Core;
+using Etcd.Api.Etcdserverpb;
 using Etcd.Api.Raftpb;
 using Etcd.Actors.Wait;
 
@@ -17,8 +15,6 @@ namespace Etcd.Actors.Raft;
 /// </summary>
 public sealed partial class RaftActor
 {
-    private readonly Queue<PendingProposal> _proposals = new();
-
     private PendingProposal Local(RaftProtocol.Propose p) => new(p.Id, p.Data, 0, _ticks, 0);
 
     private void ForwardOrHold(PendingProposal p)
@@ -29,7 +25,7 @@ public sealed partial class RaftActor
             Hold(p);
             return;
         }
-        if (!_forwards.TryForward(p))
+        if (!_requests.Forwards.TryForward(p))
         {
             Refuse(p, EtcdErrors.TooManyRequests);
             return;
@@ -39,15 +35,15 @@ public sealed partial class RaftActor
 
     private void Hold(PendingProposal p)
     {
-        if (!_forwards.TryHold(p)) Refuse(p, EtcdErrors.TooManyRequests);
+        if (!_requests.Forwards.TryHold(p)) Refuse(p, EtcdErrors.TooManyRequests);
     }
 
     /// <summary>Sends the batch gathered since the last flush to the leader, split by size; called at every ProcessReady.</summary>
     private void FlushForwards()
     {
-        if (_forwards.ToForwardCount == 0) return;
+        if (_requests.Forwards.ToForwardCount == 0) return;
         var lead = Node.Lead;
-        var toForward = _forwards.TakeToForward();
+        var toForward = _requests.Forwards.TakeToForward();
         if (lead == _memberId && Node.Role == RaftRole.Leader)
         {
             foreach (var p in toForward) EnqueueProposal(p);
@@ -58,7 +54,7 @@ public sealed partial class RaftActor
             foreach (var p in toForward) Hold(p);
             return;
         }
-        _forwards.NoteSent(toForward, _memberId, lead, _waits.IsWaiting);
+        _requests.Forwards.NoteSent(toForward, _memberId, lead, _waits.IsWaiting);
         foreach (var batch in ForwardQueues.Batch(toForward, _memberId, _settings.MaxBatchEntries, _settings.MaxForwardBytes))
             leader.Tell(new PeerEnvelope { ClusterId = _clusterId, To = lead, From = _memberId, Forwarded = batch }, Self);
     }
@@ -66,12 +62,12 @@ public sealed partial class RaftActor
     /// <summary>A leader is known again: what waited goes to it.</summary>
     private void ReleaseHeld()
     {
-        if (_forwards.HeldCount == 0) return;
+        if (_requests.Forwards.HeldCount == 0) return;
         var isLeader = Node.Role == RaftRole.Leader;
         // Only those held now: a leader known without an address yet (a member that joined hears the leader before
         // its member table gives the URL) holds each one again at the back, and draining until empty would spin.
-        var count = _forwards.HeldCount;
-        for (var i = 0; i < count && _forwards.TryTakeHeld(out var p); i++)
+        var count = _requests.Forwards.HeldCount;
+        for (var i = 0; i < count && _requests.Forwards.TryTakeHeld(out var p); i++)
         {
             if (isLeader) EnqueueProposal(p);
             else ForwardOrHold(p);
@@ -81,57 +77,30 @@ public sealed partial class RaftActor
     /// <summary>Proposals that waited longer than the no-leader timeout fail with "no leader".</summary>
     private void ExpireHeld()
     {
-        var expired = _forwards.TakeExpired(_ticks);
+        var expired = _requests.Forwards.TakeExpired(_ticks);
         if (expired is not null) RefuseAll(expired, EtcdErrors.NoLeader);
     }
 
     /// <summary>
-    /// A follower's proposals reach the leader: each one is validated again with the checks of the gRPC edge
-    /// (<see cref="RequestValidator.ValidateProposal"/>, the size limit, its waiter id), so an entry that skipped
-    /// them (an older or misbehaving member) never enters the log; its origin gets etcd's error.
+    /// A follower's proposals reach the leader: each one is checked again as the gRPC edge checks it
+    /// (<see cref="ProposalIntake.Validate"/>); one that fails never enters the log and its origin gets etcd's error.
     /// </summary>
     private void OnForwardedToLeader(ForwardedProposals f)
     {
         _health.Heard(f.From, _ticks);
-        var n = Math.Min(f.Ids.Count, f.Data.Count);
-        for (var i = 0; i < n; i++)
+        foreach (var p in ProposalIntake.Unpack(f, _memberId, _ticks, (int)f.Hops))
         {
-            var p = new PendingProposal(f.Ids[i], f.Data[i], f.From, _ticks, (int)f.Hops);
-            if (ValidateForwarded(p) is { } error) Refuse(p, error);
+            if (ProposalIntake.Validate(p, _settings.MaxRequestBytes, _settings.MaxTxnOps) is { } error) Refuse(p, error);
             else EnqueueProposal(p);
         }
-    }
-
-    private EtcdError? ValidateForwarded(PendingProposal p)
-    {
-        if (p.Data.Length > _settings.MaxRequestBytes) return EtcdErrors.RequestTooLarge;
-        InternalRaftRequest request;
-        try
-        {
-            request = InternalRaftRequest.Parser.ParseFrom(p.Data);
-        }
-        catch (InvalidProtocolBufferException)
-        {
-            return EtcdErrors.NotCapable;
-        }
-        // The store completes waiters by the id inside the entry: it must be the one the origin registered.
-        if (request.ID != p.Id || !WaiterIds.BelongsTo(p.Id, p.Origin)) return EtcdErrors.NotCapable;
-        return RequestValidator.ValidateProposal(request, _settings.MaxTxnOps);
     }
 
     /// <summary>Someone forwarded to us, but we do not lead (any more): pass them on, within the hop bound.</summary>
     private void OnForwardedNotLeader(ForwardedProposals f)
     {
-        var n = Math.Min(f.Ids.Count, f.Data.Count);
-        var hops = (int)f.Hops + 1;
-        var pending = new List<PendingProposal>(n);
-        for (var i = 0; i < n; i++) pending.Add(new PendingProposal(f.Ids[i], f.Data[i], f.From == _memberId ? 0 : f.From, _ticks, hops));
-        if (hops > _settings.MaxForwardHops)
-        {
-            RefuseAll(pending, EtcdErrors.LeaderChanged);
-            return;
-        }
-        foreach (var p in pending) ForwardOrHold(p);
+        var pending = ProposalIntake.Unpack(f, _memberId, _ticks, (int)f.Hops + 1);
+        if (f.Hops + 1 > _settings.MaxForwardHops) RefuseAll(pending, EtcdErrors.LeaderChanged);
+        else foreach (var p in pending) ForwardOrHold(p);
     }
 
 
@@ -140,20 +109,9 @@ public sealed partial class RaftActor
     /// <summary>Local waiters fail here; forwarded ones are answered to their origin, one message per origin.</summary>
     private void RefuseAll(IEnumerable<PendingProposal> proposals, EtcdError error)
     {
-        Dictionary<ulong, ProposalsRefused>? remote = null;
-        foreach (var p in proposals)
-        {
-            if (p.Origin == 0 || p.Origin == _memberId)
-            {
-                _waits.Fail(p.Id, error);
-                continue;
-            }
-            remote ??= new Dictionary<ulong, ProposalsRefused>();
-            if (!remote.TryGetValue(p.Origin, out var refused)) remote[p.Origin] = refused = new ProposalsRefused { Error = error.Message };
-            refused.Ids.Add(p.Id);
-        }
-        if (remote is null) return;
-        foreach (var (origin, refused) in remote)
+        var local = new List<ulong>();
+        foreach (var (origin, refused) in ProposalIntake.ByOrigin(proposals, _memberId, error, local))
             if (_peers.TryGet(origin, out var peer)) peer.Tell(new PeerEnvelope { ClusterId = _clusterId, To = origin, From = _memberId, Refused = refused }, Self);
+        foreach (var id in local) _waits.Fail(id, error);
     }
 }

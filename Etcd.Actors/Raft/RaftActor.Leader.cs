@@ -64,15 +64,8 @@ public sealed partial class RaftActor
     /// <summary>Flow control, then the queue that the next Ready drains into the log.</summary>
     private void EnqueueProposal(PendingProposal p)
     {
-        var node = Node;
-        if (_proposals.Count >= _settings.MaxPendingProposals ||
-            node.CommitIndex > _mvccApplied + (ulong)_settings.MaxCommittedUnapplied)
-        {
-            Refuse(p, EtcdErrors.TooManyRequests);
-            return;
-        }
-        _proposals.Enqueue(p);
-        ScheduleReady();
+        if (!_requests.Batcher.TryEnqueue(p, Node.CommitIndex, _mvccApplied)) Refuse(p, EtcdErrors.TooManyRequests);
+        else ScheduleReady();
     }
 
     private void OnHandOff(RaftProtocol.HandOffLeadership h)
@@ -96,7 +89,7 @@ public sealed partial class RaftActor
             t.Completion.TrySetResult();
             return;
         }
-        _transfer.Start(t, _ticks);
+        _requests.Transfer.Start(t, _ticks);
         _log.Info("raft {0:x16}: transferring leadership to {1:x16} at term {2}", _memberId, t.Target, node.Term);
         node.TransferLeader(t.Target);
         ScheduleReady();
@@ -109,12 +102,12 @@ public sealed partial class RaftActor
     private void TickTransfer()
     {
         if (_node is null) return;
-        _transfer.Tick(_ticks, _node.Role == RaftRole.Leader, _node.LeadTransferee);
+        _requests.Transfer.Tick(_ticks, _node.Role == RaftRole.Leader, _node.LeadTransferee);
     }
 
     private void OnLeadershipChangedForTransfer(SoftState soft)
     {
-        _transfer.LeadershipChanged(soft.Lead, soft.Role == RaftRole.Leader);
+        _requests.Transfer.LeadershipChanged(soft.Lead, soft.Role == RaftRole.Leader);
     }
 
     private void SendSnapshot(Message snap)

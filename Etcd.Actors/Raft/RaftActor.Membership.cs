@@ -46,7 +46,7 @@ public sealed partial class RaftActor
                 return;
             }
             c.Hops++;
-            if (c.From == _memberId || c.From == 0) _forwards.Sent.Note(c.Waiter, node.Lead, _waits.IsWaiting);
+            if (c.From == _memberId || c.From == 0) _requests.Forwards.Sent.Note(c.Waiter, node.Lead, _waits.IsWaiting);
             leader.Tell(new PeerEnvelope { ClusterId = _clusterId, To = node.Lead, From = _memberId, Membership = c }, Self);
             return;
         }

@@ -96,7 +96,7 @@ public sealed partial class RaftActor
     private void OnProposalsRefused(ProposalsRefused r, ulong sender)
     {
         var error = EtcdErrors.FromMessage(r.Error);
-        var refusable = _forwards.Sent.TakeRefusable(sender, r.Ids, out var ignored);
+        var refusable = _requests.Forwards.Sent.TakeRefusable(sender, r.Ids, out var ignored);
         foreach (var id in refusable) _waits.Fail(id, error);
         if (ignored > 0 && _refusedPeers.ShouldWarn(sender.ToString("x16"), out var suppressed))
             _log.Warning("raft {0:x16}: ignored a refusal of {1} proposals from {2:x16}, which were not forwarded to it; {3} more since the last warning",

@@ -1,5 +1,6 @@
 using Akka.Event;
 using Akka.Actor;
+using Etcd.Actors.Errors;
 using Etcd.Actors.Mvcc;
 using Etcd.Actors.Raft.Core;
 using Etcd.Api.Raftpb;
@@ -7,45 +8,34 @@ using Etcd.Api.Raftpb;
 namespace Etcd.Actors.Raft;
 
 /// <summary>
-/// The Ready loop and group commit. Proposals wait in <c>_proposals</c> while a journal write is in flight;
+/// The Ready loop and group commit (its state is <see cref="WriteCycle"/>). Proposals wait in
+/// <see cref="ProposalBatcher"/> while a journal write is in flight;
 /// when it completes, up to MaxBatchEntries of them are stepped into the core together and persisted as one
 /// EntriesAppended in one write (one transaction, one fsync). PersistAllAsync keeps the actor responsive
 /// meanwhile (ticks, peer messages, reads). A leader sends its appends before its own fsync, as etcd does,
-/// so its disk write and the followers' overlap (only when the core says nothing in them vouches for this
-/// member's disk: Ready.MaySendBeforePersist); everyone else sends only what is durable.
+/// so its disk write and the followers' overlap (only the messages in which the core says nothing vouches for this
+/// member's disk: Ready.MessagesBeforePersist); everything else goes only once it is durable. Only a Ready that
+/// must be durable (Ready.MustSync) or a due snapshot record is written at all.
 /// </summary>
 public sealed partial class RaftActor
 {
-    private readonly List<PendingProposal> _inFlight = [];
-
-    // The entries of the write in flight were already sent to followers: if the write fails they may still
-    // be committed by the others, so their clients must not be told they failed for certain.
-    private bool _inFlightLeftMember;
-
-    // The hard state as last written (or recovered): term and vote changes must reach the journal.
-    private HardState _persistedHard = new();
-    private bool _readyScheduled;
-    private bool _writeInFlight;
     private ulong _mvccApplied;
 
     private void ScheduleReady()
     {
-        if (_readyScheduled) return;
-        _readyScheduled = true;
-        Self.Tell(ProcessReady.Instance);
+        if (_write.Schedule()) Self.Tell(ProcessReady.Instance);
     }
 
     private void OnProcessReady()
     {
-        _readyScheduled = false;
+        _write.Run();
         if (_node is null) return;
         FlushForwards();
-        if (_writeInFlight || _installing is not null) return; // their completion reschedules
+        if (_write.InFlight || _installing is not null) return; // their completion reschedules
         DrainProposals();
         var save = _snapshotToSave;
         if (!_node.HasReady() && save is null) return;
         var rd = _node.HasReady() ? _node.GetReady() : null;
-        _statReadies++;
         // The core switched membership as it handed the entries out; the edge must agree from now on.
         if (rd?.Config is { } config) _status.IsLearner = config.IsLearner(_memberId);
         if (rd?.Snapshot is not null)
@@ -56,119 +46,55 @@ public sealed partial class RaftActor
         PersistReady(rd);
     }
 
-    /// <summary>One atomic journal write for the Ready (and a due snapshot record); the rest runs once it is durable.</summary>
+    /// <summary>
+    /// One atomic journal write for the Ready (and a due snapshot record), only what must be durable
+    /// (<see cref="JournalWrite"/>); the rest runs once it is durable, at once when nothing had to be written.
+    /// </summary>
     private void PersistReady(Ready? rd)
     {
-        var node = Node;
-        var events = new List<object>(4);
         var save = _snapshotToSave;
         _snapshotToSave = null;
-        if (save is not null)
-        {
-            events.Add(new SnapshotSaved { Metadata = save });
-            // With the record, so journal deletion can never leave the log without its latest hard state.
-            events.Add(new HardStateSaved { State = node.HardState });
-        }
-        if (rd?.Snapshot is { } installed)
-        {
-            events.Add(new SnapshotInstalled { Metadata = installed });
-            _lastDurableIndex = installed.Index;
-        }
-        if (rd is { Entries.Count: > 0 })
-        {
-            var first = rd.Entries[0].Index;
-            // Journals are append-only: a conflicting suffix is cut by a marker in the same atomic write.
-            if (first <= _lastDurableIndex) events.Add(new LogTruncatedFrom { Index = first });
-            var appended = new EntriesAppended();
-            appended.Entries.AddRange(rd.Entries);
-            events.Add(appended);
-        }
-        // Term and vote must be durable before anyone hears of them; the commit index need not be (etcd writes
-        // a commit-only change without fsync): a member that forgets it re-learns it from the leader, and
-        // entries once committed are never truncated, so the store applying them early is never undone. So a
-        // Ready whose only news is the commit index costs no journal write; the commit rides along with the
-        // next write that happens anyway.
-        var hard = node.HardState;
-        if (rd?.Snapshot is not null)
-        {
-            // Everything before SnapshotInstalled is deleted once it is durable, so the hard state must come after
-            // it in this very write, changed or not.
-            if (events[^1] is EntriesAppended last) last.State = hard;
-            else events.Add(new HardStateSaved { State = hard });
-            _persistedHard = hard;
-        }
-        else if (events.Count > 0 || hard.Term != _persistedHard.Term || hard.Vote != _persistedHard.Vote)
-        {
-            if (save is null && !hard.Equals(_persistedHard))
-            {
-                // Carried by the entries' own row when there is one.
-                if (events.Count > 0 && events[^1] is EntriesAppended last) last.State = hard;
-                else events.Add(new HardStateSaved { State = hard });
-            }
-            _persistedHard = hard;
-        }
+        var events = JournalWrite.Events(rd, save, Node.HardState, _lastDurableIndex);
+        if (rd?.Snapshot is { } installed) _lastDurableIndex = installed.Index;
 
-        // The core says when the messages may overlap our own fsync (a leader's appends and heartbeats of a
-        // term already durable); it counts our own entries only in Advance, once this write is durable, so
-        // nothing sent now carries a commit index that a crash of this member mid-write could undo.
-        var sentEarly = false;
-        if (rd is { MaySendBeforePersist: true })
-        {
-            SendMessages(rd.Messages);
-            sentEarly = true;
-        }
-        _inFlightLeftMember = sentEarly;
+        // The core says per message which may overlap our own fsync (a leader's appends and heartbeats of a term
+        // already durable); it counts our own entries only in Advance, once this write is durable, so nothing sent
+        // now carries a commit index that a crash of this member mid-write could undo. The rest go once it is.
+        _write.Begin(sentEarly: rd is { MessagesBeforePersist.Count: > 0 });
+        if (rd is not null) SendMessages(rd.MessagesBeforePersist);
         if (events.Count == 0)
         {
-            OnReadyDurable(rd, sentEarly, null);
+            OnReadyDurable(rd, null);
             return;
         }
-        _writeInFlight = true;
-        _statWrites++;
+        _write.Write();
         // One AtomicWrite for the whole Ready; the deferred handler runs after it is durable.
         PersistAllAsync(events, OnEventPersisted);
-        DeferAsync(new WriteDone(rd, sentEarly, save), d => OnReadyDurable(d.Ready, d.SentEarly, d.Saved));
+        DeferAsync(new WriteDone(rd, save), d => OnReadyDurable(d.Ready, d.Saved));
     }
 
     /// <summary>What to finish once a journal write is durable.</summary>
-    private sealed record WriteDone(Ready? Ready, bool SentEarly, SnapshotMetadata? Saved);
-
-    private readonly List<Google.Protobuf.ByteString> _batch = [];
+    private sealed record WriteDone(Ready? Ready, SnapshotMetadata? Saved);
 
     /// <summary>
-    /// Steps up to MaxBatchEntries queued proposals (and MaxBatchBytes) into the core as one batch: one append,
-    /// one journal write, and one MsgApp per follower for all of them.
+    /// Steps the next batch of queued proposals (<see cref="ProposalBatcher"/>) into the core: one append, one
+    /// journal write, and one MsgApp per follower for all of them. Refused during a leader transfer: they stay
+    /// queued for whoever leads next.
     /// </summary>
     private void DrainProposals()
     {
         var node = Node;
-        if (node.Role != RaftRole.Leader || _proposals.Count == 0 || node.LeadTransferee != 0) return;
-        long bytes = 0;
-        _batch.Clear();
-        foreach (var p in _proposals)
-        {
-            if (_batch.Count >= _settings.MaxBatchEntries) break;
-            if (_batch.Count > 0 && bytes + p.Data.Length > _settings.MaxBatchBytes) break;
-            _batch.Add(p.Data);
-            bytes += p.Data.Length;
-        }
+        if (node.Role != RaftRole.Leader || _requests.Batcher.Count == 0 || node.LeadTransferee != 0) return;
         var first = node.LastIndex + 1;
-        // Refused during a leader transfer: they stay queued for whoever leads next.
-        if (!node.Propose(_batch)) return;
-        for (var i = 0; i < _batch.Count; i++)
-        {
-            var p = _proposals.Dequeue();
-            NoteAppended(first + (ulong)i, node.Term, p);
-            _inFlight.Add(p);
-        }
-        _statProposed += _batch.Count;
-        _batch.Clear();
+        if (!node.Propose(_requests.Batcher.NextBatch())) return;
+        var appended = _requests.Batcher.TakeBatch();
+        _requests.Appended.Appended(first, node.Term, appended);
+        _write.Carry(appended);
     }
 
-    private void OnReadyDurable(Ready? rd, bool sentEarly, SnapshotMetadata? saved)
+    private void OnReadyDurable(Ready? rd, SnapshotMetadata? saved)
     {
-        _writeInFlight = false;
-        _inFlight.Clear();
+        _write.Durable();
         if (saved is not null) OnSnapshotSaved(saved);
         var node = Node;
         if (rd is not null)
@@ -177,14 +103,24 @@ public sealed partial class RaftActor
             if (rd.SoftState is { } soft) OnSoftState(soft);
             if (rd.Config is { } config) OnConfigChanged(config);
             if (rd.CommittedEntries.Count > 0) NotePeersFromConfChanges(rd.CommittedEntries);
-            if (!sentEarly) SendMessages(rd.Messages);
+            SendMessages(rd.MessagesAfterPersist);
             if (rd.CommittedEntries.Count > 0)
                 _mvcc.Tell(new MvccProtocol.ApplyCommitted(rd.CommittedEntries, node.Term), Self);
             foreach (var rs in rd.ReadStates) OnReadState(rs);
             node.Advance(rd);
             ForgetCommitted(node.CommitIndex);
         }
-        if (_proposals.Count > 0 || _forwards.ToForwardCount > 0 || _snapshotToSave is not null || node.HasReady()) ScheduleReady();
+        if (_requests.Batcher.Count > 0 || _requests.Forwards.ToForwardCount > 0 || _snapshotToSave is not null || node.HasReady()) ScheduleReady();
+    }
+
+    /// <summary>
+    /// Proposals appended as leader are decided once the commit index reaches them: ours complete when the store
+    /// applies them; one whose index now holds another term's entry is lost, refused at once with "leader changed"
+    /// (<see cref="AppendedProposals"/> says why the verdict must wait for the commit).
+    /// </summary>
+    private void ForgetCommitted(ulong commit)
+    {
+        if (_requests.Appended.Decide(commit, index => Node.Log.Term(index)) is { } lost) RefuseAll(lost, EtcdErrors.LeaderChanged);
     }
 
     private void OnSoftState(SoftState soft)
@@ -199,7 +135,7 @@ public sealed partial class RaftActor
         if (soft.Role != RaftRole.Leader)
         {
             // Not yet in the log: they go to the next leader with the waiters kept where they are.
-            while (_proposals.TryDequeue(out var p)) Hold(p);
+            foreach (var p in _requests.Batcher.TakeAll()) Hold(p);
         }
         if (soft.Lead != 0)
         {

@@ -104,7 +104,6 @@ public sealed partial class RaftActor
             Random = new SeededRandomSource((ulong)Random.Shared.NextInt64() ^ _memberId),
         };
         var recovered = new RaftRecoveredState(_recoveredHard, _recoveredEntries, _recoveredSnapshot);
-        _persistedHard = _recoveredHard.Clone();
         _lastDurableIndex = _recoveredEntries.Count > 0 ? _recoveredEntries[^1].Index : _recoveredSnapshot?.Index ?? 0;
         _node = empty && _member.Bootstrap is { Count: > 0 } peers
             ? RaftNode.Bootstrap(config, peers)

@@ -14,25 +14,25 @@ public sealed partial class RaftActor
 {
     private void OnLinearizableRead(RaftProtocol.LinearizableRead r)
     {
-        if (_reads.Add(r.Read, _ticks)) ScheduleReady();
+        if (_requests.Reads.Add(r.Read, _ticks)) ScheduleReady();
     }
 
     private void OnReadState(ReadState rs)
     {
-        if (_reads.Answered(rs.Context) is not { } reads) return; // a stale or duplicate answer
+        if (_requests.Reads.Answered(rs.Context) is not { } reads) return; // a stale or duplicate answer
         _mvcc.Tell(new MvccProtocol.ReadAt(rs.Index, Node.Term, reads), Self);
-        if (_reads.TryStart()) ScheduleReady();
+        if (_requests.Reads.TryStart()) ScheduleReady();
     }
 
     private void TickReadRound()
     {
-        if (_reads.Tick(_ticks)) ScheduleReady();
+        if (_requests.Reads.Tick(_ticks)) ScheduleReady();
     }
 
     /// <summary>A (new) leader is known: ask it for the open round, or start the one that waited.</summary>
     private void OnLeaderKnownForReads()
     {
-        if (_reads.LeaderKnown()) ScheduleReady();
+        if (_requests.Reads.LeaderKnown()) ScheduleReady();
     }
 
     private void OnGetStatus(RaftProtocol.GetStatus s)

@@ -22,8 +22,6 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
 {
     private readonly RaftSettings _settings;
     private readonly RaftMember _member;
-    private readonly ulong _memberId;
-    private readonly ulong _clusterId;
     private readonly IActorRef _mvcc;
     private readonly WaitRegistry _waits;
     private readonly MemberStatus _status;
@@ -31,35 +29,30 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
     private readonly PeerDirectory _peers;
     // Which peers we hear from, since when, when to ping them, and the link watch (PeerHealth.cs).
     private readonly PeerHealth _health;
-    // Linearizable reads: the ReadIndex rounds, retries, timeouts and bounds (ReadRounds.cs).
-    private readonly ReadRounds _reads;
-    // A follower's proposals held for a leader or gathered for the next forward (ForwardQueues.cs).
-    private readonly ForwardQueues _forwards;
+    // Every client request held until answered: reads, forwards, the group-commit queue, appended proposals, the
+    // leadership transfer (RaftRequests.cs).
+    private readonly RaftRequests _requests;
     // Removed members, and this member's own removal and stop (MemberRemoval.cs).
     private readonly MemberRemoval _removal;
-    // The leadership transfer under way, if any (LeaderTransferWatch.cs).
-    private readonly LeaderTransferWatch _transfer;
+    // The Ready loop: a ProcessReady queued, the journal write in flight and what it carries (WriteCycle.cs).
+    private readonly WriteCycle _write = new();
     private RaftNode? _node;
     private long _ticks;
 
-    // Debug counters (logged every 50 ticks at debug level): how much work one journal write carries.
-    private long _statReadies, _statWrites, _statSent, _statProposed;
+    // Derived from the member; every partial names them so.
+    private ulong _memberId => _member.Id;
+    private ulong _clusterId => _member.ClusterId;
 
     public RaftActor(RaftSettings settings, RaftMember member, IActorRef mvcc, WaitRegistry waits, MemberStatus? status = null)
     {
         _settings = settings;
         _member = member;
-        _memberId = member.Id;
-        _clusterId = member.ClusterId;
         _mvcc = mvcc;
         _waits = waits;
         _status = status ?? new MemberStatus();
         _health = new PeerHealth(settings.ElectionTick);
-        _reads = new ReadRounds(member.Id, settings.MaxPendingProposals, settings.ReadRoundTimeoutTicks, settings.ReadRetryTicks,
-            settings.NoLeaderTimeoutTicks, context => Node.ReadIndex(context));
+        _requests = new RaftRequests(settings, member.Id, context => Node.ReadIndex(context));
         _removal = new MemberRemoval(settings.RemovedStopTicks);
-        _transfer = new LeaderTransferWatch(settings.ElectionTick);
-        _forwards = new ForwardQueues(settings.MaxPendingProposals, settings.NoLeaderTimeoutTicks);
         _peers = new PeerDirectory(((ExtendedActorSystem)Context.System).Provider);
         foreach (var (id, urls) in member.PeerUrls)
             if (id != _memberId) _peers.Set(id, urls);
@@ -158,9 +151,8 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
     {
         _ticks++;
         if (_ticks % 50 == 0 && _log.IsDebugEnabled)
-            _log.Debug($"raft {_memberId:x16}: {Node} readies={_statReadies} writes={_statWrites} sent={_statSent} proposed={_statProposed} " +
-                       $"writeInFlight={_writeInFlight} installing={_installing is not null} " +
-                       $"proposals={_proposals.Count} held={_forwards.HeldCount} peers={string.Join(',', _peers.Ids.Select(i => i.ToString("x")))} " +
+            _log.Debug($"raft {_memberId:x16}: {Node} {_write.Describe()} proposed={_requests.Batcher.Proposed} installing={_installing is not null} " +
+                       $"proposals={_requests.Batcher.Count} held={_requests.Forwards.HeldCount} peers={string.Join(',', _peers.Ids.Select(i => i.ToString("x")))} " +
                        $"heard={_health.Describe(_ticks)}");
         Node.Tick();
         TickReadRound();
@@ -202,6 +194,7 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
 
     private void SendMessages(IReadOnlyList<Message> messages)
     {
+        _write.Sending(messages.Count);
         foreach (var m in messages)
         {
             if (m.Type == MessageType.MsgSnap)
@@ -212,7 +205,6 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
             // An unknown or unreachable peer simply misses the message: Raft retries (heartbeats, probes).
             // One envelope per message (the entries are not copied): etcd's X-Etcd-Cluster-ID and X-Raft-To.
             if (_peers.TryGet(m.To, out var peer)) peer.Tell(new PeerEnvelope { ClusterId = _clusterId, To = m.To, From = _memberId, Raft = m }, Self);
-            _statSent++;
         }
     }
 

@@ -16,7 +16,7 @@ using Xunit;
 namespace Etcd.Specs.Raft;
 
 /// <summary>
-/// A proposal appended by a leader that then loses leadership (RaftActor.LostProposals.cs), seen from that member
+/// A proposal appended by a leader that then loses leadership (AppendedProposals.cs), seen from that member
 /// (A) of five, whose peers are forged: A leads term T and appends X at index i; C wins T+1 (with D and E) and
 /// writes Y at i on A only. Whether X is lost is not known then: the entry committed at i decides it.
 /// </summary>

@@ -220,6 +220,7 @@ public sealed partial class RaftNode
         // Committed entries take effect for membership as they are handed out, so the configuration the host
         // sees with this Ready is the one its state machine will have after applying it.
         ApplyConfChanges(committed);
+        var (early, late) = SplitBeforePersist(hard, _msgs);
         var rd = new Ready
         {
             SoftState = soft != _prevSoft ? soft : null,
@@ -229,9 +230,10 @@ public sealed partial class RaftNode
             Entries = entries,
             CommittedEntries = committed,
             Messages = _msgs,
+            MessagesBeforePersist = early,
+            MessagesAfterPersist = late,
             ReadStates = _readStates,
-            MustSync = entries.Count > 0 || snapshot is not null || hard.Term != _prevHard.Term || hard.Vote != _prevHard.Vote,
-            MaySendBeforePersist = MaySendBeforePersist(hard, _msgs),
+            MustSync = snapshot is not null || Ready.MustSyncFor(hard, _prevHard, entries.Count),
         };
         _msgs = [];
         _stepsOnAdvance = _msgsAfterAppend;
@@ -273,24 +275,25 @@ public sealed partial class RaftNode
     }
 
     /// <summary>
-    /// Whether the host may send the Ready's messages before its write is durable (etcd's leader does, Raft thesis
-    /// §10.2.1: the leader's fsync overlaps the followers'): only when nothing in them vouches for this member's
-    /// disk. A leader's replication messages qualify: their entries are counted for commit only by the receivers'
-    /// acks and the leader's own ack in Advance, so their commit index is durable on a quorum. Not when the term or
-    /// vote changes in this very Ready (no message of a term may leave before the term is durable), and not for
-    /// answers that are promises (votes, append acks).
+    /// Which of the Ready's messages the host may send before its write is durable (etcd's leader does, Raft thesis
+    /// §10.2.1: the leader's fsync overlaps the followers'), decided per message: only those in which nothing vouches
+    /// for this member's disk. A leader's replication messages qualify: their entries are counted for commit only by
+    /// the receivers' acks and the leader's own ack in Advance, so their commit index is durable on a quorum. None
+    /// when the term or vote changes in this very Ready (no message of a term may leave before the term is durable),
+    /// and never answers that may be promises (votes, append acks), which wait for the write with the rest.
     /// </summary>
-    private bool MaySendBeforePersist(HardState hard, List<Message> msgs)
+    private (List<Message> Early, List<Message> Late) SplitBeforePersist(HardState hard, List<Message> msgs)
     {
-        if (Role != RaftRole.Leader || msgs.Count == 0) return false;
-        if (hard.Term != _prevHard.Term || hard.Vote != _prevHard.Vote) return false;
+        if (Role != RaftRole.Leader || msgs.Count == 0 || hard.Term != _prevHard.Term || hard.Vote != _prevHard.Vote) return ([], msgs);
+        var early = new List<Message>(msgs.Count);
+        var late = new List<Message>();
         foreach (var m in msgs)
         {
-            if (m.Term != hard.Term) return false;
-            if (m.Type is not (MessageType.MsgApp or MessageType.MsgHeartbeat or MessageType.MsgSnap or MessageType.MsgTimeoutNow or MessageType.MsgReadIndexResp))
-                return false;
+            var replication = m.Term == hard.Term &&
+                              m.Type is MessageType.MsgApp or MessageType.MsgHeartbeat or MessageType.MsgSnap or MessageType.MsgTimeoutNow or MessageType.MsgReadIndexResp;
+            (replication ? early : late).Add(m);
         }
-        return true;
+        return (early, late);
     }
 
     private void Send(Message m)

@@ -32,23 +32,36 @@ public sealed class Ready
     public IReadOnlyList<Entry> CommittedEntries { get; init; } = [];
 
     /// <summary>
-    /// Messages for peers; send only after <see cref="Entries"/> and <see cref="HardState"/> are durable, unless
-    /// <see cref="MaySendBeforePersist"/>.
+    /// Every message for peers, in the order the core produced them: <see cref="MessagesBeforePersist"/> and
+    /// <see cref="MessagesAfterPersist"/> together. A host sends each of them once, from those two lists.
     /// </summary>
     public IReadOnlyList<Message> Messages { get; init; } = [];
 
     /// <summary>
-    /// True when <see cref="Messages"/> may go out before the write is durable (a leader's replication messages of
-    /// a term already durable: nothing in them vouches for this member's disk). The leader's own acknowledgement
-    /// of <see cref="Entries"/> is taken in Advance, so sending early never lets them commit sooner.
+    /// The messages that may go out before <see cref="Entries"/> and <see cref="HardState"/> are durable, decided per
+    /// message: a leader's replication messages (MsgApp, MsgHeartbeat, MsgSnap, MsgTimeoutNow, MsgReadIndexResp) of a
+    /// term already durable. Nothing in them vouches for this member's disk: the leader's own acknowledgement of
+    /// <see cref="Entries"/> is taken in Advance, so sending early never lets them commit sooner. Empty when the term
+    /// or vote changes in this Ready.
     /// </summary>
-    public bool MaySendBeforePersist { get; init; }
+    public IReadOnlyList<Message> MessagesBeforePersist { get; init; } = [];
+
+    /// <summary>The rest of <see cref="Messages"/>: send only once the write is durable (answers that are promises, a new term).</summary>
+    public IReadOnlyList<Message> MessagesAfterPersist { get; init; } = [];
 
     /// <summary>Answers to ReadIndex requests made on this member.</summary>
     public IReadOnlyList<ReadState> ReadStates { get; init; } = [];
 
-    /// <summary>True when the write must be fsync'd (new entries, or a term or vote change).</summary>
+    /// <summary>
+    /// True when the write must be durable (fsync'd) before the messages after it go out: new entries, a snapshot,
+    /// or a term or vote change (etcd-io/raft's <c>MustSync(hs, prevHs, numEntries)</c>). A Ready whose only news
+    /// is the commit index need not be written at all: a member that forgets it re-learns it from the leader.
+    /// </summary>
     public bool MustSync { get; init; }
+
+    /// <summary>etcd-io/raft's <c>MustSync</c>: term or vote changed since <paramref name="previous"/>, or entries were appended.</summary>
+    public static bool MustSyncFor(HardState current, HardState previous, int entries) =>
+        entries > 0 || current.Term != previous.Term || current.Vote != previous.Vote;
 
     public bool ContainsUpdates =>
         SoftState is not null || HardState is not null || Snapshot is not null || Entries.Count > 0 || CommittedEntries.Count > 0 ||

@@ -29,7 +29,8 @@ internal sealed partial class RaftNetwork
     private readonly Dictionary<ulong, Ready> _outstanding = new();
 
     // Nodes whose outstanding Ready's messages already went out when it was taken (a leader's early send).
-    private readonly HashSet<ulong> _sentEarly = [];
+    // Nodes whose Ready sent some messages before its write, with the messages still to send once it is durable.
+    private readonly Dictionary<ulong, List<Message>> _sentEarly = [];
 
     // The voters each outstanding Ready's commit index was counted with (its GetReady may switch configuration).
     private readonly Dictionary<ulong, List<ulong>> _outstandingVoters = new();
@@ -172,14 +173,15 @@ internal sealed partial class RaftNetwork
         OnReady?.Invoke(id, rd);
         _outstanding[id] = rd;
         _outstandingVoters[id] = voters;
-        if (SendsEarly(wasLeader, rd))
+        var early = SendsEarly(wasLeader, rd);
+        if (early.Count > 0)
         {
-            foreach (var m in rd.Messages)
+            foreach (var m in early)
             {
                 CheckSentDurably(id, m, voters, early: true);
                 Send(m);
             }
-            _sentEarly.Add(id);
+            _sentEarly[id] = rd.Messages.Where(m => !early.Contains(m, ReferenceEqualityComparer.Instance)).ToList();
             EarlySends++;
             if (node.Voters.Count == 1) LoneVoterEarlySends++;
         }
@@ -188,16 +190,21 @@ internal sealed partial class RaftNetwork
     }
 
     /// <summary>
-    /// The early send as etcd's server does it (and RaftActor did before it asked the core): a leader sends its
-    /// replication messages before its own write. The core's <see cref="Ready.MaySendBeforePersist"/> allows at
-    /// most this, so a core that is safe here is safe under RaftActor's narrower rule too.
+    /// The early send as etcd's server does it (and RaftActor did before it asked the core), per message: a leader
+    /// sends its replication messages before its own write, and the rest after it. The core's
+    /// <see cref="Ready.MessagesBeforePersist"/> allows at most these, so a core that is safe here is safe under
+    /// RaftActor's narrower rule too.
     /// </summary>
-    private static bool SendsEarly(bool leader, Ready rd)
+    private static List<Message> SendsEarly(bool leader, Ready rd)
     {
-        var leaderMessages = leader && rd.Messages.Count > 0 && rd.Messages.All(m =>
-            m.Type is MessageType.MsgApp or MessageType.MsgHeartbeat or MessageType.MsgSnap or MessageType.MsgTimeoutNow or MessageType.MsgReadIndexResp);
-        if (rd.MaySendBeforePersist && !leaderMessages) throw new InvalidOperationException("the core allows an early send of more than a leader's replication messages");
-        return leaderMessages;
+        var early = leader
+            ? rd.Messages.Where(m => m.Type is MessageType.MsgApp or MessageType.MsgHeartbeat or MessageType.MsgSnap or MessageType.MsgTimeoutNow or MessageType.MsgReadIndexResp).ToList()
+            : [];
+        if (rd.MessagesBeforePersist.Any(m => !early.Contains(m, ReferenceEqualityComparer.Instance)))
+            throw new InvalidOperationException("the core allows an early send of more than a leader's replication messages");
+        if (rd.MessagesBeforePersist.Count + rd.MessagesAfterPersist.Count != rd.Messages.Count)
+            throw new InvalidOperationException("the core's early and late messages are not exactly its messages");
+        return early;
     }
 
     public bool HasOutstandingReady(ulong id) => _outstanding.ContainsKey(id);
@@ -222,12 +229,11 @@ internal sealed partial class RaftNetwork
         if (!_outstanding.Remove(id, out var rd)) throw new InvalidOperationException($"node {id:x} has no outstanding Ready");
         Persist(id, rd);
         _outstandingVoters.Remove(id, out var voters);
-        if (!_sentEarly.Remove(id))
-            foreach (var m in rd.Messages)
-            {
-                CheckSentDurably(id, m, voters!, early: false);
-                Send(m);
-            }
+        foreach (var m in _sentEarly.Remove(id, out var late) ? late : rd.Messages)
+        {
+            CheckSentDurably(id, m, voters!, early: false);
+            Send(m);
+        }
         if (rd.Snapshot is { } meta) InstallSnapshot(id, meta);
         Apply(id, rd.CommittedEntries);
         CheckReadStates(rd.ReadStates);

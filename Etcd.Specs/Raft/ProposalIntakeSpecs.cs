@@ -1,0 +1,51 @@
+using Etcd.Actors.Errors;
+using Etcd.Actors.Raft;
+using Etcd.Api.Etcdserverpb;
+using Etcd.Api.Raftpb;
+using Google.Protobuf;
+using Xunit;
+
+namespace Etcd.Specs.Raft;
+
+public sealed class ProposalIntakeSpecs
+{
+    private const ulong Self = 0x1;
+
+    private static PendingProposal P(ulong id, ulong origin = 0, ByteString? data = null) => new(id, data ?? ByteString.Empty, origin, 0, 0);
+
+    private static ByteString Put(ulong id, string key) =>
+        new InternalRaftRequest { ID = id, Put = new PutRequest { Key = ByteString.CopyFromUtf8(key) } }.ToByteString();
+
+    [Fact]
+    public void Refusals_go_one_message_per_origin_and_this_members_own_stay_local()
+    {
+        var local = new List<ulong>();
+        var remote = ProposalIntake.ByOrigin([P(1), P(2, 7), P(3, Self), P(4, 7), P(5, 9)], Self, EtcdErrors.LeaderChanged, local);
+        Assert.Equal([1UL, 3], local);
+        Assert.Equal(new ulong[] { 7, 9 }, remote.Keys.Order());
+        Assert.Equal([2UL, 4], remote[7].Ids);
+        Assert.All(remote.Values, r => Assert.Equal(EtcdErrors.LeaderChanged.Message, r.Error));
+    }
+
+    [Fact]
+    public void A_forward_unpacks_in_order_with_its_origin_and_hops_and_our_own_return_as_local()
+    {
+        var f = new ForwardedProposals { From = 7, Hops = 1 };
+        f.Ids.Add([10, 11, 12]);
+        f.Data.Add([Put(10, "a"), Put(11, "b")]); // one id without data: only the pairs count
+        var pending = ProposalIntake.Unpack(f, Self, now: 5, hops: 2);
+        Assert.Equal([(10UL, 7UL, 5L, 2), (11UL, 7UL, 5L, 2)], pending.Select(p => (p.Id, p.Origin, p.SinceTick, p.Hops)));
+        f.From = Self;
+        Assert.All(ProposalIntake.Unpack(f, Self, 5, 2), p => Assert.Equal(0UL, p.Origin));
+    }
+
+    [Fact]
+    public void The_leader_refuses_what_the_edge_would_have_refused()
+    {
+        Assert.Null(ProposalIntake.Validate(P(10, 7, Put(10, "a")), 1024, 128));
+        Assert.Same(EtcdErrors.NotCapable, ProposalIntake.Validate(P(11, 7, Put(10, "a")), 1024, 128)); // not its waiter's id
+        Assert.Same(EtcdErrors.NotCapable, ProposalIntake.Validate(P(10, 7, ByteString.CopyFrom(0xff, 0xff, 0xff)), 1024, 128));
+        Assert.Same(EtcdErrors.RequestTooLarge, ProposalIntake.Validate(P(10, 7, Put(10, new string('x', 2000))), 1024, 128));
+        Assert.Same(EtcdErrors.EmptyKey, ProposalIntake.Validate(P(10, 7, Put(10, "")), 1024, 128));
+    }
+}
