@@ -1,3 +1,4 @@
+using Etcd.Actors.Wait;
 using Etcd.Actors.Errors;
 using Etcd.Actors.Raft;
 using Etcd.Api.Etcdserverpb;
@@ -42,10 +43,14 @@ public sealed class ProposalIntakeSpecs
     [Fact]
     public void The_leader_refuses_what_the_edge_would_have_refused()
     {
-        Assert.Null(ProposalIntake.Validate(P(10, 7, Put(10, "a")), 1024, 128));
-        Assert.Same(EtcdErrors.NotCapable, ProposalIntake.Validate(P(11, 7, Put(10, "a")), 1024, 128)); // not its waiter's id
-        Assert.Same(EtcdErrors.NotCapable, ProposalIntake.Validate(P(10, 7, ByteString.CopyFrom(0xff, 0xff, 0xff)), 1024, 128));
-        Assert.Same(EtcdErrors.RequestTooLarge, ProposalIntake.Validate(P(10, 7, Put(10, new string('x', 2000))), 1024, 128));
-        Assert.Same(EtcdErrors.EmptyKey, ProposalIntake.Validate(P(10, 7, Put(10, "")), 1024, 128));
+        // Waiter ids carry their origin's low 16 bits (Wait/WaiterIds.cs): 7's ids start with 7.
+        var id = WaiterIds.Prefix(7, 12345) + 10;
+        Assert.Null(ProposalIntake.Validate(P(id, 7, Put(id, "a")), 1024, 128));
+        Assert.Same(EtcdErrors.NotCapable, ProposalIntake.Validate(P(id + 1, 7, Put(id, "a")), 1024, 128)); // not its waiter's id
+        var foreign = WaiterIds.Prefix(8, 12345) + 10;
+        Assert.Same(EtcdErrors.NotCapable, ProposalIntake.Validate(P(foreign, 7, Put(foreign, "a")), 1024, 128)); // another member's id
+        Assert.Same(EtcdErrors.NotCapable, ProposalIntake.Validate(P(id, 7, ByteString.CopyFrom(0xff, 0xff, 0xff)), 1024, 128));
+        Assert.Same(EtcdErrors.RequestTooLarge, ProposalIntake.Validate(P(id, 7, Put(id, new string('x', 2000))), 1024, 128));
+        Assert.Same(EtcdErrors.EmptyKey, ProposalIntake.Validate(P(id, 7, Put(id, "")), 1024, 128));
     }
 }
