@@ -1,3 +1,4 @@
+using Etcd.Actors.Serialization;
 using Akka.Event;
 using Etcd.Actors.Errors;
 using Etcd.Actors.Raft.Core;

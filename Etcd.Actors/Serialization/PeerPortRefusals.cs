@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.Event;
-using Etcd.Actors.Raft;
 
 namespace Etcd.Actors.Serialization;
 

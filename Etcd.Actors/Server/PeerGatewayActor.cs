@@ -1,3 +1,4 @@
+using Etcd.Actors.Serialization;
 using Akka.Actor;
 using Akka.Event;
 using Etcd.Actors.Raft;

@@ -1,4 +1,4 @@
-namespace Etcd.Actors.Raft;
+namespace Etcd.Actors.Serialization;
 
 /// <summary>
 /// At most one warning per sender per <c>interval</c> about messages dropped at the peer port, so a
