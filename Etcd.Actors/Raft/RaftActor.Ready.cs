@@ -88,7 +88,7 @@ public sealed partial class RaftActor
         // entries once committed are never truncated, so the store applying them early is never undone. So a
         // Ready whose only news is the commit index costs no journal write; the commit rides along with the
         // next write that happens anyway.
-        var hard = node.HardState;
+        var hard = rd?.Snapshot is not null ? InstallHardState() : node.HardState;
         if (rd?.Snapshot is not null)
         {
             // Everything before SnapshotInstalled is deleted once it is durable, so the hard state must come after

@@ -33,6 +33,7 @@ public sealed partial class RaftActor
     private long _deletedTo;
 
     private Ready? _installing;
+    private ulong _installCommit;
     private string? _installPath;
     private string? _snapshotFile;
     private IActorRef? _receiver;
@@ -205,6 +206,7 @@ public sealed partial class RaftActor
         _snapshotToSave = null;
         _snapshotInProgress = false;
         _installing = rd;
+        _installCommit = Node.CommitIndex;
         _installPath = path;
         _log.Info("raft {0:x16}: installing snapshot at index {1} (term {2})", _memberId, rd.Snapshot!.Index, rd.Snapshot.Term);
         _mvcc.Tell(new MvccProtocol.InstallSnapshot(path), Self);
@@ -221,6 +223,19 @@ public sealed partial class RaftActor
         _lastSnapshotIndex = meta.Index;
         _mvcc.Tell(new MvccProtocol.GetMembers(Self));
         PersistReady(rd);
+    }
+
+    /// <summary>
+    /// The hard state written with the install. Peer messages are stepped while the store installs, so by now the
+    /// core may have taken a newer term or vote (kept: nothing may undo a vote) and appended and committed entries
+    /// that this write does not hold (left out: a commit index past the durable log fails every recovery, and past
+    /// entries the core has since replaced it would vouch for the wrong ones). The commit index of the Ready is the
+    /// one its own entries and snapshot account for, as etcd-io/raft writes a Ready's snapshot and hard state together.
+    /// </summary>
+    private HardState InstallHardState()
+    {
+        var node = Node;
+        return new HardState { Term = node.Term, Vote = node.Vote, Commit = Math.Min(_installCommit, node.CommitIndex) };
     }
 
     private void CleanSnapshotDir()
