@@ -28,7 +28,7 @@ public sealed partial class RaftActor
                 break;
             case EntriesAppended e:
                 log.Appended(e.Entries, e.State);
-                if (e.Entries.Count > 0) _journalEntries.Add((LastSequenceNr, e.Entries[^1].Index));
+                if (e.Entries.Count > 0) _compaction.EntriesWritten(LastSequenceNr, e.Entries[^1].Index);
                 break;
             case LogTruncatedFrom t:
                 log.TruncatedFrom(t.Index);
@@ -40,8 +40,7 @@ public sealed partial class RaftActor
             case SnapshotInstalled s:
                 log.SnapshotInstalled(s.Metadata);
                 _lastSnapshotIndex = s.Metadata.Index;
-                _installedSeqNr = LastSequenceNr;
-                _journalEntries.RemoveAll(x => x.SeqNr < LastSequenceNr);
+                _compaction.Installed(LastSequenceNr);
                 break;
             case RecoveryCompleted:
                 StartNode(log);

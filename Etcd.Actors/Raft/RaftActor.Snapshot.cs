@@ -27,10 +27,8 @@ public sealed partial class RaftActor
     private bool _snapshotInProgress;
     private SnapshotMetadata? _snapshotToSave;
 
-    // Journal rows that hold entries, with the highest index in each: what may be deleted after a snapshot.
-    private readonly List<(long SeqNr, ulong MaxIndex)> _journalEntries = [];
-    private long _installedSeqNr;
-    private long _deletedTo;
+    // Which journal rows may be deleted after a snapshot (JournalCompaction.cs).
+    private readonly JournalCompaction _compaction = new();
 
     private Ready? _installing;
     private ulong _installCommit;
@@ -79,7 +77,7 @@ public sealed partial class RaftActor
             case DeleteMessagesFailure d:
                 // Not fatal: the rows stay until the next snapshot deletes further.
                 _log.Warning("raft {0:x16}: deleting journal rows up to {1} failed: {2}", _memberId, d.ToSequenceNr, d.Cause.Message);
-                _deletedTo = 0;
+                _compaction.DeleteFailed();
                 return true;
             default:
                 return false;
@@ -116,44 +114,29 @@ public sealed partial class RaftActor
         switch (e)
         {
             case EntriesAppended ea when ea.Entries.Count > 0:
-                _journalEntries.Add((LastSequenceNr, ea.Entries[^1].Index));
+                _compaction.EntriesWritten(LastSequenceNr, ea.Entries[^1].Index);
                 break;
             case SnapshotSaved:
-                _savedSeqNr = LastSequenceNr;
+                _compaction.SnapshotRecordWritten(LastSequenceNr);
                 break;
             case SnapshotInstalled:
-                _installedSeqNr = LastSequenceNr;
                 // Everything before it belongs to a log the snapshot replaced.
-                _journalEntries.RemoveAll(x => x.SeqNr < _installedSeqNr);
-                DeleteJournalTo(_installedSeqNr - 1);
+                DeleteJournalTo(_compaction.InstalledWritten(LastSequenceNr));
                 break;
         }
     }
-
-    private long _savedSeqNr;
 
     private void OnSnapshotSaved(SnapshotMetadata meta)
     {
         _lastSnapshotIndex = meta.Index;
         _snapshotInProgress = false;
-        // Delete up to (not including) the first row that still holds an entry after the snapshot.
-        var to = _savedSeqNr - 1;
-        foreach (var (seq, maxIndex) in _journalEntries)
-        {
-            if (seq <= _installedSeqNr || maxIndex <= meta.Index) continue;
-            to = Math.Min(to, seq - 1);
-            break;
-        }
-        DeleteJournalTo(to);
-        _log.Info("raft {0:x16}: snapshot at index {1} (term {2}); journal compacted to seqNr {3}", _memberId, meta.Index, meta.Term, _deletedTo);
+        DeleteJournalTo(_compaction.SnapshotDurable(meta.Index));
+        _log.Info("raft {0:x16}: snapshot at index {1} (term {2}); journal compacted to seqNr {3}", _memberId, meta.Index, meta.Term, _compaction.DeletedTo);
     }
 
-    private void DeleteJournalTo(long to)
+    private void DeleteJournalTo(long? to)
     {
-        if (to <= _deletedTo) return;
-        _deletedTo = to;
-        _journalEntries.RemoveAll(x => x.SeqNr <= to);
-        DeleteMessages(to);
+        if (to is { } seqNr) DeleteMessages(seqNr);
     }
 
     private void OnSnapshotChunk(SnapshotChunk c)
