@@ -63,8 +63,7 @@ public sealed partial class RaftActor
         RefuseAll(_forwards.TakeAllHeld(), queued);
         RefuseAll(_forwards.TakeToForward(), queued);
         _reads.FailAll(queued);
-        while (_confQueue.TryDequeue(out var c)) RefuseMembership(c, queued);
-        while (_heldMembership.TryDequeue(out var h)) RefuseMembership(h.Change, queued);
+        foreach (var c in _membership.TakeAll()) RefuseMembership(c, queued);
         _transfer.Fail(queued);
         if (_snapshotFile is not null) Mvcc.DurableFiles.TryDeleteSqlite(_snapshotFile);
         _snapshotFile = null;

@@ -70,7 +70,7 @@ public sealed partial class RaftActor
         {
             var e = committed[i];
             if (e.Type != EntryType.EntryConfChange) continue;
-            _lastConfChangeIndex = Math.Max(_lastConfChangeIndex, e.Index);
+            _membership.ConfChangeCommitted(e.Index);
             var cc = ConfChange.Parser.ParseFrom(e.Data);
             if (cc.NodeId == _memberId || cc.Context.IsEmpty) continue;
             if (cc.Type is ConfChangeType.ConfChangeAddNode or ConfChangeType.ConfChangeAddLearnerNode or ConfChangeType.ConfChangeUpdateNode)

@@ -88,7 +88,7 @@ public sealed partial class RaftActor
     {
         if (a.Index > _mvccApplied) _mvccApplied = a.Index;
         CompactInMemoryLog();
-        if (_confQueue.Count > 0 && Node.Role == RaftRole.Leader) TryProposeMembership();
+        if (_membership.HasQueued && Node.Role == RaftRole.Leader) TryProposeMembership();
         if (_snapshotInProgress || _installing is not null) return;
         if (_mvccApplied < _lastSnapshotIndex + (ulong)_settings.SnapshotCount) return;
         _snapshotInProgress = true;

@@ -59,6 +59,7 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
             settings.NoLeaderTimeoutTicks, context => Node.ReadIndex(context));
         _removal = new MemberRemoval(settings.RemovedStopTicks);
         _transfer = new LeaderTransferWatch(settings.ElectionTick);
+        _membership = new MembershipQueue(settings.MaxQueuedConfChanges, settings.NoLeaderTimeoutTicks);
         _forwards = new ForwardQueues(settings.MaxPendingProposals, settings.NoLeaderTimeoutTicks);
         _peers = new PeerDirectory(((ExtendedActorSystem)Context.System).Provider);
         foreach (var (id, urls) in member.PeerUrls)
