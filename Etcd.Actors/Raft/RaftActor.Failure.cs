@@ -58,8 +58,7 @@ public sealed partial class RaftActor
     {
         RefuseAll(_write.TakeCarried(), EtcdErrors.TimeoutDueToLeaderFail);
         RefuseAll(_requests.FailQueued(queued), queued);
-        while (_confQueue.TryDequeue(out var c)) RefuseMembership(c, queued);
-        while (_heldMembership.TryDequeue(out var h)) RefuseMembership(h.Change, queued);
+        foreach (var c in _membership.TakeAll()) RefuseMembership(c, queued);
         if (_snapshotFile is not null) Mvcc.DurableFiles.TryDeleteSqlite(_snapshotFile);
         _snapshotFile = null;
     }

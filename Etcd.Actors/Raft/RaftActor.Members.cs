@@ -58,7 +58,7 @@ public sealed partial class RaftActor
         {
             var e = committed[i];
             if (e.Type != EntryType.EntryConfChange) continue;
-            _lastConfChangeIndex = Math.Max(_lastConfChangeIndex, e.Index);
+            _membership.ConfChangeCommitted(e.Index);
             // The core applied an unreadable one as a no-op (RaftNode.ApplyConfChange); throwing here would stop
             // this actor on the same committed entry after every restart, on every member.
             if (RaftNode.TryParseConfChange(e.Data) is not { } cc)

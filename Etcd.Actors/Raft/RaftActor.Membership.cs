@@ -20,21 +20,19 @@ namespace Etcd.Actors.Raft;
 /// </summary>
 public sealed partial class RaftActor
 {
-    private readonly Queue<MembershipChange> _confQueue = new();
-    private readonly Queue<(MembershipChange Change, long Since)> _heldMembership = new();
-    private ulong _lastConfChangeIndex;
+    // Changes waiting their turn, and those held while no leader is known (MembershipQueue.cs).
+    private readonly MembershipQueue _membership;
 
     private void OnMembershipChange(MembershipChange c)
     {
         var node = Node;
         if (node.Role == RaftRole.Leader)
         {
-            if (_confQueue.Count >= _settings.MaxQueuedConfChanges)
+            if (!_membership.TryQueue(c))
             {
                 RefuseMembership(c, EtcdErrors.TooManyRequests);
                 return;
             }
-            _confQueue.Enqueue(c);
             TryProposeMembership();
             return;
         }
@@ -50,22 +48,16 @@ public sealed partial class RaftActor
             leader.Tell(new PeerEnvelope { ClusterId = _clusterId, To = node.Lead, From = _memberId, Membership = c }, Self);
             return;
         }
-        if (_heldMembership.Count >= _settings.MaxQueuedConfChanges)
-        {
-            RefuseMembership(c, EtcdErrors.TooManyRequests);
-            return;
-        }
-        _heldMembership.Enqueue((c, _ticks));
+        if (!_membership.TryHold(c, _ticks)) RefuseMembership(c, EtcdErrors.TooManyRequests);
     }
 
     /// <summary>Proposes the next queued change when nothing is in flight and the store has caught up with the last one.</summary>
     private void TryProposeMembership()
     {
         var node = Node;
-        while (_confQueue.Count > 0 && node.Role == RaftRole.Leader && !node.HasPendingConfChange &&
-               node.LeadTransferee == 0 && _mvccApplied >= _lastConfChangeIndex)
+        while (node.Role == RaftRole.Leader && !node.HasPendingConfChange && node.LeadTransferee == 0 &&
+               _membership.TryNext(_mvccApplied, out var c))
         {
-            var c = _confQueue.Dequeue();
             var (cc, error) = BuildConfChange(c);
             if (error is not null)
             {
@@ -157,22 +149,14 @@ public sealed partial class RaftActor
     /// <summary>On step-down the queue goes to the next leader; on a known leader what waited goes to it.</summary>
     private void OnRoleChangedForMembership(SoftState soft)
     {
-        if (soft.Role != RaftRole.Leader)
-            while (_confQueue.TryDequeue(out var c)) _heldMembership.Enqueue((c, _ticks));
+        if (soft.Role != RaftRole.Leader) _membership.SteppedDown(_ticks);
         if (soft.Lead == 0) return;
-        var n = _heldMembership.Count;
-        for (var i = 0; i < n; i++) OnMembershipChange(_heldMembership.Dequeue().Change);
+        foreach (var c in _membership.TakeHeld()) OnMembershipChange(c);
         TryProposeMembership();
     }
 
     private void ExpireHeldMembership()
     {
-        var n = _heldMembership.Count;
-        for (var i = 0; i < n; i++)
-        {
-            var (c, since) = _heldMembership.Dequeue();
-            if (_ticks - since >= _settings.NoLeaderTimeoutTicks) RefuseMembership(c, EtcdErrors.NoLeader);
-            else _heldMembership.Enqueue((c, since));
-        }
+        foreach (var c in _membership.Expire(_ticks)) RefuseMembership(c, EtcdErrors.NoLeader);
     }
 }

@@ -54,7 +54,10 @@ public sealed partial class RaftActor
     {
         var save = _snapshotToSave;
         _snapshotToSave = null;
-        var events = JournalWrite.Events(rd, save, Node.HardState, _lastDurableIndex);
+        // A snapshot install writes the term and vote of now with the commit index of when it started
+        // (RaftActor.Snapshot.cs, InstallHardState): what was stepped meanwhile is not in this write.
+        var hard = rd?.Snapshot is not null ? InstallHardState() : Node.HardState;
+        var events = JournalWrite.Events(rd, save, hard, _lastDurableIndex);
         if (rd?.Snapshot is { } installed) _lastDurableIndex = installed.Index;
 
         // The core says per message which may overlap our own fsync (a leader's appends and heartbeats of a term

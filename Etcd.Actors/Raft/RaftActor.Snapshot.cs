@@ -27,12 +27,11 @@ public sealed partial class RaftActor
     private bool _snapshotInProgress;
     private SnapshotMetadata? _snapshotToSave;
 
-    // Journal rows that hold entries, with the highest index in each: what may be deleted after a snapshot.
-    private readonly List<(long SeqNr, ulong MaxIndex)> _journalEntries = [];
-    private long _installedSeqNr;
-    private long _deletedTo;
+    // Which journal rows may be deleted after a snapshot (JournalCompaction.cs).
+    private readonly JournalCompaction _compaction = new();
 
     private Ready? _installing;
+    private ulong _installCommit;
     private string? _installPath;
     private string? _snapshotFile;
     private IActorRef? _receiver;
@@ -78,7 +77,7 @@ public sealed partial class RaftActor
             case DeleteMessagesFailure d:
                 // Not fatal: the rows stay until the next snapshot deletes further.
                 _log.Warning("raft {0:x16}: deleting journal rows up to {1} failed: {2}", _memberId, d.ToSequenceNr, d.Cause.Message);
-                _deletedTo = 0;
+                _compaction.DeleteFailed();
                 return true;
             default:
                 return false;
@@ -89,7 +88,7 @@ public sealed partial class RaftActor
     {
         if (a.Index > _mvccApplied) _mvccApplied = a.Index;
         CompactInMemoryLog();
-        if (_confQueue.Count > 0 && Node.Role == RaftRole.Leader) TryProposeMembership();
+        if (_membership.HasQueued && Node.Role == RaftRole.Leader) TryProposeMembership();
         if (_snapshotInProgress || _installing is not null) return;
         if (_mvccApplied < _lastSnapshotIndex + (ulong)_settings.SnapshotCount) return;
         _snapshotInProgress = true;
@@ -115,44 +114,29 @@ public sealed partial class RaftActor
         switch (e)
         {
             case EntriesAppended ea when ea.Entries.Count > 0:
-                _journalEntries.Add((LastSequenceNr, ea.Entries[^1].Index));
+                _compaction.EntriesWritten(LastSequenceNr, ea.Entries[^1].Index);
                 break;
             case SnapshotSaved:
-                _savedSeqNr = LastSequenceNr;
+                _compaction.SnapshotRecordWritten(LastSequenceNr);
                 break;
             case SnapshotInstalled:
-                _installedSeqNr = LastSequenceNr;
                 // Everything before it belongs to a log the snapshot replaced.
-                _journalEntries.RemoveAll(x => x.SeqNr < _installedSeqNr);
-                DeleteJournalTo(_installedSeqNr - 1);
+                DeleteJournalTo(_compaction.InstalledWritten(LastSequenceNr));
                 break;
         }
     }
-
-    private long _savedSeqNr;
 
     private void OnSnapshotSaved(SnapshotMetadata meta)
     {
         _lastSnapshotIndex = meta.Index;
         _snapshotInProgress = false;
-        // Delete up to (not including) the first row that still holds an entry after the snapshot.
-        var to = _savedSeqNr - 1;
-        foreach (var (seq, maxIndex) in _journalEntries)
-        {
-            if (seq <= _installedSeqNr || maxIndex <= meta.Index) continue;
-            to = Math.Min(to, seq - 1);
-            break;
-        }
-        DeleteJournalTo(to);
-        _log.Info("raft {0:x16}: snapshot at index {1} (term {2}); journal compacted to seqNr {3}", _memberId, meta.Index, meta.Term, _deletedTo);
+        DeleteJournalTo(_compaction.SnapshotDurable(meta.Index));
+        _log.Info("raft {0:x16}: snapshot at index {1} (term {2}); journal compacted to seqNr {3}", _memberId, meta.Index, meta.Term, _compaction.DeletedTo);
     }
 
-    private void DeleteJournalTo(long to)
+    private void DeleteJournalTo(long? to)
     {
-        if (to <= _deletedTo) return;
-        _deletedTo = to;
-        _journalEntries.RemoveAll(x => x.SeqNr <= to);
-        DeleteMessages(to);
+        if (to is { } seqNr) DeleteMessages(seqNr);
     }
 
     private void OnSnapshotChunk(SnapshotChunk c)
@@ -205,6 +189,7 @@ public sealed partial class RaftActor
         _snapshotToSave = null;
         _snapshotInProgress = false;
         _installing = rd;
+        _installCommit = Node.CommitIndex;
         _installPath = path;
         _log.Info("raft {0:x16}: installing snapshot at index {1} (term {2})", _memberId, rd.Snapshot!.Index, rd.Snapshot.Term);
         _mvcc.Tell(new MvccProtocol.InstallSnapshot(path), Self);
@@ -221,6 +206,19 @@ public sealed partial class RaftActor
         _lastSnapshotIndex = meta.Index;
         _mvcc.Tell(new MvccProtocol.GetMembers(Self));
         PersistReady(rd);
+    }
+
+    /// <summary>
+    /// The hard state written with the install. Peer messages are stepped while the store installs, so by now the
+    /// core may have taken a newer term or vote (kept: nothing may undo a vote) and appended and committed entries
+    /// that this write does not hold (left out: a commit index past the durable log fails every recovery, and past
+    /// entries the core has since replaced it would vouch for the wrong ones). The commit index of the Ready is the
+    /// one its own entries and snapshot account for, as etcd-io/raft writes a Ready's snapshot and hard state together.
+    /// </summary>
+    private HardState InstallHardState()
+    {
+        var node = Node;
+        return new HardState { Term = node.Term, Vote = node.Vote, Commit = Math.Min(_installCommit, node.CommitIndex) };
     }
 
     private void CleanSnapshotDir()

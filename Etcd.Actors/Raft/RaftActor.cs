@@ -53,6 +53,7 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
         _health = new PeerHealth(settings.ElectionTick);
         _requests = new RaftRequests(settings, member.Id, context => Node.ReadIndex(context));
         _removal = new MemberRemoval(settings.RemovedStopTicks);
+        _membership = new MembershipQueue(settings.MaxQueuedConfChanges, settings.NoLeaderTimeoutTicks);
         _peers = new PeerDirectory(((ExtendedActorSystem)Context.System).Provider);
         foreach (var (id, urls) in member.PeerUrls)
             if (id != _memberId) _peers.Set(id, urls);
