@@ -26,9 +26,10 @@ internal static class ProposalIntake
 
     /// <summary>
     /// etcd's error for a forwarded proposal the edge would have refused (<see cref="RequestValidator.ValidateProposal"/>,
-    /// the size limit, its waiter id), or null when it may enter the log.
+    /// the size limit, its waiter id), or null when it may enter the log. <paramref name="self"/> is this member: a
+    /// proposal of its own that comes back to it (its leader stepped down or handed leadership to it) has origin 0.
     /// </summary>
-    public static EtcdError? Validate(PendingProposal p, int maxRequestBytes, int maxTxnOps)
+    public static EtcdError? Validate(PendingProposal p, ulong self, int maxRequestBytes, int maxTxnOps)
     {
         if (p.Data.Length > maxRequestBytes) return EtcdErrors.RequestTooLarge;
         InternalRaftRequest request;
@@ -41,7 +42,7 @@ internal static class ProposalIntake
             return EtcdErrors.NotCapable;
         }
         // The store completes waiters by the id inside the entry: it must be the one the origin registered.
-        if (request.ID != p.Id || !WaiterIds.BelongsTo(p.Id, p.Origin)) return EtcdErrors.NotCapable;
+        if (request.ID != p.Id || !WaiterIds.BelongsTo(p.Id, p.Origin == 0 ? self : p.Origin)) return EtcdErrors.NotCapable;
         return RequestValidator.ValidateProposal(request, maxTxnOps);
     }
 

@@ -90,7 +90,7 @@ public sealed partial class RaftActor
         _health.Heard(f.From, _ticks);
         foreach (var p in ProposalIntake.Unpack(f, _memberId, _ticks, (int)f.Hops))
         {
-            if (ProposalIntake.Validate(p, _settings.MaxRequestBytes, _settings.MaxTxnOps) is { } error) Refuse(p, error);
+            if (ProposalIntake.Validate(p, _memberId, _settings.MaxRequestBytes, _settings.MaxTxnOps) is { } error) Refuse(p, error);
             else EnqueueProposal(p);
         }
     }

@@ -45,12 +45,27 @@ public sealed class ProposalIntakeSpecs
     {
         // Waiter ids carry their origin's low 16 bits (Wait/WaiterIds.cs): 7's ids start with 7.
         var id = WaiterIds.Prefix(7, 12345) + 10;
-        Assert.Null(ProposalIntake.Validate(P(id, 7, Put(id, "a")), 1024, 128));
-        Assert.Same(EtcdErrors.NotCapable, ProposalIntake.Validate(P(id + 1, 7, Put(id, "a")), 1024, 128)); // not its waiter's id
+        Assert.Null(ProposalIntake.Validate(P(id, 7, Put(id, "a")), 99, 1024, 128));
+        Assert.Same(EtcdErrors.NotCapable, ProposalIntake.Validate(P(id + 1, 7, Put(id, "a")), 99, 1024, 128)); // not its waiter's id
         var foreign = WaiterIds.Prefix(8, 12345) + 10;
-        Assert.Same(EtcdErrors.NotCapable, ProposalIntake.Validate(P(foreign, 7, Put(foreign, "a")), 1024, 128)); // another member's id
-        Assert.Same(EtcdErrors.NotCapable, ProposalIntake.Validate(P(id, 7, ByteString.CopyFrom(0xff, 0xff, 0xff)), 1024, 128));
-        Assert.Same(EtcdErrors.RequestTooLarge, ProposalIntake.Validate(P(id, 7, Put(id, new string('x', 2000))), 1024, 128));
-        Assert.Same(EtcdErrors.EmptyKey, ProposalIntake.Validate(P(id, 7, Put(id, "")), 1024, 128));
+        Assert.Same(EtcdErrors.NotCapable, ProposalIntake.Validate(P(foreign, 7, Put(foreign, "a")), 99, 1024, 128)); // another member's id
+        Assert.Same(EtcdErrors.NotCapable, ProposalIntake.Validate(P(id, 7, ByteString.CopyFrom(0xff, 0xff, 0xff)), 99, 1024, 128));
+        Assert.Same(EtcdErrors.RequestTooLarge, ProposalIntake.Validate(P(id, 7, Put(id, new string('x', 2000))), 99, 1024, 128));
+        Assert.Same(EtcdErrors.EmptyKey, ProposalIntake.Validate(P(id, 7, Put(id, "")), 99, 1024, 128));
+    }
+
+    [Fact]
+    public void A_proposal_that_comes_back_to_its_own_origin_is_taken()
+    {
+        // 7 forwarded it to a leader that stepped down (or handed leadership to 7) and passed it back: unpacked
+        // on 7 it has origin 0, and its id still carries 7's bits.
+        var id = WaiterIds.Prefix(7, 12345) + 10;
+        var back = new ForwardedProposals { From = 7 };
+        back.Ids.Add(id);
+        back.Data.Add(Put(id, "a"));
+        var p = Assert.Single(ProposalIntake.Unpack(back, 7, 0, 1));
+        Assert.Equal(0UL, p.Origin);
+        Assert.Null(ProposalIntake.Validate(p, 7, 1024, 128));
+        Assert.Same(EtcdErrors.NotCapable, ProposalIntake.Validate(p, 8, 1024, 128));
     }
 }
