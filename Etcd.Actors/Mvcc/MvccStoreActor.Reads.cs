@@ -11,6 +11,12 @@ public sealed partial class MvccStoreActor
 
     private void HandleReadAt(MvccProtocol.ReadAt msg)
     {
+        if (!FromCurrentRaft)
+        {
+            // Its RaftActor stopped (and failed its own waiters with the same error); its term is not ours to take.
+            foreach (var read in msg.Reads) read.Completion.TrySetException(EtcdErrors.Stopped.ToException());
+            return;
+        }
         if (msg.Term > _term) _term = msg.Term;
         if (msg.Index <= _applied)
         {

@@ -44,6 +44,12 @@ public sealed partial class MvccStoreActor
 
     private void HandleInstallSnapshot(MvccProtocol.InstallSnapshot msg)
     {
+        if (!FromCurrentRaft)
+        {
+            _log.Warning("refused backend snapshot {0} from {1}, which is not the current raft incarnation", msg.Path, Sender);
+            Sender.Tell(new MvccProtocol.SnapshotFailed(msg.Path, "not the current raft incarnation"));
+            return;
+        }
         var source = Path.GetFullPath(msg.Path);
         var target = Path.GetFullPath(_backendPath);
         var staged = target + ".installing";
@@ -97,6 +103,11 @@ public sealed partial class MvccStoreActor
 
     private void HandleCheckpoint()
     {
+        if (!FromCurrentRaft)
+        {
+            Sender.Tell(new MvccProtocol.CheckpointFailed("not the current raft incarnation"));
+            return;
+        }
         try
         {
             _backend.Checkpoint();

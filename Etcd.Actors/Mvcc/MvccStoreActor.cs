@@ -117,10 +117,17 @@ public sealed partial class MvccStoreActor : ReceiveActor
         _backend.Dispose();
     }
 
+    /// <summary>
+    /// Whether the message being handled comes from the current RaftActor incarnation (see <see cref="_raft"/>).
+    /// Batches, snapshot installs, checkpoints and linearizable reads are taken only from it: an older incarnation
+    /// is gone, and a snapshot it received may be one the current one's journal does not know of.
+    /// </summary>
+    private bool FromCurrentRaft => _raft is null ? !_restarted : _raft.Equals(Sender);
+
     private void HandleApply(MvccProtocol.ApplyCommitted msg)
     {
         var entries = msg.Entries;
-        if (_raft is null ? _restarted : !_raft.Equals(Sender))
+        if (!FromCurrentRaft)
         {
             // From a RaftActor incarnation before the current one (or before a restart of this store): the
             // current one hands out every committed entry this store has not applied.

@@ -10,9 +10,10 @@ namespace Etcd.Actors.Raft;
 
 /// <summary>
 /// What arrives from other members: only <see cref="PeerEnvelope"/>s for this cluster and this member. The
-/// gateway (/user/etcd/peer) checked that and warned about the rest; it is checked again here, silently, because
-/// Akka.Remote delivers to any actor path and a stranger may address /user/etcd/raft directly. Inside an
-/// envelope the sender is named once (<see cref="PeerEnvelope.From"/>) and the body must agree with it. Commands
+/// gateway (/user/etcd/peer) checked that (<see cref="PeerTrust.Check"/>) and warned about the rest; it is checked
+/// again here, because Akka.Remote delivers to any actor path and a stranger may address /user/etcd/raft directly.
+/// Inside an envelope the sender is named once (<see cref="PeerEnvelope.From"/>), is never this member, and the
+/// body must agree with it; a Raft body is never one only our own core steps (MsgProp, MsgHup, ...). Commands
 /// from this process are C# records (<see cref="RaftProtocol"/>), which no serializer accepts from the network.
 /// </summary>
 public sealed partial class RaftActor
@@ -30,12 +31,18 @@ public sealed partial class RaftActor
 
     private void OnPeerEnvelope(PeerEnvelope e)
     {
-        if (PeerTrust.Check(e, _clusterId, _memberId) != PeerVerdict.Accepted) return;
+        var verdict = PeerTrust.Check(e, _clusterId, _memberId);
+        if (verdict != PeerVerdict.Accepted)
+        {
+            // Only what skipped the gateway gets here (it drops the same with its own warning).
+            if (_refusedPeers.ShouldWarn(e.From.ToString("x16"), out var suppressed))
+                _log.Warning("raft {0:x16}: ignored a {1} envelope from {2:x16} at {3}: {4}; {5} more since the last warning",
+                    _memberId, e.BodyCase, e.From, Sender.Path.Address, PeerTrust.Reason(verdict), suppressed);
+            return;
+        }
         switch (e.BodyCase)
         {
             case PeerEnvelope.BodyOneofCase.Raft:
-                // A forwarded MsgTransferLeader names the transferee in From, not the member that sent it.
-                if (e.Raft.To != _memberId || (e.Raft.From != e.From && e.Raft.Type != MessageType.MsgTransferLeader)) return;
                 OnPeerMessage(e.Raft);
                 break;
             case PeerEnvelope.BodyOneofCase.Forwarded:

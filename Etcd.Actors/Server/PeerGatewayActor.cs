@@ -15,7 +15,8 @@ namespace Etcd.Actors.Server;
 /// are dropped, which Raft tolerates like any lost message.
 /// <para>
 /// It is also the peer port's door (docs/design.md, "Transport"): only the peer protocol passes, i.e. a
-/// <see cref="PeerEnvelope"/> for this cluster and this member (etcd's X-Etcd-Cluster-ID and X-Raft-To), and
+/// <see cref="PeerEnvelope"/> for this cluster and this member (etcd's X-Etcd-Cluster-ID and X-Raft-To), from
+/// another member, and not carrying a Raft message only our own core steps (<see cref="PeerTrust.Check"/>), and
 /// the read-only <see cref="PeerClusterQuery"/> a joining member sends before it knows the cluster id.
 /// Everything else is dropped with a warning naming the sender, at most one per sender per
 /// <see cref="WarningInterval"/>. RaftActor checks the envelope again (Akka.Remote delivers to any actor path,
@@ -96,9 +97,15 @@ public sealed class PeerGatewayActor : UntypedActor
                              "remote-address={3}, message={4}); dropped, {5} more since the last warning",
                     _memberId, e.From, e.To, address, e.BodyCase, suppressed);
                 break;
-            default:
+            case PeerVerdict.NoBody:
                 _log.Warning("rafthttp: ignored an empty peer envelope (local-member-id={0:x16}, remote-peer-id={1:x16}, remote-address={2}); " +
                              "dropped, {3} more since the last warning", _memberId, e.From, address, suppressed);
+                break;
+            default:
+                // Claims to be this member, or a Raft message that names another sender or that only our own core steps.
+                _log.Warning("rafthttp: ignored a forged peer message; {0} (local-member-id={1:x16}, remote-peer-id={2:x16}, remote-address={3}, " +
+                             "message={4}); dropped, {5} more since the last warning",
+                    PeerTrust.Reason(verdict), _memberId, e.From, address, e.BodyCase == PeerEnvelope.BodyOneofCase.Raft ? e.Raft.Type.ToString() : e.BodyCase.ToString(), suppressed);
                 break;
         }
     }

@@ -62,6 +62,59 @@ public sealed class PeerTrustSpecs
         Assert.Equal(before, await cluster.ViewsAsync());
     }
 
+    /// <summary>
+    /// A stranger names the member it writes to as the sender: a MsgTimeoutNow (campaign now), a MsgHup (the
+    /// election timer), MsgCheckQuorum (the leader's quorum timer: twice in a row, it steps down) and a raw
+    /// MsgProp, which the leader's core takes as its own proposal, validated by nobody. None of it is stepped:
+    /// same leader, same term, nothing appended, and one warning per sender from the gateway.
+    /// </summary>
+    [Fact]
+    public async Task Raft_messages_forged_as_the_members_own_or_only_its_own_core_steps_change_nothing()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var leader = await cluster.LeaderAsync();
+        int f1 = (leader + 1) % 3, f2 = (leader + 2) % 3;
+        await cluster[leader].Server.PutAsync(Put("k", "before"));
+        var before = await cluster.ViewsAsync();
+        ulong lid = cluster[leader].Server.MemberId, f1id = cluster[f1].Server.MemberId, f2id = cluster[f2].Server.MemberId;
+        var term = before[0].Term;
+        var cid = cluster[0].Server.ClusterId;
+        var warnings = new WarningLog(cluster[leader].System);
+
+        PeerEnvelope Own(ulong id, MessageType type, ulong t) => new() { ClusterId = cid, To = id, From = id, Raft = new Message { Type = type, To = id, From = id, Term = t } };
+        var forged = new InternalRaftRequest { ID = 0x5157, Put = Put("forged", "unvalidated") }.ToByteString();
+
+        await using var stranger = PeerStranger.Start();
+        foreach (var path in new[] { PeerDirectory.RaftPath, RaftPath })
+        {
+            stranger.At(cluster.Settings(f1), path).Tell(Own(f1id, MessageType.MsgTimeoutNow, term), stranger.Self);
+            stranger.At(cluster.Settings(f2), path).Tell(Own(f2id, MessageType.MsgHup, 0), stranger.Self);
+            foreach (var t in new[] { 0UL, term })
+            {
+                var prop = Own(lid, MessageType.MsgProp, t);
+                prop.Raft.Entries.Add(new Entry { Type = EntryType.EntryNormal, Data = forged });
+                stranger.At(cluster.Settings(leader), path).Tell(prop, stranger.Self);
+            }
+            for (var i = 0; i < 3; i++) stranger.At(cluster.Settings(leader), path).Tell(Own(lid, MessageType.MsgCheckQuorum, 0), stranger.Self);
+            // Local-only types from another member's id are refused too (that member's core never sends them).
+            stranger.At(cluster.Settings(leader), path).Tell(new PeerEnvelope
+            {
+                ClusterId = cid, To = lid, From = f1id, Raft = new Message { Type = MessageType.MsgCheckQuorum, To = lid, From = f1id, Term = term },
+            }, stranger.Self);
+        }
+        await BarrierAsync(stranger, cluster);
+
+        Assert.Equal(before, await cluster.ViewsAsync());
+        // Anything the leader appended before this put is applied before it.
+        await cluster[leader].Server.PutAsync(Put("k", "after"));
+        foreach (var i in cluster.Up)
+            Assert.Empty((await cluster[i].Server.RangeAsync(Get("forged"))).Kvs);
+        Assert.Equal(before, await cluster.ViewsAsync());
+        await warnings.SnapshotAsync();
+        Assert.Equal(1, warnings.Count($"rafthttp: ignored a forged peer message; it claims to come from this member (local-member-id={lid:x16}, remote-peer-id={lid:x16}, remote-address={stranger.Address}"));
+        Assert.Equal(1, warnings.Count($"rafthttp: ignored a forged peer message; its Raft message is one only this member's own Raft steps (local-member-id={lid:x16}, remote-peer-id={f1id:x16}, remote-address={stranger.Address}, message=MsgCheckQuorum)"));
+    }
+
     [Fact]
     public async Task Messages_for_another_cluster_or_member_or_outside_the_protocol_are_dropped_with_one_warning_per_sender()
     {

@@ -119,6 +119,36 @@ public sealed class MvccStoreActorSnapshotSpecs() : MvccStoreActorSpecBase("mvcc
         await AssertIdentical(a, b2);
     }
 
+    /// <summary>
+    /// Only the RaftActor incarnation that announced itself last is obeyed (as for apply batches): an older one's
+    /// install, checkpoint and linearizable reads are refused and change nothing; the current one's install works.
+    /// </summary>
+    [Fact]
+    public async Task Install_checkpoint_and_reads_from_an_older_raft_incarnation_are_refused()
+    {
+        var a = HistoryA();
+        var path = Dir.Sub("stale/snap.db");
+        Snapshot(a, path);
+        var b = HistoryB(upTo: 10);
+        var older = CreateTestProbe();
+        var current = CreateTestProbe();
+        b.Tell(new MvccProtocol.RaftStarted(), older.Ref);
+        b.Tell(new MvccProtocol.RaftStarted(), current.Ref);
+
+        b.Tell(new MvccProtocol.InstallSnapshot(path), older.Ref);
+        Assert.Equal(path, older.ExpectMsg<MvccProtocol.SnapshotFailed>(Wait).Path);
+        b.Tell(new MvccProtocol.Checkpoint(), older.Ref);
+        older.ExpectMsg<MvccProtocol.CheckpointFailed>(Wait);
+        var read = MvccEntries.Read(new RangeRequest { Key = B("key9") });
+        b.Tell(new MvccProtocol.ReadAt(5, 2, [read]), older.Ref);
+        Assert.Same(EtcdErrors.Stopped, (await Assert.ThrowsAsync<EtcdException>(() => read.Completion.Task.WaitAsync(Wait))).Error);
+        Assert.True(File.Exists(path));
+        Assert.Equal(10ul, await AppliedIndex(b));
+
+        b.Tell(new MvccProtocol.InstallSnapshot(path), current.Ref);
+        Assert.Equal(49ul, current.ExpectMsg<MvccProtocol.SnapshotInstalled>(Wait).ConsistentIndex);
+    }
+
     private async Task AssertIdentical(IActorRef a, IActorRef b)
     {
         var ra = await Range(a, MvccEntries.All());

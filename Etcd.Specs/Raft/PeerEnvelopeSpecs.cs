@@ -31,6 +31,41 @@ public sealed class PeerEnvelopeSpecs(ITestOutputHelper output)
     }
 
     [Fact]
+    public void An_envelope_that_names_this_member_as_its_sender_is_refused_whatever_it_carries()
+    {
+        var ping = new PeerEnvelope { ClusterId = Cluster, To = Me, From = Me, Ping = new PeerPing { From = Me } };
+        var raft = new PeerEnvelope { ClusterId = Cluster, To = Me, From = Me, Raft = new Message { Type = MessageType.MsgTimeoutNow, To = Me, From = Me, Term = 3 } };
+        var forwarded = new PeerEnvelope { ClusterId = Cluster, To = Me, From = Me, Forwarded = new ForwardedProposals { From = Me } };
+        foreach (var e in new[] { ping, raft, forwarded }) Assert.Equal(PeerVerdict.FromSelf, PeerTrust.Check(e, Cluster, Me));
+    }
+
+    /// <summary>
+    /// What a member's core sends (RaftNode.Send stamps a term on all of it) passes; what only our own core steps
+    /// does not: etcd-io/raft's local messages, MsgProp (members forward proposals as ForwardedProposals), and any
+    /// message without a term (RaftNode.Step skips the term checks for those).
+    /// </summary>
+    [Fact]
+    public void Raft_messages_only_our_own_core_steps_are_refused_from_the_network()
+    {
+        PeerVerdict Check(MessageType type, ulong term = 5, ulong from = Peer, ulong to = Me) =>
+            PeerTrust.Check(new PeerEnvelope { ClusterId = Cluster, To = Me, From = Peer, Raft = new Message { Type = type, To = to, From = from, Term = term } }, Cluster, Me);
+
+        var local = new[] { MessageType.MsgHup, MessageType.MsgBeat, MessageType.MsgProp, MessageType.MsgUnreachable, MessageType.MsgSnapStatus, MessageType.MsgCheckQuorum };
+        foreach (var type in Enum.GetValues<MessageType>())
+        {
+            Assert.Equal(local.Contains(type), PeerTrust.IsLocalOnly(type));
+            Assert.Equal(local.Contains(type) ? PeerVerdict.LocalOnly : PeerVerdict.Accepted, Check(type));
+            Assert.Equal(PeerVerdict.LocalOnly, Check(type, term: 0));
+        }
+        // The body names the envelope's sender and this member; a forwarded MsgTransferLeader names the transferee.
+        Assert.Equal(PeerVerdict.SenderMismatch, Check(MessageType.MsgHeartbeat, from: Me));
+        Assert.Equal(PeerVerdict.SenderMismatch, Check(MessageType.MsgHeartbeat, from: Peer + 1));
+        Assert.Equal(PeerVerdict.SenderMismatch, Check(MessageType.MsgHeartbeat, to: Peer));
+        Assert.Equal(PeerVerdict.Accepted, Check(MessageType.MsgTransferLeader, from: Peer + 1));
+        Assert.Equal(PeerVerdict.Accepted, Check(MessageType.MsgTransferLeader, from: Me));
+    }
+
+    [Fact]
     public void Warnings_are_one_per_sender_per_interval_and_the_table_stays_bounded()
     {
         var now = TimeSpan.Zero;
