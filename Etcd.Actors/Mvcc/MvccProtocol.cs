@@ -82,8 +82,10 @@ public static class MvccProtocol
 
     /// <summary>
     /// Replace the backend with the snapshot file at <paramref name="Path"/> (a <see cref="CreateSnapshot"/> copy,
-    /// e.g. received from the leader). Refused, with the backend untouched, when the file is not an intact backend
-    /// or its consistent index is below the applied index. The file is moved into place (it is gone afterwards).
+    /// e.g. received from the leader). Refused, with the backend untouched, when the file is not an intact backend.
+    /// A file whose consistent index is at or below the applied index is removed and answered with
+    /// SnapshotInstalled at the applied index (the backend already holds it all). The file is moved into place
+    /// (it is gone afterwards).
     /// Answered with <see cref="SnapshotInstalled"/> or <see cref="SnapshotFailed"/>; reads waiting for an index are
     /// served once the installed index reaches it.
     /// </summary>

@@ -58,8 +58,17 @@ public sealed partial class MvccStoreActor
         {
             if (source == target) throw new InvalidDataException("the snapshot is the backend itself");
             index = SqliteBackend.Inspect(source);
-            if (index < _applied)
-                throw new InvalidDataException($"snapshot index {index} is below the applied index {_applied}");
+            if (index <= _applied)
+            {
+                // Already ahead (a crash between an earlier install's rename and RaftActor's SnapshotInstalled
+                // record, then an older snapshot from the leader): the backend already holds everything the file
+                // does, and re-applying the entries after it skips them. Refusing would restart RaftActor, which
+                // would be offered the same snapshot again, forever.
+                _log.Info("backend snapshot {0} at index {1} is not past the applied index {2}; kept the backend", source, index, _applied);
+                DurableFiles.TryDeleteSqlite(source);
+                Sender.Tell(new MvccProtocol.SnapshotInstalled(_applied));
+                return;
+            }
             // Empty the WAL into the old file first, so nothing of the old history is left beside the new file.
             _backend.Checkpoint(truncate: true);
             // Stage next to the backend so the final step is one rename on one file system (a move across file

@@ -62,7 +62,12 @@ public sealed class LeaderDutiesActor : ReceiveActor
                 break;
             }
         });
-        // Acks from followers come back to the sender that sent the chunk; anything else here is stale.
+        // Acks RaftActor checked go to the transfer to the member that sent them.
+        Receive<SnapshotProtocol.Ack>(a =>
+        {
+            if (_senders.TryGetValue(a.From, out var sender)) sender.Tell(a);
+        });
+        // Anything else here is stale.
         ReceiveAny(_ => { });
     }
 

@@ -67,7 +67,10 @@ public sealed partial class RaftActor
             case PeerEnvelope.BodyOneofCase.Membership:
                 OnMembershipFromPeer(e.Membership, e.From);
                 break;
-            // ChunkAck goes to the leader's SnapshotSenderActor, never here.
+            case PeerEnvelope.BodyOneofCase.ChunkAck:
+                // To the transfer to that member (SnapshotProtocol.Ack); no leader duties, no transfer.
+                if (e.ChunkAck.From == e.From) _duties?.Tell(new SnapshotProtocol.Ack(e.ChunkAck, e.From), Self);
+                break;
         }
     }
 

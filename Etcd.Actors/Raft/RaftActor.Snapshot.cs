@@ -141,6 +141,10 @@ public sealed partial class RaftActor
 
     private void OnSnapshotChunk(SnapshotChunk c)
     {
+        // Acks go to the sending member's gateway as we know it (the leader's MsgApp, which precedes any snapshot,
+        // taught us its route), whose RaftActor hands them to its sender actor; the chunk's own sender ref is the
+        // fallback only for a member with no route at all.
+        var replyTo = _peers.TryGet(c.From, out var known) ? known : Sender;
         if (_receiver is not null && _receiverTransfer != c.TransferId)
         {
             // A newer transfer (another leader, or a retry) supersedes the one in progress.
@@ -152,13 +156,13 @@ public sealed partial class RaftActor
             if (c.Offset != 0)
             {
                 var ack = new SnapshotChunkAck { TransferId = c.TransferId, From = _memberId, Failed = true, Reason = "unknown transfer" };
-                Sender.Tell(new PeerEnvelope { ClusterId = _clusterId, To = c.From, From = _memberId, ChunkAck = ack }, Self);
+                replyTo.Tell(new PeerEnvelope { ClusterId = _clusterId, To = c.From, From = _memberId, ChunkAck = ack }, Self);
                 return;
             }
             _receiverTransfer = c.TransferId;
             _receiver = Context.ActorOf(SnapshotReceiverActor.Props(_settings, _memberId, _clusterId, SnapshotDir, c.TransferId), $"snapshot-in-{c.TransferId:x16}");
         }
-        _receiver.Forward(c);
+        _receiver.Tell(new SnapshotProtocol.Chunk(c, replyTo), Self);
     }
 
     private void OnSnapshotReceived(SnapshotProtocol.Received r)

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Etcd.Api.Etcdserverpb;
 using Etcd.Api.Raftpb;
 
 namespace Etcd.Actors.Raft;
@@ -17,4 +18,19 @@ public static class SnapshotProtocol
 
     /// <summary>Receiver → RaftActor: the transfer was abandoned (gap, checksum, timeout); the leader retries.</summary>
     public sealed record ReceiveFailed(ulong TransferId, string Reason);
+
+    /// <summary>
+    /// RaftActor → SnapshotReceiverActor: a chunk whose envelope RaftActor checked (our cluster, to us, from the
+    /// chunk's sender); acks go to <paramref name="ReplyTo"/>, the sender member's gateway as RaftActor knows it.
+    /// A C# record no peer serializer accepts, so the receiver's path, which Akka.Remote delivers to from any
+    /// stranger, takes nothing from the network: only the transfer id's secrecy would otherwise guard an install.
+    /// </summary>
+    public sealed record Chunk(SnapshotChunk Value, IActorRef ReplyTo);
+
+    /// <summary>
+    /// RaftActor → LeaderDutiesActor → SnapshotSenderActor: an ack whose envelope RaftActor checked, from member
+    /// <paramref name="From"/>. Like <see cref="Chunk"/>, local only: a forged failed ack sent straight to the
+    /// sender's path cannot abort a transfer.
+    /// </summary>
+    public sealed record Ack(SnapshotChunkAck Value, ulong From);
 }

@@ -10,7 +10,7 @@ namespace Etcd.Actors.Raft;
 /// Receives one snapshot transfer into a file under the member's snap directory: chunks must arrive in order
 /// (a gap ends the transfer; the leader starts over), the size and SHA-256 must match, and the file is fsync'd
 /// before RaftActor hears of it; every chunk names the sender of the first, and the last one's MsgSnap must be
-/// that sender's, to this member (<see cref="SnapshotChunkCheck"/>). Acknowledges every chunk to its sender (flow control), the last one only
+/// that sender's, to this member (<see cref="SnapshotChunkCheck"/>). Takes only chunks RaftActor checked (<see cref="SnapshotProtocol.Chunk"/>). Acknowledges every chunk to the sender member's gateway (flow control), the last one only
 /// after verification. Gives up after SnapshotAckTimeout without a chunk, removing the partial file.
 /// </summary>
 public sealed class SnapshotReceiverActor : ReceiveActor, IWithTimers
@@ -39,7 +39,9 @@ public sealed class SnapshotReceiverActor : ReceiveActor, IWithTimers
         _transferId = transferId;
         Directory.CreateDirectory(dir);
         _path = Path.Combine(dir, $"in-{transferId:x16}.db");
-        Receive<SnapshotChunk>(OnChunk);
+        // Only chunks RaftActor checked and wrapped (SnapshotProtocol.Chunk); a bare SnapshotChunk sent to this
+        // path from the network is ignored.
+        Receive<SnapshotProtocol.Chunk>(OnChunk);
         Receive<Timeout>(_ => GiveUp(null, "no chunk within " + _settings.SnapshotAckTimeout));
     }
 
@@ -53,20 +55,22 @@ public sealed class SnapshotReceiverActor : ReceiveActor, IWithTimers
 
     protected override void PreStart() => Timers.StartSingleTimer(TimeoutKey, Timeout.Instance, _settings.SnapshotAckTimeout);
 
-    private void OnChunk(SnapshotChunk c)
+    private void OnChunk(SnapshotProtocol.Chunk wrapped)
     {
+        var c = wrapped.Value;
+        var replyTo = wrapped.ReplyTo;
         if (c.TransferId != _transferId || _done) return;
         // The first chunk names the transfer's sender; a chunk naming another is not part of it (SnapshotChunkCheck).
         if (_leader == 0) _leader = c.From;
         else if (!SnapshotChunkCheck.SameSender(c, _leader)) return;
         if ((long)c.Offset != _received)
         {
-            GiveUp(Sender, $"expected offset {_received}, got {c.Offset}");
+            GiveUp(replyTo, $"expected offset {_received}, got {c.Offset}");
             return;
         }
         if (c.TotalSize > (ulong)_settings.MaxSnapshotBytes || _received + c.Data.Length > (long)c.TotalSize)
         {
-            GiveUp(Sender, $"snapshot of {c.TotalSize} bytes is larger than allowed or than announced");
+            GiveUp(replyTo, $"snapshot of {c.TotalSize} bytes is larger than allowed or than announced");
             return;
         }
         _file ??= new FileStream(_path, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024);
@@ -77,24 +81,24 @@ public sealed class SnapshotReceiverActor : ReceiveActor, IWithTimers
         Timers.StartSingleTimer(TimeoutKey, Timeout.Instance, _settings.SnapshotAckTimeout);
         if (!c.Last)
         {
-            Sender.Tell(Ack(), Self);
+            replyTo.Tell(Ack(), Self);
             return;
         }
 
         if (_received != (long)c.TotalSize)
         {
-            GiveUp(Sender, $"received {_received} of {c.TotalSize} bytes");
+            GiveUp(replyTo, $"received {_received} of {c.TotalSize} bytes");
             return;
         }
         if (SnapshotChunkCheck.RefuseSnap(c.Snap, _leader, _memberId) is { } refused)
         {
-            GiveUp(Sender, refused);
+            GiveUp(replyTo, refused);
             return;
         }
         var sha = _hash.GetHashAndReset();
         if (!c.Sha256.Span.SequenceEqual(sha))
         {
-            GiveUp(Sender, "checksum mismatch");
+            GiveUp(replyTo, "checksum mismatch");
             return;
         }
         // Durable before anyone relies on it: the install renames this file over the backend.
@@ -104,13 +108,13 @@ public sealed class SnapshotReceiverActor : ReceiveActor, IWithTimers
         _done = true;
         _log.Info("raft {0:x16}: received a {1}-byte snapshot at index {2} from {3:x16}", _memberId, _received, c.Snap!.Snapshot.Metadata.Index, c.From);
         Context.Parent.Tell(new SnapshotProtocol.Received(_transferId, _path, c.Snap!));
-        Sender.Tell(Ack(), Self);
+        replyTo.Tell(Ack(), Self);
         Context.Stop(Self);
     }
 
     private PeerEnvelope Ack() => Envelope(new SnapshotChunkAck { TransferId = _transferId, From = _memberId, Received = (ulong)_received });
 
-    /// <summary>Acks go straight to the leader's sender actor, which checks this envelope.</summary>
+    /// <summary>Acks go to the leader's gateway; its RaftActor checks this envelope and hands the ack to its sender actor.</summary>
     private PeerEnvelope Envelope(SnapshotChunkAck ack) => new() { ClusterId = _clusterId, To = _leader, From = _memberId, ChunkAck = ack };
 
     private void GiveUp(IActorRef? sender, string reason)

@@ -53,10 +53,9 @@ public sealed class SnapshotSenderActor : ReceiveActor, IWithTimers
 
         Receive<MvccProtocol.SnapshotCreated>(OnCreated);
         Receive<MvccProtocol.SnapshotFailed>(f => Fail($"the backend could not be copied: {f.Reason}"));
-        // Acks come straight here from the follower's receiver (not through our gateway), so the envelope is
-        // checked here: our cluster, this member, and from the follower this transfer is for.
-        Receive<PeerEnvelope>(e => PeerTrust.Check(e, _clusterId, _memberId) == PeerVerdict.Accepted &&
-                                   e.BodyCase == PeerEnvelope.BodyOneofCase.ChunkAck && e.From == _snap.To, e => OnAck(e.ChunkAck));
+        // Acks reach us only through our RaftActor (which checked the envelope) and LeaderDutiesActor: a C# record,
+        // so nothing sent to this path from the network is taken (a forged failed ack would abort the transfer).
+        Receive<SnapshotProtocol.Ack>(a => a.From == _snap.To, a => OnAck(a.Value));
         Receive<Timeout>(_ => Fail("no acknowledgement within " + _settings.SnapshotAckTimeout));
     }
 

@@ -72,7 +72,7 @@ public sealed class SnapshotReceiverSpecs : Akka.TestKit.Xunit2.TestKit, IDispos
     {
         var (receiver, transfer) = Start();
         var sender = CreateTestProbe();
-        receiver.Tell(Chunk(transfer, Leader, 0, Data.Length, last: true, snap), sender.Ref);
+        receiver.Tell(new SnapshotProtocol.Chunk(Chunk(transfer, Leader, 0, Data.Length, last: true, snap), sender.Ref));
 
         // Nothing else reaches the parent first: a Received would have RaftActor step that message.
         var failed = ExpectMsg<SnapshotProtocol.ReceiveFailed>(Wait, what);
@@ -87,12 +87,12 @@ public sealed class SnapshotReceiverSpecs : Akka.TestKit.Xunit2.TestKit, IDispos
         var (receiver, transfer) = Start();
         var leader = CreateTestProbe();
         var other = CreateTestProbe();
-        receiver.Tell(Chunk(transfer, Leader, 0, 40, last: false), leader.Ref);
+        receiver.Tell(new SnapshotProtocol.Chunk(Chunk(transfer, Leader, 0, 40, last: false), leader.Ref));
         Assert.Equal(40UL, leader.ExpectMsg<PeerEnvelope>(Wait).ChunkAck.Received);
 
         // Same transfer id, next offset, a complete file and a MsgSnap of its own: not the transfer's sender.
-        receiver.Tell(Chunk(transfer, Other, 40, 60, last: true, Snap(from: Other)), other.Ref);
-        receiver.Tell(Chunk(transfer, Leader, 40, 60, last: true, Snap()), leader.Ref);
+        receiver.Tell(new SnapshotProtocol.Chunk(Chunk(transfer, Other, 40, 60, last: true, Snap(from: Other)), other.Ref));
+        receiver.Tell(new SnapshotProtocol.Chunk(Chunk(transfer, Leader, 40, 60, last: true, Snap()), leader.Ref));
 
         var received = ExpectMsg<SnapshotProtocol.Received>(Wait);
         Assert.Equal((transfer, Leader), (received.TransferId, received.Snap.From));
@@ -101,5 +101,25 @@ public sealed class SnapshotReceiverSpecs : Akka.TestKit.Xunit2.TestKit, IDispos
         // The other sender's chunk was handled before the leader's last one (mailbox order): it got no answer.
         Assert.False(other.HasMessages, "the chunk of another sender was taken as part of the transfer");
         Assert.Equal(Data, File.ReadAllBytes(received.Path));
+    }
+
+    [Fact]
+    public void A_bare_chunk_sent_to_the_receivers_path_is_ignored()
+    {
+        // Akka.Remote delivers to any path, so a stranger who learns the transfer id can write here directly:
+        // only chunks RaftActor checked and wrapped count, and a bare one moves nothing (no ack, no Received).
+        var (receiver, transfer) = Start();
+        var stranger = CreateTestProbe();
+        receiver.Tell(Chunk(transfer, Leader, 0, Data.Length, last: true, Snap()), stranger.Ref);
+        stranger.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        ExpectNoMsg(TimeSpan.Zero);
+
+        // The transfer is untouched: the leader's own chunk (through RaftActor) still completes it from offset 0.
+        var leader = CreateTestProbe();
+        receiver.Tell(new SnapshotProtocol.Chunk(Chunk(transfer, Leader, 0, Data.Length, last: true, Snap()), leader.Ref));
+        var received = ExpectMsg<SnapshotProtocol.Received>(Wait);
+        Assert.Equal(transfer, received.TransferId);
+        Assert.Equal(100UL, leader.ExpectMsg<PeerEnvelope>(Wait).ChunkAck.Received);
+        Assert.False(stranger.HasMessages);
     }
 }
