@@ -29,14 +29,28 @@ public sealed class PeerTrustSpecs
         foreach (var i in c.Up) await stranger.BarrierAsync(c.Settings(i));
     }
 
+    /// <summary>Three members, one write through the leader; the two followers and every member's view after it.</summary>
+    private static async Task<(TestCluster Cluster, int Leader, int F1, int F2, (ulong Leader, ulong Term)[] Before)> StartWithOneWriteAsync()
+    {
+        var cluster = await TestCluster.StartAsync(3);
+        try
+        {
+            var leader = await cluster.LeaderAsync();
+            await cluster[leader].Server.PutAsync(Put("k", "before"));
+            return (cluster, leader, (leader + 1) % 3, (leader + 2) % 3, await cluster.ViewsAsync());
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
     [Fact]
     public async Task Forged_raft_messages_from_a_stranger_change_neither_leader_nor_term()
     {
-        await using var cluster = await TestCluster.StartAsync(3);
-        var leader = await cluster.LeaderAsync();
-        int f1 = (leader + 1) % 3, f2 = (leader + 2) % 3;
-        await cluster[leader].Server.PutAsync(Put("k", "before"));
-        var before = await cluster.ViewsAsync();
+        var (cluster, leader, f1, f2, before) = await StartWithOneWriteAsync();
+        await using var _ = cluster;
         ulong lid = cluster[leader].Server.MemberId, f1id = cluster[f1].Server.MemberId, f2id = cluster[f2].Server.MemberId;
         var term = before[0].Term;
         var cid = cluster[0].Server.ClusterId;
@@ -71,11 +85,8 @@ public sealed class PeerTrustSpecs
     [Fact]
     public async Task Raft_messages_forged_as_the_members_own_or_only_its_own_core_steps_change_nothing()
     {
-        await using var cluster = await TestCluster.StartAsync(3);
-        var leader = await cluster.LeaderAsync();
-        int f1 = (leader + 1) % 3, f2 = (leader + 2) % 3;
-        await cluster[leader].Server.PutAsync(Put("k", "before"));
-        var before = await cluster.ViewsAsync();
+        var (cluster, leader, f1, f2, before) = await StartWithOneWriteAsync();
+        await using var _ = cluster;
         ulong lid = cluster[leader].Server.MemberId, f1id = cluster[f1].Server.MemberId, f2id = cluster[f2].Server.MemberId;
         var term = before[0].Term;
         var cid = cluster[0].Server.ClusterId;

@@ -63,5 +63,5 @@ public sealed class ConformanceSpecs(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
-    public Task Etcdctl_session_prints_what_etcd_prints() => _nodes.RunAsync(Session, output);
+    public Task Etcdctl_session_prints_what_etcd_prints() => _nodes.AssertSameOutputAsync(Session, output);
 }

@@ -79,7 +79,7 @@ public sealed class IntegrityConformanceSpecs(ITestOutputHelper output) : IAsync
     [Fact]
     public async Task Hashkv_and_alarms_print_what_etcd_prints()
     {
-        await _nodes.RunAsync(History, output);
+        await _nodes.AssertSameOutputAsync(History, output);
 
         // Raise CORRUPT on both through the Alarm RPC (etcdctl has no command for it).
         foreach (var endpoint in new[] { _nodes.Etcd.Endpoint, _nodes.Ours.Endpoint })
@@ -90,6 +90,6 @@ public sealed class IntegrityConformanceSpecs(ITestOutputHelper output) : IAsync
                 deadline: DateTime.UtcNow.AddSeconds(10));
             output.WriteLine($"activate on {endpoint}: {response}");
         }
-        await _nodes.RunAsync(WhileCorrupt, output);
+        await _nodes.AssertSameOutputAsync(WhileCorrupt, output);
     }
 }

@@ -42,7 +42,7 @@ public sealed class SideBySide : IAsyncDisposable
     }
 
     /// <summary>Runs each step (stdin or null, etcdctl's arguments) on etcd, then on ours, and asserts both printed the same.</summary>
-    public async Task RunAsync(IEnumerable<(string? Stdin, string[] Args)> steps, ITestOutputHelper output)
+    public async Task AssertSameOutputAsync(IEnumerable<(string? Stdin, string[] Args)> steps, ITestOutputHelper output)
     {
         foreach (var (stdin, args) in steps)
         {
