@@ -9,6 +9,8 @@ public sealed class DefaultStartSpecs
     [Fact]
     public async Task No_flags_serves_localhost_2379_with_data_in_default_etcd_and_stops_on_sigterm()
     {
+        // Another test run on this machine may be in this spec too: only one may hold 2379/2380 at a time.
+        using var port2379 = await MachineLock.AcquireAsync("port-2379", TimeSpan.FromMinutes(5));
         using var dir = new TempDir("etcd-default");
         var node = NodeProcess.WithNoFlags(dir.Path);
         await using var _ = node;
