@@ -48,7 +48,9 @@ public sealed class RaftActorMalformedEntrySpecs() : Akka.TestKit.Xunit2.TestKit
         var applied = new List<Entry>();
         while (applied.Count == 0 || applied[^1].Index < 3) applied.AddRange(mvcc.ExpectMsg<MvccProtocol.ApplyCommitted>(Wait).Entries);
         Assert.Equal([1UL, 2UL, 3UL], applied.Select(e => e.Index));
-        Assert.Equal(2UL, applied[^1].Term);
+        // Term 2 unless the vote's write outlasted an election timeout on a starved machine and it campaigned again.
+        Assert.True(applied[^1].Term >= 2, $"led in term {applied[^1].Term}");
+        Assert.True(applied[^1].Data.IsEmpty, "index 3 is the new leader's empty entry");
         ExpectNoMsg(TimeSpan.Zero); // not terminated
     }
 }
