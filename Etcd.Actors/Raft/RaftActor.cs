@@ -155,7 +155,12 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
             _log.Debug($"raft {_memberId:x16}: {Node} {_write.Describe()} proposed={_requests.Batcher.Proposed} installing={_installing is not null} " +
                        $"proposals={_requests.Batcher.Count} held={_requests.Forwards.HeldCount} peers={string.Join(',', _peers.Ids.Select(i => i.ToString("x")))} " +
                        $"heard={_health.Describe(_ticks)}");
-        Node.Tick();
+        // A candidate's election clock stands still while its own term and vote are being written: its vote counts
+        // only once durable, so timing out then would start another election (another term, another write) that
+        // cannot win sooner. When every write outlasts the election timeout (a starved disk), a single voter used to
+        // campaign for ever without electing itself. etcd stands still the same way: its raft loop does not tick
+        // while it saves a Ready (etcdserver/raft.go). A write that never ends fails at the journal's call timeout.
+        if (!(_node!.Role == RaftRole.Candidate && _write.InFlight)) Node.Tick();
         TickReadRound();
         ExpireHeld();
         TickRemoval();

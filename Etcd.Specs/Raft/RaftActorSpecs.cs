@@ -90,6 +90,20 @@ public class RaftActorSpecs : Akka.TestKit.Xunit2.TestKit
         return probe.ExpectMsg<JournalProbeActor.Replayed>(Wait).Events;
     }
 
+    /// <summary>
+    /// Every write takes longer than the longest election timeout (10 ticks of 50 ms, randomized up to 1 s): the
+    /// candidate waits for its vote's write instead of starting election after election. Before, each timeout began a
+    /// new term whose write outlasted the next timeout, and the single voter never elected itself (seen in CI as a
+    /// 15 s wait for leadership on a starved machine).
+    /// </summary>
+    [Fact]
+    public async Task A_single_voter_whose_writes_outlast_the_election_timeout_elects_itself_in_its_first_term()
+    {
+        await Journal.OnWrite.PassWithDelay(TimeSpan.FromMilliseconds(1500));
+        var (_, mvcc, _, _) = StartRaft();
+        Assert.Equal(2UL, AwaitLeadership(mvcc));
+    }
+
     [Fact]
     public async Task A_proposal_is_persisted_then_applied_with_its_index_and_term()
     {
