@@ -116,7 +116,7 @@ public sealed class WatchStreams : IAsyncDisposable
         }
         catch (Exception e) when (e is RpcException or HttpRequestException or IOException or InvalidOperationException)
         {
-            return $"opening the watch streams failed: {e.Message}";
+            return $"opening the watch streams failed ({Volatile.Read(ref _created)} of {_watcherCount} watchers created): {e.Message}";
         }
     }
 
@@ -138,7 +138,7 @@ public sealed class WatchStreams : IAsyncDisposable
                     }
                     if (r.Canceled)
                     {
-                        RecordError($"watcher {w}: create refused: {r.CancelReason}");
+                        Fail($"watcher {w}: create refused: {r.CancelReason}");
                         continue;
                     }
                     byId[r.WatchId] = w;
@@ -172,7 +172,7 @@ public sealed class WatchStreams : IAsyncDisposable
             }
             if (!_stop.IsCancellationRequested)
             {
-                RecordError("a watch stream was ended by the server");
+                Fail("a watch stream was ended by the server");
             }
         }
         catch (Exception e) when (_stop.IsCancellationRequested && e is RpcException or OperationCanceledException)
@@ -181,8 +181,15 @@ public sealed class WatchStreams : IAsyncDisposable
         }
         catch (Exception e) when (e is RpcException or HttpRequestException or IOException or InvalidOperationException)
         {
-            RecordError($"a watch stream broke: {e.Message}");
+            Fail($"a watch stream broke: {e.Message}");
         }
+    }
+
+    /// <summary>Records the error and, while watchers are still being created, ends the wait for them at once.</summary>
+    private void Fail(string message)
+    {
+        RecordError(message);
+        _allCreated.TrySetException(new InvalidOperationException(message));
     }
 
     private void RecordError(string message)
