@@ -42,7 +42,7 @@ while [[ $# -gt 0 ]]; do
     --scale) scale=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --workloads) workloads=$2; shift 2 ;;
-    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -151,36 +151,42 @@ for target in "${targets[@]}"; do
   ETCDCTL_API=3 "$etcdctl_bin" --endpoints "${target#*=}" put foo bar >/dev/null
 done
 
-# Interleave: each command runs on both servers before the next one, so both see roughly the same
-# background load (this matters on small shared machines); etcd goes first in odd rounds and ours in
-# even ones, so neither always gets the warmer or the quieter minute. Every run is bounded by
+# Interleave: round by round, each command runs on both servers before the next command, so both see
+# roughly the same background load (this matters on small shared machines) and commands meant to be
+# compared (put with and without idle watchers) run back to back; etcd goes first in odd rounds and
+# ours in even ones, so neither always gets the warmer or the quieter minute. Every run is bounded by
 # --max-seconds and by timeout(1).
-results=() raw=()
-for cmd in "${commands[@]}"; do
-  for r in $(seq "$runs"); do
-    order=("${targets[@]}")
-    if (( r % 2 == 0 && ${#order[@]} == 2 )); then order=("${order[1]}" "${order[0]}"); fi
+raw=()
+for r in $(seq "$runs"); do
+  order=("${targets[@]}")
+  if (( r % 2 == 0 && ${#order[@]} == 2 )); then order=("${order[1]}" "${order[0]}"); fi
+  for cmd in "${commands[@]}"; do
     for target in "${order[@]}"; do
       name=${target%%=*} url=${target#*=}
       echo "# round $r, $name ($url): $cmd" >&2
       line=$(timeout --kill-after=10 300 "$bench" --endpoints "$url" --seed 42 --max-seconds 120 $cmd | grep '^RESULT' || true)
       [[ -n $line ]] || line="RESULT (no result line: see stderr above)"
-      results+=("$(printf '%-5s %s' "$name" "$line")")
       raw+=("$(printf '%s\t%s\t%s\t%s' "$cmd" "$r" "$name" "$line")")
-      echo "${results[-1]}" >&2
+      printf '%-5s %s\n' "$name" "$line" >&2
     done
   done
-  results+=("      [$cmd]" "")
 done
 
+# The RESULT lines grouped by command.
 echo
-printf '%s\n' "${results[@]}"
+for cmd in "${commands[@]}"; do
+  for entry in "${raw[@]}"; do
+    IFS=$'\t' read -r c r name line <<<"$entry"
+    if [[ $c == "$cmd" ]]; then printf '%-5s %s\n' "$name" "$line"; fi
+  done
+  printf '      [%s]\n\n' "$cmd"
+done
 
 # A markdown table: per command, each server's main figures per round (rounds separated by " / ").
 echo "## Side by side, $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg), --runs $runs --scale $scale"
 printf '%s\n' "${raw[@]}" | python3 -c '
 import sys, collections
-figs = {"watch": [("events/s", "events_per_sec", 0), ("delay p99 ms", "delay_p99_ms", 1), ("puts/s", "ops_per_sec", 0), ("check errors", "check_errors", 0)]}
+figs = {"watch": [("events/s", "events_per_sec", 0), ("delay p99 ms (from send)", "delay_p99_ms", 1), ("delay p99 ms (after answer)", "ack_delay_p99_ms", 1), ("puts/s", "ops_per_sec", 0), ("check errors", "check_errors", 0)]}
 default = [("ops/s", "ops_per_sec", 0), ("p99 ms", "p99_ms", 1)]
 by = collections.OrderedDict()
 for l in sys.stdin:
