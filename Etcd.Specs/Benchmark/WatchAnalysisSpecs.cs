@@ -76,4 +76,16 @@ public sealed class WatchAnalysisSpecs
         Assert.Contains("16.7% of events were read before the writer read its answer", text);
         Assert.Contains("[1]\tUnavailable: x", text);
     }
+
+    [Fact]
+    public void An_error_field_stays_one_quoted_token() =>
+        Assert.Equal("error=\"failed: Status(StatusCode='Unimplemented', Detail='')\"",
+            Report.ErrorField("failed: Status(StatusCode=\"Unimplemented\", Detail=\"\")"));
+
+    [Theory]
+    [InlineData(new byte[] { 0x61 }, new byte[] { 0x62 })]                  // "a" -> "b"
+    [InlineData(new byte[] { 0x61, 0x2f }, new byte[] { 0x61, 0x30 })]      // "a/" -> "a0"
+    [InlineData(new byte[] { 0x61, 0xff }, new byte[] { 0x62 })]            // trailing 0xff dropped
+    [InlineData(new byte[] { 0xff, 0xff }, new byte[] { 0x00 })]            // all 0xff: to the end of the key space
+    public void Prefix_end_is_clientv3s(byte[] prefix, byte[] end) => Assert.Equal(end, WatchStreams.PrefixEnd(prefix));
 }

@@ -52,7 +52,7 @@ if (await workload.PrepareAsync(runner) is { } prepareError)
 {
     Console.Error.WriteLine($"error: {prepareError}");
     Console.WriteLine(Report.ResultLine(new RunResult(
-        o.OpName, o.Total, LatencyStats.FromMilliseconds([]), 0, [(prepareError, 1)], 0, true)));
+        o.OpName, o.Total, LatencyStats.FromMilliseconds([]), 1, [(prepareError, 1)], 0, true)) + $" {Report.ErrorField(prepareError)}");
     await workload.CleanupAsync(runner);
     return 1;
 }
@@ -65,6 +65,7 @@ if (o.IdleWatchers > 0)
     if (streams is null)
     {
         Console.Error.WriteLine($"error: {idleError}");
+        Console.WriteLine($"RESULT op={o.OpName} idle_watchers={o.IdleWatchers} {Report.ErrorField(idleError ?? "?")}");
         return 1;
     }
     idle = streams;

@@ -61,6 +61,9 @@ public static partial class Report
         return s.ToString();
     }
 
+    /// <summary><c>error="..."</c> for a RESULT line, with the message's own double quotes made single so the field stays one token to parsers that split on them.</summary>
+    public static string ErrorField(string message) => $"error=\"{message.Replace('"', '\'')}\"";
+
     /// <summary>
     /// One machine-readable line. ops_per_sec = acknowledged puts per second; events_per_sec = events read,
     /// summed over watchers, per second from the first put sent to the last event read; delay_* from each

@@ -34,7 +34,7 @@ public static class WatchBench
         if (streams is null)
         {
             Console.Error.WriteLine($"error: {openError}");
-            Console.WriteLine($"RESULT op=watch error=\"{openError}\"");
+            Console.WriteLine($"RESULT op=watch watchers={o.Watchers} {Report.ErrorField(openError ?? "?")}");
             return 1;
         }
 
