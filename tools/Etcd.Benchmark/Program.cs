@@ -18,7 +18,9 @@ if (parsed.Options is not { } o)
 int seed = o.Seed ?? Random.Shared.Next();
 var build = Stopwatch.StartNew();
 var workload = Workload.Create(o, seed);
-Console.WriteLine($"{workload.Description}");
+Console.WriteLine(o.Command == BenchCommand.Watch
+    ? $"watch watchers={o.Watchers} streams={o.Streams} watch-prefix={o.WatchPrefix} drain-timeout={o.DrainSeconds} val-size={o.ValSize}"
+    : workload.Description);
 Console.WriteLine(
     $"endpoints={string.Join(',', o.Endpoints)} conns={o.Conns} clients={o.Clients} total={o.Total} " +
     $"max-seconds={o.MaxSeconds} seed={seed} (requests built in {build.ElapsedMilliseconds} ms)");
@@ -44,7 +46,6 @@ if (o.Command == BenchCommand.Failover)
 }
 if (o.Command == BenchCommand.Watch)
 {
-    Console.WriteLine($"watchers={o.Watchers} streams={o.Streams} watch-prefix={o.WatchPrefix} drain-timeout={o.DrainSeconds}");
     return await WatchBench.RunAsync(o, runner, seed);
 }
 
