@@ -6,6 +6,7 @@
 #   tools/bench-cluster.sh [--ours-cmd TEMPLATE] [--total N] [--runs N] [--systems etcd,ours]
 #                          [--failover-rate R] [--failover-seconds S] [--kill-after S]
 #                          [--etcd-bin PATH] [--etcdctl-bin PATH] [--logs DIR] [--no-build]
+#                          [--workloads kv,watch,lease,failover]
 #
 #   --ours-cmd TEMPLATE  how to start one of our members; {name} {data_dir} {client_url} {peer_url}
 #                        {initial_cluster} are substituted. Default:
@@ -20,6 +21,9 @@
 #   --etcd-bin PATH      etcd to start (default: etcd on PATH); --etcdctl-bin likewise
 #   --logs DIR           copy every member's log and every benchmark's full output to DIR on exit
 #   --no-build           do not build Etcd.Benchmark / Etcd.Node first
+#   --workloads LIST     which groups run each round (default kv,watch,lease,failover; memory always):
+#                        kv = put-all put-leader range-l range-s; watch = watch put-idle0 put-idle1000;
+#                        lease = lease-grant lease-keepalive; failover = failover + rejoin
 #
 # One run, per system in turn for each workload (etcd first on odd runs, ours first on even runs, so
 # neither always gets the warmer or the quieter minute):
@@ -28,6 +32,14 @@
 #   put-leader   the same with every connection to the leader
 #   range-l      range foo, linearizable, every connection to one follower
 #   range-s      the same, serializable
+#   watch        Etcd.Benchmark watch: 100 watchers on a prefix over 10 streams spread round-robin over
+#                the three members, 100 clients putting --total/4 keys under the prefix through all three;
+#                events/s, delivery delay p99 (from each put's send), and every watcher must see every
+#                event once, in order
+#   put-idle0 / put-idle1000   put-all without and with 1000 idle watchers (over all members), back to
+#                back, for the issue's "put rate with 1000 idle watchers within 10% of none"
+#   lease-grant  --conns 10 --clients 100 lease-grant --total N/2 through all members (revoked afterwards)
+#   lease-keepalive  1000 leases kept alive, --total N, through all members (followers forward)
 #   memory       VmHWM of every member process (the server itself, found as the process listening on
 #                the member's client port, not a `dotnet run` wrapper) after the loads above
 #   failover     Etcd.Benchmark failover: puts at --failover-rate to the two followers, the leader
@@ -43,7 +55,7 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 ours_cmd="" total=20000 runs=1 systems="etcd,ours" fo_rate=200 fo_seconds=8 kill_after=2
-etcd_bin=etcd etcdctl_bin=etcdctl logs_dir="" build=1
+etcd_bin=etcd etcdctl_bin=etcdctl logs_dir="" build=1 workloads=kv,watch,lease,failover
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --ours-cmd) ours_cmd=$2; shift 2 ;;
@@ -57,7 +69,8 @@ while [[ $# -gt 0 ]]; do
     --etcdctl-bin) etcdctl_bin=$2; shift 2 ;;
     --logs) logs_dir=$2; shift 2 ;;
     --no-build) build=0; shift ;;
-    -h|--help) sed -n '2,41p' "$0"; exit 0 ;;
+    --workloads) workloads=$2; shift 2 ;;
+    -h|--help) sed -n '2,53p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -65,6 +78,11 @@ for n in "$total" "$runs" "$fo_rate" "$fo_seconds"; do
   [[ $n =~ ^[0-9]+$ && $n -gt 0 ]] || { echo "--total, --runs, --failover-rate, --failover-seconds need positive integers" >&2; exit 2; }
 done
 [[ $kill_after =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "--kill-after needs a number of seconds" >&2; exit 2; }
+IFS=, read -r -a wl_groups <<<"$workloads"
+for w in "${wl_groups[@]}"; do
+  [[ $w =~ ^(kv|watch|lease|failover)$ ]] || { echo "--workloads: kv, watch, lease and/or failover, got '$w'" >&2; exit 2; }
+done
+has_group() { [[ ",$workloads," == *",$1,"* ]]; }
 IFS=, read -r -a sys_list <<<"$systems"
 for s in "${sys_list[@]}"; do [[ $s == etcd || $s == ours ]] || { echo "--systems: etcd and/or ours, got '$s'" >&2; exit 2; }; done
 
@@ -229,6 +247,9 @@ bench_run() {
 
 put_args="--conns 10 --clients 100 put --total $total --val-size 256 --key-space-size 100000"
 range_args="--conns 10 --clients 100 range foo --total $total"
+watch_args="--conns 10 --clients 100 watch --watchers 100 --streams 10 --total $(( total / 4 > 0 ? total / 4 : 1 )) --val-size 256"
+lease_grant_args="--conns 10 --clients 100 lease-grant --total $(( total / 2 > 0 ? total / 2 : 1 )) --ttl 60"
+keepalive_args="--conns 10 --clients 100 lease-keepalive --total $total --leases 1000 --ttl 60"
 
 workload() { # RUN WORKLOAD SYS
   local run=$1 wl=$2 sys=$3 f note
@@ -239,6 +260,11 @@ workload() { # RUN WORKLOAD SYS
     put-leader) note="(leader $leader)"; bench_run "$run" "$wl" "$sys" --endpoints "$(endpoints_of "$sys" "$leader")" $put_args ;;
     range-l) note="(follower $f)"; bench_run "$run" "$wl" "$sys" --endpoints "$(endpoints_of "$sys" "$f")" $range_args ;;
     range-s) note="(follower $f)"; bench_run "$run" "$wl" "$sys" --endpoints "$(endpoints_of "$sys" "$f")" $range_args --consistency s ;;
+    watch) note="(all 3 members)"; bench_run "$run" "$wl" "$sys" --endpoints "$(endpoints_of "$sys" "${members[@]}")" $watch_args ;;
+    put-idle0) note="(all 3 members)"; bench_run "$run" "$wl" "$sys" --endpoints "$(endpoints_of "$sys" "${members[@]}")" $put_args ;;
+    put-idle1000) note="(all 3 members)"; bench_run "$run" "$wl" "$sys" --endpoints "$(endpoints_of "$sys" "${members[@]}")" $put_args --idle-watchers 1000 --streams 10 ;;
+    lease-grant) note="(all 3 members)"; bench_run "$run" "$wl" "$sys" --endpoints "$(endpoints_of "$sys" "${members[@]}")" $lease_grant_args ;;
+    lease-keepalive) note="(all 3 members)"; bench_run "$run" "$wl" "$sys" --endpoints "$(endpoints_of "$sys" "${members[@]}")" $keepalive_args ;;
   esac
 }
 
@@ -318,14 +344,44 @@ print("|---|---|---|---|---|")
 for wl, label in labels.items():
     for metric, key, d in (("ops/s", "ops_per_sec", 0), ("p99 ms", "p99_ms", 1)):
         for r in runs:
+            if (r, wl) not in by: continue
             s = by.get((r, wl), {})
             e = num(s.get("etcd", [{}])[0].get(key)); o = num(s.get("ours", [{}])[0].get(key))
             errs = [f"{n} errors={s[n][0].get('errors')}" for n in ("etcd", "ours") if n in s and s[n][0].get("errors") not in (None, "0")]
             note = f" ({', '.join(errs)})" if errs else ""
             target = cmp(e, o, targets[(wl, key)]) if (wl, key) in targets else ""
             print(f"| {label}: {metric}{note} | {r} | {fmt(e, d)} | {fmt(o, d)} | {target} |")
+def fig(wl, key, r, n):
+    s = by.get((r, wl), {})
+    return num(s.get(n, [{}])[0].get(key))
+# The issue's watch and lease targets.
+for label, wl, key, d, better in (
+        ("watch: events delivered/s", "watch", "events_per_sec", 0, "higher"),
+        ("watch: delivery delay p99 ms, from the put's send (target < 100)", "watch", "delay_p99_ms", 1, None),
+        ("watch: delivery delay p99 ms, after the put's answer", "watch", "ack_delay_p99_ms", 1, None),
+        ("watch: check errors (gaps, duplicates, reorders)", "watch", "check_errors", 0, None),
+        ("lease-grant ops/s", "lease-grant", "ops_per_sec", 0, "higher"),
+        ("lease-keepalive ops/s", "lease-keepalive", "ops_per_sec", 0, "higher")):
+    for r in runs:
+        if (r, wl) not in by: continue
+        e, o = fig(wl, key, r, "etcd"), fig(wl, key, r, "ours")
+        if better: target = cmp(e, o, better)
+        elif key == "delay_p99_ms": target = "" if o != o else ("yes" if o < 100 else "no")
+        elif key == "ack_delay_p99_ms": target = ""
+        else: target = "" if o != o else ("yes" if o == 0 else "no")
+        print(f"| {label} | {r} | {fmt(e, d)} | {fmt(o, d)} | {target} |")
+for r in runs:
+    if (r, "put-idle1000") not in by: continue
+    cells = []
+    for n in ("etcd", "ours"):
+        none, idle = fig("put-idle0", "ops_per_sec", r, n), fig("put-idle1000", "ops_per_sec", r, n)
+        cells.append("n/a" if none != none or idle != idle else f"{idle:.0f} vs {none:.0f} ({(idle / none - 1) * 100:+.0f}%)")
+    o_none, o_idle = fig("put-idle0", "ops_per_sec", r, "ours"), fig("put-idle1000", "ops_per_sec", r, "ours")
+    target = "" if o_none != o_none or o_idle != o_idle else ("yes" if o_idle >= 0.9 * o_none else "no") + " (>= 90%)"
+    print(f"| put ops/s with 1000 idle watchers vs none | {r} | {cells[0]} | {cells[1]} | {target} |")
 for metric, key in (("failover: first ok after kill, ms", "first_ok_ms"), ("failover: steady again after kill, ms", "steady_ms")):
     for r in runs:
+        if (r, "failover") not in by: continue
         s = by.get((r, "failover"), {})
         e = num(s.get("etcd", [{}])[0].get(key)); o = num(s.get("ours", [{}])[0].get(key))
         target = "" if o != o else ("yes" if o <= 2000 else "no") + " (<= 2000)"
@@ -339,6 +395,7 @@ for r in runs:
     target = cmp(max(ek), max(ok), "lower") if ek and ok else ""
     print(f"| VmHWM MB, m1/m2/m3 | {r} | {et} | {ot} | {target} (max) |")
 for r in runs:
+    if (r, "rejoin") not in by: continue
     s = by.get((r, "rejoin"), {})
     cell = lambda n: (s[n][0].get("member", "?") + " " + ("rejoined" if s[n][0].get("rejoined") == "yes" else "DID NOT rejoin")) if n in s else "n/a"
     print(f"| killed leader restarted | {r} | {cell('etcd')} | {cell('ours')} | |")
@@ -354,11 +411,17 @@ EOF
 for run in $(seq "$runs"); do
   order=("${sys_list[@]}")
   if (( run % 2 == 0 && ${#order[@]} == 2 )); then order=("${order[1]}" "${order[0]}"); fi
-  for wl in put-all put-leader range-l range-s; do
+  wls=()
+  if has_group kv; then wls+=(put-all put-leader range-l range-s); fi
+  if has_group watch; then wls+=(watch put-idle0 put-idle1000); fi
+  if has_group lease; then wls+=(lease-grant lease-keepalive); fi
+  for wl in "${wls[@]}"; do
     for sys in "${order[@]}"; do workload "$run" "$wl" "$sys"; done
   done
   for sys in "${order[@]}"; do memory "$run" "$sys"; done
-  for sys in "${order[@]}"; do failover "$run" "$sys"; done
+  if has_group failover; then
+    for sys in "${order[@]}"; do failover "$run" "$sys"; done
+  fi
 done
 
 summary_done=1

@@ -4,6 +4,7 @@
 #
 #   tools/bench-side-by-side.sh [--ours-endpoint URL | --ours-cmd CMD | --etcd-only]
 #                               [--etcd-endpoint URL] [--etcd-bin PATH] [--scale N] [--runs N]
+#                               [--workloads kv,watch,lease]
 #
 #   --ours-endpoint URL  benchmark an already running server (e.g. http://127.0.0.1:2379)
 #   --ours-cmd CMD       start our server with CMD; the placeholders {data_dir} {client_url}
@@ -16,13 +17,20 @@
 #   --etcd-bin PATH      etcd binary to start (default: etcd on PATH)
 #   --etcdctl-bin PATH   etcdctl used to seed key foo for the range runs (default: etcdctl on PATH)
 #   --scale N            divide the default --total of every command by N (quick smoke runs)
-#   --runs N             repeat each command N times per server (default 1)
+#   --runs N             rounds: each command runs N times per server, etcd first in odd rounds and
+#                        ours first in even ones (default 1)
+#   --workloads LIST     which groups of commands (default kv,watch,lease):
+#                        kv    put, range l/s, txn-put, single-client put (the original set)
+#                        watch watch (100 watchers on a prefix over 10 streams, puts at full rate under
+#                              it, every watcher must get every event once, in order), then put with no
+#                              watchers and put with 1000 idle watchers, back to back
+#                        lease lease-grant and lease-keepalive (1000 leases), 10 conns / 100 clients
 #
 # Servers this script starts are stopped by PID on exit and their temp dirs removed.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-ours_endpoint="" ours_cmd="" etcd_only=0 etcd_endpoint="" etcd_bin=etcd etcdctl_bin=etcdctl scale=1 runs=1
+ours_endpoint="" ours_cmd="" etcd_only=0 etcd_endpoint="" etcd_bin=etcd etcdctl_bin=etcdctl scale=1 runs=1 workloads=kv,watch,lease
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --ours-endpoint) ours_endpoint=$2; shift 2 ;;
@@ -33,9 +41,17 @@ while [[ $# -gt 0 ]]; do
     --etcdctl-bin) etcdctl_bin=$2; shift 2 ;;
     --scale) scale=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    --workloads) workloads=$2; shift 2 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
+done
+for n in "$scale" "$runs"; do
+  [[ $n =~ ^[0-9]+$ && $n -gt 0 ]] || { echo "--scale and --runs need positive integers" >&2; exit 2; }
+done
+IFS=, read -r -a wl_list <<<"$workloads"
+for w in "${wl_list[@]}"; do
+  [[ $w == kv || $w == watch || $w == lease ]] || { echo "--workloads: kv, watch and/or lease, got '$w'" >&2; exit 2; }
 done
 if [[ $etcd_only == 0 && -z $ours_endpoint && -z $ours_cmd ]]; then
   ours_cmd='dotnet run --project Etcd.Node -c Release -- --data-dir {data_dir} --listen-client-urls {client_url} --advertise-client-urls {client_url}'
@@ -109,35 +125,88 @@ if [[ $etcd_only == 0 ]]; then
 fi
 
 t() { echo $(( $1 / scale > 0 ? $1 / scale : 1 )); }
-commands=(
-  "put --conns 10 --clients 100 --total $(t 20000) --val-size 256 --key-space-size 100000"
-  "range foo --conns 10 --clients 100 --total $(t 20000)"
-  "range foo --conns 10 --clients 100 --total $(t 20000) --consistency s"
-  "txn-put --conns 10 --clients 100 --total $(t 10000) --val-size 256 --key-space-size 100000 --txn-ops 4"
-  "put --conns 1 --clients 1 --total $(t 2000) --val-size 256"
-)
+commands=()
+for w in "${wl_list[@]}"; do
+  case $w in
+    kv) commands+=(
+      "put --conns 10 --clients 100 --total $(t 20000) --val-size 256 --key-space-size 100000"
+      "range foo --conns 10 --clients 100 --total $(t 20000)"
+      "range foo --conns 10 --clients 100 --total $(t 20000) --consistency s"
+      "txn-put --conns 10 --clients 100 --total $(t 10000) --val-size 256 --key-space-size 100000 --txn-ops 4"
+      "put --conns 1 --clients 1 --total $(t 2000) --val-size 256") ;;
+    watch) commands+=(
+      "watch --conns 10 --clients 100 --watchers 100 --streams 10 --total $(t 5000) --val-size 256"
+      # The issue's target: put rate with 1000 idle watchers within 10% of the rate with none, so the
+      # two run back to back on each server ("--idle-watchers 0" keeps its row apart from kv's put).
+      "put --conns 10 --clients 100 --total $(t 20000) --val-size 256 --key-space-size 100000 --idle-watchers 0"
+      "put --conns 10 --clients 100 --total $(t 20000) --val-size 256 --key-space-size 100000 --idle-watchers 1000 --streams 10") ;;
+    lease) commands+=(
+      "lease-grant --conns 10 --clients 100 --total $(t 10000) --ttl 60"
+      "lease-keepalive --conns 10 --clients 100 --total $(t 20000) --leases 1000 --ttl 60") ;;
+  esac
+done
 
 for target in "${targets[@]}"; do
   # range foo needs the key to exist on every server.
   ETCDCTL_API=3 "$etcdctl_bin" --endpoints "${target#*=}" put foo bar >/dev/null
 done
 
-# Interleave: each command runs on etcd, then on ours, before the next one, so both servers see
-# roughly the same background load (this matters on small shared machines).
-results=()
-for cmd in "${commands[@]}"; do
-  for r in $(seq "$runs"); do
-    for target in "${targets[@]}"; do
+# Interleave: round by round, each command runs on both servers before the next command, so both see
+# roughly the same background load (this matters on small shared machines) and commands meant to be
+# compared (put with and without idle watchers) run back to back; etcd goes first in odd rounds and
+# ours in even ones, so neither always gets the warmer or the quieter minute. Every run is bounded by
+# --max-seconds and by timeout(1).
+raw=()
+for r in $(seq "$runs"); do
+  order=("${targets[@]}")
+  if (( r % 2 == 0 && ${#order[@]} == 2 )); then order=("${order[1]}" "${order[0]}"); fi
+  for cmd in "${commands[@]}"; do
+    for target in "${order[@]}"; do
       name=${target%%=*} url=${target#*=}
-      echo "# $name ($url): $cmd" >&2
-      line=$("$bench" --endpoints "$url" --seed 42 $cmd | grep '^RESULT' || true)
+      echo "# round $r, $name ($url): $cmd" >&2
+      line=$(timeout --kill-after=10 300 "$bench" --endpoints "$url" --seed 42 --max-seconds 120 $cmd | grep '^RESULT' || true)
       [[ -n $line ]] || line="RESULT (no result line: see stderr above)"
-      results+=("$(printf '%-5s %s' "$name" "$line")")
-      echo "${results[-1]}" >&2
+      raw+=("$(printf '%s\t%s\t%s\t%s' "$cmd" "$r" "$name" "$line")")
+      printf '%-5s %s\n' "$name" "$line" >&2
     done
   done
-  results+=("      [$cmd]" "")
 done
 
+# The RESULT lines grouped by command.
 echo
-printf '%s\n' "${results[@]}"
+for cmd in "${commands[@]}"; do
+  for entry in "${raw[@]}"; do
+    IFS=$'\t' read -r c r name line <<<"$entry"
+    if [[ $c == "$cmd" ]]; then printf '%-5s %s\n' "$name" "$line"; fi
+  done
+  printf '      [%s]\n\n' "$cmd"
+done
+
+# A markdown table: per command, each server's main figures per round (rounds separated by " / ").
+echo "## Side by side, $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg), --runs $runs --scale $scale"
+printf '%s\n' "${raw[@]}" | python3 -c '
+import sys, collections
+figs = {"watch": [("events/s", "events_per_sec", 0), ("delay p99 ms (from send)", "delay_p99_ms", 1), ("delay p99 ms (after answer)", "ack_delay_p99_ms", 1), ("puts/s", "ops_per_sec", 0), ("check errors", "check_errors", 0)]}
+default = [("ops/s", "ops_per_sec", 0), ("p99 ms", "p99_ms", 1)]
+by = collections.OrderedDict()
+for l in sys.stdin:
+    parts = l.rstrip("\n").split("\t")
+    if len(parts) != 4: continue
+    cmd, run, name, line = parts
+    kv = dict(p.split("=", 1) for p in line.split()[1:] if "=" in p)
+    by.setdefault(cmd, collections.defaultdict(list))[name].append(kv)
+def cell(rows, key, d):
+    out = []
+    for kv in rows:
+        try: out.append(f"{float(kv.get(key)):.{d}f}")
+        except (TypeError, ValueError): out.append("n/a")
+    return " / ".join(out) or "n/a"
+names = sorted({n for s in by.values() for n in s}, key=lambda n: n != "etcd")
+print("| command | figure | " + " | ".join(names) + " |")
+print("|---|---|" + "---|" * len(names))
+for cmd, s in by.items():
+    op = cmd.split()[0]
+    for label, key, d in figs.get(op, default):
+        print(f"| `{cmd}` | {label} | " + " | ".join(cell(s.get(n, []), key, d) for n in names) + " |")
+'
+

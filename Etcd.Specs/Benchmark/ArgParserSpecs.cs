@@ -100,5 +100,60 @@ public sealed class ArgParserSpecs
     public void Rejects(params string[] args) => Fail(args);
 
     [Fact]
+    public void Watch_defaults_and_flags()
+    {
+        var d = Ok("watch");
+        Assert.Equal((BenchCommand.Watch, "watch", 100, 10, "bench-watch/", 10.0), (d.Command, d.OpName, d.Watchers, d.Streams, d.WatchPrefix, d.DrainSeconds));
+        var o = Ok("--conns", "10", "--clients", "100", "watch", "--watchers", "1000", "--streams=100", "--watch-prefix", "w/",
+            "--drain-timeout", "2.5", "--total", "2000", "--val-size", "64");
+        Assert.Equal((1000, 100, "w/", 2.5, 2000, 64), (o.Watchers, o.Streams, o.WatchPrefix, o.DrainSeconds, o.Total, o.ValSize));
+    }
+
+    [Theory]
+    [InlineData("watch", "--watchers", "0")]
+    [InlineData("watch", "--streams", "0")]
+    [InlineData("watch", "--watch-prefix", "")]                        // would watch every key
+    [InlineData("watch", "--watchers", "10000", "--total", "2001")]    // 20,010,000 events to record
+    [InlineData("watch", "--key-space-size", "10")]                     // keys are one per put
+    [InlineData("watch", "--idle-watchers", "10")]
+    [InlineData("put", "--watchers", "10")]
+    [InlineData("put", "--streams", "10")]                              // only with --idle-watchers
+    [InlineData("put", "--idle-watchers", "-1")]
+    [InlineData("range", "foo", "--idle-watchers", "10")]
+    public void Watch_rejects(params string[] args) => Fail(args);
+
+    [Fact]
+    public void Watch_accepts_the_largest_recordable_run() =>
+        Assert.Equal(2000, Ok("watch", "--watchers", "10000", "--total", "2000").Total);
+
+    [Fact]
+    public void Put_with_idle_watchers()
+    {
+        Assert.Equal(0, Ok("put").IdleWatchers);
+        var o = Ok("put", "--idle-watchers", "1000", "--streams", "20");
+        Assert.Equal((BenchCommand.Put, 1000, 20), (o.Command, o.IdleWatchers, o.Streams));
+    }
+
+    [Fact]
+    public void Lease_commands()
+    {
+        var g = Ok("lease-grant");
+        Assert.Equal((BenchCommand.LeaseGrant, "lease-grant", 60L), (g.Command, g.OpName, g.Ttl));
+        Assert.Equal(5L, Ok("lease-grant", "--ttl", "5").Ttl);
+        var k = Ok("--conns", "10", "--clients", "100", "lease-keepalive", "--leases", "50", "--ttl", "30", "--total", "10000");
+        Assert.Equal((BenchCommand.LeaseKeepAlive, "lease-keepalive", 50, 30L, 10000), (k.Command, k.OpName, k.Leases, k.Ttl, k.Total));
+        Assert.Equal(1000, Ok("lease-keepalive").Leases);
+    }
+
+    [Theory]
+    [InlineData("lease-grant", "--ttl", "0")]
+    [InlineData("lease-grant", "--leases", "10")]     // keep-alive only
+    [InlineData("lease-keepalive", "--leases", "0")]
+    [InlineData("lease-keepalive", "--val-size", "8")]
+    [InlineData("put", "--ttl", "60")]
+    [InlineData("lease-grant", "extra")]
+    public void Lease_rejects(params string[] args) => Fail(args);
+
+    [Fact]
     public void Help() => Assert.True(ArgParser.Parse(["--help"]).HelpRequested);
 }

@@ -29,6 +29,16 @@ public static class ArgParser
                               SIGKILLed; reports the time to the first and to steady successes after the kill
                               --rate 200 --kill-pid PID --kill-after 2 --request-timeout 1
                               --steady-window 1 --steady-fraction 0.8 (+ put's key/value flags)
+          watch               --watchers on --watch-prefix over --streams streams (one connection each) while
+                              --clients workers put --total distinct keys under the prefix over --conns; reports
+                              events delivered/s, put rate, delivery delay (from each put's send) and checks
+                              every watcher got every event once, in revision order
+                              --watchers 100 --streams 10 --watch-prefix bench-watch/ --drain-timeout 10 --val-size 8
+          lease-grant         LeaseGrant(TTL) requests; the leases granted are revoked after the report  --ttl 60
+          lease-keepalive     grants --leases leases untimed, then each worker sends keep-alives on a stream of
+                              its own (one request, then its response) for lease i mod --leases  --leases 1000 --ttl 60
+          put --idle-watchers K   also registers K watchers on keys nobody writes (over --streams streams)
+                              before the load and keeps them during it
 
         global flags:
           --endpoints LIST    comma-separated endpoints, http://host:port (default 127.0.0.1:2379)
@@ -45,7 +55,7 @@ public static class ArgParser
 
     private static readonly Dictionary<BenchCommand, HashSet<string>> CommandFlags = new()
     {
-        [BenchCommand.Put] = ["key-size", "val-size", "key-space-size", "sequential-keys"],
+        [BenchCommand.Put] = ["key-size", "val-size", "key-space-size", "sequential-keys", "idle-watchers", "streams"],
         [BenchCommand.Range] = ["consistency"],
         [BenchCommand.TxnPut] = ["key-size", "val-size", "key-space-size", "txn-ops"],
         [BenchCommand.Failover] =
@@ -53,9 +63,20 @@ public static class ArgParser
             "key-size", "val-size", "key-space-size", "sequential-keys",
             "rate", "kill-pid", "kill-after", "request-timeout", "steady-window", "steady-fraction",
         ],
+        [BenchCommand.Watch] = ["val-size", "watchers", "streams", "watch-prefix", "drain-timeout"],
+        [BenchCommand.LeaseGrant] = ["ttl"],
+        [BenchCommand.LeaseKeepAlive] = ["ttl", "leases"],
     };
 
+    /// <summary>
+    /// Bound on watchers × puts for <c>watch</c>: every delivered event keeps its revision and receipt time
+    /// (16 bytes) until the run is checked, so 20 M events is ~320 MB of client memory.
+    /// </summary>
+    public const long MaxWatchEvents = 20_000_000;
+
     private static readonly HashSet<string> BoolFlags = ["sequential-keys"];
+
+    private const string Commands = "put, range, txn-put, failover, watch, lease-grant, lease-keepalive";
 
     public static ParseResult Parse(IReadOnlyList<string> args)
     {
@@ -115,7 +136,7 @@ public static class ArgParser
 
         if (positional.Count == 0)
         {
-            return ParseResult.Fail("missing command (put, range, txn-put, failover)");
+            return ParseResult.Fail($"missing command ({Commands})");
         }
 
         BenchCommand command;
@@ -125,7 +146,10 @@ public static class ArgParser
             case "range": command = BenchCommand.Range; break;
             case "txn-put": command = BenchCommand.TxnPut; break;
             case "failover": command = BenchCommand.Failover; break;
-            default: return ParseResult.Fail($"unknown command '{positional[0]}' (put, range, txn-put, failover)");
+            case "watch": command = BenchCommand.Watch; break;
+            case "lease-grant": command = BenchCommand.LeaseGrant; break;
+            case "lease-keepalive": command = BenchCommand.LeaseKeepAlive; break;
+            default: return ParseResult.Fail($"unknown command '{positional[0]}' ({Commands})");
         }
         var rest = positional.Skip(1).ToList();
 
@@ -163,6 +187,13 @@ public static class ArgParser
                 RequestTimeoutSeconds = PositiveDouble(flags, "request-timeout", o.RequestTimeoutSeconds),
                 SteadyWindowSeconds = PositiveDouble(flags, "steady-window", o.SteadyWindowSeconds),
                 SteadyFraction = PositiveDouble(flags, "steady-fraction", o.SteadyFraction),
+                Watchers = PositiveInt(flags, "watchers", o.Watchers),
+                Streams = PositiveInt(flags, "streams", o.Streams),
+                WatchPrefix = flags.GetValueOrDefault("watch-prefix", o.WatchPrefix),
+                DrainSeconds = PositiveDouble(flags, "drain-timeout", o.DrainSeconds),
+                IdleWatchers = NonNegativeInt(flags, "idle-watchers", o.IdleWatchers),
+                Ttl = PositiveInt(flags, "ttl", (int)o.Ttl),
+                Leases = PositiveInt(flags, "leases", o.Leases),
             };
         }
         catch (FormatException e)
@@ -191,6 +222,23 @@ public static class ArgParser
         if (command == BenchCommand.Failover && FailoverError(o, flags) is { } failoverError)
         {
             return ParseResult.Fail(failoverError);
+        }
+
+        if (command == BenchCommand.Watch)
+        {
+            if (o.WatchPrefix.Length == 0)
+            {
+                return ParseResult.Fail("--watch-prefix must not be empty (an empty prefix would watch every key)");
+            }
+            if ((long)o.Watchers * o.Total > MaxWatchEvents)
+            {
+                return ParseResult.Fail(
+                    $"--watchers {o.Watchers} x --total {o.Total} events is more than the {MaxWatchEvents} this tool records");
+            }
+        }
+        if (command == BenchCommand.Put && flags.ContainsKey("streams") && o.IdleWatchers == 0)
+        {
+            return ParseResult.Fail("--streams applies to put only with --idle-watchers");
         }
 
         if (command is BenchCommand.Put or BenchCommand.TxnPut or BenchCommand.Failover)

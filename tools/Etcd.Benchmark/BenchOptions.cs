@@ -8,6 +8,12 @@ public enum BenchCommand
     TxnPut,
     /// <summary>Not in etcd's tool: puts at a fixed rate while a member is killed; measures the outage.</summary>
     Failover,
+    /// <summary>Watchers on a prefix while puts write under it: delivery rate, delay, exactly-once check (etcd's tool has watch-latency).</summary>
+    Watch,
+    /// <summary>LeaseGrant requests (etcd's tool has lease-keepalive only).</summary>
+    LeaseGrant,
+    /// <summary>LeaseKeepAlive over one stream per worker, one request then its response (as etcd's lease-keepalive).</summary>
+    LeaseKeepAlive,
 }
 
 /// <summary>
@@ -52,12 +58,30 @@ public sealed record BenchOptions
     public double SteadyWindowSeconds { get; init; } = 1;
     public double SteadyFraction { get; init; } = 0.8;
 
+    // watch (and put --idle-watchers): watchers spread round-robin over --streams streams, each stream
+    // on a connection of its own (the puts keep the --conns connections to themselves).
+    public int Watchers { get; init; } = 100;
+    public int Streams { get; init; } = 10;
+    public string WatchPrefix { get; init; } = "bench-watch/";
+    /// <summary>How long to wait, after the last put answered, for every watcher to have every event.</summary>
+    public double DrainSeconds { get; init; } = 10;
+    /// <summary>put only: idle watchers registered (on keys nobody writes) before the load and kept during it.</summary>
+    public int IdleWatchers { get; init; }
+
+    // lease-grant / lease-keepalive.
+    public long Ttl { get; init; } = 60;
+    /// <summary>lease-keepalive: leases granted before the clock starts; request i keeps lease i mod Leases alive.</summary>
+    public int Leases { get; init; } = 1000;
+
     public string OpName => Command switch
     {
         BenchCommand.Put => "put",
         BenchCommand.Range => "range",
         BenchCommand.TxnPut => "txn-put",
         BenchCommand.Failover => "failover",
+        BenchCommand.Watch => "watch",
+        BenchCommand.LeaseGrant => "lease-grant",
+        BenchCommand.LeaseKeepAlive => "lease-keepalive",
         _ => throw new ArgumentOutOfRangeException(nameof(Command)),
     };
 }

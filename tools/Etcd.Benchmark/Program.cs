@@ -18,7 +18,9 @@ if (parsed.Options is not { } o)
 int seed = o.Seed ?? Random.Shared.Next();
 var build = Stopwatch.StartNew();
 var workload = Workload.Create(o, seed);
-Console.WriteLine($"{workload.Description}");
+Console.WriteLine(o.Command == BenchCommand.Watch
+    ? $"watch watchers={o.Watchers} streams={o.Streams} watch-prefix={o.WatchPrefix} drain-timeout={o.DrainSeconds} val-size={o.ValSize}"
+    : workload.Description);
 Console.WriteLine(
     $"endpoints={string.Join(',', o.Endpoints)} conns={o.Conns} clients={o.Clients} total={o.Total} " +
     $"max-seconds={o.MaxSeconds} seed={seed} (requests built in {build.ElapsedMilliseconds} ms)");
@@ -42,7 +44,55 @@ if (o.Command == BenchCommand.Failover)
 {
     return await Failover.RunAsync(o, runner, (PutWorkload)workload);
 }
+if (o.Command == BenchCommand.Watch)
+{
+    return await WatchBench.RunAsync(o, runner, seed);
+}
+
+if (await workload.PrepareAsync(runner) is { } prepareError)
+{
+    Console.Error.WriteLine($"error: {prepareError}");
+    Console.WriteLine(Report.ResultLine(new RunResult(
+        o.OpName, o.Total, LatencyStats.FromMilliseconds([]), 1, [(prepareError, 1)], 0, true)) + $" {Report.ErrorField(prepareError)}");
+    await workload.CleanupAsync(runner);
+    return 1;
+}
+
+// put --idle-watchers: registered (and confirmed) before the clock starts, open until it stops.
+WatchStreams? idle = null;
+if (o.IdleWatchers > 0)
+{
+    var (streams, idleError) = await WatchBench.OpenIdleAsync(o);
+    if (streams is null)
+    {
+        Console.Error.WriteLine($"error: {idleError}");
+        Console.WriteLine($"RESULT op={o.OpName} idle_watchers={o.IdleWatchers} {Report.ErrorField(idleError ?? "?")}");
+        return 1;
+    }
+    idle = streams;
+    Console.WriteLine($"idle-watchers={o.IdleWatchers} over {Math.Min(o.Streams, o.IdleWatchers)} streams, all created");
+}
 
 var result = await runner.RunAsync(workload);
-Console.WriteLine(Report.Format(result));
-return result.Errors == 0 && !result.TimedOut ? 0 : 1;
+string idleNote = "";
+if (idle is not null)
+{
+    await idle.DisposeAsync();
+    long events = idle.Logs.Sum(l => l.Overflow + l.Count);
+    idleNote = $" idle_watchers={o.IdleWatchers} idle_watch_errors={idle.Errors.Count + events}";
+    foreach (var e in idle.Errors.Take(Report.MaxErrorsShown))
+    {
+        Console.Error.WriteLine($"idle watch error: {e}");
+    }
+    if (events > 0)
+    {
+        Console.Error.WriteLine($"idle watch error: idle watchers received {events} events on keys nobody wrote");
+    }
+}
+Console.WriteLine(Report.Format(result) + idleNote);
+if (await workload.CleanupAsync(runner) is { } note)
+{
+    Console.WriteLine(note);
+}
+bool idleOk = idle is null || idleNote.EndsWith(" idle_watch_errors=0", StringComparison.Ordinal);
+return result.Errors == 0 && !result.TimedOut && idleOk ? 0 : 1;

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net.Http;
 using Etcd.Api.Etcdserverpb;
 using Grpc.Core;
-using Grpc.Net.Client;
 
 namespace Etcd.Benchmark;
 
@@ -13,7 +12,7 @@ namespace Etcd.Benchmark;
 public sealed partial class Runner : IDisposable
 {
     private readonly BenchOptions _o;
-    private readonly GrpcChannel[] _channels;
+    private readonly Conn[] _conns;
     private readonly KV.KVClient[] _clients;
 
     // Hot-path state shared by workers.
@@ -28,49 +27,35 @@ public sealed partial class Runner : IDisposable
     {
         _o = o;
         _latencyTicks = new long[o.Total];
-        _channels = new GrpcChannel[o.Conns];
+        _conns = new Conn[o.Conns];
         _clients = new KV.KVClient[o.Conns];
         for (int i = 0; i < o.Conns; i++)
         {
-            string endpoint = o.Endpoints[i % o.Endpoints.Count];
-            var handler = new SocketsHttpHandler
-            {
-                // One channel == one TCP connection: extra streams queue on it rather than
-                // silently opening more connections, so --conns means what it says.
-                EnableMultipleHttp2Connections = false,
-                PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-                ConnectTimeout = TimeSpan.FromSeconds(o.DialTimeoutSeconds),
-                KeepAlivePingDelay = TimeSpan.FromSeconds(30),
-                KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
-            };
-            _channels[i] = GrpcChannel.ForAddress(endpoint, new GrpcChannelOptions
-            {
-                HttpHandler = handler,
-                DisposeHttpClient = true,
-                MaxReceiveMessageSize = null,
-                MaxSendMessageSize = null,
-            });
-            _clients[i] = new KV.KVClient(_channels[i]);
+            _conns[i] = new Conn(o.Endpoints[i % o.Endpoints.Count], o);
+            _clients[i] = _conns[i].Kv;
         }
     }
+
+    /// <summary>The --conns connections, worker w using <c>Conns[w % Conns.Count]</c>.</summary>
+    public IReadOnlyList<Conn> Conns => _conns;
 
     /// <summary>Connects every channel before the clock starts; returns an error message or null.</summary>
     public async Task<string?> ConnectAsync()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(_o.DialTimeoutSeconds));
-        for (int i = 0; i < _channels.Length; i++)
+        for (int i = 0; i < _conns.Length; i++)
         {
             try
             {
-                await _channels[i].ConnectAsync(cts.Token).ConfigureAwait(false);
+                await _conns[i].Channel.ConnectAsync(cts.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
-                return $"cannot connect to {_channels[i].Target} within {_o.DialTimeoutSeconds}s (--dial-timeout)";
+                return $"cannot connect to {_conns[i].Channel.Target} within {_o.DialTimeoutSeconds}s (--dial-timeout)";
             }
             catch (Exception e) when (e is RpcException or InvalidOperationException or HttpRequestException)
             {
-                return $"cannot connect to {_channels[i].Target}: {e.Message}";
+                return $"cannot connect to {_conns[i].Channel.Target}: {e.Message}";
             }
         }
         return null;
@@ -116,15 +101,27 @@ public sealed partial class Runner : IDisposable
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(_o.MaxSeconds));
         var ct = deadline.Token;
 
+        // Per-worker state (e.g. a keep-alive stream) is opened before the clock starts.
+        var contexts = new WorkerContext[_o.Clients];
+        for (int w = 0; w < contexts.Length; w++)
+        {
+            contexts[w] = new WorkerContext(w, _conns[w % _conns.Length]);
+            workload.InitWorker(contexts[w]);
+        }
+
         long start = Stopwatch.GetTimestamp();
         var workers = new Task[_o.Clients];
         for (int w = 0; w < workers.Length; w++)
         {
-            var client = _clients[w % _clients.Length];
-            workers[w] = Task.Run(() => WorkerAsync(workload, client, ct));
+            var ctx = contexts[w];
+            workers[w] = Task.Run(() => WorkerAsync(workload, ctx, ct));
         }
         await Task.WhenAll(workers).ConfigureAwait(false);
         double elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        foreach (var ctx in contexts)
+        {
+            await workload.EndWorkerAsync(ctx).ConfigureAwait(false);
+        }
 
         var stats = LatencyStats.FromTicks(_latencyTicks.AsSpan(0, _okCount), Stopwatch.Frequency);
         List<(string, long)> errors;
@@ -136,7 +133,7 @@ public sealed partial class Runner : IDisposable
         return new RunResult(_o.OpName, _o.Total, stats, _errorCount, errors, elapsed, timedOut);
     }
 
-    private async Task WorkerAsync(Workload workload, KV.KVClient client, CancellationToken ct)
+    private async Task WorkerAsync(Workload workload, WorkerContext ctx, CancellationToken ct)
     {
         int total = _o.Total;
         while (!ct.IsCancellationRequested)
@@ -149,7 +146,7 @@ public sealed partial class Runner : IDisposable
             long t0 = Stopwatch.GetTimestamp();
             try
             {
-                await workload.ExecuteAsync(client, i, ct).ConfigureAwait(false);
+                await workload.ExecuteAsync(ctx, i, ct).ConfigureAwait(false);
                 long t1 = Stopwatch.GetTimestamp();
                 _latencyTicks[Interlocked.Increment(ref _okCount) - 1] = t1 - t0;
             }
@@ -165,6 +162,10 @@ public sealed partial class Runner : IDisposable
             {
                 RecordError($"{e.StatusCode}: {e.Status.Detail}");
             }
+            catch (BenchCheckException e)
+            {
+                RecordError(e.Message);
+            }
             catch (Exception e) when (e is HttpRequestException or IOException or InvalidOperationException)
             {
                 RecordError($"{e.GetType().Name}: {e.Message}");
@@ -172,7 +173,7 @@ public sealed partial class Runner : IDisposable
         }
     }
 
-    private void RecordError(string message)
+    public void RecordError(string message)
     {
         lock (_errorLock)
         {
@@ -191,9 +192,9 @@ public sealed partial class Runner : IDisposable
 
     public void Dispose()
     {
-        foreach (var ch in _channels)
+        foreach (var c in _conns)
         {
-            ch.Dispose();
+            c.Dispose();
         }
     }
 }

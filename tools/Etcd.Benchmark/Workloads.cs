@@ -11,13 +11,30 @@ public abstract class Workload
 {
     public abstract string Description { get; }
 
-    public abstract Task ExecuteAsync(KV.KVClient client, int index, CancellationToken ct);
+    /// <summary>One timed request; throws <see cref="Grpc.Core.RpcException"/> or <see cref="BenchCheckException"/> on failure.</summary>
+    public abstract Task ExecuteAsync(WorkerContext ctx, int index, CancellationToken ct);
+
+    /// <summary>Opens per-worker state (e.g. a stream) before the clock starts.</summary>
+    public virtual void InitWorker(WorkerContext ctx)
+    {
+    }
+
+    /// <summary>Closes per-worker state after the clock stopped.</summary>
+    public virtual Task EndWorkerAsync(WorkerContext ctx) => Task.CompletedTask;
+
+    /// <summary>Untimed set-up after the warm-up (e.g. leases to keep alive); returns an error message or null.</summary>
+    public virtual Task<string?> PrepareAsync(Runner runner) => Task.FromResult<string?>(null);
+
+    /// <summary>Untimed tidy-up after the report (e.g. revoke the leases granted); returns a note or null.</summary>
+    public virtual Task<string?> CleanupAsync(Runner runner) => Task.FromResult<string?>(null);
 
     public static Workload Create(BenchOptions o, int seed) => o.Command switch
     {
-        BenchCommand.Put or BenchCommand.Failover => new PutWorkload(o, new Random(seed)),
+        BenchCommand.Put or BenchCommand.Failover or BenchCommand.Watch => new PutWorkload(o, new Random(seed)),
         BenchCommand.Range => new RangeWorkload(o),
         BenchCommand.TxnPut => new TxnPutWorkload(o, new Random(seed)),
+        BenchCommand.LeaseGrant => new LeaseGrantWorkload(o),
+        BenchCommand.LeaseKeepAlive => new LeaseKeepAliveWorkload(o),
         _ => throw new ArgumentOutOfRangeException(nameof(o)),
     };
 
@@ -65,9 +82,9 @@ public sealed class PutWorkload : Workload
     public override string Description =>
         $"put key-size={_o.KeySize} val-size={_o.ValSize} key-space-size={_o.KeySpaceSize} sequential-keys={_o.SequentialKeys}";
 
-    public override async Task ExecuteAsync(KV.KVClient client, int index, CancellationToken ct)
+    public override async Task ExecuteAsync(WorkerContext ctx, int index, CancellationToken ct)
     {
-        using var call = client.PutAsync(_requests[index], cancellationToken: ct);
+        using var call = ctx.Conn.Kv.PutAsync(_requests[index], cancellationToken: ct);
         await call.ResponseAsync.ConfigureAwait(false);
     }
 }
@@ -95,9 +112,9 @@ public sealed class RangeWorkload : Workload
     public override string Description =>
         $"range key={_o.RangeKey}{(_o.RangeEnd is null ? "" : " end=" + _o.RangeEnd)} consistency={_o.Consistency}";
 
-    public override async Task ExecuteAsync(KV.KVClient client, int index, CancellationToken ct)
+    public override async Task ExecuteAsync(WorkerContext ctx, int index, CancellationToken ct)
     {
-        using var call = client.RangeAsync(_request, cancellationToken: ct);
+        using var call = ctx.Conn.Kv.RangeAsync(_request, cancellationToken: ct);
         await call.ResponseAsync.ConfigureAwait(false);
     }
 }
@@ -138,9 +155,9 @@ public sealed class TxnPutWorkload : Workload
     public override string Description =>
         $"txn-put key-size={_o.KeySize} val-size={_o.ValSize} key-space-size={_o.KeySpaceSize} txn-ops={_o.TxnOps}";
 
-    public override async Task ExecuteAsync(KV.KVClient client, int index, CancellationToken ct)
+    public override async Task ExecuteAsync(WorkerContext ctx, int index, CancellationToken ct)
     {
-        using var call = client.TxnAsync(_requests[index], cancellationToken: ct);
+        using var call = ctx.Conn.Kv.TxnAsync(_requests[index], cancellationToken: ct);
         await call.ResponseAsync.ConfigureAwait(false);
     }
 }
