@@ -19,6 +19,15 @@ public sealed partial class WatchableCore
     private HistoryRequest? _inFlight;
     private long _rounds;
 
+    // The live batches committed while the read is in flight, in order: appended to the read's answer, so a round
+    // that read up to its To ends at the current revision and its watchers become synced. Without them, a write
+    // during every read (any steady load) would keep a catching-up watcher one step behind for ever: etcd holds its
+    // store lock over the read instead. Bounded; past the bound (or a gap, or missing previous values) the round
+    // ends at what it read and its watchers go on in the next one.
+    private readonly List<Event> _sinceRead = new();
+    private long _sinceReadTo;
+    private bool _sinceReadUsable;
+
     /// <summary>The read in flight, if any.</summary>
     public HistoryRequest? InFlight => _inFlight;
 
@@ -55,6 +64,9 @@ public sealed partial class WatchableCore
         }
         if (picked == 0) return null;
         _inFlight = new HistoryRequest(++_rounds, Math.Max(1, from), CurrentRevision, MaxEventsPerRead, prev);
+        _sinceRead.Clear();
+        _sinceReadTo = CurrentRevision;
+        _sinceReadUsable = true;
         return _inFlight;
     }
 
@@ -68,8 +80,18 @@ public sealed partial class WatchableCore
         if (_inFlight is not { } req || req.Round != round) return;
         _inFlight = null;
         if (readUpTo > req.To) throw new InvalidOperationException($"history read up to {readUpTo}, beyond the {req.To} asked");
+        if (readUpTo == req.To && _sinceReadUsable && _sinceRead.Count > 0 && _sinceReadTo == CurrentRevision)
+        {
+            var all = new List<Event>(events.Count + _sinceRead.Count);
+            all.AddRange(events);
+            all.AddRange(_sinceRead);
+            events = all;
+            readUpTo = CurrentRevision;
+        }
+        _sinceRead.Clear();
+        _sinceReadUsable = false;
 
-        PrepareBare(events.Count, req.PrevKv);
+        PrepareBare(events.Count, true);
         var last = 0L;
         for (var i = 0; i < events.Count; i++)
         {
@@ -119,11 +141,28 @@ public sealed partial class WatchableCore
         _roundList.Clear();
     }
 
+    /// <summary>A live batch while a read is in flight: kept for the read's answer (see <see cref="_sinceRead"/>).</summary>
+    private void KeepSinceRead(IReadOnlyList<Event> events, long fromRevision, long toRevision, bool hasPrevKv)
+    {
+        if (_inFlight is null || !_sinceReadUsable) return;
+        if (fromRevision != _sinceReadTo || (_inFlight.PrevKv && !hasPrevKv) || _sinceRead.Count + events.Count > MaxEventsPerRead)
+        {
+            _sinceReadUsable = false;
+            _sinceRead.Clear();
+            return;
+        }
+        for (var i = 0; i < events.Count; i++)
+            if (events[i].Kv.ModRevision > fromRevision) _sinceRead.Add(events[i]);
+        _sinceReadTo = toRevision;
+    }
+
     /// <summary>Gives up on the read in flight (the store restarted, or it took too long): its watchers wait for the next round.</summary>
     public void AbandonRound()
     {
         if (_inFlight is null) return;
         _inFlight = null;
+        _sinceRead.Clear();
+        _sinceReadUsable = false;
         _roundList.Clear();
         _round.CopyTo(_roundList);
         _round.Clear();

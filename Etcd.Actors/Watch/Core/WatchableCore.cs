@@ -120,6 +120,7 @@ public sealed partial class WatchableCore
         if (fromRevision > CurrentRevision) FallBehind();
         var floor = CurrentRevision; // anything at or below it was delivered already
         if (toRevision <= floor) return;
+        KeepSinceRead(events, fromRevision, toRevision, hasPrevKv);
 
         PrepareBare(events.Count, hasPrevKv);
         for (var i = 0; i < events.Count; i++)
