@@ -31,7 +31,8 @@ public sealed class WatchSimulationSpecs(ITestOutputHelper output)
     {
         output.WriteLine($"seed {seed} (WATCH_SIM_SEED={seed} replays it)");
         var rnd = new Random(seed);
-        var rig = new CoreRig(perRound: 1 + rnd.Next(4), perRead: 1 + rnd.Next(6));
+        // Small responses too, so that batches and catch-ups are cut between revisions.
+        var rig = new CoreRig(perRound: 1 + rnd.Next(4), perRead: 1 + rnd.Next(6), maxResponseBytes: rnd.Next(2) == 0 ? 1 << 20 : 20 + rnd.Next(80));
         var outlets = Enumerable.Range(0, 3).Select(_ => new RecordingOutlet()).ToArray();
         var watchers = new List<(Watcher W, long From, bool ClientCanceled)>();
 

@@ -249,4 +249,22 @@ public sealed class WatchableCoreSpecs
         rig.CatchUp();
         Assert.Equal(["PUT a@2=lost", "PUT a@3=next"], o.For(w).SelectMany(s => s.Events).Select(e => Show(Strip(e))));
     }
+
+    [Fact]
+    public void A_large_batch_is_cut_between_revisions_each_part_at_the_revision_it_is_complete_to()
+    {
+        var rig = new CoreRig(maxResponseBytes: 100);
+        var o = new RecordingOutlet();
+        var w = rig.Watch(o, Prefix("k"));
+        var big = new string('x', 60);
+        // 2: two events (one txn, too big for one response but never split), 3: other key, 4: one event.
+        rig.Batch(true, [("k1", big), ("k2", big)], [("z", "1")], [("k3", big)]);
+        var sent = o.For(w).ToList();
+        Assert.Equal(2, sent.Count);
+        Assert.Equal(2, sent[0].Events.Length);
+        Assert.Equal(3, sent[0].Revision); // complete up to 3: revision 3 held nothing for it
+        Assert.Equal(["PUT k3@4=" + big], sent[1].Events.Select(Show));
+        Assert.Equal(4, sent[1].Revision);
+        Assert.Equal(5, w.MinRev);
+    }
 }

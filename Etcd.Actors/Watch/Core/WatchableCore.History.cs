@@ -125,7 +125,7 @@ public sealed partial class WatchableCore
             }
             if (gathered is { Count: > 0 })
             {
-                var sent = w.Outlet.TrySendEvents(w, gathered, readUpTo);
+                var sent = SendGathered(w, gathered, readUpTo);
                 gathered.Clear();
                 if (!sent)
                 {

@@ -25,16 +25,26 @@ public sealed partial class WatchableCore
 
     /// <param name="maxWatchersPerRound">Unsynced watchers caught up by one history read (etcd's maxWatchersPerSync).</param>
     /// <param name="maxEventsPerRead">Events one history read returns at most (a revision is never split).</param>
-    public WatchableCore(int maxWatchersPerRound, int maxEventsPerRead)
+    /// <param name="maxResponseBytes">
+    /// About how much key and value data one response carries: more is cut into several, only between revisions (each
+    /// at the revision it is complete to), so a long catch-up or a big batch stays within what gRPC clients take by
+    /// default (4 MiB). One revision larger than this still goes whole, as etcd's does.
+    /// </param>
+    public WatchableCore(int maxWatchersPerRound, int maxEventsPerRead, long maxResponseBytes = DefaultMaxResponseBytes)
     {
         if (maxWatchersPerRound < 1) throw new ArgumentOutOfRangeException(nameof(maxWatchersPerRound));
         if (maxEventsPerRead < 1) throw new ArgumentOutOfRangeException(nameof(maxEventsPerRead));
+        if (maxResponseBytes < 1) throw new ArgumentOutOfRangeException(nameof(maxResponseBytes));
         MaxWatchersPerRound = maxWatchersPerRound;
         MaxEventsPerRead = maxEventsPerRead;
+        MaxResponseBytes = maxResponseBytes;
     }
+
+    public const long DefaultMaxResponseBytes = 1L << 20;
 
     public int MaxWatchersPerRound { get; }
     public int MaxEventsPerRead { get; }
+    public long MaxResponseBytes { get; }
 
     /// <summary>The store's revision as of the last batch or opening seen: synced watchers have everything up to it.</summary>
     public long CurrentRevision { get; private set; }
@@ -146,10 +156,9 @@ public sealed partial class WatchableCore
                 gathered.Clear();
                 FallBehind(w, floor, victim: false);
             }
-            else if (w.Outlet.TrySendEvents(w, gathered, toRevision))
+            else if (SendGathered(w, gathered, toRevision))
             {
                 gathered.Clear();
-                Advance(w, toRevision + 1);
                 w.SentSinceProgressTick = true;
             }
             else
@@ -170,6 +179,51 @@ public sealed partial class WatchableCore
         if (g.Count == 0) _touched.Add(w);
         g.Add(w.PrevKv ? ev : Bare(ev, i));
     }
+
+    private readonly List<Event> _part = new();
+
+    /// <summary>
+    /// Sends what was gathered for <paramref name="w"/> (complete up to <paramref name="revision"/>), cut into responses of
+    /// about <see cref="MaxResponseBytes"/> between revisions; advances MinRev past each part sent. False when the outlet
+    /// refused a part: MinRev then says what was sent.
+    /// </summary>
+    private bool SendGathered(Watcher w, List<Event> gathered, long revision)
+    {
+        long bytes = 0;
+        for (var i = 0; i < gathered.Count; i++) bytes += Size(gathered[i]);
+        if (bytes < MaxResponseBytes)
+        {
+            if (!w.Outlet.TrySendEvents(w, gathered, revision)) return false;
+            Advance(w, revision + 1);
+            return true;
+        }
+        _part.Clear();
+        bytes = 0;
+        for (var i = 0; i < gathered.Count; i++)
+        {
+            var ev = gathered[i];
+            var rev = ev.Kv.ModRevision;
+            if (_part.Count > 0 && bytes >= MaxResponseBytes && rev != _part[^1].Kv.ModRevision)
+            {
+                // Complete up to the revision before this event: the events in between did not match.
+                var sent = w.Outlet.TrySendEvents(w, _part, rev - 1);
+                _part.Clear();
+                if (!sent) return false;
+                Advance(w, rev);
+                bytes = 0;
+            }
+            _part.Add(ev);
+            bytes += Size(ev);
+        }
+        var last = w.Outlet.TrySendEvents(w, _part, revision);
+        _part.Clear();
+        if (!last) return false;
+        Advance(w, revision + 1);
+        return true;
+    }
+
+    private static long Size(Event e) =>
+        16 + e.Kv.Key.Length + e.Kv.Value.Length + (e.PrevKv is { } p ? 16 + p.Key.Length + p.Value.Length : 0);
 
     private void PrepareBare(int count, bool hasPrevKv)
     {

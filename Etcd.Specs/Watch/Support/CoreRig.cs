@@ -13,9 +13,9 @@ internal sealed class CoreRig
 {
     private readonly Dictionary<string, KeyValue> _live = new();
 
-    public CoreRig(int perRound = 512, int perRead = 1000)
+    public CoreRig(int perRound = 512, int perRead = 1000, long maxResponseBytes = WatchableCore.DefaultMaxResponseBytes)
     {
-        Core = new WatchableCore(perRound, perRead);
+        Core = new WatchableCore(perRound, perRead, maxResponseBytes);
         Core.StoreOpened(Revision);
     }
 
