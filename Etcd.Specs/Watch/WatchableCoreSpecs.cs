@@ -267,4 +267,16 @@ public sealed class WatchableCoreSpecs
         Assert.Equal(4, sent[1].Revision);
         Assert.Equal(5, w.MinRev);
     }
+
+    [Fact]
+    public void A_core_ignores_a_cancel_of_a_watcher_it_never_held()
+    {
+        // A restarted hub has a new core; the streams of the old one still close their watchers through it.
+        var old = new CoreRig();
+        var o = new RecordingOutlet();
+        var w = old.Watch(o, Key("a"));
+        var fresh = new CoreRig();
+        Assert.False(fresh.Core.Cancel(w));
+        Assert.Equal(WatcherState.Synced, w.State);
+    }
 }

@@ -73,6 +73,7 @@ public sealed partial class WatchableCore
     public void Add(Watcher w)
     {
         if (w.State != WatcherState.New) throw new InvalidOperationException($"{w} added twice");
+        w.Owner = this;
         w.Outlet.Watchers++;
         if (w.PrevKv) PrevKvWatchers++;
         if (w.ProgressNotify) _progress.Add(w);
@@ -92,9 +93,10 @@ public sealed partial class WatchableCore
         }
     }
 
-    /// <summary>Removes a watcher wherever it is; false when it was already gone (canceled or compacted).</summary>
+    /// <summary>Removes a watcher wherever it is; false when it was already gone (canceled or compacted) or is not this core's.</summary>
     public bool Cancel(Watcher w)
     {
+        if (!ReferenceEquals(w.Owner, this)) return false;
         switch (w.State)
         {
             case WatcherState.Synced:

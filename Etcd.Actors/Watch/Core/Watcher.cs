@@ -44,6 +44,9 @@ public sealed class Watcher(long watchId, KeyRange range, long startRevision, Wa
     /// <summary>Events were sent since the last progress tick (etcd elides that tick's notification).</summary>
     internal bool SentSinceProgressTick { get; set; }
 
+    // The core that holds it: a watcher is known to one core only (a restarted hub has a new one).
+    internal WatchableCore? Owner { get; set; }
+
     // Position in the container the watcher is in (WatcherGroup/WatcherList), for O(1) removal.
     internal int Slot { get; set; } = -1;
 
