@@ -12,9 +12,18 @@ namespace Etcd.Actors.Mvcc;
 /// </summary>
 public sealed partial class MvccStoreActor
 {
+    /// <summary>
+    /// Batches handed to the hub and not yet handled: the hub's mailbox is bounded by it. Past the bound the store
+    /// sends nothing (the events are dropped, not queued); the next batch it sends then does not follow the hub's
+    /// revision, so the hub sends its synced watchers back to history, which has them: slower for watchers, never
+    /// more memory, never a gap.
+    /// </summary>
+    internal const int MaxUnconsumedWatchBatches = 256;
+
     private readonly IActorRef? _watchHub;
     private readonly List<Event> _watchEvents = new();
     private bool _prevKvWanted;
+    private int _watchUnconsumed;
 
     private void ReceiveWatch()
     {
@@ -30,7 +39,12 @@ public sealed partial class MvccStoreActor
             var upTo = _store.History(r.From, r.To, r.MaxEvents, r.PrevKv, events);
             Sender.Tell(new WatchProtocol.History(r.Round, events, upTo, _store.CompactedRevision));
         });
-        Receive<WatchProtocol.HubStarted>(_ => Sender.Tell(new WatchProtocol.StoreOpened(_store.CurrentRevision)));
+        Receive<WatchProtocol.HubStarted>(_ =>
+        {
+            _watchUnconsumed = 0; // the old hub's mailbox is gone
+            Sender.Tell(new WatchProtocol.StoreOpened(_store.CurrentRevision));
+        });
+        Receive<WatchProtocol.Consumed>(_ => { if (_watchUnconsumed > 0) _watchUnconsumed--; });
     }
 
     /// <summary>After every <see cref="OpenStore"/>: a new KvStore needs the sink again, and the hub its revision.</summary>
@@ -47,7 +61,11 @@ public sealed partial class MvccStoreActor
     private void PublishWatchEvents(long fromRevision)
     {
         if (_watchHub is null || _watchEvents.Count == 0) return;
-        _watchHub.Tell(new WatchProtocol.Committed(_watchEvents.ToArray(), fromRevision, _store.CurrentRevision, _store.EventPrevKv), Self);
+        if (_watchUnconsumed < MaxUnconsumedWatchBatches)
+        {
+            _watchHub.Tell(new WatchProtocol.Committed(_watchEvents.ToArray(), fromRevision, _store.CurrentRevision, _store.EventPrevKv), Self);
+            _watchUnconsumed++;
+        }
         _watchEvents.Clear();
     }
 }

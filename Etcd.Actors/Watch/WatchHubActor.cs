@@ -55,6 +55,7 @@ public sealed class WatchHubActor : ReceiveActor, IWithTimers
         Receive<WatchProtocol.Committed>(m =>
         {
             _core.Notify(m.Events, m.FromRevision, m.ToRevision, m.HasPrevKv);
+            Sender.Tell(WatchProtocol.Consumed.Instance);
             Sync();
         });
         Receive<WatchProtocol.History>(m =>

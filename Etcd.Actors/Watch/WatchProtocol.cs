@@ -25,6 +25,12 @@ public static class WatchProtocol
 
     // ---- hub → store ----
 
+    /// <summary>The hub has handled one <see cref="Committed"/> (the store bounds how many are unhandled).</summary>
+    public sealed record Consumed
+    {
+        public static readonly Consumed Instance = new();
+    }
+
     /// <summary>Attach previous key-values to events from the next batch on (some watcher wants prev_kv), or stop.</summary>
     public sealed record PrevKvWanted(bool Wanted);
 
