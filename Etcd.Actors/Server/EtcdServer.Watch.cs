@@ -11,12 +11,14 @@ public sealed partial class EtcdServer
     private const int WatchGrpcOverheadBytes = 512 * 1024;
 
     /// <summary>
-    /// Opens a watch stream on this member. Watches are served from this member's own applied state, leader or
-    /// follower or learner (etcd does too): a watcher sees exactly the committed history, in order.
+    /// Opens a watch stream on this member. Watches are served from this member's own applied state, on the leader
+    /// or a follower (etcd does too): a watcher sees exactly the committed history, in order. A learner refuses every
+    /// stream RPC, as etcd 3.4's stream interceptor does ("learner does not support stream RPC").
     /// </summary>
     public async Task<WatchSession> OpenWatchAsync(CancellationToken ct = default)
     {
         ThrowIfStopped();
+        ThrowIfLearner();
         var hub = _refs.Watch ?? throw EtcdErrors.Stopped.ToException();
         var status = _refs.Status;
         var outbox = new WatchOutbox(ClusterId, MemberId, () => status.Term);
