@@ -52,8 +52,9 @@ public sealed partial class MvccStoreActor : ReceiveActor
     // store directly; in a member the RaftActor's announcement always comes first). A restarted one never does.
     private bool _restarted;
 
-    public MvccStoreActor(MvccSettings settings, ulong memberId, ulong clusterId, WaitRegistry waits)
+    public MvccStoreActor(MvccSettings settings, ulong memberId, ulong clusterId, WaitRegistry waits, IActorRef? watchHub = null)
     {
+        _watchHub = watchHub;
         _memberId = memberId;
         _clusterId = clusterId;
         _waits = waits;
@@ -72,6 +73,7 @@ public sealed partial class MvccStoreActor : ReceiveActor
         Receive<MvccProtocol.InstallSnapshot>(HandleInstallSnapshot);
         Receive<MvccProtocol.Checkpoint>(_ => HandleCheckpoint());
         ReceiveIntegrity();
+        ReceiveWatch();
     }
 
     /// <summary>Opens the backend file and builds everything derived from it: tree index, applier, member table.</summary>
@@ -88,15 +90,15 @@ public sealed partial class MvccStoreActor : ReceiveActor
             _backend.Dispose();
             throw;
         }
-        // Watch seam: set _store.EventSink to a list and hand its contents to the watch hub after each commit.
         _applier = new Applier(_store, _clusterId, _memberId);
         _members = _backend.Members;
         _alarms = _backend.Alarms;
         _applied = _store.ConsistentIndex;
+        AttachWatch();
     }
 
-    public static Props Props(MvccSettings settings, ulong memberId, ulong clusterId, WaitRegistry waits) =>
-        Akka.Actor.Props.Create(() => new MvccStoreActor(settings, memberId, clusterId, waits));
+    public static Props Props(MvccSettings settings, ulong memberId, ulong clusterId, WaitRegistry waits, IActorRef? watchHub = null) =>
+        Akka.Actor.Props.Create(() => new MvccStoreActor(settings, memberId, clusterId, waits, watchHub));
 
     protected override void PreStart() =>
         _log.Info("mvcc store opened: member {0:x16} cluster {1:x16}, revision {2}, compacted {3}, consistent index {4}, {5}",
@@ -138,6 +140,7 @@ public sealed partial class MvccStoreActor : ReceiveActor
         }
         if (msg.Term > _term) _term = msg.Term;
         var last = _applied;
+        var revisionBefore = _store.CurrentRevision;
         for (var i = 0; i < entries.Count; i++)
         {
             var e = entries[i];
@@ -166,6 +169,7 @@ public sealed partial class MvccStoreActor : ReceiveActor
             StageAlarms();
             _store.Commit(last);
             _applied = last;
+            PublishWatchEvents(revisionBefore);
         }
         _membersDirty = false;
 

@@ -42,6 +42,7 @@ public sealed partial record EtcdServerSettings
             LogLevel = r.String("etcd.log-level"),
             InitialCorruptCheck = r.Bool("etcd.experimental-initial-corrupt-check"),
             CorruptCheckTime = r.DurationOrZero("etcd.experimental-corrupt-check-time"),
+            WatchProgressNotifyInterval = r.DurationOrZero("etcd.experimental-watch-progress-notify-interval"),
             Raft = RaftSettings.Create(config),
             Mvcc = MvccSettings.Create(config),
         };

@@ -3,6 +3,7 @@ using Akka.Event;
 using Etcd.Actors.Mvcc;
 using Etcd.Actors.Raft;
 using Etcd.Actors.Wait;
+using Etcd.Actors.Watch;
 
 namespace Etcd.Actors.Server;
 
@@ -51,7 +52,10 @@ public sealed class NodeGuardian : ReceiveActor, IWithTimers
         _member = member;
         _waits = waits;
         _refs = refs;
-        _mvcc = Context.ActorOf(MvccStoreActor.Props(settings.MvccWithPaths, member.Id, member.ClusterId, waits), "mvcc");
+        // The hub first: the store tells it its revision as it opens.
+        var watch = Context.ActorOf(WatchHubActor.Props(settings.WatchProgressNotifyInterval), "watch");
+        _refs.SetWatch(watch);
+        _mvcc = Context.ActorOf(MvccStoreActor.Props(settings.MvccWithPaths, member.Id, member.ClusterId, waits, watch), "mvcc");
         Context.ActorOf(PeerGatewayActor.Props(refs, member.Id, member.ClusterId), PeerDirectory.GatewayName);
         _refs.SetMvcc(_mvcc);
         Context.Watch(_mvcc);

@@ -12,10 +12,14 @@ public sealed class NodeRefs
 {
     private volatile IActorRef? _raft;
     private volatile IActorRef? _mvcc;
+    private volatile IActorRef? _watch;
 
     public IActorRef? Raft => _raft;
 
     public IActorRef Mvcc => _mvcc ?? throw new InvalidOperationException("MvccStoreActor not started");
+
+    /// <summary>The member's WatchHubActor (null until the tree is built).</summary>
+    public IActorRef? Watch => _watch;
 
     /// <summary>Learner flag and leader, kept current by RaftActor (every incarnation writes the same instance).</summary>
     public MemberStatus Status { get; } = new();
@@ -23,4 +27,6 @@ public sealed class NodeRefs
     internal void SetRaft(IActorRef? raft) => _raft = raft;
 
     internal void SetMvcc(IActorRef mvcc) => _mvcc = mvcc;
+
+    internal void SetWatch(IActorRef watch) => _watch = watch;
 }

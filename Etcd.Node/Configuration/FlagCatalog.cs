@@ -113,7 +113,7 @@ public static class FlagCatalog
         R("experimental-enable-lease-checkpoint", FlagKind.Bool, "false", "leases are not built yet"),
         R("experimental-compaction-batch-limit", FlagKind.Int, "1000", "compaction batching is not tunable yet"),
         R("experimental-peer-skip-client-san-verification", FlagKind.Bool, "false", NoTls),
-        R("experimental-watch-progress-notify-interval", FlagKind.Duration, "10m", "watch is not built yet"),
+        S("experimental-watch-progress-notify-interval", FlagKind.Duration, "10m"),
         R("experimental-warning-apply-duration", FlagKind.Duration, "100ms", "slow-apply warnings are not built yet"),
 
         // Unsafe

@@ -8,9 +8,6 @@ namespace Etcd.Node.Services;
 // answers the way etcd's own unimplemented paths do: gRPC status Unimplemented (the generated base
 // classes do that), rather than a transport-level 404 that clients report as a confusing error.
 
-/// <summary>etcdserverpb.Watch: Unimplemented until watch lands.</summary>
-public sealed class WatchService : Watch.WatchBase;
-
 /// <summary>etcdserverpb.Lease: Unimplemented until leases land.</summary>
 public sealed class LeaseService : Lease.LeaseBase;
 

@@ -30,8 +30,8 @@ public static class Parts
         new("Alarm.Core", ["Errors"]),
         // etcd's corrupt.go decisions (CheckInitialHashKV, checkHashKV), on samples the shell gathers.
         new("Corruption.Core", ["Errors"]),
-        // Planned (watch issue): etcd's watchable store reads revisions and events from the MVCC core.
-        new("Watch.Core", ["Mvcc.Core", "Errors"], Planned: true),
+        // etcd's watchableStore: watcher groups, synced/unsynced, victims, over mvccpb events and the MVCC core's key order.
+        new("Watch.Core", ["Mvcc.Core", "Errors"]),
         // Planned (lease issue): etcd's lessor, with time through an injected TimeProvider.
         new("Lease.Core", ["Errors"], Planned: true),
 
@@ -58,8 +58,8 @@ public static class Parts
         // RaftActor: drives the core, persists, sends; tells MvccStoreActor what committed (MvccProtocol), validates
         // forwarded proposals with the edge's validator (Apply), fails waiters; leader duties drive lease expiry.
         new("Raft", ["Raft.Core", "Mvcc", "Apply", "Cluster", "Cluster.Core", "Errors", "Wait", "Serialization", "Configuration", "Lease", "Lease.Core"]),
-        // Planned (watch issue): WatchHubActor / WatchStreamActor.
-        new("Watch", ["Watch.Core", "Mvcc.Core", "Errors"], Planned: true),
+        // WatchHubActor / WatchStreamActor and the stream's outbox; the store is reached only by messages (WatchProtocol).
+        new("Watch", ["Watch.Core", "Mvcc.Core", "Errors"]),
         // Planned (lease issue): LeaseManagerActor.
         new("Lease", ["Lease.Core", "Errors", "Wait"], Planned: true),
 

@@ -126,4 +126,11 @@ public sealed class CommandLineSpecs
         Assert.Equal("a.yml", CommandLine.Parse(["--config-file", "a.yml"]).ConfigFile);
         Assert.Equal("b.conf", CommandLine.Parse(["-config-file=b.conf"]).ConfigFile);
     }
+
+    [Fact]
+    public void The_watch_progress_interval_reaches_the_settings()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(5), NodeConfig.Run("--experimental-watch-progress-notify-interval", "5s").Settings.WatchProgressNotifyInterval);
+        Assert.Equal(TimeSpan.FromMinutes(10), NodeConfig.Run().Settings.WatchProgressNotifyInterval);
+    }
 }

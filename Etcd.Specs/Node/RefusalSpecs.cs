@@ -31,7 +31,6 @@ public sealed class RefusalSpecs
         { ["--wal-dir", "/wal"], "--wal-dir=/wal is not supported: a dedicated WAL directory is not built yet (the Raft journal lives in <data-dir>/member)" },
         { ["--logger", "zap"], "--logger=zap is not supported: zap logging is not built yet; logs are in capnslog format" },
         { ["--log-outputs", "stderr,stdout"], "--log-outputs=stderr,stdout is not supported: multi logoutput for \"capnslog\" is not supported yet" },
-        { ["--experimental-watch-progress-notify-interval", "5s"], "--experimental-watch-progress-notify-interval=5s is not supported: watch is not built yet" },
         { ["--cors", "http://example.com"], "--cors=http://example.com is not supported: the HTTP/JSON gateway (the only CORS user) is not built yet" },
     };
 

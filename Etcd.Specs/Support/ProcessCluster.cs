@@ -40,6 +40,8 @@ public sealed class ProcessCluster : IAsyncDisposable
 
     public Maintenance.MaintenanceClient Maintenance(int i) => new(_channels[i]);
 
+    public Etcd.Api.Etcdserverpb.Watch.WatchClient Watch(int i) => new(_channels[i]);
+
     /// <summary>The member every running member (per <paramref name="running"/>) names as leader; polls Status until they agree.</summary>
     public async Task<int> LeaderAsync(Func<int, bool>? running = null, TimeSpan? within = null)
     {

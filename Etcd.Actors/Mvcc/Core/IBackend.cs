@@ -57,6 +57,13 @@ public interface IBackend : IDisposable
     /// </summary>
     void ForEachRevision(long maxMain, Action<Revision, KeyValue, bool> visit);
 
+    /// <summary>
+    /// Visits the committed key revisions whose main revision is in [<paramref name="fromMain"/>,
+    /// <paramref name="toMain"/>], in revision order, with their full key-values, until <paramref name="visit"/>
+    /// returns false (watch history). Buffered writes are not visited.
+    /// </summary>
+    void ForEachRevisionBetween(long fromMain, long toMain, Func<Revision, KeyValue, bool, bool> visit);
+
     /// <summary>Size of the backing storage in bytes (Status.dbSize).</summary>
     long SizeBytes { get; }
 

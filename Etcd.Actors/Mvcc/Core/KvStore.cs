@@ -127,9 +127,11 @@ public sealed partial class KvStore
         var main = _currentRev + 1;
         var created = main;
         var version = 1L;
+        Revision? prevMod = null;
         var ki = _index.Find(key);
-        if (ki is not null && ki.TryGet(main, out _, out var c, out var v))
+        if (ki is not null && ki.TryGet(main, out var m, out var c, out var v))
         {
+            prevMod = m;
             created = c.Main;
             version = v + 1;
         }
@@ -147,7 +149,7 @@ public sealed partial class KvStore
         if (ki is null) _index.Put(key, rev);
         else ki.Put(rev);
         _changes++;
-        EventSink?.Add(new Event { Type = Event.Types.EventType.Put, Kv = kv });
+        if (EventSink is not null) EventSink.Add(PutEvent(kv, version > 1 ? prevMod : null));
         return kv;
     }
 
@@ -163,10 +165,12 @@ public sealed partial class KvStore
             var ki = keys[i];
             var rev = new Revision(main, _changes);
             var tomb = new KeyValue { Key = ki.Key, ModRevision = main };
+            // Read before the tombstone goes in: the delete's previous value is the key as it is now.
+            var prev = EventSink is not null && EventPrevKv && ki.TryGet(main, out var pm, out _, out _) ? ReadRevision(pm) : null;
             _backend.PutRevision(rev, tomb, true);
             ki.Tombstone(rev);
             _changes++;
-            EventSink?.Add(new Event { Type = Event.Types.EventType.Delete, Kv = tomb });
+            if (EventSink is not null) EventSink.Add(new Event { Type = Event.Types.EventType.Delete, Kv = tomb, PrevKv = prev });
         }
         var n = keys.Count;
         keys.Clear();

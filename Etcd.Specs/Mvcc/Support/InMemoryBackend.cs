@@ -67,6 +67,15 @@ internal sealed class InMemoryBackend : IBackend
         }
     }
 
+    public void ForEachRevisionBetween(long fromMain, long toMain, Func<Revision, KeyValue, bool, bool> visit)
+    {
+        foreach (var (rev, row) in _committed)
+        {
+            if (rev.Main < fromMain) continue;
+            if (rev.Main > toMain || !visit(rev, row.Kv, row.Tomb)) break;
+        }
+    }
+
     public long SizeBytes => _committed.Count * 100L;
     public long SizeInUseBytes => SizeBytes;
 

@@ -1,0 +1,63 @@
+using Etcd.Api.Mvccpb;
+
+namespace Etcd.Actors.Mvcc.Core;
+
+/// <summary>
+/// What the watch hub needs from the store: events as changes are made (<see cref="KvStore.EventSink"/>, with
+/// previous key-values while <see cref="EventPrevKv"/> is on), and events read back from history for watchers that
+/// catch up (<see cref="History"/>). Both give the same event for the same change: PUT with the new key-value,
+/// DELETE with the key and the delete's revision as mod_revision, and as prev_kv the key-value at the revision
+/// before (none for a key's creation), as etcd's v3rpc fills it.
+/// </summary>
+public sealed partial class KvStore
+{
+    /// <summary>Attach each change's previous key-value to its event (a watcher asked for prev_kv). Costs a read per change.</summary>
+    public bool EventPrevKv { get; set; }
+
+    private Event PutEvent(KeyValue kv, Revision? prevMod)
+    {
+        var ev = new Event { Type = Event.Types.EventType.Put, Kv = kv };
+        if (EventPrevKv && prevMod is { } pm) ev.PrevKv = ReadRevision(pm);
+        return ev;
+    }
+
+    /// <summary>
+    /// The events of every revision from <paramref name="fromRev"/> to <paramref name="toRev"/> (both included,
+    /// capped at the current revision), appended to <paramref name="into"/> in revision order. Stops at the first
+    /// revision boundary once <paramref name="maxEvents"/> are in, so one revision (one txn) is never split; returns
+    /// the last revision fully read. Revisions below the compacted revision are not read: the caller compares
+    /// its start with <see cref="CompactedRevision"/> (etcd cancels such a watcher with compact_revision).
+    /// </summary>
+    public long History(long fromRev, long toRev, int maxEvents, bool withPrevKv, List<Event> into)
+    {
+        if (maxEvents < 1) throw new ArgumentOutOfRangeException(nameof(maxEvents));
+        var from = Math.Max(Math.Max(1, fromRev), _compactMainRev);
+        var to = Math.Min(toRev, _currentRev);
+        if (from > to) return to;
+        var start = into.Count;
+        var lastFull = to;
+        var lastMain = 0L;
+        _backend.ForEachRevisionBetween(from, to, (rev, kv, tombstone) =>
+        {
+            if (into.Count - start >= maxEvents && rev.Main != lastMain)
+            {
+                lastFull = lastMain;
+                return false;
+            }
+            lastMain = rev.Main;
+            into.Add(new Event { Type = tombstone ? Event.Types.EventType.Delete : Event.Types.EventType.Put, Kv = kv });
+            return true;
+        });
+        if (withPrevKv)
+        {
+            // After the walk: the previous value is a point read of its own.
+            for (var i = start; i < into.Count; i++)
+            {
+                var ev = into[i];
+                if (ev.Type == Event.Types.EventType.Put && ev.Kv.Version == 1) continue; // a creation has no previous value
+                ev.PrevKv = GetAt(ev.Kv.Key, ev.Kv.ModRevision - 1);
+            }
+        }
+        return lastFull;
+    }
+}

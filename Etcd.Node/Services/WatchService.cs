@@ -1,0 +1,51 @@
+using Etcd.Actors.Errors;
+using Etcd.Actors.Server;
+using Etcd.Api.Etcdserverpb;
+using Grpc.Core;
+
+namespace Etcd.Node.Services;
+
+/// <summary>
+/// etcdserverpb.Watch: bridges one bidirectional call to a <see cref="WatchSession"/> (etcd's serverWatchStream):
+/// requests are read and handed in as they come, responses written as the session yields them, by one writer.
+/// A client that half-closes keeps its watchers (etcd's recvLoop ends without closing the stream); the call ends
+/// when the client goes away.
+/// </summary>
+public sealed class WatchService(EtcdServer server) : Watch.WatchBase
+{
+    public override async Task Watch(IAsyncStreamReader<WatchRequest> requestStream, IServerStreamWriter<WatchResponse> responseStream, ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        WatchSession session;
+        try { session = await server.OpenWatchAsync(ct).ConfigureAwait(false); }
+        catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
+
+        await using (session.ConfigureAwait(false))
+        {
+            var writer = WriteAllAsync(session, responseStream, ct);
+            try
+            {
+                while (await requestStream.MoveNext(ct).ConfigureAwait(false))
+                    await session.SendAsync(requestStream.Current, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException || e is RpcException { StatusCode: StatusCode.Cancelled })
+            {
+                // The client went away.
+            }
+            await writer.ConfigureAwait(false);
+        }
+    }
+
+    private static async Task WriteAllAsync(WatchSession session, IServerStreamWriter<WatchResponse> responses, CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var r in session.ReadAllAsync(ct).ConfigureAwait(false))
+                await responses.WriteAsync(r, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException)
+        {
+            // The call ended (the client left, or the member stops).
+        }
+    }
+}

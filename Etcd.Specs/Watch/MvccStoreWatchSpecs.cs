@@ -1,0 +1,49 @@
+using Akka.Actor;
+using Etcd.Actors.Mvcc;
+using Etcd.Actors.Watch;
+using Etcd.Specs.Mvcc;
+using Xunit;
+
+namespace Etcd.Specs.Watch;
+
+/// <summary>
+/// The store's side of watch, with a probe as the hub: each batch's events after its commit, with the revisions it
+/// spans; history reads; and a hub that does not keep up gets at most a bounded number of batches, then a gap.
+/// </summary>
+public sealed class MvccStoreWatchSpecs() : MvccStoreActorSpecBase("etcd-mvcc-watch")
+{
+    [Fact]
+    public void Each_batch_reaches_the_hub_after_its_commit_and_history_reads_give_the_same_events()
+    {
+        var hub = CreateTestProbe();
+        var store = Sys.ActorOf(MvccStoreActor.Props(MemberSettings().MvccWithPaths, 0xAA, 0xCC, Waits, hub.Ref));
+        Assert.Equal(1, hub.ExpectMsg<WatchProtocol.StoreOpened>(Wait).Revision);
+        store.Tell(new MvccProtocol.ApplyCommitted([MvccEntries.Put(1, "a", "1"), MvccEntries.Put(2, "b", "2")], 1));
+        var c = hub.ExpectMsg<WatchProtocol.Committed>(Wait);
+        Assert.Equal((1L, 3L), (c.FromRevision, c.ToRevision));
+        Assert.Equal(["a", "b"], c.Events.Select(e => e.Kv.Key.ToStringUtf8()));
+        store.Tell(new WatchProtocol.ReadHistory(new Etcd.Actors.Watch.Core.HistoryRequest(1, 1, 3, 10, false)), hub.Ref);
+        var h = hub.ExpectMsg<WatchProtocol.History>(Wait);
+        Assert.Equal(c.Events, h.Events);
+        Assert.Equal(3, h.ReadUpTo);
+    }
+
+    [Fact]
+    public void A_hub_that_does_not_keep_up_gets_a_bounded_number_of_batches_then_a_gap()
+    {
+        var hub = CreateTestProbe();
+        var store = Sys.ActorOf(MvccStoreActor.Props(MemberSettings().MvccWithPaths, 0xAA, 0xCC, Waits, hub.Ref));
+        hub.ExpectMsg<WatchProtocol.StoreOpened>(Wait);
+        var n = MvccStoreActor.MaxUnconsumedWatchBatches + 10;
+        for (var i = 1; i <= n; i++) store.Tell(new MvccProtocol.ApplyCommitted([MvccEntries.Put((ulong)i, "k", "v" + i)], 1));
+        for (var i = 0; i < MvccStoreActor.MaxUnconsumedWatchBatches; i++) hub.ExpectMsg<WatchProtocol.Committed>(Wait);
+        store.Tell(new MvccProtocol.ApplyCommitted([MvccEntries.Put((ulong)n + 1, "k", "after")], 1));
+        hub.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        store.Tell(WatchProtocol.Consumed.Instance, hub.Ref);
+        store.Tell(new MvccProtocol.ApplyCommitted([MvccEntries.Put((ulong)n + 2, "k", "resumed")], 1));
+        var next = hub.ExpectMsg<WatchProtocol.Committed>(Wait);
+        // It does not follow the last batch the hub got: the hub's watchers catch up from history.
+        Assert.True(next.FromRevision > MvccStoreActor.MaxUnconsumedWatchBatches + 1L, $"from {next.FromRevision}");
+        Assert.Equal(n + 3L, next.ToRevision);
+    }
+}
