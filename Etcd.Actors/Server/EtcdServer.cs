@@ -14,7 +14,7 @@ namespace Etcd.Actors.Server;
 /// then enters with one Tell of a command carrying a TaskCompletionSource — no Ask on the hot path
 /// (reference/akka-notes.md §5b). Errors surface as <see cref="EtcdException"/> with etcd's strings.
 /// </summary>
-public sealed class EtcdServer
+public sealed partial class EtcdServer
 {
     private readonly NodeRefs _refs;
     private readonly WaitRegistry _waits;

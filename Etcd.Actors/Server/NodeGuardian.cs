@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using Etcd.Actors.Lease;
 using Etcd.Actors.Mvcc;
 using Etcd.Actors.Raft;
 using Etcd.Actors.Wait;
@@ -45,13 +46,17 @@ public sealed class NodeGuardian : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public NodeGuardian(EtcdServerSettings settings, RaftMember member, WaitRegistry waits, NodeRefs refs)
+    public NodeGuardian(EtcdServerSettings settings, RaftMember member, WaitRegistry waits, NodeRefs refs, RequestIdGenerator ids)
     {
         _raftSettings = settings.RaftWithPaths;
         _member = member;
         _waits = waits;
         _refs = refs;
-        _mvcc = Context.ActorOf(MvccStoreActor.Props(settings.MvccWithPaths, member.Id, member.ClusterId, waits), "mvcc");
+        // The lease manager first: the store tells it the lease table as soon as it opens the backend.
+        var lease = Context.ActorOf(LeaseManagerActor.Props(member.Id, member.ClusterId, settings.LeaseWithTimeouts, () => refs.Raft, ids.Next,
+            TimeProvider.System), LeaseManagerActor.Name);
+        _refs.SetLease(lease);
+        _mvcc = Context.ActorOf(MvccStoreActor.Props(settings.MvccWithPaths, member.Id, member.ClusterId, waits, lease), "mvcc");
         Context.ActorOf(PeerGatewayActor.Props(refs, member.Id, member.ClusterId), PeerDirectory.GatewayName);
         _refs.SetMvcc(_mvcc);
         Context.Watch(_mvcc);

@@ -11,9 +11,6 @@ namespace Etcd.Node.Services;
 /// <summary>etcdserverpb.Watch: Unimplemented until watch lands.</summary>
 public sealed class WatchService : Watch.WatchBase;
 
-/// <summary>etcdserverpb.Lease: Unimplemented until leases land.</summary>
-public sealed class LeaseService : Lease.LeaseBase;
-
 /// <summary>etcdserverpb.Auth: Unimplemented until auth lands.</summary>
 public sealed class AuthService : Auth.AuthBase;
 
