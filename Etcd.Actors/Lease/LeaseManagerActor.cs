@@ -42,7 +42,7 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
     /// <param name="nextId">The member's request ids (the same generator as the facade's, so no id is used twice).</param>
     /// <param name="time">The clock leases expire by (a fake one in specs).</param>
     public LeaseManagerActor(ulong memberId, ulong clusterId, LeaseSettings settings, Func<IActorRef?> raft, Func<ulong> nextId,
-        TimeProvider time, IActorRef? mvcc)
+        TimeProvider time)
     {
         _memberId = memberId;
         _clusterId = clusterId;
@@ -51,7 +51,6 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
         _nextId = nextId;
         _time = time;
         _start = time.GetTimestamp();
-        _mvcc = mvcc;
         _lessor = new Lessor(settings.Checkpointing ? (long)settings.CheckpointInterval.TotalMilliseconds : 0,
             (long)settings.RetryRevoke.TotalMilliseconds);
 
@@ -62,15 +61,16 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
         Receive<LeaseProtocol.TimeToLive>(OnTimeToLive);
         Receive<LeaseProtocol.List>(l => l.Completion.TrySetResult(_lessor.Ids()));
         ReceiveForwarding();
+        // Subscribed here, not in PreStart, so that RaftActor (created right after) cannot publish before it.
+        Context.System.EventStream.Subscribe(Self, typeof(RaftProtocol.LeaderChanged));
     }
 
     public static Props Props(ulong memberId, ulong clusterId, LeaseSettings settings, Func<IActorRef?> raft, Func<ulong> nextId,
-        TimeProvider time, IActorRef? mvcc = null) =>
-        Akka.Actor.Props.Create(() => new LeaseManagerActor(memberId, clusterId, settings, raft, nextId, time, mvcc));
+        TimeProvider time) =>
+        Akka.Actor.Props.Create(() => new LeaseManagerActor(memberId, clusterId, settings, raft, nextId, time));
 
     protected override void PreStart()
     {
-        Context.System.EventStream.Subscribe(Self, typeof(RaftProtocol.LeaderChanged));
         Timers.StartPeriodicTimer(LoopTimer, Loop.Instance, _settings.LoopInterval);
     }
 
@@ -87,6 +87,8 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
 
     private void OnApplied(MvccLeaseProtocol.LeasesApplied a)
     {
+        // The store: where the member table (the leader's address) is asked for.
+        _mvcc = Sender;
         var now = Now;
         if (a.Reset)
         {
@@ -99,6 +101,7 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
     private void OnLeaderChanged(RaftProtocol.LeaderChanged l)
     {
         if (l.MemberId != _memberId) return;
+        var changed = _leader != l.Leader;
         _leader = l.Leader;
         var leads = l.Leader == _memberId;
         if (leads && !_lessor.IsPrimary)
@@ -112,13 +115,16 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
             _lessor.Demote();
             _log.Info("lease: no longer primary (leader {0:x16}, term {1})", l.Leader, l.Term);
         }
+        if (changed) ResendPending();
     }
 
     /// <summary>etcd's runLoop: propose the revocation of expired leases (rate-limited) and the due checkpoints.</summary>
     private void OnLoop()
     {
-        if (!_lessor.IsPrimary) return;
         var now = Now;
+        _membersAsked = false; // an unanswered ask (the store restarting) is asked again, at most once per loop
+        ExpireForwards(now);
+        if (!_lessor.IsPrimary) return;
         var perLoop = Math.Max(1, (int)(_settings.RevokeRatePerSecond * _settings.LoopInterval.TotalSeconds));
         foreach (var id in _lessor.Expired(now, perLoop))
         {

@@ -52,7 +52,8 @@ public sealed class NodeGuardian : ReceiveActor, IWithTimers
         _member = member;
         _waits = waits;
         _refs = refs;
-        // The lease manager first: the store tells it the lease table as soon as it opens the backend.
+        // The lease manager first: the store tells it the lease table as soon as it opens the backend (and so
+        // gives it its ref, where the lease manager asks for the member table).
         var lease = Context.ActorOf(LeaseManagerActor.Props(member.Id, member.ClusterId, settings.LeaseWithTimeouts, () => refs.Raft, ids.Next,
             TimeProvider.System), LeaseManagerActor.Name);
         _refs.SetLease(lease);
