@@ -88,7 +88,7 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
     private void OnApplied(MvccLeaseProtocol.LeasesApplied a)
     {
         // The store: where the member table (the leader's address) is asked for.
-        _mvcc = Sender;
+        if (!Sender.IsNobody()) _mvcc = Sender;
         var now = Now;
         if (a.Reset)
         {
