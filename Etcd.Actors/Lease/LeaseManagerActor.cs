@@ -34,6 +34,7 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
     private readonly long _start;
     private readonly Lessor _lessor;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly MemberStatus? _status;
     private ulong _leader;
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -41,9 +42,12 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
     /// <param name="raft">The current RaftActor incarnation (null while it is down): where revocations and checkpoints are proposed.</param>
     /// <param name="nextId">The member's request ids (the same generator as the facade's, so no id is used twice).</param>
     /// <param name="time">The clock leases expire by (a fake one in specs).</param>
+    /// <param name="status">RaftActor's shared view of the leader: a LeaderChanged published before this actor subscribed
+    /// (a starved start) is caught up from it at the next loop.</param>
     public LeaseManagerActor(ulong memberId, ulong clusterId, LeaseSettings settings, Func<IActorRef?> raft, Func<ulong> nextId,
-        TimeProvider time)
+        TimeProvider time, MemberStatus? status)
     {
+        _status = status;
         _memberId = memberId;
         _clusterId = clusterId;
         _settings = settings;
@@ -66,8 +70,8 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
     }
 
     public static Props Props(ulong memberId, ulong clusterId, LeaseSettings settings, Func<IActorRef?> raft, Func<ulong> nextId,
-        TimeProvider time) =>
-        Akka.Actor.Props.Create(() => new LeaseManagerActor(memberId, clusterId, settings, raft, nextId, time));
+        TimeProvider time, MemberStatus? status = null) =>
+        Akka.Actor.Props.Create(() => new LeaseManagerActor(memberId, clusterId, settings, raft, nextId, time, status));
 
     protected override void PreStart()
     {
@@ -123,6 +127,7 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
     {
         var now = Now;
         _membersAsked = false; // an unanswered ask (the store restarting) is asked again, at most once per loop
+        if (_status is { } st && st.Leader != _leader) OnLeaderChanged(new RaftProtocol.LeaderChanged(_memberId, st.Leader, st.Term));
         ExpireForwards(now);
         if (!_lessor.IsPrimary) return;
         var perLoop = Math.Max(1, (int)(_settings.RevokeRatePerSecond * _settings.LoopInterval.TotalSeconds));
