@@ -91,4 +91,33 @@ public sealed class LeaseManagerActorSpecs : TestKit
         Sys.EventStream.Publish(new RaftProtocol.LeaderChanged(Self, Self, 3));
         Assert.Equal(0, await next.Task.WaitAsync(Wait));
     }
+
+    [Fact]
+    public async Task A_forwarded_keep_alive_takes_only_its_own_answer_from_the_member_it_asked()
+    {
+        var raft = CreateTestProbe();
+        var lease = await StartAsync(raft, Settings);
+        Sys.EventStream.Publish(new RaftProtocol.LeaderChanged(Self, Other, 2));
+        var renewed = new TaskCompletionSource<long>();
+        lease.Tell(new LeaseProtocol.KeepAlive(7, renewed));
+        // The member table gives the leader's address: the keep-alive goes out as sequence number 1.
+        var leader = new Member { ID = Other };
+        leader.PeerURLs.Add("http://127.0.0.1:1");
+        lease.Tell(new MvccProtocol.MembersChanged([leader], []));
+
+        PeerEnvelope Answer(ulong cluster, ulong to, ulong from, ulong seq) =>
+            new() { ClusterId = cluster, To = to, From = from, LeaseAnswer = new LeaseForwardAnswer { Seq = seq, Found = true, Ttl = 30 } };
+        lease.Tell(Answer(0xDD, Self, Other, 1));   // another cluster
+        lease.Tell(Answer(0xCC, 9, Other, 1));      // for another member
+        lease.Tell(Answer(0xCC, Self, 3, 1));       // from a member it did not ask
+        lease.Tell(Answer(0xCC, Self, Self, 1));    // claiming to be this member
+        lease.Tell(Answer(0xCC, Self, Other, 99));  // a number it has not outstanding
+        var barrier = new TaskCompletionSource<IReadOnlyList<long>>();
+        lease.Tell(new LeaseProtocol.List(barrier));
+        await barrier.Task.WaitAsync(Wait);
+        Assert.False(renewed.Task.IsCompleted);
+
+        lease.Tell(Answer(0xCC, Self, Other, 1));
+        Assert.Equal(30, await renewed.Task.WaitAsync(Wait));
+    }
 }
