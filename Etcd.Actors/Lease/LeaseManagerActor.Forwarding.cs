@@ -14,8 +14,8 @@ namespace Etcd.Actors.Lease;
 /// (docs/design.md, "Transport"), which hands <c>lease_forward</c> and <c>lease_answer</c> bodies to this actor.
 /// Bounded: at most <see cref="LeaseSettings.MaxForwardsInFlight"/> outstanding ("too many requests" beyond), each
 /// failed with "request timed out" after <see cref="LeaseSettings.ForwardTimeout"/>. A leader change sends the
-/// outstanding ones to the new leader (or serves them here, when this member is it); a member that answers "not
-/// leader" gets nothing more until the next change.
+/// outstanding ones to the new leader (or serves them here, when this member is it); one answered "not leader" is
+/// sent again at the next loop (a new leader may hear from a follower before it has promoted its own lessor).
 /// </summary>
 public sealed partial class LeaseManagerActor
 {
@@ -107,7 +107,7 @@ public sealed partial class LeaseManagerActor
         else OnTimeToLive(new LeaseProtocol.TimeToLive(p.LeaseId, p.TimeToLive!));
     }
 
-    /// <summary>Fails what waited too long or whose caller gave up (the loop runs every 500 ms).</summary>
+    /// <summary>Fails what waited too long or whose caller gave up, and sends again what was refused (the loop runs every 500 ms).</summary>
     private void ExpireForwards(long now)
     {
         if (_pending.Count == 0) return;
@@ -119,6 +119,9 @@ public sealed partial class LeaseManagerActor
                 _pending.Remove(seq);
                 p.Fail(_leader == 0 ? EtcdErrors.NoLeader : EtcdErrors.Timeout);
             }
+            // Answered "not leader" by the member this one believes leads (its own promotion had not happened yet, right
+            // after an election): asked again at each loop until it answers or the request times out.
+            else if (p.SentTo == 0) Send(seq, p);
         }
     }
 

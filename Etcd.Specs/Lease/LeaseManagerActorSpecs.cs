@@ -120,4 +120,28 @@ public sealed class LeaseManagerActorSpecs : TestKit
         lease.Tell(Answer(0xCC, Self, Other, 1));
         Assert.Equal(30, await renewed.Task.WaitAsync(Wait));
     }
+
+    [Fact]
+    public async Task A_keep_alive_refused_by_a_leader_not_yet_promoted_is_sent_again()
+    {
+        var raft = CreateTestProbe();
+        var lease = await StartAsync(raft, Settings);
+        Sys.EventStream.Publish(new RaftProtocol.LeaderChanged(Self, Other, 2));
+        var renewed = new TaskCompletionSource<long>();
+        lease.Tell(new LeaseProtocol.KeepAlive(7, renewed));
+        var leader = new Member { ID = Other };
+        leader.PeerURLs.Add("http://127.0.0.1:1");
+        lease.Tell(new MvccProtocol.MembersChanged([leader], []));
+        // The new leader answers before it has promoted its lessor: "not leader".
+        lease.Tell(new PeerEnvelope { ClusterId = 0xCC, To = Self, From = Other, LeaseAnswer = new LeaseForwardAnswer { Seq = 1, NotLeader = true } });
+        // Its answer to the request sent again (at the next 50 ms loop) counts; before that it would be dropped, so
+        // the spec answers until the keep-alive completes (bounded).
+        var deadline = DateTime.UtcNow + Wait;
+        while (!renewed.Task.IsCompleted && DateTime.UtcNow < deadline)
+        {
+            lease.Tell(new PeerEnvelope { ClusterId = 0xCC, To = Self, From = Other, LeaseAnswer = new LeaseForwardAnswer { Seq = 1, Found = true, Ttl = 30 } });
+            await Task.WhenAny(renewed.Task, Task.Delay(50));
+        }
+        Assert.Equal(30, await renewed.Task.WaitAsync(TimeSpan.Zero));
+    }
 }
