@@ -1,4 +1,5 @@
 using Etcd.Actors.Errors;
+using Etcd.Actors.Lease.Core;
 using Etcd.Actors.Mvcc.Core;
 using Etcd.Api.Etcdserverpb;
 using Google.Protobuf;
@@ -19,9 +20,16 @@ public readonly record struct ApplyResult(IMessage? Response, EtcdError? Error)
 /// same entry reaches the same state; only the header's member id differs.
 /// Later links of etcd's apply chain (auth, quota, lease, alarm) slot in front of or around this class.
 /// </summary>
-public sealed class Applier(KvStore store, ulong clusterId, ulong memberId)
+public sealed partial class Applier(KvStore store, ulong clusterId, ulong memberId)
 {
+    /// <summary>An applier with leases: <paramref name="leases"/> is the table <paramref name="store"/>'s lease seam works on.</summary>
+    public Applier(KvStore store, LeaseTable leases, ulong clusterId, ulong memberId) : this(store, clusterId, memberId) =>
+        Leases = leases;
+
     public KvStore Store => store;
+
+    /// <summary>The applied lease table; null when this applier runs without leases (lease requests: "lease not found").</summary>
+    public LeaseTable? Leases { get; }
 
     public ApplyResult Apply(InternalRaftRequest request, ulong term)
     {
@@ -35,14 +43,17 @@ public sealed class Applier(KvStore store, ulong clusterId, ulong memberId)
                 return Answer(store.Txn(request.Txn), term, static (r, h) => r.Header = h);
             case RequestCase.Compaction:
                 return Answer(store.Compact(request.Compaction.Revision), term, static (r, h) => r.Header = h);
+            case RequestCase.LeaseGrant:
+                return Grant(request.LeaseGrant, term);
             case RequestCase.LeaseRevoke:
-                // No lease exists until the lessor lands, which is exactly etcd's answer for an unknown id.
-                return new ApplyResult(null, EtcdErrors.LeaseNotFound);
+                return Revoke(request.LeaseRevoke, term);
+            case RequestCase.LeaseCheckpoint:
+                return Checkpoint(request.LeaseCheckpoint, term);
             case RequestCase.Alarm:
                 // No alarms are raised yet: an alarm GET/ACTIVATE/DEACTIVATE answers with an empty list.
                 return new ApplyResult(new AlarmResponse { Header = Header(term) }, null);
             default:
-                // LeaseGrant and anything newer: not implemented by this member yet.
+                // Anything newer: not implemented by this member yet.
                 return new ApplyResult(null, EtcdErrors.NotCapable);
         }
     }

@@ -46,6 +46,11 @@ public static class RequestValidator
         InternalRaftRequest.RequestOneofCase.Txn => ValidateTxn(r.Txn, maxTxnOps),
         InternalRaftRequest.RequestOneofCase.Compaction => ValidateCompaction(r.Compaction),
         InternalRaftRequest.RequestOneofCase.ClusterMemberAttrSet => null,
+        // The proposing member replaced id 0 by a generated one (EtcdServer.Lease.cs), as etcd's LeaseGrant does.
+        InternalRaftRequest.RequestOneofCase.LeaseGrant => r.LeaseGrant.ID == 0 ? EtcdErrors.LeaseNotFound : null,
+        InternalRaftRequest.RequestOneofCase.LeaseRevoke => null,
+        // Proposed by a leader's lease manager; one that lost leadership meanwhile may have it forwarded: harmless.
+        InternalRaftRequest.RequestOneofCase.LeaseCheckpoint => null,
         // EtcdServer.AlarmAsync proposes every alarm request (list too, as etcd 3.4 does), so a follower forwards it.
         InternalRaftRequest.RequestOneofCase.Alarm => Enum.IsDefined(r.Alarm.Action) && Enum.IsDefined(r.Alarm.Alarm) ? null : EtcdErrors.NotCapable,
         _ => EtcdErrors.NotCapable,

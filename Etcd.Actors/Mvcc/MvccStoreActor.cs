@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Event;
 using Etcd.Actors.Apply;
 using Etcd.Actors.Errors;
+using Etcd.Actors.Lease.Core;
 using Etcd.Actors.Mvcc.Core;
 using Etcd.Actors.Wait;
 using Etcd.Api.Etcdserverpb;
@@ -52,9 +53,12 @@ public sealed partial class MvccStoreActor : ReceiveActor
     // store directly; in a member the RaftActor's announcement always comes first). A restarted one never does.
     private bool _restarted;
 
-    public MvccStoreActor(MvccSettings settings, ulong memberId, ulong clusterId, WaitRegistry waits, IActorRef? watchHub = null)
+    public MvccStoreActor(MvccSettings settings, ulong memberId, ulong clusterId, WaitRegistry waits, IActorRef? watchHub = null,
+        IActorRef? leaseManager = null)
     {
         _watchHub = watchHub;
+        _minLeaseTtl = settings.MinLeaseTtl;
+        _leaseManager = leaseManager;
         _memberId = memberId;
         _clusterId = clusterId;
         _waits = waits;
@@ -74,31 +78,35 @@ public sealed partial class MvccStoreActor : ReceiveActor
         Receive<MvccProtocol.Checkpoint>(_ => HandleCheckpoint());
         ReceiveIntegrity();
         ReceiveWatch();
+        ReceiveLeases();
     }
 
     /// <summary>Opens the backend file and builds everything derived from it: tree index, applier, member table.</summary>
-    [MemberNotNull(nameof(_backend), nameof(_store), nameof(_applier), nameof(_members))]
+    [MemberNotNull(nameof(_backend), nameof(_store), nameof(_applier), nameof(_members), nameof(_leases))]
     private void OpenStore()
     {
         _backend = SqliteBackend.Open(_backendPath);
         try
         {
-            _store = new KvStore(_backend);
+            _leases = new LeaseTable(_minLeaseTtl, _backend.Leases);
+            _store = new KvStore(_backend, new StoreLeases(_leases));
         }
         catch
         {
             _backend.Dispose();
             throw;
         }
-        _applier = new Applier(_store, _clusterId, _memberId);
+        _applier = new Applier(_store, _leases, _clusterId, _memberId);
         _members = _backend.Members;
         _alarms = _backend.Alarms;
         _applied = _store.ConsistentIndex;
         AttachWatch();
+        AnnounceLeases();
     }
 
-    public static Props Props(MvccSettings settings, ulong memberId, ulong clusterId, WaitRegistry waits, IActorRef? watchHub = null) =>
-        Akka.Actor.Props.Create(() => new MvccStoreActor(settings, memberId, clusterId, waits, watchHub));
+    public static Props Props(MvccSettings settings, ulong memberId, ulong clusterId, WaitRegistry waits, IActorRef? watchHub = null,
+        IActorRef? leaseManager = null) =>
+        Akka.Actor.Props.Create(() => new MvccStoreActor(settings, memberId, clusterId, waits, watchHub, leaseManager));
 
     protected override void PreStart() =>
         _log.Info("mvcc store opened: member {0:x16} cluster {1:x16}, revision {2}, compacted {3}, consistent index {4}, {5}",
@@ -167,8 +175,11 @@ public sealed partial class MvccStoreActor : ReceiveActor
         {
             if (membersChanged) _backend.StageMembers(_members);
             StageAlarms();
+            if (_leases.IsDirty) _backend.StageLeases(_leases.TakeDirty());
             _store.Commit(last);
             _applied = last;
+            // Durable now: the lease manager learns what the batch did before any waiter hears of it.
+            PublishLeaseChanges();
             PublishWatchEvents(revisionBefore);
         }
         _membersDirty = false;

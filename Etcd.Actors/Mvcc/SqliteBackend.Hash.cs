@@ -13,7 +13,7 @@ public sealed partial class SqliteBackend
     /// order, every column as SQLite returns it (integers 8 bytes big-endian, blobs and text as their bytes,
     /// each preceded by its length so that adjacent columns cannot run together). The consistent index is left
     /// out, as etcd leaves it out: members at the same applied state then hash equally. Tables: kv, meta,
-    /// members, removed_members, alarms. Not comparable with etcd's (the files differ); meant for comparing
+    /// members, removed_members, alarms, leases. Not comparable with etcd's (the files differ); meant for comparing
     /// members of this implementation, and for tests.
     /// </summary>
     public uint HashAll()
@@ -25,6 +25,7 @@ public sealed partial class SqliteBackend
         HashTable(ref crc, "members", "SELECT * FROM members ORDER BY 1");
         HashTable(ref crc, "removed_members", "SELECT * FROM removed_members ORDER BY 1");
         HashTable(ref crc, "alarms", "SELECT * FROM alarms ORDER BY 1, 2");
+        HashTable(ref crc, "leases", "SELECT * FROM leases ORDER BY 1");
         return crc.Value;
     }
 

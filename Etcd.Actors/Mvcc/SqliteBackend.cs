@@ -96,6 +96,7 @@ public sealed partial class SqliteBackend : IBackend
         ScheduledCompaction = ReadMeta(MetaScheduled, -1);
         LoadMembers();
         LoadAlarms();
+        LoadLeases();
     }
 
     /// <summary>Opens (creating if needed) the database at <paramref name="path"/>.</summary>
@@ -187,6 +188,7 @@ public sealed partial class SqliteBackend : IBackend
             if (_pendingCompacted != long.MinValue) SetMeta(MetaCompacted, _pendingCompacted);
             WriteStagedMembers(tx);
             WriteStagedAlarms(tx);
+            WriteStagedLeases(tx);
             SetMeta(MetaConsistentIndex, unchecked((long)consistentIndex));
             MaybeFail("commit");
             tx.Commit();
@@ -203,6 +205,7 @@ public sealed partial class SqliteBackend : IBackend
         _pendingScheduled = _pendingCompacted = long.MinValue;
         PublishStagedMembers();
         PublishStagedAlarms();
+        PublishStagedLeases();
     }
 
     public void LoadAll(Action<Revision, KeyValue, bool> visit) => ForEachRow(long.MaxValue, withValue: false, visit);

@@ -129,9 +129,10 @@ public sealed class EtcdNode : IAsyncDisposable
         system.EventStream.Subscribe(listener, typeof(RaftProtocol.LeaderChanged));
         system.EventStream.Subscribe(listener, typeof(RaftProtocol.MemberRemoved));
         system.EventStream.Subscribe(listener, typeof(NodeFailed));
-        system.ActorOf(Props.Create(() => new NodeGuardian(settings, member, waits, refs)), "etcd");
-        var server = new EtcdServer(settings, identity.MemberId, identity.ClusterId, refs, waits,
-            new RequestIdGenerator(identity.MemberId, DateTimeOffset.UtcNow));
+        // One generator for the facade and the lease manager's proposals, so no id is used twice.
+        var ids = new RequestIdGenerator(identity.MemberId, DateTimeOffset.UtcNow);
+        system.ActorOf(Props.Create(() => new NodeGuardian(settings, member, waits, refs, ids)), "etcd");
+        var server = new EtcdServer(settings, identity.MemberId, identity.ClusterId, refs, waits, ids);
         var node = new EtcdNode(system, server, identity);
         // A removed member stops serving at once (etcd stops the server); the host decides when to exit.
         _ = removed.Task.ContinueWith(_ =>

@@ -1,5 +1,6 @@
 using Akka.Configuration;
 using Etcd.Actors.Configuration;
+using Etcd.Actors.Lease;
 using Etcd.Actors.Mvcc;
 using Etcd.Actors.Raft;
 
@@ -45,6 +46,7 @@ public sealed partial record EtcdServerSettings
             WatchProgressNotifyInterval = r.DurationOrZero("etcd.experimental-watch-progress-notify-interval"),
             Raft = RaftSettings.Create(config),
             Mvcc = MvccSettings.Create(config),
+            Lease = LeaseSettings.Create(config),
         };
     }
 

@@ -1,3 +1,5 @@
+using Etcd.Actors.Lease;
+using Etcd.Actors.Lease.Core;
 using Etcd.Actors.Mvcc;
 using Etcd.Actors.Raft;
 
@@ -62,6 +64,12 @@ public sealed partial record EtcdServerSettings
     /// <summary>MvccStoreActor's settings (etcd.mvcc); <see cref="MvccWithPaths"/> adds this member's backend file.</summary>
     public required MvccSettings Mvcc { get; init; }
 
+    /// <summary>LeaseManagerActor's settings (--experimental-enable-lease-checkpoint and etcd's lessor constants).</summary>
+    public required LeaseSettings Lease { get; init; }
+
+    /// <summary>What LeaseManagerActor runs with: a new leader extends every lease by an election timeout (etcd's Promote).</summary>
+    public LeaseSettings LeaseWithTimeouts => Lease with { PromoteExtension = Raft.ElectionTimeout };
+
     /// <summary>Extra HOCON laid over the member's Akka configuration (a config file's akka section; tests swap the journal).</summary>
     public string? ExtraHocon { get; init; }
 
@@ -77,5 +85,5 @@ public sealed partial record EtcdServerSettings
     public RaftSettings RaftWithPaths => Raft with { SnapshotDir = SnapshotDir };
 
     /// <summary>What MvccStoreActor runs with: <see cref="Mvcc"/> on this member's <see cref="BackendPath"/>.</summary>
-    public MvccSettings MvccWithPaths => Mvcc with { BackendPath = BackendPath };
+    public MvccSettings MvccWithPaths => Mvcc with { BackendPath = BackendPath, MinLeaseTtl = LeaseRules.MinTtl(Raft.ElectionTick, Raft.TickInterval) };
 }

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using Etcd.Actors.Lease;
 using Etcd.Actors.Mvcc;
 using Etcd.Actors.Raft;
 using Etcd.Actors.Wait;
@@ -46,7 +47,7 @@ public sealed class NodeGuardian : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public NodeGuardian(EtcdServerSettings settings, RaftMember member, WaitRegistry waits, NodeRefs refs)
+    public NodeGuardian(EtcdServerSettings settings, RaftMember member, WaitRegistry waits, NodeRefs refs, RequestIdGenerator ids)
     {
         _raftSettings = settings.RaftWithPaths;
         _member = member;
@@ -55,7 +56,12 @@ public sealed class NodeGuardian : ReceiveActor, IWithTimers
         // The hub first: the store tells it its revision as it opens.
         var watch = Context.ActorOf(WatchHubActor.Props(settings.WatchProgressNotifyInterval), "watch");
         _refs.SetWatch(watch);
-        _mvcc = Context.ActorOf(MvccStoreActor.Props(settings.MvccWithPaths, member.Id, member.ClusterId, waits, watch), "mvcc");
+        // The lease manager before the store too: the store tells it the lease table as soon as it opens the backend
+        // (and so gives it its ref, where the lease manager asks for the member table).
+        var lease = Context.ActorOf(LeaseManagerActor.Props(member.Id, member.ClusterId, settings.LeaseWithTimeouts, () => refs.Raft, ids.Next,
+            TimeProvider.System, refs.Status), LeaseManagerActor.Name);
+        _refs.SetLease(lease);
+        _mvcc = Context.ActorOf(MvccStoreActor.Props(settings.MvccWithPaths, member.Id, member.ClusterId, waits, watch, lease), "mvcc");
         Context.ActorOf(PeerGatewayActor.Props(refs, member.Id, member.ClusterId), PeerDirectory.GatewayName);
         _refs.SetMvcc(_mvcc);
         Context.Watch(_mvcc);

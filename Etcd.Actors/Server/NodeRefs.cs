@@ -13,6 +13,7 @@ public sealed class NodeRefs
     private volatile IActorRef? _raft;
     private volatile IActorRef? _mvcc;
     private volatile IActorRef? _watch;
+    private volatile IActorRef? _lease;
 
     public IActorRef? Raft => _raft;
 
@@ -23,6 +24,11 @@ public sealed class NodeRefs
 
     /// <summary>Learner flag and leader, kept current by RaftActor (every incarnation writes the same instance).</summary>
     public MemberStatus Status { get; } = new();
+
+    /// <summary>The member's LeaseManagerActor (keep-alives, TTLs, the lease list).</summary>
+    public IActorRef Lease => _lease ?? throw new InvalidOperationException("LeaseManagerActor not started");
+
+    internal void SetLease(IActorRef lease) => _lease = lease;
 
     internal void SetRaft(IActorRef? raft) => _raft = raft;
 

@@ -54,8 +54,10 @@ public sealed class PeerGatewayActor : UntypedActor
         {
             case PeerEnvelope e:
                 var verdict = PeerTrust.Check(e, _clusterId, _memberId);
-                if (verdict == PeerVerdict.Accepted) Forward(e);
-                else WarnDropped(verdict, e);
+                if (verdict != PeerVerdict.Accepted) WarnDropped(verdict, e);
+                // Leases' forwarded keep-alives and their answers are the lease manager's (LeaseManagerActor.Forwarding.cs).
+                else if (e.BodyCase is PeerEnvelope.BodyOneofCase.LeaseForward or PeerEnvelope.BodyOneofCase.LeaseAnswer) _refs.Lease.Forward(e);
+                else Forward(e);
                 break;
             case PeerClusterQuery:
                 // Read-only (cluster id, members, removed ids): see peer.proto.

@@ -110,7 +110,8 @@ public static class FlagCatalog
         R("experimental-enable-v2v3", FlagKind.String, "", NoV2),
         N("experimental-backend-bbolt-freelist-type", FlagKind.String, "array", "there is no bbolt; the backend is SQLite")
             with { Allowed = ["array", "map"] },
-        R("experimental-enable-lease-checkpoint", FlagKind.Bool, "false", "leases are not built yet"),
+        // Deliberately not etcd's "false": checkpointing is on by default (docs/design.md, Lease).
+        S("experimental-enable-lease-checkpoint", FlagKind.Bool, "true"),
         R("experimental-compaction-batch-limit", FlagKind.Int, "1000", "compaction batching is not tunable yet"),
         R("experimental-peer-skip-client-san-verification", FlagKind.Bool, "false", NoTls),
         S("experimental-watch-progress-notify-interval", FlagKind.Duration, "10m"),

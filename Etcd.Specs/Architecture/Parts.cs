@@ -32,8 +32,9 @@ public static class Parts
         new("Corruption.Core", ["Errors"]),
         // etcd's watchableStore: watcher groups, synced/unsynced, victims, over mvccpb events and the MVCC core's key order.
         new("Watch.Core", ["Mvcc.Core", "Errors"]),
-        // Planned (lease issue): etcd's lessor, with time through an injected TimeProvider.
-        new("Lease.Core", ["Errors"], Planned: true),
+        // etcd's lessor: the applied lease table (LeaseTable) and the time side (Lessor), which takes the time as a
+        // number from its caller; keys are protobuf ByteStrings, no etcdserverpb message.
+        new("Lease.Core", ["Errors"]),
 
         // ---- shared leaves ----
         // etcd's rpctypes/errors: the catalogue of etcd's errors as domain values; gRPC status is the edge's.
@@ -57,11 +58,15 @@ public static class Parts
         new("Mvcc", ["Mvcc.Core", "Apply", "Cluster.Core", "Alarm.Core", "Errors", "Wait", "Serialization", "Configuration", "Watch", "Watch.Core", "Lease.Core"]),
         // RaftActor: drives the core, persists, sends; tells MvccStoreActor what committed (MvccProtocol), validates
         // forwarded proposals with the edge's validator (Apply), fails waiters; leader duties drive lease expiry.
-        new("Raft", ["Raft.Core", "Mvcc", "Apply", "Cluster", "Cluster.Core", "Errors", "Wait", "Serialization", "Configuration", "Lease", "Lease.Core"]),
+        // (Lease and Lease.Core were planned here for "leader duties drive lease expiry"; the lease manager learns
+        // leadership from RaftActor's LeaderChanged event instead, so the arrow points from Lease to Raft.)
+        new("Raft", ["Raft.Core", "Mvcc", "Apply", "Cluster", "Cluster.Core", "Errors", "Wait", "Serialization", "Configuration"]),
         // WatchHubActor / WatchStreamActor and the stream's outbox; the store is reached only by messages (WatchProtocol).
         new("Watch", ["Watch.Core", "Mvcc.Core", "Errors"]),
-        // Planned (lease issue): LeaseManagerActor.
-        new("Lease", ["Lease.Core", "Errors", "Wait"], Planned: true),
+        // LeaseManagerActor: follows the applied lease table the store tells it (Mvcc's MvccLeaseProtocol), learns
+        // leadership from RaftActor's LeaderChanged and proposes revocations and checkpoints through it (Raft), reads
+        // its flag (Configuration); forwards keep-alives to the leader's lease manager through PeerDirectory (Raft).
+        new("Lease", ["Lease.Core", "Errors", "Mvcc", "Raft", "Configuration"]),
 
         // ---- the facade: builds the actor tree, the only part that knows them all ----
         new("Server", ["Raft.Core", "Raft", "Mvcc.Core", "Mvcc", "Cluster.Core", "Cluster", "Apply", "Errors", "Wait",

@@ -20,6 +20,8 @@ public sealed partial class KvStore
     private readonly IBackend _backend;
     private readonly TreeIndex _index = new();
     private readonly Func<long, bool> _leaseExists;
+    // The lease seam; null when the store runs without leases (a put naming one then fails "lease not found").
+    private readonly ILeaseAttachments? _leases;
 
     private long _currentRev = 1;
     // etcd's compactMainRev: -1 until the first compaction; reads below it fail with "compacted".
@@ -37,6 +39,17 @@ public sealed partial class KvStore
     {
         _backend = backend;
         _leaseExists = leaseExists ?? (static _ => false);
+        Restore();
+    }
+
+    /// <param name="backend">Storage; its rows are loaded into the index here.</param>
+    /// <param name="leases">The lease table's seam: puts attach their keys, overwrites and deletes detach them, and
+    /// the keys' lease fields are attached again here at start (etcd's restore does the same).</param>
+    public KvStore(IBackend backend, ILeaseAttachments leases)
+    {
+        _backend = backend;
+        _leases = leases;
+        _leaseExists = leases.Exists;
         Restore();
     }
 
@@ -81,8 +94,15 @@ public sealed partial class KvStore
     private void Restore()
     {
         var maxRev = 0L;
+        // etcd's restore keeps keyToLease the same way: the lease of each key's latest revision, attached at the end.
+        var keyToLease = _leases is null ? null : new Dictionary<ByteString, long>();
         _backend.LoadAll((rev, kv, tombstone) =>
         {
+            if (keyToLease is not null)
+            {
+                if (tombstone || kv.Lease == 0) keyToLease.Remove(kv.Key);
+                else keyToLease[kv.Key] = kv.Lease;
+            }
             var ki = _index.Find(kv.Key);
             if (ki is not null)
             {
@@ -99,6 +119,13 @@ public sealed partial class KvStore
         });
         _compactMainRev = _backend.CompactedRevision;
         _currentRev = Math.Max(1, Math.Max(maxRev, _compactMainRev));
+        if (keyToLease is not null)
+        {
+            // A key whose lease is gone stays unattached (etcd logs "failed to attach a lease" and goes on): that
+            // cannot happen with one transaction per batch, but a hand-edited backend must not stop the member.
+            foreach (var (key, lease) in keyToLease)
+                if (_leases!.Exists(lease)) _leases.Attach(lease, key);
+        }
 
         // A compaction that was scheduled but not finished (crash in between): finish it now.
         var scheduled = _backend.ScheduledCompaction;
@@ -146,6 +173,7 @@ public sealed partial class KvStore
         };
         var rev = new Revision(main, _changes);
         _backend.PutRevision(rev, kv, false);
+        if (_leases is not null) MoveLease(key, lease);
         if (ki is null) _index.Put(key, rev);
         else ki.Put(rev);
         _changes++;
@@ -169,12 +197,25 @@ public sealed partial class KvStore
             var prev = EventSink is not null && EventPrevKv && ki.TryGet(main, out var pm, out _, out _) ? ReadRevision(pm) : null;
             _backend.PutRevision(rev, tomb, true);
             ki.Tombstone(rev);
+            if (_leases is not null) MoveLease(ki.Key, 0);
             _changes++;
             if (EventSink is not null) EventSink.Add(new Event { Type = Event.Types.EventType.Delete, Kv = tomb, PrevKv = prev });
         }
         var n = keys.Count;
         keys.Clear();
         return n;
+    }
+
+    /// <summary>
+    /// Keeps the key's lease attachment current (etcd's storeTxnWrite.put and delete): detach from the lease it
+    /// carried, attach to the new one. Puts with no lease on a store where no key carries one cost one count check.
+    /// </summary>
+    private void MoveLease(ByteString key, long lease)
+    {
+        var old = _leases!.LeaseOf(key);
+        if (old == lease) return;
+        if (old != 0) _leases.Detach(old, key);
+        if (lease != 0) _leases.Attach(lease, key);
     }
 
     /// <summary>

@@ -1,0 +1,188 @@
+using Akka.Actor;
+using Akka.Event;
+using Etcd.Actors.Errors;
+using Etcd.Actors.Lease.Core;
+using Etcd.Actors.Mvcc;
+using Etcd.Actors.Raft;
+using Etcd.Api.Etcdserverpb;
+using Google.Protobuf;
+
+namespace Etcd.Actors.Lease;
+
+/// <summary>
+/// /user/etcd/lease: the time side of this member's leases (etcd's lessor runLoop). A thin shell over the pure
+/// <see cref="Lessor"/>, which follows the applied lease table through <see cref="MvccLeaseProtocol.LeasesApplied"/>
+/// and is primary only while this member leads (learned from <see cref="RaftProtocol.LeaderChanged"/>, which RaftActor
+/// publishes on every leadership change: no polling). Only the primary expires leases, and only by proposing a
+/// LeaseRevoke through Raft, which every member applies in log order: no replica deletes a key by its own clock.
+/// Keep-alives and TTL queries that reach a follower are forwarded to the leader's lease manager
+/// (LeaseManagerActor.Forwarding.cs).
+/// </summary>
+public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
+{
+    /// <summary>The actor's name under /user/etcd.</summary>
+    public const string Name = "lease";
+
+    private const string LoopTimer = "lease-loop";
+
+    private readonly ulong _memberId;
+    private readonly ulong _clusterId;
+    private readonly LeaseSettings _settings;
+    private readonly Func<IActorRef?> _raft;
+    private readonly Func<ulong> _nextId;
+    private readonly TimeProvider _time;
+    private readonly long _start;
+    private readonly Lessor _lessor;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly MemberStatus? _status;
+    private ulong _leader;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <param name="raft">The current RaftActor incarnation (null while it is down): where revocations and checkpoints are proposed.</param>
+    /// <param name="nextId">The member's request ids (the same generator as the facade's, so no id is used twice).</param>
+    /// <param name="time">The clock leases expire by (a fake one in specs).</param>
+    /// <param name="status">RaftActor's shared view of the leader: a LeaderChanged published before this actor subscribed
+    /// (a starved start) is caught up from it at the next loop.</param>
+    public LeaseManagerActor(ulong memberId, ulong clusterId, LeaseSettings settings, Func<IActorRef?> raft, Func<ulong> nextId,
+        TimeProvider time, MemberStatus? status)
+    {
+        _status = status;
+        _memberId = memberId;
+        _clusterId = clusterId;
+        _settings = settings;
+        _raft = raft;
+        _nextId = nextId;
+        _time = time;
+        _start = time.GetTimestamp();
+        _lessor = new Lessor(settings.Checkpointing ? (long)settings.CheckpointInterval.TotalMilliseconds : 0,
+            (long)settings.RetryRevoke.TotalMilliseconds);
+
+        Receive<MvccLeaseProtocol.LeasesApplied>(OnApplied);
+        Receive<RaftProtocol.LeaderChanged>(OnLeaderChanged);
+        Receive<Loop>(_ => OnLoop());
+        Receive<LeaseProtocol.KeepAlive>(OnKeepAlive);
+        Receive<LeaseProtocol.TimeToLive>(OnTimeToLive);
+        Receive<LeaseProtocol.List>(l => l.Completion.TrySetResult(_lessor.Ids()));
+        ReceiveForwarding();
+        // Subscribed here, not in PreStart, so that RaftActor (created right after) cannot publish before it.
+        Context.System.EventStream.Subscribe(Self, typeof(RaftProtocol.LeaderChanged));
+    }
+
+    public static Props Props(ulong memberId, ulong clusterId, LeaseSettings settings, Func<IActorRef?> raft, Func<ulong> nextId,
+        TimeProvider time, MemberStatus? status = null) =>
+        Akka.Actor.Props.Create(() => new LeaseManagerActor(memberId, clusterId, settings, raft, nextId, time, status));
+
+    protected override void PreStart()
+    {
+        Timers.StartPeriodicTimer(LoopTimer, Loop.Instance, _settings.LoopInterval);
+    }
+
+    protected override void PostStop()
+    {
+        Context.System.EventStream.Unsubscribe(Self);
+        FailAllForwards(EtcdErrors.Stopped);
+    }
+
+    /// <summary>Milliseconds on the injected clock since this actor started (monotonic).</summary>
+    private long Now => (long)_time.GetElapsedTime(_start).TotalMilliseconds;
+
+    private long PromoteExtensionMs => (long)_settings.PromoteExtension.TotalMilliseconds;
+
+    private void OnApplied(MvccLeaseProtocol.LeasesApplied a)
+    {
+        // The store: where the member table (the leader's address) is asked for.
+        if (!Sender.IsNobody()) _mvcc = Sender;
+        var now = Now;
+        if (a.Reset)
+        {
+            _lessor.Reset(a.Changes, now, PromoteExtensionMs);
+            return;
+        }
+        for (var i = 0; i < a.Changes.Count; i++) _lessor.Apply(a.Changes[i], now);
+    }
+
+    private void OnLeaderChanged(RaftProtocol.LeaderChanged l)
+    {
+        if (l.MemberId != _memberId) return;
+        var changed = _leader != l.Leader;
+        _leader = l.Leader;
+        var leads = l.Leader == _memberId;
+        if (leads && !_lessor.IsPrimary)
+        {
+            _lessor.Promote(Now, PromoteExtensionMs);
+            _log.Info("lease: became primary at term {0}: {1} leases live again (remaining TTL of their last checkpoint, or the full TTL) plus {2} ms",
+                l.Term, _lessor.Count, PromoteExtensionMs);
+        }
+        else if (!leads && _lessor.IsPrimary)
+        {
+            _lessor.Demote();
+            _log.Info("lease: no longer primary (leader {0:x16}, term {1})", l.Leader, l.Term);
+        }
+        if (changed) ResendPending();
+    }
+
+    /// <summary>etcd's runLoop: propose the revocation of expired leases (rate-limited) and the due checkpoints.</summary>
+    private void OnLoop()
+    {
+        var now = Now;
+        _membersAsked = false; // an unanswered ask (the store restarting) is asked again, at most once per loop
+        if (_status is { } st && st.Leader != _leader) OnLeaderChanged(new RaftProtocol.LeaderChanged(_memberId, st.Leader, st.Term));
+        ExpireForwards(now);
+        if (!_lessor.IsPrimary) return;
+        var perLoop = Math.Max(1, (int)(_settings.RevokeRatePerSecond * _settings.LoopInterval.TotalSeconds));
+        foreach (var id in _lessor.Expired(now, perLoop))
+        {
+            Propose(new InternalRaftRequest { LeaseRevoke = new LeaseRevokeRequest { ID = id } });
+            Context.System.EventStream.Publish(new LeaseProtocol.ExpiryProposed(_memberId, id));
+            _log.Debug("lease: {0:x16} expired; revocation proposed", id);
+        }
+        var due = _lessor.DueCheckpoints(now, _settings.MaxCheckpointBatch);
+        if (due.Count > 0) ProposeCheckpoints(due);
+    }
+
+    private void OnKeepAlive(LeaseProtocol.KeepAlive k)
+    {
+        var outcome = _lessor.Renew(k.Id, Now);
+        if (outcome.NotPrimary)
+        {
+            ForwardKeepAlive(k);
+            return;
+        }
+        if (outcome.ClearCheckpoint) ProposeCheckpoints([new LeaseRecord(k.Id, outcome.Ttl, 0)]);
+        k.Completion.TrySetResult(outcome.Ttl);
+    }
+
+    private void OnTimeToLive(LeaseProtocol.TimeToLive t)
+    {
+        if (!_lessor.IsPrimary)
+        {
+            ForwardTimeToLive(t);
+            return;
+        }
+        t.Completion.TrySetResult(_lessor.TimeToLive(t.Id, Now));
+    }
+
+    private void ProposeCheckpoints(IReadOnlyList<LeaseRecord> due)
+    {
+        var cp = new LeaseCheckpointRequest();
+        foreach (var r in due) cp.Checkpoints.Add(new LeaseCheckpoint { ID = r.Id, RemainingTTL = r.RemainingTtl });
+        Propose(new InternalRaftRequest { LeaseCheckpoint = cp });
+    }
+
+    /// <summary>
+    /// Proposes without a waiter: nobody waits for an expiry or a checkpoint. One lost in a leader change is not
+    /// final: an expired lease is proposed again after the retry interval, a checkpoint at the next one.
+    /// </summary>
+    private void Propose(InternalRaftRequest request)
+    {
+        if (_raft() is not { } raft) return;
+        request.ID = _nextId();
+        raft.Tell(new RaftProtocol.Propose(request.ID, request.ToByteString()));
+    }
+
+    private sealed class Loop
+    {
+        public static readonly Loop Instance = new();
+    }
+}

@@ -1,0 +1,21 @@
+using Etcd.Actors.Lease.Core;
+using Google.Protobuf;
+
+namespace Etcd.Actors.Mvcc;
+
+/// <summary>Lease messages of MvccStoreActor: what it tells the member's lease manager and what it answers.</summary>
+public static class MvccLeaseProtocol
+{
+    /// <summary>
+    /// Told to the lease manager after each durable batch that changed the lease table, in apply order. With
+    /// <paramref name="Reset"/> the list is the whole table (every lease as Granted): sent whenever the store
+    /// (re)opens its backend (start, restart, snapshot install), so the time side starts again from it.
+    /// </summary>
+    public sealed record LeasesApplied(bool Reset, IReadOnlyList<LeaseChange> Changes);
+
+    /// <summary>One lease at the applied state, with the store's revision (for the response header).</summary>
+    public sealed record GetLease(long Id, TaskCompletionSource<LeaseView?> Completion);
+
+    /// <summary>A lease at the applied state (null when it does not exist) with the keys attached to it, sorted bytewise.</summary>
+    public sealed record LeaseView(LeaseRecord? Lease, IReadOnlyList<ByteString> Keys, long Revision);
+}

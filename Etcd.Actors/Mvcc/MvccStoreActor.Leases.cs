@@ -1,0 +1,40 @@
+using Akka.Actor;
+using Etcd.Actors.Lease.Core;
+
+namespace Etcd.Actors.Mvcc;
+
+/// <summary>
+/// The applied lease table: built with the store from the backend (OpenStore), changed only by committed entries
+/// (Applier.Lease.cs), persisted with each batch, and followed by the member's lease manager, which this actor
+/// tells what every durable batch did (<see cref="MvccLeaseProtocol.LeasesApplied"/>).
+/// </summary>
+public sealed partial class MvccStoreActor
+{
+    private readonly long _minLeaseTtl;
+    private readonly IActorRef? _leaseManager;
+    private LeaseTable _leases;
+
+    private void ReceiveLeases() =>
+        Receive<MvccLeaseProtocol.GetLease>(g =>
+        {
+            var lease = _leases.Get(g.Id);
+            g.Completion.TrySetResult(new MvccLeaseProtocol.LeaseView(lease, lease is null ? [] : _leases.Keys(g.Id), _store.CurrentRevision));
+        });
+
+    /// <summary>The whole table to the lease manager, after the backend was (re)opened.</summary>
+    private void AnnounceLeases()
+    {
+        _leases.TakeChanges();
+        if (_leaseManager is null) return;
+        var all = _leases.All();
+        var changes = new LeaseChange[all.Count];
+        for (var i = 0; i < all.Count; i++) changes[i] = new LeaseChange(LeaseChangeKind.Granted, all[i]);
+        _leaseManager.Tell(new MvccLeaseProtocol.LeasesApplied(true, changes));
+    }
+
+    private void PublishLeaseChanges()
+    {
+        var changes = _leases.TakeChanges();
+        if (changes.Count > 0) _leaseManager?.Tell(new MvccLeaseProtocol.LeasesApplied(false, changes));
+    }
+}

@@ -1,0 +1,83 @@
+using Akka.Actor;
+using Etcd.Actors.Errors;
+using Etcd.Actors.Lease;
+using Etcd.Actors.Lease.Core;
+using Etcd.Actors.Mvcc;
+using Etcd.Api.Etcdserverpb;
+
+namespace Etcd.Actors.Server;
+
+/// <summary>The Lease service's door (etcd's EtcdServer LeaseGrant/LeaseRevoke/LeaseRenew/LeaseTimeToLive/LeaseLeases).</summary>
+public sealed partial class EtcdServer
+{
+    /// <summary>
+    /// Grant goes through Raft. Id 0 asks for a generated one, chosen here before proposing (as etcd does, so every
+    /// member applies the same id): a request id with the sign bit cleared, never 0. Other ids, negative ones
+    /// included, are taken as given (etcd 3.4 does too).
+    /// </summary>
+    public async Task<LeaseGrantResponse> LeaseGrantAsync(LeaseGrantRequest request, CancellationToken ct = default)
+    {
+        ThrowIfLearner();
+        var grant = request.Clone();
+        while (grant.ID == 0) grant.ID = (long)(_ids.Next() & long.MaxValue);
+        return (LeaseGrantResponse)await ProposeAsync(new InternalRaftRequest { LeaseGrant = grant }, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Revoke goes through Raft: every member deletes the lease's keys in one revision.</summary>
+    public async Task<LeaseRevokeResponse> LeaseRevokeAsync(LeaseRevokeRequest request, CancellationToken ct = default)
+    {
+        ThrowIfLearner();
+        return (LeaseRevokeResponse)await ProposeAsync(new InternalRaftRequest { LeaseRevoke = request }, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// One keep-alive: the TTL the lease has again, 0 when it does not exist (etcd's v3rpc answers a renewal of an
+    /// unknown lease with TTL 0, and etcdctl says "expired or revoked"). Renewed by the leader; a follower forwards.
+    /// </summary>
+    public async Task<LeaseKeepAliveResponse> LeaseKeepAliveAsync(long id, CancellationToken ct = default)
+    {
+        ThrowIfStopped();
+        ThrowIfLearner();
+        var tcs = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _refs.Lease.Tell(new LeaseProtocol.KeepAlive(id, tcs));
+        var ttl = await WithTimeout(tcs.Task, ct).ConfigureAwait(false);
+        return new LeaseKeepAliveResponse { Header = LeaseHeader(0), ID = id, TTL = ttl };
+    }
+
+    /// <summary>
+    /// TTL and granted TTL as the leader's lessor has them (etcd asks the leader), the keys from this member's applied
+    /// table. An unknown lease answers TTL -1, granted 0 and no keys, not an error (etcd's v3rpc does the same).
+    /// </summary>
+    public async Task<LeaseTimeToLiveResponse> LeaseTimeToLiveAsync(LeaseTimeToLiveRequest request, CancellationToken ct = default)
+    {
+        ThrowIfStopped();
+        ThrowIfLearner();
+        var ttlTcs = new TaskCompletionSource<LeaseTimeToLive?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _refs.Lease.Tell(new LeaseProtocol.TimeToLive(request.ID, ttlTcs));
+        var viewTcs = new TaskCompletionSource<MvccLeaseProtocol.LeaseView?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _refs.Mvcc.Tell(new MvccLeaseProtocol.GetLease(request.ID, viewTcs));
+        var ttl = await WithTimeout(ttlTcs.Task, ct).ConfigureAwait(false);
+        var view = await WithTimeout(viewTcs.Task, ct).ConfigureAwait(false);
+        var header = LeaseHeader(view?.Revision ?? 0);
+        if (ttl is not { } t) return new LeaseTimeToLiveResponse { Header = header, ID = request.ID, TTL = -1 };
+        var response = new LeaseTimeToLiveResponse { Header = header, ID = request.ID, TTL = t.Remaining, GrantedTTL = t.GrantedTtl };
+        if (request.Keys && view?.Lease is not null) response.Keys.AddRange(view.Keys);
+        return response;
+    }
+
+    /// <summary>Every lease this member's lessor knows (etcd 3.4 answers locally).</summary>
+    public async Task<LeaseLeasesResponse> LeaseLeasesAsync(CancellationToken ct = default)
+    {
+        ThrowIfStopped();
+        ThrowIfLearner();
+        var tcs = new TaskCompletionSource<IReadOnlyList<long>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _refs.Lease.Tell(new LeaseProtocol.List(tcs));
+        var ids = await WithTimeout(tcs.Task, ct).ConfigureAwait(false);
+        var response = new LeaseLeasesResponse { Header = LeaseHeader(0) };
+        foreach (var id in ids) response.Leases.Add(new LeaseStatus { ID = id });
+        return response;
+    }
+
+    private ResponseHeader LeaseHeader(long revision) =>
+        new() { ClusterId = ClusterId, MemberId = MemberId, RaftTerm = _refs.Status.Term, Revision = revision };
+}
