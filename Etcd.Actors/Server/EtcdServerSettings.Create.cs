@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using Etcd.Actors.Compactor;
 using Etcd.Actors.Configuration;
 using Etcd.Actors.Mvcc;
 using Etcd.Actors.Raft;
@@ -44,6 +45,7 @@ public sealed partial record EtcdServerSettings
             CorruptCheckTime = r.DurationOrZero("etcd.experimental-corrupt-check-time"),
             Raft = RaftSettings.Create(config),
             Mvcc = MvccSettings.Create(config),
+            Compactor = CompactorSettings.Create(config),
         };
     }
 

@@ -62,6 +62,9 @@ public sealed partial record EtcdServerSettings
     /// <summary>MvccStoreActor's settings (etcd.mvcc); <see cref="MvccWithPaths"/> adds this member's backend file.</summary>
     public required MvccSettings Mvcc { get; init; }
 
+    /// <summary>The auto compactor's settings (--auto-compaction-mode/-retention, etcd.compactor).</summary>
+    public required Compactor.CompactorSettings Compactor { get; init; }
+
     /// <summary>Extra HOCON laid over the member's Akka configuration (a config file's akka section; tests swap the journal).</summary>
     public string? ExtraHocon { get; init; }
 

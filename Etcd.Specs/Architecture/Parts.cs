@@ -30,6 +30,8 @@ public static class Parts
         new("Alarm.Core", ["Errors"]),
         // etcd's corrupt.go decisions (CheckInitialHashKV, checkHashKV), on samples the shell gathers.
         new("Corruption.Core", ["Errors"]),
+        // etcd's v3compactor decisions (periodic and revision policies), with time and revisions as inputs.
+        new("Compactor.Core", []),
         // Planned (watch issue): etcd's watchable store reads revisions and events from the MVCC core.
         new("Watch.Core", ["Mvcc.Core", "Errors"], Planned: true),
         // Planned (lease issue): etcd's lessor, with time through an injected TimeProvider.
@@ -58,6 +60,9 @@ public static class Parts
         // RaftActor: drives the core, persists, sends; tells MvccStoreActor what committed (MvccProtocol), validates
         // forwarded proposals with the edge's validator (Apply), fails waiters; leader duties drive lease expiry.
         new("Raft", ["Raft.Core", "Mvcc", "Apply", "Cluster", "Cluster.Core", "Errors", "Wait", "Serialization", "Configuration", "Lease", "Lease.Core"]),
+        // CompactorActor: the auto compactor's timer shell. It proposes through an ICompactionTarget the facade
+        // implements (etcd's Compactable/RevGetter), so it knows neither Raft nor the store; "compacted" is an Errors value.
+        new("Compactor", ["Compactor.Core", "Errors", "Configuration"]),
         // Planned (watch issue): WatchHubActor / WatchStreamActor.
         new("Watch", ["Watch.Core", "Mvcc.Core", "Errors"], Planned: true),
         // Planned (lease issue): LeaseManagerActor.
@@ -65,7 +70,8 @@ public static class Parts
 
         // ---- the facade: builds the actor tree, the only part that knows them all ----
         new("Server", ["Raft.Core", "Raft", "Mvcc.Core", "Mvcc", "Cluster.Core", "Cluster", "Apply", "Errors", "Wait",
-            "Serialization", "Configuration", "Alarm.Core", "Corruption", "Corruption.Core", "Watch.Core", "Watch", "Lease.Core", "Lease"]),
+            "Serialization", "Configuration", "Alarm.Core", "Corruption", "Corruption.Core", "Watch.Core", "Watch", "Lease.Core", "Lease",
+            "Compactor", "Compactor.Core"]),
         // etcd's corrupt.go lives in package etcdserver: the corruption checks are the facade's own work (the
         // initial check before the tree starts, the leader's periodic check through EtcdServer), in a folder of
         // their own. Facade and checks are one layer, so each may use the other; nothing below uses either.
