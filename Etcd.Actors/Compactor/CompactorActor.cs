@@ -117,7 +117,11 @@ public sealed class CompactorActor : ReceiveActor, IWithTimers
         Arm();
     }
 
-    private void Arm() => Timers.StartSingleTimer(TickTimer, CompactorProtocol.Tick.Instance, _policy.Interval);
+    private void Arm()
+    {
+        Timers.StartSingleTimer(TickTimer, CompactorProtocol.Tick.Instance, _policy.Interval);
+        Context.System.EventStream.Publish(new CompactorProtocol.TurnEnded(_policy.Interval));
+    }
 
     private static string Message(Exception e) => e switch
     {

@@ -21,4 +21,7 @@ public static class CompactorProtocol
 
     /// <summary>Published on the EventStream when a compaction is proposed, for specs and tools.</summary>
     public sealed record CompactionProposed(long Revision);
+
+    /// <summary>Published on the EventStream once a turn is over and the next tick is armed (specs step the clock on it).</summary>
+    public sealed record TurnEnded(TimeSpan NextIn);
 }
