@@ -48,8 +48,9 @@ public sealed partial class MvccStoreActor
         Context.System.EventStream.Publish(new CompactionProtocol.BatchCommitted(_memberId, batch));
         if (batch.Done)
         {
-            _log.Info("finished scheduled compaction at {0} (took {1}; {2} rows deleted in {3} batches)",
-                batch.Target, _compactionClock?.Elapsed ?? TimeSpan.Zero, batch.TotalDeleted, batch.Batches);
+            var took = (_compactionClock?.Elapsed ?? TimeSpan.Zero).TotalMilliseconds;
+            _log.Info("finished scheduled compaction at {0} (took {1}ms; {2} rows deleted in {3} batches)",
+                batch.Target, took.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture), batch.TotalDeleted, batch.Batches);
             _compactionClock = null;
             return;
         }
