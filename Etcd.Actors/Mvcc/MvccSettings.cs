@@ -29,6 +29,16 @@ public sealed record MvccSettings
     /// <summary>etcd.mvcc.max-pending-reads: read batches waiting for the applied index; beyond it "too many requests".</summary>
     public required int MaxPendingReadBatches { get; init; }
 
+    /// <summary>
+    /// --experimental-compaction-batch-limit: backend rows a compaction looks at per batch (each batch one
+    /// transaction between applies). etcd takes 0 as its default (1000); a negative value would never finish there
+    /// (its batch loop ends on a short batch), so it is refused.
+    /// </summary>
+    public required int CompactionBatchLimit { get; init; }
+
+    // etcd's defaultCompactBatchLimit (mvcc/kvstore.go), which it also uses for 0.
+    private const int DefaultCompactionBatchLimit = 1000;
+
     /// <summary>Reads <c>etcd.mvcc.*</c>, falling back to reference.conf; a bad value throws <see cref="ArgumentException"/> naming the key.</summary>
     public static MvccSettings Create(Config config)
     {
@@ -36,6 +46,7 @@ public sealed record MvccSettings
         return new MvccSettings
         {
             MaxPendingReadBatches = r.Int("etcd.mvcc.max-pending-reads", min: 1),
+            CompactionBatchLimit = r.Int("etcd.experimental-compaction-batch-limit", min: 0) is var limit and > 0 ? limit : DefaultCompactionBatchLimit,
         };
     }
 }

@@ -108,6 +108,8 @@ public sealed partial class MvccStoreActor
         Sender.Tell(new MvccProtocol.SnapshotInstalled(_applied));
         Sender.Tell(new MvccProtocol.Applied(_applied));
         ServeReadyReads();
+        // A snapshot taken while a compaction was under way carries it: finish it here (MvccStoreActor.Compaction.cs).
+        ContinueCompactionLater();
     }
 
     private void HandleCheckpoint()

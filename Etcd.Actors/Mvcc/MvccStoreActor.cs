@@ -64,6 +64,7 @@ public sealed partial class MvccStoreActor : ReceiveActor
         _waits = waits;
         _backendPath = settings.BackendPath ?? throw new ArgumentException("MvccSettings.BackendPath is not set", nameof(settings));
         MaxPendingReadBatches = settings.MaxPendingReadBatches;
+        _compactionBatchLimit = settings.CompactionBatchLimit;
         OpenStore();
 
         Receive<MvccProtocol.RaftStarted>(_ => _raft = Sender);
@@ -79,6 +80,7 @@ public sealed partial class MvccStoreActor : ReceiveActor
         ReceiveIntegrity();
         ReceiveWatch();
         ReceiveLeases();
+        ReceiveCompaction();
     }
 
     /// <summary>Opens the backend file and builds everything derived from it: tree index, applier, member table.</summary>
@@ -108,9 +110,13 @@ public sealed partial class MvccStoreActor : ReceiveActor
         IActorRef? leaseManager = null) =>
         Akka.Actor.Props.Create(() => new MvccStoreActor(settings, memberId, clusterId, waits, watchHub, leaseManager));
 
-    protected override void PreStart() =>
+    protected override void PreStart()
+    {
         _log.Info("mvcc store opened: member {0:x16} cluster {1:x16}, revision {2}, compacted {3}, consistent index {4}, {5}",
             _memberId, _clusterId, _store.CurrentRevision, _store.CompactedRevision, _applied, $"{_store.IndexedKeys} keys, {_members.Count} members");
+        // A compaction a crash interrupted goes on (MvccStoreActor.Compaction.cs).
+        ContinueCompactionLater();
+    }
 
     protected override void PostRestart(Exception reason)
     {
@@ -196,6 +202,7 @@ public sealed partial class MvccStoreActor : ReceiveActor
         if (membersChanged) Sender.Tell(MembersMessage());
         Sender.Tell(new MvccProtocol.Applied(_applied));
         ServeReadyReads();
+        ContinueCompactionLater();
     }
 
     /// <summary>

@@ -30,6 +30,18 @@ public sealed partial class SqliteBackend
             visit(new Revision(reader.GetInt64(ColMain), reader.GetInt64(ColSub)), ReadKeyValue(reader, withValue), reader.GetInt64(ColTombstone) != 0);
     }
 
+    public void CommittedRevisionsFrom(Revision from, long maxMain, int limit, List<Revision> into)
+    {
+        using var cmd = _conn.CreateCommand();
+        cmd.CommandText = "SELECT rev_main, rev_sub FROM kv WHERE (rev_main, rev_sub) >= ($m, $s) AND rev_main <= $max ORDER BY rev_main, rev_sub LIMIT $n";
+        cmd.Parameters.AddWithValue("$m", from.Main);
+        cmd.Parameters.AddWithValue("$s", from.Sub);
+        cmd.Parameters.AddWithValue("$max", maxMain);
+        cmd.Parameters.AddWithValue("$n", limit);
+        using var reader = cmd.ExecuteReader();
+        while (reader.Read()) into.Add(new Revision(reader.GetInt64(0), reader.GetInt64(1)));
+    }
+
     /// <summary>The row under <paramref name="reader"/>, selected with <see cref="KvColumns"/> (and the value after them).</summary>
     private static KeyValue ReadKeyValue(SqliteDataReader reader, bool withValue)
     {

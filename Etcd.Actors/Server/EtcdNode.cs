@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Etcd.Actors.Compactor;
 using Akka.Actor.Setup;
 using Akka.Persistence.Sql.Config;
 using Akka.Configuration;
@@ -152,6 +153,9 @@ public sealed class EtcdNode : IAsyncDisposable
                 throw new InvalidOperationException($"member failed while starting: {failed.Task.Result}");
             await server.PublishAsync(ct).ConfigureAwait(false);
             node._monitor = new CorruptionMonitor(system, server, refs.Status).RunAsync(node._stopMonitor.Token);
+            // etcd starts its compactor once the server runs, and only for a non-zero retention.
+            if (settings.Compactor.Auto.Enabled)
+                system.ActorOf(CompactorActor.Props(settings.Compactor, new ServerCompactionTarget(server, refs.Status), settings.RequestTimeout), "compactor");
         }
         catch
         {

@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using Etcd.Actors.Compactor;
 using Etcd.Actors.Configuration;
 using Etcd.Actors.Lease;
 using Etcd.Actors.Mvcc;
@@ -47,6 +48,7 @@ public sealed partial record EtcdServerSettings
             Raft = RaftSettings.Create(config),
             Mvcc = MvccSettings.Create(config),
             Lease = LeaseSettings.Create(config),
+            Compactor = CompactorSettings.Create(config),
         };
     }
 

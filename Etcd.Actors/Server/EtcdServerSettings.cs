@@ -70,6 +70,9 @@ public sealed partial record EtcdServerSettings
     /// <summary>What LeaseManagerActor runs with: a new leader extends every lease by an election timeout (etcd's Promote).</summary>
     public LeaseSettings LeaseWithTimeouts => Lease with { PromoteExtension = Raft.ElectionTimeout };
 
+    /// <summary>The auto compactor's settings (--auto-compaction-mode/-retention, etcd.compactor).</summary>
+    public required Compactor.CompactorSettings Compactor { get; init; }
+
     /// <summary>Extra HOCON laid over the member's Akka configuration (a config file's akka section; tests swap the journal).</summary>
     public string? ExtraHocon { get; init; }
 

@@ -56,8 +56,8 @@ public static class FlagCatalog
         S("strict-reconfig-check", FlagKind.Bool, "true"),
         // On by default here (etcd 3.5's default): a member back from a partition never deposes the leader.
         S("pre-vote", FlagKind.Bool, "true"),
-        R("auto-compaction-retention", FlagKind.String, "0", "auto compaction is not built yet; compact with `etcdctl compact`")
-            with { Refuse = ZeroRetentionOnly },
+        // Parsed with the mode by CompactorSettings.Create, with etcd's messages.
+        S("auto-compaction-retention", FlagKind.String, "0"),
         S("auto-compaction-mode", FlagKind.String, "periodic") with { Allowed = ["periodic", "revision"] },
         R("enable-v2", FlagKind.Bool, "false", NoV2),
 
@@ -112,7 +112,7 @@ public static class FlagCatalog
             with { Allowed = ["array", "map"] },
         // Deliberately not etcd's "false": checkpointing is on by default (docs/design.md, Lease).
         S("experimental-enable-lease-checkpoint", FlagKind.Bool, "true"),
-        R("experimental-compaction-batch-limit", FlagKind.Int, "1000", "compaction batching is not tunable yet"),
+        S("experimental-compaction-batch-limit", FlagKind.Int, "1000"),
         R("experimental-peer-skip-client-san-verification", FlagKind.Bool, "false", NoTls),
         S("experimental-watch-progress-notify-interval", FlagKind.Duration, "10m"),
         R("experimental-warning-apply-duration", FlagKind.Duration, "100ms", "slow-apply warnings are not built yet"),
@@ -159,15 +159,6 @@ public static class FlagCatalog
         var urls = ((string)value).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(m => m.Contains('=') ? m[(m.IndexOf('=') + 1)..] : m).ToArray();
         return PlainUrlsOnly(urls);
-    }
-
-    /// <summary>etcd reads the retention as hours ("1"), a duration ("30m") or, in revision mode, a count.</summary>
-    private static string? ZeroRetentionOnly(object value)
-    {
-        var text = (string)value;
-        if (long.TryParse(text, out var n)) return n == 0 ? null : Find("auto-compaction-retention")!.Note;
-        if (GoDuration.TryParse(text, out var d)) return d == TimeSpan.Zero ? null : Find("auto-compaction-retention")!.Note;
-        return $"invalid auto-compaction-retention \"{text}\" (hours, a duration such as 30m, or a revision count)";
     }
 
     /// <summary>etcd 3.4 with capnslog writes to one of default (stderr), stderr or stdout.</summary>

@@ -62,7 +62,8 @@ public sealed class CapnslogAkkaLogger : ReceiveActor, IRequiresMessageQueue<ILo
 
     /// <summary>
     /// The actor that logged → etcd's package names: the Raft actor and its children are "raft" (snapshot
-    /// transfers "rafthttp", as etcd's peer transport), the store "mvcc", Akka.Remote's own actors "rafthttp";
+    /// transfers "rafthttp", as etcd's peer transport), the store "mvcc", the auto compactor "compactor", Akka.Remote's
+    /// own actors "rafthttp";
     /// anything else (CoordinatedShutdown, ...) "akka".
     /// </summary>
     private static string Package(string source)
@@ -70,6 +71,8 @@ public sealed class CapnslogAkkaLogger : ReceiveActor, IRequiresMessageQueue<ILo
         if (source.StartsWith("remoting", StringComparison.Ordinal) || source.Contains("/system/transports", StringComparison.Ordinal) ||
             source.Contains("/system/endpointManager", StringComparison.Ordinal) || source.Contains("/system/remote", StringComparison.Ordinal))
             return "rafthttp";
+        // etcd's v3compactor logs as package "compactor".
+        if (source.Contains("/user/compactor", StringComparison.Ordinal)) return "compactor";
         var user = source.IndexOf("/user/etcd/", StringComparison.Ordinal);
         if (user < 0) return "akka";
         var path = source[(user + "/user/etcd/".Length)..];

@@ -30,6 +30,8 @@ public static class Parts
         new("Alarm.Core", ["Errors"]),
         // etcd's corrupt.go decisions (CheckInitialHashKV, checkHashKV), on samples the shell gathers.
         new("Corruption.Core", ["Errors"]),
+        // etcd's v3compactor decisions (periodic and revision policies), with time and revisions as inputs.
+        new("Compactor.Core", []),
         // etcd's watchableStore: watcher groups, synced/unsynced, victims, over mvccpb events and the MVCC core's key order.
         new("Watch.Core", ["Mvcc.Core", "Errors"]),
         // etcd's lessor: the applied lease table (LeaseTable) and the time side (Lessor), which takes the time as a
@@ -67,10 +69,14 @@ public static class Parts
         // leadership from RaftActor's LeaderChanged and proposes revocations and checkpoints through it (Raft), reads
         // its flag (Configuration); forwards keep-alives to the leader's lease manager through PeerDirectory (Raft).
         new("Lease", ["Lease.Core", "Errors", "Mvcc", "Raft", "Configuration"]),
+        // CompactorActor: the auto compactor's timer shell. It proposes through an ICompactionTarget the facade
+        // implements (etcd's Compactable/RevGetter), so it knows neither Raft nor the store; "compacted" is an Errors value.
+        new("Compactor", ["Compactor.Core", "Errors", "Configuration"]),
 
         // ---- the facade: builds the actor tree, the only part that knows them all ----
         new("Server", ["Raft.Core", "Raft", "Mvcc.Core", "Mvcc", "Cluster.Core", "Cluster", "Apply", "Errors", "Wait",
-            "Serialization", "Configuration", "Alarm.Core", "Corruption", "Corruption.Core", "Watch.Core", "Watch", "Lease.Core", "Lease"]),
+            "Serialization", "Configuration", "Alarm.Core", "Corruption", "Corruption.Core", "Watch.Core", "Watch", "Lease.Core", "Lease",
+            "Compactor", "Compactor.Core"]),
         // etcd's corrupt.go lives in package etcdserver: the corruption checks are the facade's own work (the
         // initial check before the tree starts, the leader's periodic check through EtcdServer), in a folder of
         // their own. Facade and checks are one layer, so each may use the other; nothing below uses either.

@@ -185,6 +185,7 @@ public class KvStoreSpecs
         s.Put("c", "1"); // 6
         s.Compact(5).Unwrap();
         s.Commit(1);
+        s.FinishCompaction();
 
         Assert.Same(EtcdErrors.Compacted, s.Range(new RangeRequest { Key = B("a"), Revision = 4 }).Error);
         Assert.Equal("2", s.Get("a", 5)!.Value.ToStringUtf8()); // at the compaction point: fine
@@ -205,6 +206,7 @@ public class KvStoreSpecs
         s.Delete("a");   // 4
         s.Compact(3).Unwrap();
         s.Commit(1);
+        s.FinishCompaction();
         Assert.Equal(new[] { new Revision(3, 0), new Revision(4, 0) }, backend.CommittedRevisions);
         Assert.Equal("2", s.Get("a", 3)!.Value.ToStringUtf8());
         Assert.Null(s.Get("a"));
@@ -259,6 +261,7 @@ public class KvStoreSpecs
         s.Delete("a");   // 3
         s.Compact(3).Unwrap();
         s.Commit(1);
+        s.FinishCompaction();
         Assert.Empty(backend.CommittedRevisions);
         Assert.Equal(3, NewStore(backend).CurrentRevision);
     }

@@ -110,7 +110,7 @@ public sealed class SqliteBackendSpecs : IDisposable
     }
 
     [Fact]
-    public void Compaction_deletes_rows_in_the_same_transaction()
+    public void Compaction_is_scheduled_with_its_batch_and_deletes_rows_in_later_batches()
     {
         using var b = SqliteBackend.Open(DbPath);
         var s = new KvStore(b);
@@ -120,10 +120,23 @@ public sealed class SqliteBackendSpecs : IDisposable
         s.Commit(1);
         s.Compact(3).Unwrap();
         s.Commit(2);
-        var revs = new List<Revision>();
-        b.LoadAll((r, _, _) => revs.Add(r));
-        Assert.Equal(new[] { new Revision(3, 0), new Revision(4, 0) }, revs);
+        Assert.Equal(3, b.ScheduledCompaction);
+        Assert.Equal(-1, b.CompactedRevision);
+        Assert.Equal(3, Rows(b).Count);
+
+        var batches = s.FinishCompaction(limit: 2);
+        Assert.Equal(new[] { new Revision(3, 0), new Revision(4, 0) }, Rows(b));
         Assert.Equal(3, b.CompactedRevision);
         Assert.Equal(3, b.ScheduledCompaction);
+        Assert.Equal(2ul, b.ConsistentIndex);
+        // Rows 2 and 3 (both at or below 3) fill the first batch; the second sees none and finishes.
+        Assert.Equal(new[] { (2, 1, false), (0, 0, true) }, batches.Select(x => (x.Scanned, x.Deleted, x.Done)));
+    }
+
+    private static List<Revision> Rows(SqliteBackend b)
+    {
+        var revs = new List<Revision>();
+        b.LoadAll((r, _, _) => revs.Add(r));
+        return revs;
     }
 }

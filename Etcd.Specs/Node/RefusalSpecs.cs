@@ -20,8 +20,6 @@ public sealed class RefusalSpecs
         { ["--discovery", "https://discovery.etcd.io/x"], "--discovery=https://discovery.etcd.io/x is not supported: discovery is not built yet; use --initial-cluster" },
         { ["--discovery-srv", "example.com"], "--discovery-srv=example.com is not supported: discovery is not built yet; use --initial-cluster" },
         { ["--force-new-cluster"], "--force-new-cluster=true is not supported: --force-new-cluster is not built yet" },
-        { ["--auto-compaction-retention", "1"], "--auto-compaction-retention=1 is not supported: auto compaction is not built yet; compact with `etcdctl compact`" },
-        { ["--auto-compaction-mode", "revision", "--auto-compaction-retention", "1000"], "--auto-compaction-retention=1000 is not supported: auto compaction is not built yet; compact with `etcdctl compact`" },
         { ["--listen-metrics-urls", "http://127.0.0.1:2381"], "--listen-metrics-urls=http://127.0.0.1:2381 is not supported: the metrics/health listener and /metrics are not built yet" },
         { ["--enable-pprof"], "--enable-pprof=true is not supported: profiling endpoints are not built (use dotnet-trace / dotnet-counters)" },
         { ["--listen-peer-urls", "http://127.0.0.1:2380,http://127.0.0.1:2390"], "--listen-peer-urls=http://127.0.0.1:2380,http://127.0.0.1:2390 is not supported: one peer URL per member is supported (Akka.Remote binds one endpoint)" },
@@ -47,8 +45,6 @@ public sealed class RefusalSpecs
     [InlineData("--enable-v2=false")]
     [InlineData("--proxy=off")]
     [InlineData("--auth-token=simple")]
-    [InlineData("--auto-compaction-retention=0")]
-    [InlineData("--auto-compaction-retention=0h")]
     [InlineData("--initial-cluster-state=new")]
     [InlineData("--experimental-watch-progress-notify-interval=10m")]
     [InlineData("--logger=capnslog")]

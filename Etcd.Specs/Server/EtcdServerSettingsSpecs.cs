@@ -113,6 +113,7 @@ public sealed class EtcdServerSettingsSpecs
     {
         var keys = LeafKeys(EtcdConfig.Reference.GetConfig("etcd.raft"), "etcd.raft")
             .Concat(LeafKeys(EtcdConfig.Reference.GetConfig("etcd.mvcc"), "etcd.mvcc"))
+            .Concat(LeafKeys(EtcdConfig.Reference.GetConfig("etcd.compactor"), "etcd.compactor"))
             .ToArray();
         Assert.Contains("etcd.raft.max-pending-proposals", keys);
         Assert.Contains("etcd.mvcc.max-pending-reads", keys);

@@ -64,6 +64,13 @@ public interface IBackend : IDisposable
     /// </summary>
     void ForEachRevisionBetween(long fromMain, long toMain, Func<Revision, KeyValue, bool, bool> visit);
 
+    /// <summary>
+    /// Appends to <paramref name="into"/> the revisions of the first <paramref name="limit"/> committed rows at or
+    /// after <paramref name="from"/> whose main revision is ≤ <paramref name="maxMain"/>, in revision order (a
+    /// compaction batch: etcd's UnsafeRange over the key bucket with the compaction batch limit).
+    /// </summary>
+    void CommittedRevisionsFrom(Revision from, long maxMain, int limit, List<Revision> into);
+
     /// <summary>Size of the backing storage in bytes (Status.dbSize).</summary>
     long SizeBytes { get; }
 

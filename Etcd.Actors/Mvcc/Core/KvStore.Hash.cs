@@ -10,7 +10,8 @@ public sealed partial class KvStore
     /// (0 = the current revision), computed as etcd 3.4 computes it (<see cref="HashKv"/>). A revision at or
     /// below the compacted one fails with "compacted", one beyond the current with "future revision"; a
     /// negative one hashes nothing but the bucket name, as in etcd. Reads committed rows only: call it
-    /// between applies, never inside a write.
+    /// between applies, never inside a write. While a compaction's batches are under way, the rows it will still
+    /// delete are skipped, so every member hashes the same whatever batch it is at.
     /// </summary>
     public KvResult<HashKvResult> HashKv(long rev)
     {
@@ -21,7 +22,7 @@ public sealed partial class KvStore
         if (rev > 0 && rev > currentRev) return EtcdErrors.FutureRev;
         if (rev == 0) rev = currentRev;
         var keep = Core.HashKv.Keep(_index.Between(ByteString.Empty, ByteString.Empty), rev);
-        var hasher = new HashKvHasher(rev, compactRev, keep);
+        var hasher = new HashKvHasher(rev, compactRev, keep, _compaction is null ? null : PendingDeletion);
         if (rev > 0) _backend.ForEachRevision(rev, hasher.Add);
         return new HashKvResult(hasher.Hash, currentRev, compactRev);
     }

@@ -28,6 +28,8 @@ public sealed partial class KvStore
     private long _compactMainRev = -1;
     // Changes made by the write in progress; they all carry main revision _currentRev + 1.
     private int _changes;
+    // Something is buffered in the backend that the next Commit writes (a compaction batch must not commit it).
+    private bool _dirty;
 
     // Scratch lists reused across calls to keep the hot paths allocation-free.
     private readonly List<Revision> _revScratch = new();
@@ -74,7 +76,11 @@ public sealed partial class KvStore
     public List<Event>? EventSink { get; set; }
 
     /// <summary>Makes every change so far durable, recording <paramref name="consistentIndex"/> with it.</summary>
-    public void Commit(ulong consistentIndex) => _backend.Commit(consistentIndex);
+    public void Commit(ulong consistentIndex)
+    {
+        _backend.Commit(consistentIndex);
+        _dirty = false;
+    }
 
     /// <summary>
     /// The revision reads see: inside a write that already changed something, its own pending revision
@@ -86,7 +92,11 @@ public sealed partial class KvStore
 
     private void EndWrite()
     {
-        if (_changes > 0) _currentRev++;
+        if (_changes > 0)
+        {
+            _currentRev++;
+            _dirty = true;
+        }
         _changes = 0;
     }
 
@@ -118,7 +128,8 @@ public sealed partial class KvStore
             if (rev.Main > maxRev) maxRev = rev.Main;
         });
         _compactMainRev = _backend.CompactedRevision;
-        _currentRev = Math.Max(1, Math.Max(maxRev, _compactMainRev));
+        // A compaction may have deleted every row up to its revision, finished (compacted) or not (scheduled).
+        _currentRev = Math.Max(1, Math.Max(maxRev, Math.Max(_compactMainRev, _backend.ScheduledCompaction)));
         if (keyToLease is not null)
         {
             // A key whose lease is gone stays unattached (etcd logs "failed to attach a lease" and goes on): that
@@ -127,13 +138,13 @@ public sealed partial class KvStore
                 if (_leases!.Exists(lease)) _leases.Attach(lease, key);
         }
 
-        // A compaction that was scheduled but not finished (crash in between): finish it now.
+        // A compaction that was scheduled but not finished (a crash between its batches): compact the index now
+        // and leave the rest of the rows to CompactNextBatch, as etcd's restore re-schedules it.
         var scheduled = _backend.ScheduledCompaction;
         if (scheduled > _compactMainRev)
         {
             _compactMainRev = scheduled;
-            CompactIndexAndBackend(scheduled);
-            _backend.Commit(_backend.ConsistentIndex);
+            ScheduleCompaction(scheduled);
         }
     }
 

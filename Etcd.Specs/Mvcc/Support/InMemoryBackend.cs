@@ -76,6 +76,18 @@ internal sealed class InMemoryBackend : IBackend
         }
     }
 
+    public void CommittedRevisionsFrom(Revision from, long maxMain, int limit, List<Revision> into)
+    {
+        var n = 0;
+        foreach (var rev in _committed.Keys)
+        {
+            if (rev.Main > maxMain || n == limit) break;
+            if (rev < from) continue;
+            into.Add(rev);
+            n++;
+        }
+    }
+
     public long SizeBytes => _committed.Count * 100L;
     public long SizeInUseBytes => SizeBytes;
 

@@ -37,4 +37,16 @@ internal static class Kv
         new() { RequestRange = new RangeRequest { Key = B(key), RangeEnd = B(end) } };
 
     public static RequestOp TxnOp(TxnRequest t) => new() { RequestTxn = t };
+
+    /// <summary>Runs the pending compaction's batches to the end (what MvccStoreActor does between applies); returns them.</summary>
+    public static List<CompactionBatch> FinishCompaction(this KvStore s, int limit = 1000)
+    {
+        var batches = new List<CompactionBatch>();
+        while (s.CompactionPending)
+        {
+            batches.Add(s.CompactNextBatch(limit));
+            if (batches.Count > 1_000_000) throw new InvalidOperationException("compaction does not finish");
+        }
+        return batches;
+    }
 }

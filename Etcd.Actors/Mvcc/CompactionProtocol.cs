@@ -1,0 +1,25 @@
+using Etcd.Actors.Mvcc.Core;
+
+namespace Etcd.Actors.Mvcc;
+
+/// <summary>
+/// The physical compaction's messages (MvccStoreActor.Compaction.cs). The store tells itself
+/// <see cref="ContinueCompaction"/> after each batch, so everything that reached its mailbox meanwhile (applies,
+/// reads, HashKV) is served before the next batch; it publishes <see cref="BatchCommitted"/> on the EventStream
+/// after each batch, for specs and tools.
+/// </summary>
+public static class CompactionProtocol
+{
+    /// <summary>Run the next batch of the compaction under way, if any (the store sends it to itself).</summary>
+    public sealed record ContinueCompaction
+    {
+        public static readonly ContinueCompaction Instance = new();
+
+        private ContinueCompaction()
+        {
+        }
+    }
+
+    /// <summary>Published after each batch's transaction has committed; <c>Batch.Done</c> on the last one.</summary>
+    public sealed record BatchCommitted(ulong MemberId, CompactionBatch Batch);
+}

@@ -1,0 +1,59 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Event;
+
+namespace Etcd.Actors.Mvcc;
+
+/// <summary>
+/// Physical compaction in bounded batches (etcd's kvstore_compaction.go scheduleCompaction). Applying a
+/// Compaction compacts the index at once (reads below it fail from then on) and writes the "scheduled" mark with
+/// the batch; the backend rows go afterwards, --experimental-compaction-batch-limit rows looked at per batch, each
+/// batch its own transaction, one batch per <see cref="CompactionProtocol.ContinueCompaction"/> that the store tells
+/// itself. Applies, reads and HashKV that arrive meanwhile are served between two batches, so a compaction of a
+/// million revisions holds the store for one batch at a time. etcd runs the batches on a goroutine beside the apply
+/// loop and sleeps 10 ms between them; here the mailbox is the scheduler, which needs no lock and no pause: a batch
+/// waits behind whatever arrived before it. A crash between batches leaves "scheduled" past "finished"; the store
+/// that reopens the file re-compacts its index and goes on from the first row (KvStore.Restore).
+/// </summary>
+public sealed partial class MvccStoreActor
+{
+    private readonly int _compactionBatchLimit;
+    // Whether a ContinueCompaction is in the mailbox, so that no more than one ever is.
+    private bool _compactionQueued;
+    private Stopwatch? _compactionClock;
+
+    private void ReceiveCompaction() =>
+        Receive<CompactionProtocol.ContinueCompaction>(_ => CompactNextBatch());
+
+    /// <summary>Queues the next batch if a compaction is under way and none is queued (after applies, at start).</summary>
+    private void ContinueCompactionLater()
+    {
+        if (_compactionQueued || !_store.CompactionPending) return;
+        if (_compactionClock is null)
+        {
+            _compactionClock = Stopwatch.StartNew();
+            // etcd's treeIndex.Compact line; the index is already compacted when this is logged.
+            _log.Info("store.index: compact {0}", _store.CompactedRevision);
+        }
+        _compactionQueued = true;
+        Self.Tell(CompactionProtocol.ContinueCompaction.Instance);
+    }
+
+    private void CompactNextBatch()
+    {
+        _compactionQueued = false;
+        // The store may have been replaced (snapshot install) or finished meanwhile.
+        if (!_store.CompactionPending) return;
+        var batch = _store.CompactNextBatch(_compactionBatchLimit);
+        Context.System.EventStream.Publish(new CompactionProtocol.BatchCommitted(_memberId, batch));
+        if (batch.Done)
+        {
+            var took = (_compactionClock?.Elapsed ?? TimeSpan.Zero).TotalMilliseconds;
+            _log.Info("finished scheduled compaction at {0} (took {1}ms; {2} rows deleted in {3} batches)",
+                batch.Target, took.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture), batch.TotalDeleted, batch.Batches);
+            _compactionClock = null;
+            return;
+        }
+        ContinueCompactionLater();
+    }
+}

@@ -1,0 +1,119 @@
+using Akka.Actor;
+using Etcd.Actors.Mvcc;
+using Etcd.Api.Etcdserverpb;
+using Etcd.Api.Raftpb;
+using Microsoft.Data.Sqlite;
+using Xunit;
+using static Etcd.Specs.Mvcc.Kv;
+
+namespace Etcd.Specs.Mvcc;
+
+/// <summary>
+/// MvccStoreActor runs a compaction's backend deletions in batches of --experimental-compaction-batch-limit rows,
+/// one transaction and one mailbox turn each: what arrives meanwhile is served between two batches. Observed through
+/// the order of the store's own messages (Applied replies and BatchCommitted events reach the test actor from the
+/// store's thread, in the order it did things) and a backend hook inside each commit, never through timing.
+/// </summary>
+public sealed class MvccStoreCompactionSpecs() : MvccStoreActorSpecBase("mvcc-compaction")
+{
+    private const int BatchLimit = 10;
+    private const int Puts = 200;
+
+    private IActorRef StartStoreWithLimit() =>
+        Sys.ActorOf(MvccStoreActor.Props(MemberSettings().MvccWithPaths with { CompactionBatchLimit = BatchLimit }, 0xAA, 0xCC, Waits));
+
+    /// <summary>Puts over five keys at indexes 1..<see cref="Puts"/> (revisions 2..Puts+1), applied and acknowledged.</summary>
+    private void Fill(IActorRef store)
+    {
+        var entries = Enumerable.Range(1, Puts).Select(i => MvccEntries.Put((ulong)i, "k" + (i % 5), "v" + i)).ToList();
+        store.Tell(new MvccProtocol.ApplyCommitted(entries, 2), TestActor);
+        ExpectMsg<MvccProtocol.Applied>(a => a.Index == Puts, Wait);
+    }
+
+    private static MvccProtocol.ApplyCommitted One(Entry e) => new([e], 2);
+
+    private static Entry Compaction(ulong index, long rev) =>
+        MvccEntries.Normal(index, 0, new InternalRaftRequest { Compaction = new CompactionRequest { Revision = rev } });
+
+    [Fact]
+    public async Task A_put_and_a_read_that_arrive_during_a_batch_are_served_before_the_next_one()
+    {
+        var store = StartStoreWithLimit();
+        Fill(store);
+        Sys.EventStream.Subscribe(TestActor, typeof(CompactionProtocol.BatchCommitted));
+        var read = MvccEntries.Read(new RangeRequest { Key = B("k1") });
+        var commits = 0;
+        // Inside the first batch's transaction (the commit after the compaction's apply), hand the store a put and a
+        // read: they reach its mailbox before the ContinueCompaction it tells itself once the batch has committed.
+        using var hook = SqliteBackend.InjectFaults(MemberSettings().BackendPath, op =>
+        {
+            if (op == "commit" && Interlocked.Increment(ref commits) == 2)
+            {
+                store.Tell(One(MvccEntries.Put(Puts + 2, "k1", "during")), TestActor);
+                store.Tell(new MvccProtocol.SerializableRead(read));
+            }
+            return null;
+        });
+
+        store.Tell(One(Compaction(Puts + 1, Puts)), TestActor);
+        ExpectMsg<MvccProtocol.Applied>(a => a.Index == Puts + 1, Wait);
+        var first = ExpectMsg<CompactionProtocol.BatchCommitted>(Wait).Batch;
+        Assert.Equal((BatchLimit, false), (first.Scanned, first.Done));
+        ExpectMsg<MvccProtocol.Applied>(a => a.Index == Puts + 2, Wait);
+        var second = ExpectMsg<CompactionProtocol.BatchCommitted>(Wait).Batch;
+        Assert.Equal(2, second.Batches);
+        Assert.True(read.Completion.Task.IsCompleted, "the read waited for the compaction");
+        var got = (RangeResponse)await read.Completion.Task;
+        Assert.Equal("during", got.Kvs.Single().Value.ToStringUtf8());
+
+        var batches = new List<Etcd.Actors.Mvcc.Core.CompactionBatch> { first, second };
+        while (!batches[^1].Done) batches.Add(ExpectMsg<CompactionProtocol.BatchCommitted>(Wait).Batch);
+        // Rows at or below revision Puts: revisions 2..Puts, looked at BatchLimit per batch, then a short last batch.
+        Assert.Equal((Puts - 1) / BatchLimit + 1, batches.Count);
+        Assert.Equal(batches.Count + 2, Volatile.Read(ref commits)); // + the compaction's apply and the put's
+        Assert.Equal(Puts - 1 - 5, batches[^1].TotalDeleted); // revisions 2..Puts but the newest of each of 5 keys
+        Assert.Equal(Puts, await HashKvCompactRevisionAsync(store));
+    }
+
+    [Fact]
+    public async Task A_store_that_fails_between_batches_finishes_the_compaction_when_it_reopens()
+    {
+        var store = StartStoreWithLimit();
+        Fill(store);
+        Sys.EventStream.Subscribe(TestActor, typeof(CompactionProtocol.BatchCommitted));
+        var commits = 0;
+        // The fourth commit (third batch) fails like a disk error: its transaction rolls back and the store restarts.
+        using var hook = SqliteBackend.InjectFaults(MemberSettings().BackendPath, op =>
+            op == "commit" && Interlocked.Increment(ref commits) == 4 ? new SqliteException("disk I/O error", 10) : null);
+        store.Tell(One(Compaction(Puts + 1, Puts)), TestActor);
+        ExpectMsg<MvccProtocol.Applied>(a => a.Index == Puts + 1, Wait);
+        Assert.Equal(1, ExpectMsg<CompactionProtocol.BatchCommitted>(Wait).Batch.Batches);
+        Assert.Equal(2, ExpectMsg<CompactionProtocol.BatchCommitted>(Wait).Batch.Batches);
+        // The restarted store reopens the file (scheduled 200, finished -1) and starts over from the first row.
+        var restarted = ExpectMsg<CompactionProtocol.BatchCommitted>(Wait).Batch;
+        Assert.Equal(1, restarted.Batches);
+        var last = restarted;
+        while (!last.Done) last = ExpectMsg<CompactionProtocol.BatchCommitted>(Wait).Batch;
+        Assert.Equal(Puts, last.Target);
+        Assert.Equal(Puts, await HashKvCompactRevisionAsync(store));
+
+        // And from disk: a new store on the file has nothing left to do and the same data.
+        Watch(store);
+        Sys.Stop(store);
+        ExpectTerminated(store, Wait);
+        var reopened = StartStoreWithLimit();
+        Assert.Equal(Puts, await HashKvCompactRevisionAsync(reopened));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // no batch: the compaction had finished (a window to show absence)
+        // Revision Puts is index Puts - 1; the last put of k0 at or before it is index 195.
+        var read = MvccEntries.Read(new RangeRequest { Key = B("k0"), Revision = Puts });
+        reopened.Tell(new MvccProtocol.SerializableRead(read));
+        Assert.Equal("v195", ((RangeResponse)await read.Completion.Task.WaitAsync(Wait)).Kvs.Single().Value.ToStringUtf8());
+    }
+
+    private static async Task<long> HashKvCompactRevisionAsync(IActorRef store)
+    {
+        var tcs = new TaskCompletionSource<HashReport>(TaskCreationOptions.RunContinuationsAsynchronously);
+        store.Tell(new IntegrityProtocol.GetHashKv(0, tcs));
+        return (await tcs.Task.WaitAsync(Wait)).CompactRevision;
+    }
+}
