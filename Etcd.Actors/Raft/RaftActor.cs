@@ -158,8 +158,10 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
         // A candidate's election clock stands still while its own term and vote are being written: its vote counts
         // only once durable, so timing out then would start another election (another term, another write) that
         // cannot win sooner. When every write outlasts the election timeout (a starved disk), a single voter used to
-        // campaign for ever without electing itself. etcd stands still the same way: its raft loop does not tick
-        // while it saves a Ready (etcdserver/raft.go). A write that never ends fails at the journal's call timeout.
+        // campaign for ever without electing itself. etcd's server loop (etcdserver/raft.go) does not tick while it
+        // saves a Ready, whatever the role; only the candidate stands still here: a pre-candidate writes nothing, and a
+        // frozen follower or leader clock would stretch check-quorum and delay replacing a dead leader. No bound on the
+        // skipped ticks: a write that never ends fails at the journal's call timeout (10 s) and the actor is recreated.
         if (!(_node!.Role == RaftRole.Candidate && _write.InFlight)) Node.Tick();
         TickReadRound();
         ExpireHeld();
