@@ -70,8 +70,10 @@ public sealed partial class KvStore
 
     /// <summary>
     /// Compacts the index at <paramref name="rev"/> and remembers what the backend must keep at or below it
-    /// (etcd's kvindex.Compact returns the same "available" set). A compaction still under way goes on from where
-    /// it stands with the new target: a row the older one would have deleted is not kept by the newer either.
+    /// (etcd's kvindex.Compact returns the same "available" set). A compaction still under way takes the new target
+    /// and looks at every row again from the first: a row the older one kept and its batches already passed may be
+    /// one the newer must delete (its key deleted between the two targets); going on from where it stood left such a
+    /// row behind, and a restart brought the deleted key back. etcd runs each compaction as its own job from the start.
     /// </summary>
     private void ScheduleCompaction(long rev)
     {
@@ -84,6 +86,7 @@ public sealed partial class KvStore
         {
             c.Target = rev;
             c.Keep = keep;
+            c.Next = new Revision(0, 0);
         }
         else
         {
