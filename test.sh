@@ -36,6 +36,15 @@ if [ -f "$trx" ]; then
   aborted=$(sed -n 's/.* aborted="\([0-9]*\)".*/\1/p' <<<"$counters")
   failed=$(( ${failed:-0} + ${errors:-0} + ${timeout:-0} + ${aborted:-0} ))
   passed=${passed:-0}
+  # CI keeps only the tail of the output: name each failure and its first lines here, next to the count.
+  if [ "$failed" -gt 0 ]; then
+    echo "failed specs:"
+    awk '/<UnitTestResult / && /outcome="(Failed|Timeout|Aborted|Error)"/ {
+           match($0, /testName="[^"]*"/); print "  FAILED " substr($0, RSTART + 10, RLENGTH - 11); want = 1; next }
+         /<UnitTestResult / { want = 0 }
+         want && /<Message>/ { inmsg = 1; n = 0 }
+         inmsg { if (n++ < 6) print "    " $0; if (/<\/Message>/) { inmsg = 0; want = 0 } }' "$trx" | head -n 80
+  fi
 else
   passed=0; failed=1
 fi

@@ -13,7 +13,6 @@ public sealed class NodeProcess : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
     private readonly ConcurrentQueue<string> _output = new();
     private System.Diagnostics.Process? _process;
-    private TaskCompletionSource _ready = NewTcs();
     private TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly IReadOnlyList<string>? _exactArguments;
 
@@ -80,8 +79,11 @@ public sealed class NodeProcess : IAsyncDisposable
     {
         var timeout = within ?? StartTimeout;
         if (_process is { HasExited: false }) throw new InvalidOperationException("already running");
-        _ready = NewTcs();
-        _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        // This start's own completions: the handlers below capture them, not the fields, because the previous
+        // process's Exited handler may still be running when a spec restarts at once (StopAsync resumes as soon as
+        // the exit code is set), and it used to fail this start's readiness with the old process's "exited with 0".
+        var ready = NewTcs();
+        var exited = _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
         var psi = new ProcessStartInfo(RealEtcd ? "etcd" : "dotnet")
         {
             RedirectStandardOutput = true,
@@ -95,13 +97,13 @@ public sealed class NodeProcess : IAsyncDisposable
         if (!RealEtcd) psi.ArgumentList.Add(RepoPaths.NodeDll);
         foreach (var a in Arguments) psi.ArgumentList.Add(a);
         var p = new System.Diagnostics.Process { StartInfo = psi, EnableRaisingEvents = true };
-        p.OutputDataReceived += (_, e) => OnLine(e.Data);
-        p.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        p.OutputDataReceived += (_, e) => OnLine(e.Data, ready);
+        p.ErrorDataReceived += (_, e) => OnLine(e.Data, ready);
         p.Exited += (_, _) =>
         {
             p.WaitForExit(); // drains the redirected output, so the reason is in Output below
-            _exited.TrySetResult(p.ExitCode);
-            _ready.TrySetException(new InvalidOperationException($"Etcd.Node exited with {p.ExitCode} before it was ready:\n{Output}"));
+            ready.TrySetException(new InvalidOperationException($"Etcd.Node exited with {p.ExitCode} before it was ready:\n{Output}"));
+            exited.TrySetResult(p.ExitCode);
         };
         if (!p.Start()) throw new InvalidOperationException("could not start Etcd.Node");
         _process = p;
@@ -109,7 +111,7 @@ public sealed class NodeProcess : IAsyncDisposable
         p.BeginErrorReadLine();
         try
         {
-            await _ready.Task.WaitAsync(timeout);
+            await ready.Task.WaitAsync(timeout);
         }
         catch (TimeoutException)
         {
@@ -148,11 +150,11 @@ public sealed class NodeProcess : IAsyncDisposable
         _process?.Dispose();
     }
 
-    private void OnLine(string? line)
+    private void OnLine(string? line, TaskCompletionSource ready)
     {
         if (line is null) return;
         if (_output.Count < 5000) _output.Enqueue(line);
-        if (line.Contains("ready to serve client requests", StringComparison.Ordinal)) _ready.TrySetResult();
+        if (line.Contains("ready to serve client requests", StringComparison.Ordinal)) ready.TrySetResult();
     }
 
     private static TaskCompletionSource NewTcs() => new(TaskCreationOptions.RunContinuationsAsynchronously);
