@@ -14,9 +14,10 @@ public sealed partial class MvccStoreActor
 {
     /// <summary>
     /// Batches handed to the hub and not yet handled: the hub's mailbox is bounded by it. Past the bound the store
-    /// sends nothing (the events are dropped, not queued); the next batch it sends then does not follow the hub's
-    /// revision, so the hub sends its synced watchers back to history, which has them: slower for watchers, never
-    /// more memory, never a gap.
+    /// sends nothing (the events are dropped, not queued) and remembers that it dropped some; as soon as the hub has
+    /// room again it gets a batch that does not follow its revision (the next one, or an event-less one at the
+    /// current revision if nothing was written since), so the hub sends its synced watchers back to history, which
+    /// has the dropped events: slower for watchers, never more memory, never a gap, and no later write needed.
     /// </summary>
     internal const int MaxUnconsumedWatchBatches = 256;
 
@@ -24,6 +25,8 @@ public sealed partial class MvccStoreActor
     private readonly List<Event> _watchEvents = new();
     private bool _prevKvWanted;
     private int _watchUnconsumed;
+    // Some batch's events were dropped at the bound and the hub has not yet been told (see CatchUpDroppedWatchEvents).
+    private bool _watchDropped;
 
     private void ReceiveWatch()
     {
@@ -42,9 +45,14 @@ public sealed partial class MvccStoreActor
         Receive<WatchProtocol.HubStarted>(_ =>
         {
             _watchUnconsumed = 0; // the old hub's mailbox is gone
+            _watchDropped = false; // the opening revision below sends its watchers back to history anyway
             Sender.Tell(new WatchProtocol.StoreOpened(_store.CurrentRevision));
         });
-        Receive<WatchProtocol.Consumed>(_ => { if (_watchUnconsumed > 0) _watchUnconsumed--; });
+        Receive<WatchProtocol.Consumed>(_ =>
+        {
+            if (_watchUnconsumed > 0) _watchUnconsumed--;
+            CatchUpDroppedWatchEvents();
+        });
     }
 
     /// <summary>After every <see cref="OpenStore"/>: a new KvStore needs the sink again, and the hub its revision.</summary>
@@ -52,6 +60,7 @@ public sealed partial class MvccStoreActor
     {
         if (_watchHub is null) return;
         _watchEvents.Clear();
+        _watchDropped = false; // StoreOpened below: a jump sends the hub's watchers back to history anyway
         _store.EventSink = _watchEvents;
         _store.EventPrevKv = _prevKvWanted;
         _watchHub.Tell(new WatchProtocol.StoreOpened(_store.CurrentRevision), Self);
@@ -65,7 +74,25 @@ public sealed partial class MvccStoreActor
         {
             _watchHub.Tell(new WatchProtocol.Committed(_watchEvents.ToArray(), fromRevision, _store.CurrentRevision, _store.EventPrevKv), Self);
             _watchUnconsumed++;
+            // If events were dropped before, this batch does not follow the hub's revision: that tells it.
+            _watchDropped = false;
         }
+        else _watchDropped = true;
         _watchEvents.Clear();
+    }
+
+    /// <summary>
+    /// The hub has room again after the store dropped events: tell it now, with an event-less batch at the current
+    /// revision. It does not follow the hub's revision (the dropped batches lie between), so the hub sends its synced
+    /// watchers back to history for them (WatchableCore.Notify). Without it a burst that overflowed the bound and
+    /// then silence left synced watchers without the dropped events (and their progress stalled) until the next write.
+    /// </summary>
+    private void CatchUpDroppedWatchEvents()
+    {
+        if (!_watchDropped || _watchHub is null || _watchUnconsumed >= MaxUnconsumedWatchBatches) return;
+        var rev = _store.CurrentRevision;
+        _watchHub.Tell(new WatchProtocol.Committed([], rev, rev, _store.EventPrevKv), Self);
+        _watchUnconsumed++;
+        _watchDropped = false;
     }
 }

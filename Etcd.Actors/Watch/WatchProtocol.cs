@@ -14,6 +14,9 @@ public static class WatchProtocol
     /// The events of one applied batch, told right after its backend commit: every revision in
     /// (<paramref name="FromRevision"/>, <paramref name="ToRevision"/>], in order, each txn's events together.
     /// <paramref name="HasPrevKv"/>: the store attached previous key-values (a watcher asked, <see cref="PrevKvWanted"/>).
+    /// A batch whose <paramref name="FromRevision"/> is past the hub's revision says the store dropped the batches in
+    /// between (its bound, MvccStoreActor.Watch.cs): the hub's synced watchers read them from history. The store
+    /// sends an event-less one (From = To = its revision) to say so when nothing else is written.
     /// </summary>
     public sealed record Committed(Event[] Events, long FromRevision, long ToRevision, bool HasPrevKv);
 

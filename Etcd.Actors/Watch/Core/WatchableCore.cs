@@ -127,8 +127,9 @@ public sealed partial class WatchableCore
     public void Notify(IReadOnlyList<Event> events, long fromRevision, long toRevision, bool hasPrevKv)
     {
         if (toRevision < fromRevision) throw new InvalidOperationException($"batch ends at {toRevision} before it starts at {fromRevision}");
-        // A batch that does not follow the last one (a store that reopened without saying so): synced watchers
-        // may have missed something, so they catch up from history instead.
+        // A batch that does not follow the last one (the store dropped batches at its bound and says so with the next
+        // one, or with an event-less one at its revision; or it reopened without saying so): synced watchers may have
+        // missed something, so they catch up from history instead.
         if (fromRevision > CurrentRevision) FallBehind();
         var floor = CurrentRevision; // anything at or below it was delivered already
         if (toRevision <= floor) return;
