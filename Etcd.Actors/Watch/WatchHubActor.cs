@@ -86,7 +86,11 @@ public sealed class WatchHubActor : ReceiveActor, IWithTimers
             foreach (var w in m.Watchers) _core.Cancel(w);
             TellPrevKv();
         });
-        Receive<WatchProtocol.RequestProgress>(m => _core.RequestProgress(m.Outbox));
+        Receive<WatchProtocol.RequestProgress>(m =>
+        {
+            m.Outbox.HoldProgressPermit();
+            _core.RequestProgress(m.Outbox);
+        });
         Receive<SyncTick>(_ => Sync());
         Receive<RoundExpired>(m =>
         {

@@ -14,10 +14,12 @@ namespace Etcd.Actors.Watch;
 /// <see cref="MaxBytes"/> of keys and values): past the bound a send is refused and the watcher becomes a victim
 /// (it holds nothing; it catches up from history once there is room). So a stalled client costs at most this
 /// much memory, and never slows the hub or the writers.</item>
-/// <item>Answers to requests (created, canceled, a refused create) are not refused: instead the facade takes a
-/// permit (<see cref="MaxPendingRequests"/>) for every request before handing it in, given back when its answer
-/// is read (or at once when it has none), so a client that sends requests without reading stops being read, as
-/// etcd's recvLoop blocks on its ctrlStream.</item>
+/// <item>Answers to requests (created, canceled, a refused create, the stream's progress for RequestProgress) are
+/// not refused: instead the facade takes a permit (<see cref="MaxPendingRequests"/>) for every request before
+/// handing it in, given back when its answer is read (or at once when it has none), so a client that sends
+/// requests without reading stops being read, as etcd's recvLoop blocks on its ctrlStream. RequestProgresses that
+/// wait for the stream's watchers to sync are answered together by one progress response, which gives all their
+/// permits back.</item>
 /// </list>
 /// Every response gets etcd's header: cluster id, member id, the revision it is valid at, the Raft term now.
 /// </summary>
@@ -35,6 +37,10 @@ public sealed class WatchOutbox : WatchOutlet
     private readonly Func<ulong> _term;
     private int _responses;
     private long _bytes;
+    // RequestProgresses handed to the hub and not answered yet: their permits go back with the next stream progress
+    // response. Only the hub touches it (RequestProgress, then TrySendProgress).
+    private int _progressPermits;
+    private int _queued; // everything queued, counted or not (the single-reader channel does not count)
     private volatile bool _closed;
 
     public WatchOutbox(ulong clusterId, ulong memberId, Func<ulong> term)
@@ -62,7 +68,7 @@ public sealed class WatchOutbox : WatchOutlet
             bytes += 16 + ev.Kv.Key.Length + ev.Kv.Value.Length;
             if (ev.PrevKv is { } p) bytes += 16 + p.Key.Length + p.Value.Length;
         }
-        Enqueue(new WatchOutboxItem(r, w.Fragment, true, bytes, false));
+        Enqueue(new WatchOutboxItem(r, w.Fragment, true, bytes, 0));
         return true;
     }
 
@@ -70,7 +76,7 @@ public sealed class WatchOutbox : WatchOutlet
     {
         // etcd answers with compact_revision and canceled, and no header revision (its watcher response has none).
         Enqueue(new WatchOutboxItem(new WatchResponse { Header = Header(0), WatchId = w.WatchId, CompactRevision = compactRevision, Canceled = true },
-            false, false, 0, false));
+            false, false, 0, 0));
         Stream?.Tell(new WatchProtocol.WatcherEnded(w));
         return true;
     }
@@ -78,12 +84,22 @@ public sealed class WatchOutbox : WatchOutlet
     public override bool TrySendProgress(Watcher? w, long revision)
     {
         if (w is not null && !HasRoom) return false; // busy with events: this tick's notification is not needed
-        Enqueue(new WatchOutboxItem(new WatchResponse { Header = Header(revision), WatchId = w?.WatchId ?? -1 }, false, w is not null, 0, false));
+        var permits = 0;
+        if (w is null)
+        {
+            // The stream's answer to every RequestProgress since the last one.
+            permits = _progressPermits;
+            _progressPermits = 0;
+        }
+        Enqueue(new WatchOutboxItem(new WatchResponse { Header = Header(revision), WatchId = w?.WatchId ?? -1 }, false, w is not null, 0, permits));
         return true;
     }
 
+    /// <summary>The hub took a RequestProgress of this stream: its permit waits for the stream progress response that answers it.</summary>
+    internal void HoldProgressPermit() => _progressPermits++;
+
     /// <summary>The answer to one request (created, canceled, refused): never refused, it gives the request's permit back when read.</summary>
-    public void SendAnswer(WatchResponse response) => Enqueue(new WatchOutboxItem(response, false, false, 0, true));
+    public void SendAnswer(WatchResponse response) => Enqueue(new WatchOutboxItem(response, false, false, 0, 1));
 
     /// <summary>Builds etcd's response header.</summary>
     public ResponseHeader Header(long revision) =>
@@ -102,14 +118,18 @@ public sealed class WatchOutbox : WatchOutlet
     public bool TryRead(out WatchOutboxItem item)
     {
         if (!_queue.Reader.TryRead(out item)) return false;
+        Interlocked.Decrement(ref _queued);
         if (item.Counted)
         {
             Interlocked.Decrement(ref _responses);
             Interlocked.Add(ref _bytes, -item.Bytes);
         }
-        if (item.Permit) _permits.Release();
+        if (item.Permits > 0) _permits.Release(item.Permits);
         return true;
     }
+
+    /// <summary>Responses queued and not read yet.</summary>
+    internal int Queued => Volatile.Read(ref _queued);
 
     /// <summary>No more responses: the reader ends once it has read what is queued.</summary>
     public void Close()
@@ -120,14 +140,17 @@ public sealed class WatchOutbox : WatchOutlet
 
     private void Enqueue(WatchOutboxItem item)
     {
+        Interlocked.Increment(ref _queued);
         if (item.Counted)
         {
             Interlocked.Increment(ref _responses);
             Interlocked.Add(ref _bytes, item.Bytes);
         }
-        if (!_queue.Writer.TryWrite(item) && item.Counted)
+        if (_queue.Writer.TryWrite(item)) return;
+        // Closed: nobody reads any more.
+        Interlocked.Decrement(ref _queued);
+        if (item.Counted)
         {
-            // Closed: nobody reads any more.
             Interlocked.Decrement(ref _responses);
             Interlocked.Add(ref _bytes, -item.Bytes);
         }

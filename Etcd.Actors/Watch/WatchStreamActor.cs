@@ -49,8 +49,9 @@ public sealed class WatchStreamActor : ReceiveActor
                 else _outbox.ReleasePermit(); // etcd answers nothing for an id it does not know
                 break;
             case WatchRequest.RequestUnionOneofCase.ProgressRequest:
+                // Its permit is given back when its answer is read (WatchOutbox.TrySendProgress), so a client that asks
+                // for progress without reading stops being read, as for any other request.
                 _hub.Tell(new WatchProtocol.RequestProgress(_outbox));
-                _outbox.ReleasePermit(); // the answer may wait for the watchers to sync; it holds no permit
                 break;
             default:
                 _outbox.ReleasePermit(); // etcd ignores what it does not know
