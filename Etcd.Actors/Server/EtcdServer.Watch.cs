@@ -25,6 +25,6 @@ public sealed partial class EtcdServer
         var opened = new TaskCompletionSource<IActorRef>(TaskCreationOptions.RunContinuationsAsynchronously);
         hub.Tell(new WatchProtocol.OpenStream(outbox, opened));
         var stream = await WithTimeout(opened.Task, ct).ConfigureAwait(false);
-        return new WatchSession(stream, outbox, (int)Math.Min((long)Settings.MaxRequestBytes + WatchGrpcOverheadBytes, int.MaxValue));
+        return new WatchSession(stream, outbox, (int)Math.Min((long)Settings.MaxRequestBytes + WatchGrpcOverheadBytes, int.MaxValue), () => _stopped);
     }
 }

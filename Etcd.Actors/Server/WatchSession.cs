@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Akka.Actor;
+using Etcd.Actors.Errors;
 using Etcd.Actors.Watch;
 using Etcd.Api.Etcdserverpb;
 
@@ -9,18 +10,80 @@ namespace Etcd.Actors.Server;
 /// One gRPC Watch call as the edge sees it: requests in (<see cref="SendAsync"/>, which waits while the client has
 /// too many unanswered requests), responses out (<see cref="ReadAllAsync"/>, fragmented for watchers that asked),
 /// and <see cref="DisposeAsync"/> when the call ends, which stops the stream's actor and removes its watchers.
+/// <see cref="RunAsync"/> drives the whole call.
 /// </summary>
 public sealed class WatchSession : IAsyncDisposable
 {
     private readonly IActorRef _stream;
     private readonly WatchOutbox _outbox;
     private readonly int _maxResponseBytes;
+    private readonly Func<bool> _memberStopping;
 
-    internal WatchSession(IActorRef stream, WatchOutbox outbox, int maxResponseBytes)
+    internal WatchSession(IActorRef stream, WatchOutbox outbox, int maxResponseBytes, Func<bool>? memberStopping = null)
     {
         _stream = stream;
         _outbox = outbox;
         _maxResponseBytes = maxResponseBytes;
+        _memberStopping = memberStopping ?? (() => false);
+    }
+
+    /// <summary>
+    /// The stream ended on the member's side (its actor stopped: the hub restarted, or the member stops) while the
+    /// client was still there. Unavailable, so a client reconnects and resumes (clientv3 retries a watch on
+    /// Unavailable); etcd's "server stopped" when the member stops, else this (etcd has no such case: its streams
+    /// live as long as their call).
+    /// </summary>
+    public static readonly EtcdError StreamEnded = new(EtcdErrorCode.Unavailable, "etcdserver: watch stream ended by the member, reconnect to resume");
+
+    /// <summary>
+    /// Serves the whole call: hands in each request <paramref name="nextRequest"/> gives (null: the client half-closed
+    /// or went away; a half-closed client keeps its watchers, as etcd's recvLoop ends without closing the stream),
+    /// writes every response with <paramref name="write"/>, and returns once the client has gone
+    /// (<paramref name="ct"/>). If the stream ends on the member's side first, it throws <see cref="StreamEnded"/>
+    /// (or "server stopped") once what was queued is written, so the call ends instead of staying open and silent.
+    /// </summary>
+    public async Task RunAsync(Func<CancellationToken, Task<WatchRequest?>> nextRequest, Func<WatchResponse, Task> write, CancellationToken ct)
+    {
+        var writer = WriteAllAsync(write, ct);
+        var reader = ReadRequestsAsync(nextRequest, ct);
+        if (await Task.WhenAny(writer, reader).ConfigureAwait(false) == reader)
+        {
+            await reader.ConfigureAwait(false); // a failure other than the client leaving is the call's
+            await writer.ConfigureAwait(false);
+        }
+        else
+        {
+            // The reader waits for a request that may never come; it ends with the call (its errors are of no use then).
+            _ = reader.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        }
+        if (!ct.IsCancellationRequested && _outbox.IsClosed)
+            throw (_memberStopping() ? EtcdErrors.Stopped : StreamEnded).ToException();
+    }
+
+    private async Task ReadRequestsAsync(Func<CancellationToken, Task<WatchRequest?>> nextRequest, CancellationToken ct)
+    {
+        try
+        {
+            while (await nextRequest(ct).ConfigureAwait(false) is { } request)
+                await SendAsync(request, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The client went away while a request waited for a permit.
+        }
+    }
+
+    private async Task WriteAllAsync(Func<WatchResponse, Task> write, CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var r in ReadAllAsync(ct).ConfigureAwait(false))
+                await write(r).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException)
+        {
+            // The call ended (the client left, or the member stops).
+        }
     }
 
     public async ValueTask SendAsync(WatchRequest request, CancellationToken ct)

@@ -128,6 +128,9 @@ public sealed class WatchOutbox : WatchOutlet
         return true;
     }
 
+    /// <summary>Whether the stream ended on the member's side (<see cref="Close"/>).</summary>
+    public bool IsClosed => _closed;
+
     /// <summary>Responses queued and not read yet.</summary>
     internal int Queued => Volatile.Read(ref _queued);
 

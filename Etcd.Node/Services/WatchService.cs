@@ -9,7 +9,7 @@ namespace Etcd.Node.Services;
 /// etcdserverpb.Watch: bridges one bidirectional call to a <see cref="WatchSession"/> (etcd's serverWatchStream):
 /// requests are read and handed in as they come, responses written as the session yields them, by one writer.
 /// A client that half-closes keeps its watchers (etcd's recvLoop ends without closing the stream); the call ends
-/// when the client goes away.
+/// when the client goes away, or with Unavailable when the stream ends on the member's side (WatchSession.RunAsync).
 /// </summary>
 public sealed class WatchService(EtcdServer server) : Watch.WatchBase
 {
@@ -22,30 +22,25 @@ public sealed class WatchService(EtcdServer server) : Watch.WatchBase
 
         await using (session.ConfigureAwait(false))
         {
-            var writer = WriteAllAsync(session, responseStream, ct);
             try
             {
-                while (await requestStream.MoveNext(ct).ConfigureAwait(false))
-                    await session.SendAsync(requestStream.Current, ct).ConfigureAwait(false);
+                await session.RunAsync(async c =>
+                {
+                    try
+                    {
+                        return await requestStream.MoveNext(c).ConfigureAwait(false) ? requestStream.Current : null;
+                    }
+                    catch (Exception e) when (e is OperationCanceledException or IOException || e is RpcException { StatusCode: StatusCode.Cancelled })
+                    {
+                        return null; // the client went away
+                    }
+                }, r => responseStream.WriteAsync(r, ct), ct).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is OperationCanceledException or IOException || e is RpcException { StatusCode: StatusCode.Cancelled })
+            catch (EtcdException e)
             {
-                // The client went away.
+                // The stream ended on this member's side (WatchSession.StreamEnded): end the call, the client reconnects.
+                throw GrpcErrors.ToRpcException(e.Error);
             }
-            await writer.ConfigureAwait(false);
-        }
-    }
-
-    private static async Task WriteAllAsync(WatchSession session, IServerStreamWriter<WatchResponse> responses, CancellationToken ct)
-    {
-        try
-        {
-            await foreach (var r in session.ReadAllAsync(ct).ConfigureAwait(false))
-                await responses.WriteAsync(r, ct).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException)
-        {
-            // The call ended (the client left, or the member stops).
         }
     }
 }

@@ -23,13 +23,13 @@ public sealed class WatchStreamSpecs : TestKit
         _hub.Tell(new WatchProtocol.StoreOpened(5), TestActor);
     }
 
-    private async Task<(WatchSession Session, WatchOutbox Outbox, IActorRef Stream)> Open()
+    private async Task<(WatchSession Session, WatchOutbox Outbox, IActorRef Stream)> Open(bool memberStopping = false)
     {
         var outbox = new WatchOutbox(0xCC, 0xAA, () => 1);
         var opened = new TaskCompletionSource<IActorRef>(TaskCreationOptions.RunContinuationsAsynchronously);
         _hub.Tell(new WatchProtocol.OpenStream(outbox, opened));
         var stream = await opened.Task.WaitAsync(Wait);
-        return (new WatchSession(stream, outbox, 1 << 20), outbox, stream);
+        return (new WatchSession(stream, outbox, 1 << 20, () => memberStopping), outbox, stream);
     }
 
     /// <summary>
@@ -71,5 +71,43 @@ public sealed class WatchStreamSpecs : TestKit
         }
         await flood.WaitAsync(Wait);
         Assert.Equal(0, outbox.Queued);
+    }
+
+    /// <summary>
+    /// The stream's actor dies (its hub restarted, or the member stops) while the client is still there and silent:
+    /// the call ends with Unavailable once what was queued is written, so the client reconnects (review of issue 9:
+    /// the call stayed open and silent for ever).
+    /// </summary>
+    [Theory]
+    [InlineData(false, "etcdserver: watch stream ended by the member, reconnect to resume")]
+    [InlineData(true, "etcdserver: server stopped")]
+    public async Task A_stream_whose_actor_dies_ends_the_call_with_Unavailable(bool memberStopping, string message)
+    {
+        var (session, _, stream) = await Open(memberStopping);
+        using var client = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var requests = new Queue<WatchRequest>([new WatchRequest { CreateRequest = new WatchCreateRequest { Key = Google.Protobuf.ByteString.CopyFromUtf8("a") } }]);
+        var written = new List<WatchResponse>();
+        var created = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var call = session.RunAsync(
+            async c =>
+            {
+                if (requests.TryDequeue(out var r)) return r;
+                await Task.Delay(Timeout.Infinite, c); // a client that stays and says nothing more
+                return null;
+            },
+            r =>
+            {
+                written.Add(r);
+                created.TrySetResult();
+                return Task.CompletedTask;
+            },
+            client.Token);
+        await created.Task.WaitAsync(Wait);
+
+        Sys.Stop(stream);
+        var ended = await Assert.ThrowsAsync<Etcd.Actors.Errors.EtcdException>(() => call.WaitAsync(Wait));
+        Assert.Equal((Etcd.Actors.Errors.EtcdErrorCode.Unavailable, message), (ended.Error.Code, ended.Error.Message));
+        Assert.True(written.Single() is { Created: true, WatchId: 0 });
+        Assert.False(client.IsCancellationRequested);
     }
 }
