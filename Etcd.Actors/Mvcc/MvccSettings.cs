@@ -36,6 +36,13 @@ public sealed record MvccSettings
     /// </summary>
     public required int CompactionBatchLimit { get; init; }
 
+    /// <summary>
+    /// etcd.mvcc.max-unconsumed-watch-bytes: about how many bytes of keys and values the batches handed to the watch
+    /// hub and not yet handled may hold; past it the store drops events for the hub to read from history
+    /// (MvccStoreActor.Watch.cs).
+    /// </summary>
+    public required long MaxUnconsumedWatchBytes { get; init; }
+
     // etcd's defaultCompactBatchLimit (mvcc/kvstore.go), which it also uses for 0.
     private const int DefaultCompactionBatchLimit = 1000;
 
@@ -47,6 +54,7 @@ public sealed record MvccSettings
         {
             MaxPendingReadBatches = r.Int("etcd.mvcc.max-pending-reads", min: 1),
             CompactionBatchLimit = r.Int("etcd.experimental-compaction-batch-limit", min: 0) is var limit and > 0 ? limit : DefaultCompactionBatchLimit,
+            MaxUnconsumedWatchBytes = r.Bytes("etcd.mvcc.max-unconsumed-watch-bytes", min: 1),
         };
     }
 }

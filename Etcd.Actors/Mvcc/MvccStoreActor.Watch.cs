@@ -13,7 +13,8 @@ namespace Etcd.Actors.Mvcc;
 public sealed partial class MvccStoreActor
 {
     /// <summary>
-    /// Batches handed to the hub and not yet handled: the hub's mailbox is bounded by it. Past the bound the store
+    /// Batches handed to the hub and not yet handled: the hub's mailbox is bounded by it, and by their bytes
+    /// (etcd.mvcc.max-unconsumed-watch-bytes, <see cref="MvccSettings.MaxUnconsumedWatchBytes"/>). Past either the store
     /// sends nothing (the events are dropped, not queued) and remembers that it dropped some; as soon as the hub has
     /// room again it gets a batch that does not follow its revision (the next one, or an event-less one at the
     /// current revision if nothing was written since), so the hub sends its synced watchers back to history, which
@@ -22,9 +23,13 @@ public sealed partial class MvccStoreActor
     internal const int MaxUnconsumedWatchBatches = 256;
 
     private readonly IActorRef? _watchHub;
+    private readonly long _maxUnconsumedWatchBytes;
     private readonly List<Event> _watchEvents = new();
     private bool _prevKvWanted;
     private int _watchUnconsumed;
+    // The bytes of each batch handed to the hub and not yet handled, oldest first (the hub acks them in order), and their sum.
+    private readonly Queue<long> _watchUnconsumedSizes = new();
+    private long _watchUnconsumedBytes;
     // Some batch's events were dropped at the bound and the hub has not yet been told (see CatchUpDroppedWatchEvents).
     private bool _watchDropped;
 
@@ -45,12 +50,15 @@ public sealed partial class MvccStoreActor
         Receive<WatchProtocol.HubStarted>(_ =>
         {
             _watchUnconsumed = 0; // the old hub's mailbox is gone
+            _watchUnconsumedSizes.Clear();
+            _watchUnconsumedBytes = 0;
             _watchDropped = false; // the opening revision below sends its watchers back to history anyway
             Sender.Tell(new WatchProtocol.StoreOpened(_store.CurrentRevision));
         });
         Receive<WatchProtocol.Consumed>(_ =>
         {
             if (_watchUnconsumed > 0) _watchUnconsumed--;
+            if (_watchUnconsumedSizes.TryDequeue(out var bytes)) _watchUnconsumedBytes -= bytes;
             CatchUpDroppedWatchEvents();
         });
     }
@@ -70,10 +78,16 @@ public sealed partial class MvccStoreActor
     private void PublishWatchEvents(long fromRevision)
     {
         if (_watchHub is null || _watchEvents.Count == 0) return;
-        if (_watchUnconsumed < MaxUnconsumedWatchBatches)
+        long bytes = 0;
+        foreach (var ev in _watchEvents)
+            bytes += 16 + ev.Kv.Key.Length + ev.Kv.Value.Length + (ev.PrevKv is { } p ? 16 + p.Key.Length + p.Value.Length : 0);
+        // A batch larger than the byte budget still goes when the hub has nothing waiting, or it never would.
+        if (_watchUnconsumed < MaxUnconsumedWatchBatches && (_watchUnconsumed == 0 || _watchUnconsumedBytes + bytes <= _maxUnconsumedWatchBytes))
         {
             _watchHub.Tell(new WatchProtocol.Committed(_watchEvents.ToArray(), fromRevision, _store.CurrentRevision, _store.EventPrevKv), Self);
             _watchUnconsumed++;
+            _watchUnconsumedSizes.Enqueue(bytes);
+            _watchUnconsumedBytes += bytes;
             // If events were dropped before, this batch does not follow the hub's revision: that tells it.
             _watchDropped = false;
         }
@@ -93,6 +107,7 @@ public sealed partial class MvccStoreActor
         var rev = _store.CurrentRevision;
         _watchHub.Tell(new WatchProtocol.Committed([], rev, rev, _store.EventPrevKv), Self);
         _watchUnconsumed++;
+        _watchUnconsumedSizes.Enqueue(0);
         _watchDropped = false;
     }
 }

@@ -65,6 +65,7 @@ public sealed partial class MvccStoreActor : ReceiveActor
         _backendPath = settings.BackendPath ?? throw new ArgumentException("MvccSettings.BackendPath is not set", nameof(settings));
         MaxPendingReadBatches = settings.MaxPendingReadBatches;
         _compactionBatchLimit = settings.CompactionBatchLimit;
+        _maxUnconsumedWatchBytes = settings.MaxUnconsumedWatchBytes;
         OpenStore();
 
         Receive<MvccProtocol.RaftStarted>(_ => _raft = Sender);

@@ -53,4 +53,33 @@ public sealed class MvccStoreWatchSpecs() : MvccStoreActorSpecBase("etcd-mvcc-wa
         var next = hub.ExpectMsg<WatchProtocol.Committed>(Wait);
         Assert.Equal((n + 2L, n + 3L), (next.FromRevision, next.ToRevision));
     }
+
+    /// <summary>
+    /// The hub's unhandled batches are bounded by bytes too (etcd.mvcc.max-unconsumed-watch-bytes): with a budget of
+    /// three batches' values the fourth is dropped though the count bound is far (review of issue 9: the bound counted
+    /// batches only, so 256 batches of the largest requests could wait in the hub's mailbox). A batch larger than the
+    /// budget still goes when nothing waits.
+    /// </summary>
+    [Fact]
+    public void A_hub_that_does_not_keep_up_holds_at_most_the_byte_budget()
+    {
+        var budget = MvccSettings.Create(Akka.Configuration.ConfigurationFactory.ParseString("etcd.mvcc.max-unconsumed-watch-bytes = 1 KiB")).MaxUnconsumedWatchBytes;
+        Assert.Equal(1024, budget);
+        var hub = CreateTestProbe();
+        var store = Sys.ActorOf(MvccStoreActor.Props(MemberSettings().MvccWithPaths with { MaxUnconsumedWatchBytes = budget }, 0xAA, 0xCC, Waits, hub.Ref));
+        hub.ExpectMsg<WatchProtocol.StoreOpened>(Wait);
+        var value = new string('v', 300); // about 317 bytes a batch with its key and overhead: three fit in 1 KiB
+        for (var i = 1; i <= 10; i++) store.Tell(new MvccProtocol.ApplyCommitted([MvccEntries.Put((ulong)i, "k", value)], 1));
+        for (var i = 0; i < 3; i++) Assert.Single(hub.ExpectMsg<WatchProtocol.Committed>(Wait).Events);
+        hub.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+
+        store.Tell(WatchProtocol.Consumed.Instance, hub.Ref);
+        var gap = hub.ExpectMsg<WatchProtocol.Committed>(Wait);
+        Assert.Equal((0, 11L, 11L), (gap.Events.Length, gap.FromRevision, gap.ToRevision));
+        for (var i = 0; i < 3; i++) store.Tell(WatchProtocol.Consumed.Instance, hub.Ref);
+
+        store.Tell(new MvccProtocol.ApplyCommitted([MvccEntries.Put(11, "k", new string('w', 2048))], 1));
+        var big = hub.ExpectMsg<WatchProtocol.Committed>(Wait);
+        Assert.Equal((1, 11L, 12L), (big.Events.Length, big.FromRevision, big.ToRevision));
+    }
 }
