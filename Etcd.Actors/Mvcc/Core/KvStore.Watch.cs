@@ -26,7 +26,10 @@ public sealed partial class KvStore
     /// capped at the current revision), appended to <paramref name="into"/> in revision order. Stops at the first
     /// revision boundary once <paramref name="maxEvents"/> are in, so one revision (one txn) is never split; returns
     /// the last revision fully read. Revisions below the compacted revision are not read: the caller compares
-    /// its start with <see cref="CompactedRevision"/> (etcd cancels such a watcher with compact_revision).
+    /// its start with <see cref="CompactedRevision"/> (etcd cancels such a watcher with compact_revision). While a
+    /// compaction's batches are under way, the rows it will still delete (a tombstone at the compacted revision) are
+    /// skipped, as HashKV skips them: every member, whatever batch it is at, and this one after the compaction
+    /// finishes, read the same events.
     /// </summary>
     public long History(long fromRev, long toRev, int maxEvents, bool withPrevKv, List<Event> into)
     {
@@ -37,8 +40,10 @@ public sealed partial class KvStore
         var start = into.Count;
         var lastFull = to;
         var lastMain = 0L;
+        var compacting = _compaction is not null;
         _backend.ForEachRevisionBetween(from, to, (rev, kv, tombstone) =>
         {
+            if (compacting && PendingDeletion(rev)) return true;
             if (into.Count - start >= maxEvents && rev.Main != lastMain)
             {
                 lastFull = lastMain;
