@@ -145,7 +145,9 @@ internal static class EtcdctlSessions
     /// </summary>
     public static async Task<List<(string, string)>> KeepAliveAsync(ClientRoles at)
     {
-        const int ttl = 3;
+        // Long enough that a starved box still starts etcdctl's keep-alive before the lease expires; etcdctl renews
+        // every TTL/3, so a few renewals come before TTL + 2 s.
+        const int ttl = 5;
         var steps = new List<(string, string)>();
         var ids = new List<string>();
         async Task Step(string ep, string[] args, string note = "") =>
