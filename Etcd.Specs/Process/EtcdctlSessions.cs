@@ -172,7 +172,8 @@ internal static class EtcdctlSessions
         }
         await Step(at.Follower, ["get", "ka/", "--prefix"]);
 
-        var stopped = await GrantAsync(at.Other, 30, ids);
+        // etcdctl renews every TTL/3: two renewals of a 12 s lease take 4 s, and it is still there for 8 s after the stop.
+        var stopped = await GrantAsync(at.Other, 12, ids);
         await using (var keeper = EtcdctlWatch.StartCommand(at.Follower, false, "lease", "keep-alive", stopped))
         {
             await keeper.WaitForLinesAsync(2);
