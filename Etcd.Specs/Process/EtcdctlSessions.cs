@@ -32,8 +32,8 @@ internal static class EtcdctlSessions
 
     /// <summary>
     /// `watch KEY` (no revision: started, then put to until it prints), `watch --prefix --prev-kv --rev`, `watch --rev`
-    /// from the put that synchronised the first, an interactive `watch -i` (refused lines, then a range from a
-    /// revision), writes through every member (put, delete, a txn of two puts), then `compaction` (done, again,
+    /// from the put that synchronised the first, interactive `watch -i`s (refused lines, then a range from a revision;
+    /// a prefix with previous values), writes through every member (put, delete, a txn of two puts), then `compaction` (done, again,
     /// future, `--physical`) and what a read and a watch below it get.
     /// </summary>
     public static async Task<List<(string, string)>> WatchAsync(ClientRoles at)
@@ -58,6 +58,8 @@ internal static class EtcdctlSessions
         await interactive.SendLineAsync("put w/x y");
         await interactive.SendLineAsync("watch");
         await interactive.SendLineAsync($"watch w/e w/g --rev {r + 1}");
+        await using var interactivePrefix = EtcdctlWatch.Start(at.Other, true);
+        await interactivePrefix.SendLineAsync($"watch --prefix w/f --prev-kv --rev {r + 1}");
 
         await Ctl(at.Leader, null, "put", "w/foo", "c");
         await Ctl(at.Other, null, "del", "w/foo");
@@ -65,12 +67,13 @@ internal static class EtcdctlSessions
         await Ctl(at.Other, "\n\nput w/foo t1\nput w/fb t2\n\n", "txn");
         await Ctl(at.Follower, null, "put", "w/e", "e");
         await Ctl(at.Leader, null, "put", "w/foo", "end");
-        foreach (var w in new[] { plain, prefix, fromRev, interactive }) await w.WaitForAsync("end");
+        foreach (var w in new[] { plain, prefix, fromRev, interactive, interactivePrefix }) await w.WaitForAsync("end");
 
         steps.Add(($"{at.NameOf(at.Follower)}watch w/foo", Lines(AfterLastGo(plain.Stdout))));
         steps.Add(($"{at.NameOf(at.Follower)}watch --prefix w/ --prev-kv --rev R+1", Lines(prefix.Stdout)));
         steps.Add(($"{at.NameOf(at.Other)}watch w/foo --rev R", Lines(fromRev.Stdout)));
         steps.Add(($"{at.NameOf(at.Follower)}watch -i", Lines([.. interactive.Stdout, .. interactive.Stderr.Where(l => l.StartsWith("Invalid command", StringComparison.Ordinal))])));
+        steps.Add(($"{at.NameOf(at.Other)}watch -i, watch --prefix w/f --prev-kv --rev R+1", Lines(interactivePrefix.Stdout)));
 
         foreach (var (ep, args) in new (string, string[])[]
         {
