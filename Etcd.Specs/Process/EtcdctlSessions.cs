@@ -64,10 +64,12 @@ internal static class EtcdctlSessions
         await Ctl(at.Leader, null, "put", "w/foo", "c");
         await Ctl(at.Other, null, "del", "w/foo");
         await Ctl(at.Leader, null, "put", "w/fa", "x");
-        await Ctl(at.Other, "\n\nput w/foo t1\nput w/fb t2\n\n", "txn");
+        // etcdctl txn reads compares, success ops and failure ops, each list ended by an empty line.
+        await Ctl(at.Other, "\nput w/foo t1\nput w/fb t2\n\n\n", "txn");
         await Ctl(at.Follower, null, "put", "w/e", "e");
         await Ctl(at.Leader, null, "put", "w/foo", "end");
         foreach (var w in new[] { plain, prefix, fromRev, interactive, interactivePrefix }) await w.WaitForAsync("end");
+        Assert.Contains("t2", prefix.Stdout); // the txn wrote (a session that wrote nothing would match etcd's too)
 
         steps.Add(($"{at.NameOf(at.Follower)}watch w/foo", Lines(AfterLastGo(plain.Stdout))));
         steps.Add(($"{at.NameOf(at.Follower)}watch --prefix w/ --prev-kv --rev R+1", Lines(prefix.Stdout)));
