@@ -65,15 +65,21 @@ public sealed partial class EtcdServer
         return response;
     }
 
-    /// <summary>Every lease this member's lessor knows (etcd 3.4 answers locally).</summary>
+    /// <summary>
+    /// Every lease this member's lessor knows (etcd 3.4 answers locally), under a header with the store's revision as
+    /// etcd's (it fills every LeaseLeases header with the current revision; this one used to say 0).
+    /// </summary>
     public async Task<LeaseLeasesResponse> LeaseLeasesAsync(CancellationToken ct = default)
     {
         ThrowIfStopped();
         ThrowIfLearner();
         var tcs = new TaskCompletionSource<IReadOnlyList<long>>(TaskCreationOptions.RunContinuationsAsynchronously);
         _refs.Lease.Tell(new LeaseProtocol.List(tcs));
+        var viewTcs = new TaskCompletionSource<MvccLeaseProtocol.LeaseView?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _refs.Mvcc.Tell(new MvccLeaseProtocol.GetLease(0, viewTcs)); // lease 0 never exists: only the revision is read
         var ids = await WithTimeout(tcs.Task, ct).ConfigureAwait(false);
-        var response = new LeaseLeasesResponse { Header = LeaseHeader(0) };
+        var view = await WithTimeout(viewTcs.Task, ct).ConfigureAwait(false);
+        var response = new LeaseLeasesResponse { Header = LeaseHeader(view?.Revision ?? 0) };
         foreach (var id in ids) response.Leases.Add(new LeaseStatus { ID = id });
         return response;
     }

@@ -55,7 +55,8 @@ public sealed class WatchConformanceSpecs(ITestOutputHelper output) : IAsyncLife
         await Ctl(null, "put", "foo", "c");
         await Ctl(null, "del", "foo");
         await Ctl(null, "put", "fa", "x");
-        await Ctl("\n\nput foo t1\nput fb t2\n\n", "txn");
+        // etcdctl txn reads compares, success ops and failure ops, each list ended by an empty line.
+        await Ctl("\nput foo t1\nput fb t2\n\n\n", "txn");
         await Ctl(null, "put", "foo", "end");
         foreach (var w in new[] { plain, fromRev, interactive }) await w.WaitForAsync("end");
         await prefix.WaitForAsync("end");

@@ -4,8 +4,9 @@ using System.Text;
 namespace Etcd.Specs.Support;
 
 /// <summary>
-/// A running `etcdctl watch` (it never exits by itself while its watch lives): collects what it prints, lets a spec wait
-/// for a line, and is stopped by its PID. Interactive watches (`watch -i`) get their commands on stdin.
+/// A running `etcdctl watch` (it never exits by itself while its watch lives), or any other etcdctl command that runs
+/// until stopped (`lease keep-alive`): collects what it prints, lets a spec wait for a line, and is stopped by its PID.
+/// Interactive watches (`watch -i`) get their commands on stdin.
 /// </summary>
 public sealed class EtcdctlWatch : IAsyncDisposable
 {
@@ -19,8 +20,13 @@ public sealed class EtcdctlWatch : IAsyncDisposable
         _p = p;
     }
 
-    public static EtcdctlWatch Start(string endpoint, bool interactive, params string[] args)
+    public static EtcdctlWatch Start(string endpoint, bool interactive, params string[] args) =>
+        StartCommand(endpoint, interactive, ["watch", .. interactive ? ["-i"] : Array.Empty<string>(), .. args]);
+
+    /// <summary>Any etcdctl command that runs until stopped (`lease keep-alive ID` too), with stdin when <paramref name="withStdin"/>.</summary>
+    public static EtcdctlWatch StartCommand(string endpoint, bool withStdin, params string[] args)
     {
+        var interactive = withStdin;
         var psi = new ProcessStartInfo("etcdctl")
         {
             RedirectStandardOutput = true,
@@ -33,8 +39,6 @@ public sealed class EtcdctlWatch : IAsyncDisposable
         psi.Environment["ETCDCTL_API"] = "3";
         psi.ArgumentList.Add("--endpoints=" + endpoint);
         psi.ArgumentList.Add("--dial-timeout=5s");
-        psi.ArgumentList.Add("watch");
-        if (interactive) psi.ArgumentList.Add("-i");
         foreach (var a in args) psi.ArgumentList.Add(a);
         var p = new System.Diagnostics.Process { StartInfo = psi };
         var w = new EtcdctlWatch(p);
@@ -73,6 +77,35 @@ public sealed class EtcdctlWatch : IAsyncDisposable
             if (_p.HasExited) await Task.Delay(100); // let the last lines arrive, then the deadline decides
             await Task.Delay(50);
         }
+    }
+
+    /// <summary>Waits until stdout holds at least <paramref name="count"/> lines; returns them.</summary>
+    public async Task<IReadOnlyList<string>> WaitForLinesAsync(int count, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(20));
+        while (Stdout.Count < count)
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"etcdctl printed fewer than {count} lines; stdout:\n{string.Join('\n', Stdout)}\nstderr:\n{string.Join('\n', Stderr)}");
+            await Task.Delay(50);
+        }
+        return Stdout;
+    }
+
+    /// <summary>Waits for etcdctl to exit by itself (bounded); returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan within)
+    {
+        await _p.WaitForExitAsync().WaitAsync(within);
+        _p.WaitForExit(); // the redirected output drained
+        return _p.ExitCode;
+    }
+
+    /// <summary>SIGKILL by PID, then waits for the exit (etcdctl's keep-alive and watch run until stopped).</summary>
+    public async Task StopAsync()
+    {
+        if (_p.HasExited) return;
+        Signals.Send(_p.Id, Signals.SIGKILL);
+        await _p.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
     }
 
     private void Add(List<string> into, string? line)

@@ -38,6 +38,10 @@ public sealed class NodeProcess : IAsyncDisposable
     /// <summary>The real etcd 3.4 from apt with the same flags: the reference our behaviour is compared with.</summary>
     public static NodeProcess Reference(string dataDir, string name = "default") => new(true, dataDir, name, null, null, []);
 
+    /// <summary>A member of a real etcd 3.4 cluster (<see cref="ProcessCluster.CreateReference"/>): the same flags as ours.</summary>
+    public static NodeProcess ReferenceMember(string dataDir, string name, int peerPort, params string[] extraArgs) =>
+        new(true, dataDir, name, null, peerPort, extraArgs);
+
     /// <summary>Etcd.Node started with no flags at all in <paramref name="workingDirectory"/>: localhost:2379, ./default.etcd.</summary>
     public static NodeProcess WithNoFlags(string workingDirectory) =>
         new(false, Path.Combine(workingDirectory, "default.etcd"), "default", 2379, 2380, [], noFlags: true, workingDirectory);

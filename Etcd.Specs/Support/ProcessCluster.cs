@@ -23,12 +23,19 @@ public sealed class ProcessCluster : IAsyncDisposable
 
     public NodeProcess this[int i] => Members[i];
 
-    public static ProcessCluster Create(TempDir dir, int size = 3, params string[] extraArgs)
+    public static ProcessCluster Create(TempDir dir, int size = 3, params string[] extraArgs) => Build(false, dir, size, extraArgs);
+
+    /// <summary>The same cluster of real etcd 3.4 processes: the reference a cluster spec compares ours with.</summary>
+    public static ProcessCluster CreateReference(TempDir dir, int size = 3) => Build(true, dir, size, []);
+
+    private static ProcessCluster Build(bool reference, TempDir dir, int size, string[] extraArgs)
     {
         var peers = Enumerable.Range(0, size).Select(i => (Name: $"infra{i}", Peer: FreePort.Next())).ToArray();
         var cluster = string.Join(',', peers.Select(p => $"{p.Name}=http://127.0.0.1:{p.Peer}"));
-        var members = peers.Select(p => new NodeProcess(dir.Sub(p.Name), p.Name, peerPort: p.Peer,
-            extraArgs: ["--initial-cluster", cluster, "--initial-cluster-token", "process-cluster", .. extraArgs])).ToArray();
+        string[] args = ["--initial-cluster", cluster, "--initial-cluster-token", "process-cluster", .. extraArgs];
+        var members = peers.Select(p => reference
+            ? NodeProcess.ReferenceMember(dir.Sub(p.Name), p.Name, p.Peer, args)
+            : new NodeProcess(dir.Sub(p.Name), p.Name, peerPort: p.Peer, extraArgs: args)).ToArray();
         return new ProcessCluster(members);
     }
 
