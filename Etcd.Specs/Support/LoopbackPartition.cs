@@ -75,6 +75,14 @@ public sealed class LoopbackPartition : IDisposable
             reason = $"cannot make a cgroup under {mount}: {e.Message}";
             return null;
         }
+        // A process must be able to join one (NodeProcess starts the member through the same shell line).
+        var probe = Join(made[0]);
+        if (probe is not null)
+        {
+            foreach (var dir in made) TryRemove(dir);
+            reason = $"cannot join a cgroup under {mount}: {probe}";
+            return null;
+        }
         for (var i = 0; i < made.Count; i++) cluster[i].Cgroup = made[i];
         reason = "";
         return new LoopbackPartition(cluster, mount, "etcdspec_" + tag, [.. made]);
@@ -125,6 +133,17 @@ public sealed class LoopbackPartition : IDisposable
         if (_cut is not null) Nft("delete", "table", "inet", _table);
         _cut = null;
         foreach (var dir in _cgroups) TryRemove(dir);
+    }
+
+    /// <summary>Runs a shell that joins <paramref name="dir"/> and exits; null when it could, else what it said.</summary>
+    private static string? Join(string dir)
+    {
+        var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-c", "echo $$ > \"$0/cgroup.procs\"", dir }) psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var error = p.StandardError.ReadToEnd();
+        if (!p.WaitForExit(30_000)) return "the probe did not finish within 30 s";
+        return p.ExitCode == 0 ? null : $"exit {p.ExitCode}: {error.Trim()}";
     }
 
     /// <summary>The cgroup's path as nft wants it: relative to /sys/fs/cgroup (one level below the v2 root).</summary>
