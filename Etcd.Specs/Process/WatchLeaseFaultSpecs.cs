@@ -106,6 +106,7 @@ public sealed partial class WatchLeaseFaultSpecs(ITestOutputHelper output)
                 var cut = await cluster.LeaderAsync();
                 output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: cut leader infra{cut} off from its peers");
                 partition.Cut(cut);
+                IReadOnlyDictionary<string, long> dropped;
                 try
                 {
                     output.WriteLine($"  infra{await cluster.LeaderAsync(i => i != cut)} leads the other two");
@@ -116,9 +117,12 @@ public sealed partial class WatchLeaseFaultSpecs(ITestOutputHelper output)
                 }
                 finally
                 {
-                    partition.Heal();
+                    dropped = partition.Heal();
                 }
-                output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: healed; infra{await cluster.LeaderAsync()} leads");
+                output.WriteLine($"{clock.Elapsed.TotalSeconds:F1} s: healed ({string.Join(", ", dropped.Select(d => $"{d.Value} {d.Key}"))} packets dropped); " +
+                                 $"infra{await cluster.LeaderAsync()} leads");
+                // Both directions were really cut: the others' connections into it, and its own to them.
+                Assert.True(dropped.GetValueOrDefault("to-member") > 0 && dropped.GetValueOrDefault("from-member") > 0, "the cut dropped nothing one way");
             }
             await AckedAsync(30, "after the faults");
             await stop.CancelAsync();

@@ -104,28 +104,40 @@ public sealed class LoopbackPartition : IDisposable
             .AppendLine($"table inet {_table} {{")
             .AppendLine("  chain out {")
             .AppendLine("    type filter hook output priority 0; policy accept;")
-            .AppendLine($"    tcp dport {port} drop")
-            .AppendLine($"    tcp sport {port} drop")
-            .AppendLine($"    socket cgroupv2 level 1 \"{relative}\" tcp dport {{ {others} }} drop")
+            .AppendLine($"    tcp dport {port} counter drop comment \"to-member\"")
+            .AppendLine($"    tcp sport {port} counter drop comment \"member-replies\"")
+            .AppendLine($"    socket cgroupv2 level 1 \"{relative}\" tcp dport {{ {others} }} counter drop comment \"from-member\"")
             .AppendLine("  }")
             .AppendLine("  chain in {")
             .AppendLine("    type filter hook input priority 0; policy accept;")
-            .AppendLine($"    socket cgroupv2 level 1 \"{relative}\" tcp sport {{ {others} }} drop")
+            .AppendLine($"    socket cgroupv2 level 1 \"{relative}\" tcp sport {{ {others} }} counter drop comment \"to-member-sockets\"")
             .AppendLine("  }")
             .AppendLine("}")
             .ToString();
-        var r = Run(script, "-f", "-");
+        var r = Exec(script, ["-f", "-"]);
         if (r.Code != 0) throw new InvalidOperationException($"nft refused the rules ({r.Error.Trim()}):\n{script}");
         _cut = member;
     }
 
-    /// <summary>Removes the rules: the member is reachable again.</summary>
-    public void Heal()
+    /// <summary>
+    /// Removes the rules (the member is reachable again) and returns how many packets each dropped, by the rule's
+    /// comment: "to-member" (the others' connections into its peer port), "member-replies", "from-member" (its own
+    /// connections to the others), "to-member-sockets" (the others' answers on those).
+    /// </summary>
+    public IReadOnlyDictionary<string, long> Heal()
     {
-        if (_cut is null) return;
+        if (_cut is null) return new Dictionary<string, long>();
+        var listed = Nft("list", "table", "inet", _table);
+        var dropped = new Dictionary<string, long>();
+        if (listed.Code == 0)
+        {
+            foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(listed.Output, "counter packets (\\d+) bytes \\d+ drop comment \"([a-z-]+)\""))
+                dropped[m.Groups[2].Value] = long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+        }
         var r = Nft("delete", "table", "inet", _table);
         if (r.Code != 0) throw new InvalidOperationException($"nft could not delete table {_table}: {r.Error.Trim()}");
         _cut = null;
+        return dropped;
     }
 
     public void Dispose()
@@ -165,12 +177,12 @@ public sealed class LoopbackPartition : IDisposable
         }
     }
 
-    private static (int Code, string Error) Nft(params string[] args) => Run(null, args);
+    private static (int Code, string Error, string Output) Nft(params string[] args) => Exec(null, args);
 
-    private static (int Code, string Error) Run(string? stdin, params string[] args)
+    private static (int Code, string Error, string Output) Exec(string? stdin, string[] args)
     {
         var path = new[] { "/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft" }.FirstOrDefault(File.Exists);
-        if (path is null) return (-1, "nft not found");
+        if (path is null) return (-1, "nft not found", "");
         var psi = new ProcessStartInfo(path)
         {
             RedirectStandardInput = stdin is not null,
@@ -188,17 +200,17 @@ public sealed class LoopbackPartition : IDisposable
                 p.StandardInput.Close();
             }
             var error = p.StandardError.ReadToEndAsync();
-            p.StandardOutput.ReadToEnd();
+            var output = p.StandardOutput.ReadToEnd();
             if (!p.WaitForExit(30_000))
             {
                 p.Kill();
-                return (-1, "nft did not finish within 30 s");
+                return (-1, "nft did not finish within 30 s", "");
             }
-            return (p.ExitCode, error.Result);
+            return (p.ExitCode, error.Result, output);
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            return (-1, e.Message);
+            return (-1, e.Message, "");
         }
     }
 }
