@@ -68,6 +68,13 @@ public sealed class NodeProcess : IAsyncDisposable
     public Task<int> Exited => _exited.Task;
     public string Output => string.Join('\n', _output);
 
+    /// <summary>
+    /// A cgroup v2 directory the process joins before it runs (so before it opens any socket: a socket belongs to
+    /// the cgroup its creator was in then), e.g. for <see cref="LoopbackPartition"/>'s nftables rules to tell this
+    /// member's own connections apart; null: the spec's cgroup. Set it before <see cref="StartAsync"/>.
+    /// </summary>
+    public string? Cgroup { get; set; }
+
     public IReadOnlyList<string> Arguments => _exactArguments ?? (NoFlags ? [] :
     [
         "--name", Name, "--data-dir", DataDir,
@@ -88,7 +95,8 @@ public sealed class NodeProcess : IAsyncDisposable
         // the exit code is set), and it used to fail this start's readiness with the old process's "exited with 0".
         var ready = NewTcs();
         var exited = _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        var psi = new ProcessStartInfo(RealEtcd ? "etcd" : "dotnet")
+        var program = RealEtcd ? "etcd" : "dotnet";
+        var psi = new ProcessStartInfo(Cgroup is null ? program : "/bin/sh")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -98,6 +106,11 @@ public sealed class NodeProcess : IAsyncDisposable
             StandardErrorEncoding = Encoding.UTF8,
             WorkingDirectory = WorkingDirectory ?? Environment.CurrentDirectory,
         };
+        if (Cgroup is not null)
+        {
+            // The shell joins the cgroup and execs the node, so the PID (signals, Pid) stays the node's own.
+            foreach (var a in new[] { "-c", "echo $$ > \"$0/cgroup.procs\" && exec \"$@\"", Cgroup, program }) psi.ArgumentList.Add(a);
+        }
         if (!RealEtcd) psi.ArgumentList.Add(RepoPaths.NodeDll);
         foreach (var a in Arguments) psi.ArgumentList.Add(a);
         var p = new System.Diagnostics.Process { StartInfo = psi, EnableRaisingEvents = true };
