@@ -39,6 +39,9 @@ public static class ArgParser
                               its own (one request, then its response) for lease i mod --leases  --leases 1000 --ttl 60
           put --idle-watchers K   also registers K watchers on keys nobody writes (over --streams streams)
                               before the load and keeps them during it
+          watch / put --idle-watchers: --ready-file PATH   once every watcher is created, write PATH and wait
+                              (within --max-seconds) until someone deletes it before the load starts, so a
+                              script can measure the server with the watchers registered
 
         global flags:
           --endpoints LIST    comma-separated endpoints, http://host:port (default 127.0.0.1:2379)
@@ -55,7 +58,7 @@ public static class ArgParser
 
     private static readonly Dictionary<BenchCommand, HashSet<string>> CommandFlags = new()
     {
-        [BenchCommand.Put] = ["key-size", "val-size", "key-space-size", "sequential-keys", "idle-watchers", "streams"],
+        [BenchCommand.Put] = ["key-size", "val-size", "key-space-size", "sequential-keys", "idle-watchers", "streams", "ready-file"],
         [BenchCommand.Range] = ["consistency"],
         [BenchCommand.TxnPut] = ["key-size", "val-size", "key-space-size", "txn-ops"],
         [BenchCommand.Failover] =
@@ -63,7 +66,7 @@ public static class ArgParser
             "key-size", "val-size", "key-space-size", "sequential-keys",
             "rate", "kill-pid", "kill-after", "request-timeout", "steady-window", "steady-fraction",
         ],
-        [BenchCommand.Watch] = ["val-size", "watchers", "streams", "watch-prefix", "drain-timeout"],
+        [BenchCommand.Watch] = ["val-size", "watchers", "streams", "watch-prefix", "drain-timeout", "ready-file"],
         [BenchCommand.LeaseGrant] = ["ttl"],
         [BenchCommand.LeaseKeepAlive] = ["ttl", "leases"],
     };
@@ -192,6 +195,7 @@ public static class ArgParser
                 WatchPrefix = flags.GetValueOrDefault("watch-prefix", o.WatchPrefix),
                 DrainSeconds = PositiveDouble(flags, "drain-timeout", o.DrainSeconds),
                 IdleWatchers = NonNegativeInt(flags, "idle-watchers", o.IdleWatchers),
+                ReadyFile = flags.TryGetValue("ready-file", out var rf) && rf.Length > 0 ? rf : null,
                 Ttl = PositiveInt(flags, "ttl", (int)o.Ttl),
                 Leases = PositiveInt(flags, "leases", o.Leases),
             };
@@ -239,6 +243,14 @@ public static class ArgParser
         if (command == BenchCommand.Put && flags.ContainsKey("streams") && o.IdleWatchers == 0)
         {
             return ParseResult.Fail("--streams applies to put only with --idle-watchers");
+        }
+        if (command == BenchCommand.Put && flags.ContainsKey("ready-file") && o.IdleWatchers == 0)
+        {
+            return ParseResult.Fail("--ready-file applies to put only with --idle-watchers");
+        }
+        if (flags.TryGetValue("ready-file", out var readyFile) && readyFile.Length == 0)
+        {
+            return ParseResult.Fail("--ready-file needs a path");
         }
 
         if (command is BenchCommand.Put or BenchCommand.TxnPut or BenchCommand.Failover)
