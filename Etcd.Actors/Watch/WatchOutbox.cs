@@ -35,6 +35,7 @@ public sealed class WatchOutbox : WatchOutlet
     private readonly Func<ulong> _term;
     private int _responses;
     private long _bytes;
+    private int _queued;
     private volatile bool _closed;
 
     public WatchOutbox(ulong clusterId, ulong memberId, Func<ulong> term)
@@ -99,9 +100,14 @@ public sealed class WatchOutbox : WatchOutlet
 
     public ValueTask<bool> WaitToReadAsync(CancellationToken ct) => _queue.Reader.WaitToReadAsync(ct);
 
+    /// <summary>A response is queued and can be read at once (the reader may then hold back its flush).</summary>
+    // Counted here: a single-reader unbounded channel cannot count its items (Reader.Count throws).
+    public bool HasQueued => Volatile.Read(ref _queued) > 0;
+
     public bool TryRead(out WatchOutboxItem item)
     {
         if (!_queue.Reader.TryRead(out item)) return false;
+        Interlocked.Decrement(ref _queued);
         if (item.Counted)
         {
             Interlocked.Decrement(ref _responses);
@@ -125,9 +131,13 @@ public sealed class WatchOutbox : WatchOutlet
             Interlocked.Increment(ref _responses);
             Interlocked.Add(ref _bytes, item.Bytes);
         }
-        if (!_queue.Writer.TryWrite(item) && item.Counted)
+        // Counted before the write, so the reader never sees an item it has not counted (the count never goes below 0).
+        Interlocked.Increment(ref _queued);
+        if (_queue.Writer.TryWrite(item)) return;
+        // Closed: nobody reads any more.
+        Interlocked.Decrement(ref _queued);
+        if (item.Counted)
         {
-            // Closed: nobody reads any more.
             Interlocked.Decrement(ref _responses);
             Interlocked.Add(ref _bytes, -item.Bytes);
         }

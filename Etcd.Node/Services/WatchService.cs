@@ -36,12 +36,29 @@ public sealed class WatchService(EtcdServer server) : Watch.WatchBase
         }
     }
 
+    /// <summary>
+    /// Responses written while more are ready at once, at most this many in a row, are not flushed each (gRPC's
+    /// BufferHint): a burst (one committed batch seen by every watcher of the stream) goes out in one flush instead
+    /// of one HTTP/2 flush per watcher. The bound keeps a stream whose queue never empties flushing regularly.
+    /// </summary>
+    internal const int MaxUnflushedResponses = 16;
+
+    private static readonly WriteOptions Buffered = new(WriteFlags.BufferHint);
+
     private static async Task WriteAllAsync(WatchSession session, IServerStreamWriter<WatchResponse> responses, CancellationToken ct)
     {
         try
         {
+            var unflushed = 0;
             await foreach (var r in session.ReadAllAsync(ct).ConfigureAwait(false))
+            {
+                // The last response of a burst (nothing more ready) is always flushed, so nothing waits in the buffer
+                // (WatchBurstSpecs).
+                var buffer = session.MoreReady && ++unflushed < MaxUnflushedResponses;
+                if (!buffer) unflushed = 0;
+                responses.WriteOptions = buffer ? Buffered : null;
                 await responses.WriteAsync(r, ct).ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException)
         {
