@@ -51,10 +51,12 @@ public static class ArgParser
           --max-seconds S     stop issuing and cancel in-flight requests after S seconds (default 120)
           --dial-timeout S    per-connection connect timeout before the run starts (default 5)
           --seed N            seed for keys/values (default: random, printed)
+          --server-pids LIST  comma-separated server PIDs: their CPU time over the timed window is added to the
+                              RESULT line (server_cpu_ms, server_cpu_us_per_op; from /proc/PID/stat)
         """;
 
     private static readonly HashSet<string> GlobalFlags =
-        ["endpoints", "conns", "clients", "total", "max-seconds", "dial-timeout", "seed"];
+        ["endpoints", "conns", "clients", "total", "max-seconds", "dial-timeout", "seed", "server-pids"];
 
     private static readonly Dictionary<BenchCommand, HashSet<string>> CommandFlags = new()
     {
@@ -170,6 +172,10 @@ public static class ArgParser
             if (flags.TryGetValue("endpoints", out var eps))
             {
                 o = o with { Endpoints = ParseEndpoints(eps) };
+            }
+            if (flags.TryGetValue("server-pids", out var pids))
+            {
+                o = o with { ServerPids = ParsePids(pids) };
             }
             o = o with
             {
@@ -288,6 +294,18 @@ public static class ArgParser
     }
 
     /// <summary>"a:1,http://b:2" to absolute URIs; a missing scheme means http (h2c).</summary>
+    /// <summary>--server-pids: positive process ids, comma-separated.</summary>
+    public static IReadOnlyList<int> ParsePids(string list)
+    {
+        var pids = new List<int>();
+        foreach (var part in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            int v = Int(part, "server-pids");
+            pids.Add(v > 0 ? v : throw new FormatException($"--server-pids needs positive process ids, got {v}"));
+        }
+        return pids.Count > 0 ? pids : throw new FormatException("--server-pids needs at least one process id");
+    }
+
     public static IReadOnlyList<string> ParseEndpoints(string list)
     {
         var result = new List<string>();

@@ -33,6 +33,8 @@ public sealed record BenchOptions
     public double DialTimeoutSeconds { get; init; } = 5;
     /// <summary>Seed for the request generator; null means "pick one and print it".</summary>
     public int? Seed { get; init; }
+    /// <summary>Server processes whose CPU time over the timed window is reported (<see cref="ServerCpu"/>).</summary>
+    public IReadOnlyList<int> ServerPids { get; init; } = [];
 
     // put / txn-put.
     public int KeySize { get; init; } = 8;

@@ -40,6 +40,7 @@ public static class WatchBench
 
         WatchPuts puts;
         bool drained;
+        double? cpu0, cpu1;
         await using (streams.ConfigureAwait(false))
         {
             if (!await ReadyHandshakeAsync(o, o.Watchers, deadline.Token).ConfigureAwait(false))
@@ -47,14 +48,18 @@ public static class WatchBench
                 Console.WriteLine($"RESULT op=watch watchers={o.Watchers} {Report.ErrorField($"--ready-file {o.ReadyFile} was not deleted within --max-seconds")}");
                 return 1;
             }
+            cpu0 = ServerCpu.ReadSeconds(o.ServerPids);
             puts = await runner.RunWatchPutsAsync(requests, deadline.Token).ConfigureAwait(false);
             long target = (long)puts.Ok.Count(x => x) * o.Watchers;
             drained = await DrainAsync(streams, target, o, deadline.Token).ConfigureAwait(false);
+            cpu1 = ServerCpu.ReadSeconds(o.ServerPids);
         }
         // Disposed: the readers have ended, the logs are final.
         var a = WatchAnalysis.Analyze(puts, streams.Logs, Stopwatch.Frequency);
         var putErrors = runner.DistinctErrors();
-        Console.WriteLine(Report.FormatWatch(a, o, putErrors, streams.Errors, puts.TimedOut, drained));
+        // Per put (each delivered to every watcher): from the first put to the last event read.
+        Console.WriteLine(Report.FormatWatch(a, o, putErrors, streams.Errors, puts.TimedOut, drained) +
+            ServerCpu.Fields(cpu0, cpu1, puts.Ok.Count(x => x)));
         bool ok = putErrors.Count == 0 && streams.Errors.Count == 0 && a.CheckErrors == 0 && !puts.TimedOut && drained;
         return ok ? 0 : 1;
     }
