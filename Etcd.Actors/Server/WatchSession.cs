@@ -18,6 +18,7 @@ public sealed class WatchSession : IAsyncDisposable
     private readonly WatchOutbox _outbox;
     private readonly int _maxResponseBytes;
     private readonly Func<bool> _memberStopping;
+    private bool _partsPending;
 
     internal WatchSession(IActorRef stream, WatchOutbox outbox, int maxResponseBytes, Func<bool>? memberStopping = null)
     {
@@ -101,13 +102,25 @@ public sealed class WatchSession : IAsyncDisposable
             {
                 if (!item.Fragment)
                 {
+                    _partsPending = false;
                     yield return item.Response;
                     continue;
                 }
-                foreach (var part in WatchFragments.Split(item.Response, _maxResponseBytes)) yield return part;
+                var parts = WatchFragments.Split(item.Response, _maxResponseBytes).ToList();
+                for (var i = 0; i < parts.Count; i++)
+                {
+                    _partsPending = i < parts.Count - 1;
+                    yield return parts[i];
+                }
             }
         }
     }
+
+    /// <summary>
+    /// After <see cref="ReadAllAsync"/> yielded a response: another is ready at once (a further fragment, or a queued
+    /// response), so the writer may buffer this one and flush with a later one instead of flushing each.
+    /// </summary>
+    public bool MoreReady => _partsPending || _outbox.HasQueued;
 
     public ValueTask DisposeAsync()
     {

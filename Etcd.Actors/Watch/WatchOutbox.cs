@@ -134,6 +134,9 @@ public sealed class WatchOutbox : WatchOutlet
     /// <summary>Responses queued and not read yet.</summary>
     internal int Queued => Volatile.Read(ref _queued);
 
+    /// <summary>A response is queued and can be read at once (the reader may then hold back its flush).</summary>
+    public bool HasQueued => Volatile.Read(ref _queued) > 0;
+
     /// <summary>No more responses: the reader ends once it has read what is queued.</summary>
     public void Close()
     {

@@ -13,6 +13,15 @@ namespace Etcd.Node.Services;
 /// </summary>
 public sealed class WatchService(EtcdServer server) : Watch.WatchBase
 {
+    /// <summary>
+    /// Responses written while more are ready at once, at most this many in a row, are not flushed each (gRPC's
+    /// BufferHint): a burst (one committed batch seen by every watcher of the stream) goes out in one flush instead
+    /// of one HTTP/2 flush per watcher. The bound keeps a stream whose queue never empties flushing regularly.
+    /// </summary>
+    internal const int MaxUnflushedResponses = 16;
+
+    private static readonly WriteOptions Buffered = new(WriteFlags.BufferHint);
+
     public override async Task Watch(IAsyncStreamReader<WatchRequest> requestStream, IServerStreamWriter<WatchResponse> responseStream, ServerCallContext context)
     {
         var ct = context.CancellationToken;
@@ -20,6 +29,7 @@ public sealed class WatchService(EtcdServer server) : Watch.WatchBase
         try { session = await server.OpenWatchAsync(ct).ConfigureAwait(false); }
         catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
 
+        var unflushed = 0;
         await using (session.ConfigureAwait(false))
         {
             try
@@ -34,7 +44,15 @@ public sealed class WatchService(EtcdServer server) : Watch.WatchBase
                     {
                         return null; // the client went away
                     }
-                }, r => responseStream.WriteAsync(r, ct), ct).ConfigureAwait(false);
+                }, r =>
+                {
+                    // The last response of a burst (nothing more ready) is always flushed, so nothing waits in the
+                    // buffer (WatchBurstSpecs).
+                    var buffer = session.MoreReady && ++unflushed < MaxUnflushedResponses;
+                    if (!buffer) unflushed = 0;
+                    responseStream.WriteOptions = buffer ? Buffered : null;
+                    return responseStream.WriteAsync(r, ct);
+                }, ct).ConfigureAwait(false);
             }
             catch (EtcdException e)
             {

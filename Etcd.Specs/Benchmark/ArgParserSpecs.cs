@@ -120,6 +120,9 @@ public sealed class ArgParserSpecs
     [InlineData("put", "--streams", "10")]                              // only with --idle-watchers
     [InlineData("put", "--idle-watchers", "-1")]
     [InlineData("range", "foo", "--idle-watchers", "10")]
+    [InlineData("put", "--ready-file", "/tmp/x")]                       // only with --idle-watchers
+    [InlineData("watch", "--ready-file=")]
+    [InlineData("range", "foo", "--ready-file", "/tmp/x")]
     public void Watch_rejects(params string[] args) => Fail(args);
 
     [Fact]
@@ -132,6 +135,14 @@ public sealed class ArgParserSpecs
         Assert.Equal(0, Ok("put").IdleWatchers);
         var o = Ok("put", "--idle-watchers", "1000", "--streams", "20");
         Assert.Equal((BenchCommand.Put, 1000, 20), (o.Command, o.IdleWatchers, o.Streams));
+    }
+
+    [Fact]
+    public void Ready_file_for_watch_and_idle_watchers()
+    {
+        Assert.Null(Ok("watch").ReadyFile);
+        Assert.Equal("/tmp/r", Ok("watch", "--ready-file", "/tmp/r").ReadyFile);
+        Assert.Equal("/tmp/r", Ok("put", "--idle-watchers", "10", "--ready-file=/tmp/r").ReadyFile);
     }
 
     [Fact]

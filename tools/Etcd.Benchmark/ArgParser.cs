@@ -39,6 +39,9 @@ public static class ArgParser
                               its own (one request, then its response) for lease i mod --leases  --leases 1000 --ttl 60
           put --idle-watchers K   also registers K watchers on keys nobody writes (over --streams streams)
                               before the load and keeps them during it
+          watch / put --idle-watchers: --ready-file PATH   once every watcher is created, write PATH and wait
+                              (within --max-seconds) until someone deletes it before the load starts, so a
+                              script can measure the server with the watchers registered
 
         global flags:
           --endpoints LIST    comma-separated endpoints, http://host:port (default 127.0.0.1:2379)
@@ -48,14 +51,16 @@ public static class ArgParser
           --max-seconds S     stop issuing and cancel in-flight requests after S seconds (default 120)
           --dial-timeout S    per-connection connect timeout before the run starts (default 5)
           --seed N            seed for keys/values (default: random, printed)
+          --server-pids LIST  comma-separated server PIDs: their CPU time over the timed window is added to the
+                              RESULT line (server_cpu_ms, server_cpu_us_per_op; from /proc/PID/stat)
         """;
 
     private static readonly HashSet<string> GlobalFlags =
-        ["endpoints", "conns", "clients", "total", "max-seconds", "dial-timeout", "seed"];
+        ["endpoints", "conns", "clients", "total", "max-seconds", "dial-timeout", "seed", "server-pids"];
 
     private static readonly Dictionary<BenchCommand, HashSet<string>> CommandFlags = new()
     {
-        [BenchCommand.Put] = ["key-size", "val-size", "key-space-size", "sequential-keys", "idle-watchers", "streams"],
+        [BenchCommand.Put] = ["key-size", "val-size", "key-space-size", "sequential-keys", "idle-watchers", "streams", "ready-file"],
         [BenchCommand.Range] = ["consistency"],
         [BenchCommand.TxnPut] = ["key-size", "val-size", "key-space-size", "txn-ops"],
         [BenchCommand.Failover] =
@@ -63,7 +68,7 @@ public static class ArgParser
             "key-size", "val-size", "key-space-size", "sequential-keys",
             "rate", "kill-pid", "kill-after", "request-timeout", "steady-window", "steady-fraction",
         ],
-        [BenchCommand.Watch] = ["val-size", "watchers", "streams", "watch-prefix", "drain-timeout"],
+        [BenchCommand.Watch] = ["val-size", "watchers", "streams", "watch-prefix", "drain-timeout", "ready-file"],
         [BenchCommand.LeaseGrant] = ["ttl"],
         [BenchCommand.LeaseKeepAlive] = ["ttl", "leases"],
     };
@@ -168,6 +173,10 @@ public static class ArgParser
             {
                 o = o with { Endpoints = ParseEndpoints(eps) };
             }
+            if (flags.TryGetValue("server-pids", out var pids))
+            {
+                o = o with { ServerPids = ParsePids(pids) };
+            }
             o = o with
             {
                 Conns = PositiveInt(flags, "conns", o.Conns),
@@ -192,6 +201,7 @@ public static class ArgParser
                 WatchPrefix = flags.GetValueOrDefault("watch-prefix", o.WatchPrefix),
                 DrainSeconds = PositiveDouble(flags, "drain-timeout", o.DrainSeconds),
                 IdleWatchers = NonNegativeInt(flags, "idle-watchers", o.IdleWatchers),
+                ReadyFile = flags.TryGetValue("ready-file", out var rf) && rf.Length > 0 ? rf : null,
                 Ttl = PositiveInt(flags, "ttl", (int)o.Ttl),
                 Leases = PositiveInt(flags, "leases", o.Leases),
             };
@@ -240,6 +250,14 @@ public static class ArgParser
         {
             return ParseResult.Fail("--streams applies to put only with --idle-watchers");
         }
+        if (command == BenchCommand.Put && flags.ContainsKey("ready-file") && o.IdleWatchers == 0)
+        {
+            return ParseResult.Fail("--ready-file applies to put only with --idle-watchers");
+        }
+        if (flags.TryGetValue("ready-file", out var readyFile) && readyFile.Length == 0)
+        {
+            return ParseResult.Fail("--ready-file needs a path");
+        }
 
         if (command is BenchCommand.Put or BenchCommand.TxnPut or BenchCommand.Failover)
         {
@@ -276,6 +294,18 @@ public static class ArgParser
     }
 
     /// <summary>"a:1,http://b:2" to absolute URIs; a missing scheme means http (h2c).</summary>
+    /// <summary>--server-pids: positive process ids, comma-separated.</summary>
+    public static IReadOnlyList<int> ParsePids(string list)
+    {
+        var pids = new List<int>();
+        foreach (var part in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            int v = Int(part, "server-pids");
+            pids.Add(v > 0 ? v : throw new FormatException($"--server-pids needs positive process ids, got {v}"));
+        }
+        return pids.Count > 0 ? pids : throw new FormatException("--server-pids needs at least one process id");
+    }
+
     public static IReadOnlyList<string> ParseEndpoints(string list)
     {
         var result = new List<string>();

@@ -33,6 +33,8 @@ public sealed record BenchOptions
     public double DialTimeoutSeconds { get; init; } = 5;
     /// <summary>Seed for the request generator; null means "pick one and print it".</summary>
     public int? Seed { get; init; }
+    /// <summary>Server processes whose CPU time over the timed window is reported (<see cref="ServerCpu"/>).</summary>
+    public IReadOnlyList<int> ServerPids { get; init; } = [];
 
     // put / txn-put.
     public int KeySize { get; init; } = 8;
@@ -67,6 +69,11 @@ public sealed record BenchOptions
     public double DrainSeconds { get; init; } = 10;
     /// <summary>put only: idle watchers registered (on keys nobody writes) before the load and kept during it.</summary>
     public int IdleWatchers { get; init; }
+    /// <summary>
+    /// watch and put --idle-watchers: once every watcher is created, this file is written and the load waits until
+    /// it is deleted (a handshake for scripts that measure the server with the watchers registered).
+    /// </summary>
+    public string? ReadyFile { get; init; }
 
     // lease-grant / lease-keepalive.
     public long Ttl { get; init; } = 60;

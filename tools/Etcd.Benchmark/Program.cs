@@ -71,6 +71,13 @@ if (o.IdleWatchers > 0)
     }
     idle = streams;
     Console.WriteLine($"idle-watchers={o.IdleWatchers} over {Math.Min(o.Streams, o.IdleWatchers)} streams, all created");
+    using var readyDeadline = new CancellationTokenSource(TimeSpan.FromSeconds(o.MaxSeconds));
+    if (!await WatchBench.ReadyHandshakeAsync(o, o.IdleWatchers, readyDeadline.Token))
+    {
+        await idle.DisposeAsync();
+        Console.WriteLine($"RESULT op={o.OpName} idle_watchers={o.IdleWatchers} {Report.ErrorField($"--ready-file {o.ReadyFile} was not deleted within --max-seconds")}");
+        return 1;
+    }
 }
 
 var result = await runner.RunAsync(workload);

@@ -11,7 +11,8 @@ public sealed record RunResult(
     long Errors,
     IReadOnlyList<(string Message, long Count)> DistinctErrors,
     double ElapsedSeconds,
-    bool TimedOut)
+    bool TimedOut,
+    string ServerCpuFields = "")
 {
     public long Ok => Latencies.Count;
     public long Completed => Ok + Errors;
@@ -91,7 +92,7 @@ public static partial class Report
         return string.Create(Inv,
             $"RESULT op={r.Op} total={r.Completed} errors={r.Errors} seconds={r.ElapsedSeconds:F3} " +
             $"ops_per_sec={r.OpsPerSecond:F1} p50_ms={Ms(l.Percentile(50))} p90_ms={Ms(l.Percentile(90))} " +
-            $"p99_ms={Ms(l.Percentile(99))} p999_ms={Ms(l.Percentile(99.9))}");
+            $"p99_ms={Ms(l.Percentile(99))} p999_ms={Ms(l.Percentile(99.9))}{r.ServerCpuFields}");
     }
 
     private static string Ms(double v) => double.IsNaN(v) ? "NaN" : v.ToString("F3", Inv);

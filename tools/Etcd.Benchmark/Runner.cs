@@ -109,6 +109,7 @@ public sealed partial class Runner : IDisposable
             workload.InitWorker(contexts[w]);
         }
 
+        double? cpu0 = ServerCpu.ReadSeconds(_o.ServerPids);
         long start = Stopwatch.GetTimestamp();
         var workers = new Task[_o.Clients];
         for (int w = 0; w < workers.Length; w++)
@@ -118,6 +119,7 @@ public sealed partial class Runner : IDisposable
         }
         await Task.WhenAll(workers).ConfigureAwait(false);
         double elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        double? cpu1 = ServerCpu.ReadSeconds(_o.ServerPids);
         foreach (var ctx in contexts)
         {
             await workload.EndWorkerAsync(ctx).ConfigureAwait(false);
@@ -130,7 +132,8 @@ public sealed partial class Runner : IDisposable
             errors = [.. _distinctErrors];
         }
         bool timedOut = _okCount + _errorCount < _o.Total;
-        return new RunResult(_o.OpName, _o.Total, stats, _errorCount, errors, elapsed, timedOut);
+        return new RunResult(_o.OpName, _o.Total, stats, _errorCount, errors, elapsed, timedOut,
+            ServerCpu.Fields(cpu0, cpu1, _okCount));
     }
 
     private async Task WorkerAsync(Workload workload, WorkerContext ctx, CancellationToken ct)

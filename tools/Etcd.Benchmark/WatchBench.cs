@@ -40,18 +40,55 @@ public static class WatchBench
 
         WatchPuts puts;
         bool drained;
+        double? cpu0, cpu1;
         await using (streams.ConfigureAwait(false))
         {
+            if (!await ReadyHandshakeAsync(o, o.Watchers, deadline.Token).ConfigureAwait(false))
+            {
+                Console.WriteLine($"RESULT op=watch watchers={o.Watchers} {Report.ErrorField($"--ready-file {o.ReadyFile} was not deleted within --max-seconds")}");
+                return 1;
+            }
+            cpu0 = ServerCpu.ReadSeconds(o.ServerPids);
             puts = await runner.RunWatchPutsAsync(requests, deadline.Token).ConfigureAwait(false);
             long target = (long)puts.Ok.Count(x => x) * o.Watchers;
             drained = await DrainAsync(streams, target, o, deadline.Token).ConfigureAwait(false);
+            cpu1 = ServerCpu.ReadSeconds(o.ServerPids);
         }
         // Disposed: the readers have ended, the logs are final.
         var a = WatchAnalysis.Analyze(puts, streams.Logs, Stopwatch.Frequency);
         var putErrors = runner.DistinctErrors();
-        Console.WriteLine(Report.FormatWatch(a, o, putErrors, streams.Errors, puts.TimedOut, drained));
+        // Per put (each delivered to every watcher): from the first put to the last event read.
+        Console.WriteLine(Report.FormatWatch(a, o, putErrors, streams.Errors, puts.TimedOut, drained) +
+            ServerCpu.Fields(cpu0, cpu1, puts.Ok.Count(x => x)));
         bool ok = putErrors.Count == 0 && streams.Errors.Count == 0 && a.CheckErrors == 0 && !puts.TimedOut && drained;
         return ok ? 0 : 1;
+    }
+
+    /// <summary>
+    /// --ready-file: every watcher is created; writes the file (its content says how many) and waits until it is
+    /// deleted, polling every 20 ms, so a script can measure the server with the watchers registered and then let
+    /// the load start. False when <paramref name="ct"/> (--max-seconds) ends the wait first. Nothing without the flag.
+    /// </summary>
+    public static async Task<bool> ReadyHandshakeAsync(BenchOptions o, int watchers, CancellationToken ct)
+    {
+        if (o.ReadyFile is not { } path)
+        {
+            return true;
+        }
+        await File.WriteAllTextAsync(path, $"{watchers} watchers created\n", ct).ConfigureAwait(false);
+        Console.Error.WriteLine($"# {watchers} watchers created; waiting until {path} is deleted");
+        while (File.Exists(path))
+        {
+            try
+            {
+                await Task.Delay(20, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /// <summary>Registering many watchers is set-up, not measured, but must not hang: 10 s plus 1 s per 1000 watchers.</summary>
