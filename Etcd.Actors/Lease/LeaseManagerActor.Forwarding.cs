@@ -150,6 +150,7 @@ public sealed partial class LeaseManagerActor
     private void Answer(ulong from, LeaseForward f)
     {
         if (ReplyRef() is not { } reply) return;
+        CatchUpLeader();
         var answer = new LeaseForwardAnswer { Seq = f.Seq };
         if (!_lessor.IsPrimary) answer.NotLeader = true;
         else if (f.Kind == Kind.KeepAlive)

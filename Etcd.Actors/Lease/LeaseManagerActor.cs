@@ -105,9 +105,10 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
     private void OnLeaderChanged(RaftProtocol.LeaderChanged l)
     {
         if (l.MemberId != _memberId) return;
-        var changed = _leader != l.Leader;
-        _leader = l.Leader;
-        var leads = l.Leader == _memberId;
+        var leader = Effective(l.Leader);
+        var changed = _leader != leader;
+        _leader = leader;
+        var leads = leader == _memberId;
         if (leads && !_lessor.IsPrimary)
         {
             _lessor.Promote(Now, PromoteExtensionMs);
@@ -122,12 +123,30 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
         if (changed) ResendPending();
     }
 
+    /// <summary>
+    /// The leader as this member may act on it: a member whose RaftActor is down (the ref is null between an
+    /// incarnation's stop and the next one's start) leads nothing, whatever was last published, so its lessor cannot
+    /// renew leases it has no Raft to revoke them through (etcd-io/etcd#15247).
+    /// </summary>
+    private ulong Effective(ulong leader) => leader == _memberId && _raft() is null ? 0 : leader;
+
+    /// <summary>
+    /// Catches up with RaftActor's shared status (a LeaderChanged published before this actor subscribed) and with a
+    /// RaftActor that is gone: done at every loop and before every renewal or TTL answer, so no renewal is granted by
+    /// a lessor whose Raft stopped.
+    /// </summary>
+    private void CatchUpLeader()
+    {
+        var reported = _status?.Leader ?? _leader;
+        if (Effective(reported) != _leader) OnLeaderChanged(new RaftProtocol.LeaderChanged(_memberId, reported, _status?.Term ?? 0));
+    }
+
     /// <summary>etcd's runLoop: propose the revocation of expired leases (rate-limited) and the due checkpoints.</summary>
     private void OnLoop()
     {
         var now = Now;
         _membersAsked = false; // an unanswered ask (the store restarting) is asked again, at most once per loop
-        if (_status is { } st && st.Leader != _leader) OnLeaderChanged(new RaftProtocol.LeaderChanged(_memberId, st.Leader, st.Term));
+        CatchUpLeader();
         ExpireForwards(now);
         if (!_lessor.IsPrimary) return;
         var perLoop = Math.Max(1, (int)(_settings.RevokeRatePerSecond * _settings.LoopInterval.TotalSeconds));
@@ -143,6 +162,7 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
 
     private void OnKeepAlive(LeaseProtocol.KeepAlive k)
     {
+        CatchUpLeader();
         var outcome = _lessor.Renew(k.Id, Now);
         if (outcome.NotPrimary)
         {
@@ -155,6 +175,7 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
 
     private void OnTimeToLive(LeaseProtocol.TimeToLive t)
     {
+        CatchUpLeader();
         if (!_lessor.IsPrimary)
         {
             ForwardTimeToLive(t);
