@@ -44,9 +44,14 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
     /// <param name="time">The clock leases expire by (a fake one in specs).</param>
     /// <param name="status">RaftActor's shared view of the leader: a LeaderChanged published before this actor subscribed
     /// (a starved start) is caught up from it at the next loop.</param>
+    /// <param name="random">Where the first forwarded request's number comes from (null: <see cref="Random.Shared"/>;
+    /// seeded in specs): each incarnation starts at a random 64-bit value, so an answer meant for a previous one is
+    /// not taken as its own.</param>
     public LeaseManagerActor(ulong memberId, ulong clusterId, LeaseSettings settings, Func<IActorRef?> raft, Func<ulong> nextId,
-        TimeProvider time, MemberStatus? status)
+        TimeProvider time, MemberStatus? status, Random? random)
     {
+        var r = random ?? Random.Shared;
+        _seq = ((ulong)r.NextInt64() << 1) ^ (ulong)r.NextInt64();
         _status = status;
         _memberId = memberId;
         _clusterId = clusterId;
@@ -70,8 +75,8 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
     }
 
     public static Props Props(ulong memberId, ulong clusterId, LeaseSettings settings, Func<IActorRef?> raft, Func<ulong> nextId,
-        TimeProvider time, MemberStatus? status = null) =>
-        Akka.Actor.Props.Create(() => new LeaseManagerActor(memberId, clusterId, settings, raft, nextId, time, status));
+        TimeProvider time, MemberStatus? status = null, Random? random = null) =>
+        Akka.Actor.Props.Create(() => new LeaseManagerActor(memberId, clusterId, settings, raft, nextId, time, status, random));
 
     protected override void PreStart()
     {
@@ -97,6 +102,10 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
         if (a.Reset)
         {
             _lessor.Reset(a.Changes, now, PromoteExtensionMs);
+            // The member table too: a leader answers forwarded requests only from current members (the store tells
+            // this actor each change from then on).
+            _membersAsked = false;
+            AskMembers();
             return;
         }
         for (var i = 0; i < a.Changes.Count; i++) _lessor.Apply(a.Changes[i], now);

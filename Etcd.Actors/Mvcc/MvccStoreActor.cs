@@ -199,7 +199,12 @@ public sealed partial class MvccStoreActor : ReceiveActor
         }
         _outcomes.Clear();
 
-        if (membersChanged) Sender.Tell(MembersMessage());
+        if (membersChanged)
+        {
+            Sender.Tell(MembersMessage());
+            // The lease manager answers forwarded keep-alives only from current members (LeaseManagerActor.Forwarding.cs).
+            _leaseManager?.Tell(MembersMessage());
+        }
         Sender.Tell(new MvccProtocol.Applied(_applied));
         ServeReadyReads();
         ContinueCompactionLater();
