@@ -166,6 +166,12 @@ public sealed partial class LeaseManagerActor
             return;
         }
         CatchUpLeader();
+        if (!Hold(new ForwardedLeaseRequest(from, f))) AnswerNow(from, f);
+    }
+
+    private void AnswerNow(ulong from, LeaseForward f)
+    {
+        if (!_peers.TryGet(from, out var reply)) return;
         var answer = new LeaseForwardAnswer { Seq = f.Seq, LeaseID = f.LeaseID };
         if (!_lessor.IsPrimary) answer.NotLeader = true;
         else if (f.Kind == Kind.KeepAlive)

@@ -47,9 +47,11 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
     /// <param name="random">Where the first forwarded request's number comes from (null: <see cref="Random.Shared"/>;
     /// seeded in specs): each incarnation starts at a random 64-bit value, so an answer meant for a previous one is
     /// not taken as its own.</param>
+    /// <param name="store">The member's store, or null before it exists: a restarted incarnation asks it for the lease table.</param>
     public LeaseManagerActor(ulong memberId, ulong clusterId, LeaseSettings settings, Func<IActorRef?> raft, Func<ulong> nextId,
-        TimeProvider time, MemberStatus? status, Random? random)
+        TimeProvider time, MemberStatus? status, Random? random, Func<IActorRef?>? store)
     {
+        _store = store ?? (() => null);
         var r = random ?? Random.Shared;
         _seq = ((ulong)r.NextInt64() << 1) ^ (ulong)r.NextInt64();
         _status = status;
@@ -68,25 +70,32 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
         Receive<Loop>(_ => OnLoop());
         Receive<LeaseProtocol.KeepAlive>(OnKeepAlive);
         Receive<LeaseProtocol.TimeToLive>(OnTimeToLive);
-        Receive<LeaseProtocol.List>(l => l.Completion.TrySetResult(_lessor.Ids()));
+        Receive<LeaseProtocol.List>(l =>
+        {
+            if (!Hold(l)) l.Completion.TrySetResult(_lessor.Ids());
+        });
         ReceiveForwarding();
         // Subscribed here, not in PreStart, so that RaftActor (created right after) cannot publish before it.
         Context.System.EventStream.Subscribe(Self, typeof(RaftProtocol.LeaderChanged));
     }
 
     public static Props Props(ulong memberId, ulong clusterId, LeaseSettings settings, Func<IActorRef?> raft, Func<ulong> nextId,
-        TimeProvider time, MemberStatus? status = null, Random? random = null) =>
-        Akka.Actor.Props.Create(() => new LeaseManagerActor(memberId, clusterId, settings, raft, nextId, time, status, random));
+        TimeProvider time, MemberStatus? status = null, Random? random = null, Func<IActorRef?>? store = null) =>
+        Akka.Actor.Props.Create(() => new LeaseManagerActor(memberId, clusterId, settings, raft, nextId, time, status, random, store));
 
     protected override void PreStart()
     {
         Timers.StartPeriodicTimer(LoopTimer, Loop.Instance, _settings.LoopInterval);
+        // After a restart (the guardian restarts this actor on a failure) the store exists and has the table this
+        // incarnation lost; at the first start it does not exist yet and announces the table when it opens.
+        AskTable();
     }
 
     protected override void PostStop()
     {
         Context.System.EventStream.Unsubscribe(Self);
         FailAllForwards(EtcdErrors.Stopped);
+        FailHeld(EtcdErrors.Stopped);
     }
 
     /// <summary>Milliseconds on the injected clock since this actor started (monotonic).</summary>
@@ -102,6 +111,8 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
         if (a.Reset)
         {
             _lessor.Reset(a.Changes, now, PromoteExtensionMs);
+            _tableLoaded = true;
+            ReleaseHeld(now);
             // The member table too: a leader answers forwarded requests only from current members (the store tells
             // this actor each change from then on).
             _membersAsked = false;
@@ -156,6 +167,7 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
         var now = Now;
         _membersAsked = false; // an unanswered ask (the store restarting) is asked again, at most once per loop
         CatchUpLeader();
+        ReleaseHeld(now);
         ExpireForwards(now);
         if (!_lessor.IsPrimary) return;
         var perLoop = Math.Max(1, (int)(_settings.RevokeRatePerSecond * _settings.LoopInterval.TotalSeconds));
@@ -172,6 +184,11 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
     private void OnKeepAlive(LeaseProtocol.KeepAlive k)
     {
         CatchUpLeader();
+        if (!Hold(k)) RenewNow(k);
+    }
+
+    private void RenewNow(LeaseProtocol.KeepAlive k)
+    {
         var outcome = _lessor.Renew(k.Id, Now);
         if (outcome.NotPrimary)
         {
@@ -185,6 +202,11 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
     private void OnTimeToLive(LeaseProtocol.TimeToLive t)
     {
         CatchUpLeader();
+        if (!Hold(t)) TimeToLiveNow(t);
+    }
+
+    private void TimeToLiveNow(LeaseProtocol.TimeToLive t)
+    {
         if (!_lessor.IsPrimary)
         {
             ForwardTimeToLive(t);

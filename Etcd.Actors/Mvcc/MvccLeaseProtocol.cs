@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Etcd.Actors.Lease.Core;
 using Google.Protobuf;
 
@@ -12,6 +13,13 @@ public static class MvccLeaseProtocol
     /// (re)opens its backend (start, restart, snapshot install), so the time side starts again from it.
     /// </summary>
     public sealed record LeasesApplied(bool Reset, IReadOnlyList<LeaseChange> Changes);
+
+    /// <summary>
+    /// Asks for the whole table: answered to <paramref name="ReplyTo"/> with a <see cref="LeasesApplied"/> with Reset,
+    /// in order with the batches' changes. A restarted lease manager asks it (the store announces the table only when
+    /// it opens its backend).
+    /// </summary>
+    public sealed record GetLeaseTable(IActorRef ReplyTo);
 
     /// <summary>One lease at the applied state, with the store's revision (for the response header).</summary>
     public sealed record GetLease(long Id, TaskCompletionSource<LeaseView?> Completion);
