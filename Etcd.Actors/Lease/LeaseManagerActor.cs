@@ -68,6 +68,7 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
         Receive<MvccLeaseProtocol.LeasesApplied>(OnApplied);
         Receive<RaftProtocol.LeaderChanged>(OnLeaderChanged);
         Receive<Loop>(_ => OnLoop());
+        Receive<MvccLeaseProtocol.AppliedUpTo>(OnAppliedUpTo);
         Receive<LeaseProtocol.KeepAlive>(OnKeepAlive);
         Receive<LeaseProtocol.TimeToLive>(OnTimeToLive);
         Receive<LeaseProtocol.List>(l =>
@@ -166,6 +167,7 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
     {
         var now = Now;
         _membersAsked = false; // an unanswered ask (the store restarting) is asked again, at most once per loop
+        _appliedAsked = false;
         CatchUpLeader();
         ReleaseHeld(now);
         ExpireForwards(now);

@@ -21,6 +21,17 @@ public static class MvccLeaseProtocol
     /// </summary>
     public sealed record GetLeaseTable(IActorRef ReplyTo);
 
+    /// <summary>
+    /// The lease manager asks to be told (<see cref="AppliedUpTo"/>, to the sender) once the store has applied up to
+    /// <paramref name="Index"/>: at once if it has; otherwise after the batch that reaches it, whose lease changes it
+    /// is told first (etcd 3.5's ApplyWait, before the leader renews or answers a TTL). One wait at a time: a new one
+    /// replaces the last.
+    /// </summary>
+    public sealed record NotifyApplied(ulong Index);
+
+    /// <summary>The store's applied index, at or past what <see cref="NotifyApplied"/> asked for.</summary>
+    public sealed record AppliedUpTo(ulong Index);
+
     /// <summary>One lease at the applied state, with the store's revision (for the response header).</summary>
     public sealed record GetLease(long Id, TaskCompletionSource<LeaseView?> Completion);
 

@@ -24,6 +24,25 @@ public sealed partial class MvccStoreActor
         // A restarted lease manager: every change so far has been told (each batch's are told when it is durable), so
         // the table now is where the following batches' changes start from.
         Receive<MvccLeaseProtocol.GetLeaseTable>(g => g.ReplyTo.Tell(LeaseTable()));
+        Receive<MvccLeaseProtocol.NotifyApplied>(n =>
+        {
+            _leaseApplyWait = n.Index;
+            _leaseApplyWaiter = Sender;
+            NotifyLeaseApplied();
+        });
+    }
+
+    // The lease manager's one outstanding NotifyApplied (0: none). Lost with a store restart: it asks again at its next loop.
+    private ulong _leaseApplyWait;
+    private IActorRef? _leaseApplyWaiter;
+
+    /// <summary>Answers the lease manager's wait once the applied index reaches it (after the batch's lease changes were told).</summary>
+    private void NotifyLeaseApplied()
+    {
+        if (_leaseApplyWaiter is null || _applied < _leaseApplyWait) return;
+        _leaseApplyWaiter.Tell(new MvccLeaseProtocol.AppliedUpTo(_applied));
+        _leaseApplyWaiter = null;
+        _leaseApplyWait = 0;
     }
 
     /// <summary>The whole table to the lease manager, after the backend was (re)opened.</summary>
@@ -45,5 +64,6 @@ public sealed partial class MvccStoreActor
     {
         var changes = _leases.TakeChanges();
         if (changes.Count > 0) _leaseManager?.Tell(new MvccLeaseProtocol.LeasesApplied(false, changes));
+        NotifyLeaseApplied();
     }
 }
