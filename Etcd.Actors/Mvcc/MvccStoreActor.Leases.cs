@@ -10,7 +10,6 @@ namespace Etcd.Actors.Mvcc;
 /// </summary>
 public sealed partial class MvccStoreActor
 {
-    private readonly long _minLeaseTtl;
     private readonly IActorRef? _leaseManager;
     private LeaseTable _leases;
 
