@@ -2,6 +2,7 @@ using Akka.Actor;
 using Etcd.Actors.Errors;
 using Etcd.Actors.Mvcc;
 using Etcd.Actors.Raft;
+using Etcd.Api.Etcdserverpb;
 
 namespace Etcd.Actors.Lease;
 
@@ -126,10 +127,10 @@ public sealed partial class LeaseManagerActor
                 break;
             case ForwardedLeaseRequest f:
                 if (_peers.TryGet(f.From, out var reply))
-                    reply.Tell(new Etcd.Api.Etcdserverpb.PeerEnvelope
+                    reply.Tell(new PeerEnvelope
                     {
                         ClusterId = _clusterId, To = f.From, From = _memberId,
-                        LeaseAnswer = new Etcd.Api.Etcdserverpb.LeaseForwardAnswer { Seq = f.Forward.Seq, LeaseID = f.Forward.LeaseID, NotLeader = true },
+                        LeaseAnswer = new LeaseForwardAnswer { Seq = f.Forward.Seq, LeaseID = f.Forward.LeaseID, NotLeader = true },
                     }, Self);
                 break;
         }

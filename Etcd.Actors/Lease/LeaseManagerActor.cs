@@ -16,7 +16,8 @@ namespace Etcd.Actors.Lease;
 /// publishes on every leadership change: no polling). Only the primary expires leases, and only by proposing a
 /// LeaseRevoke through Raft, which every member applies in log order: no replica deletes a key by its own clock.
 /// Keep-alives and TTL queries that reach a follower are forwarded to the leader's lease manager
-/// (LeaseManagerActor.Forwarding.cs).
+/// (LeaseManagerActor.Forwarding.cs); the leader answers them once its lessor is current (LeaseManagerActor.Held.cs).
+/// A member whose RaftActor is down is never primary.
 /// </summary>
 public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
 {
