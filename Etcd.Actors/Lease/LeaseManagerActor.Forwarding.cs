@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Event;
 using Etcd.Actors.Errors;
 using Etcd.Actors.Lease.Core;
 using Etcd.Actors.Mvcc;
@@ -16,14 +17,18 @@ namespace Etcd.Actors.Lease;
 /// failed with "request timed out" after <see cref="LeaseSettings.ForwardTimeout"/>. A leader change sends the
 /// outstanding ones to the new leader (or serves them here, when this member is it); one answered "not leader" is
 /// sent again at the next loop (a new leader may hear from a follower before it has promoted its own lessor).
+/// <para>
+/// Trust (docs/design.md, "Trust model of the peer port"): request numbers start at a random 64-bit value in each
+/// incarnation, and an answer counts only for an outstanding number, the lease it was asked about, and from the member
+/// it was sent to. The leader answers only current members (in the store's member table, not removed), at the address
+/// that table gives them (<see cref="PeerDirectory"/>), never at the address a request claims to come from.
+/// </para>
 /// </summary>
 public sealed partial class LeaseManagerActor
 {
-    private const int MaxReplyRefs = 16;
-
     private IActorRef? _mvcc;
     private readonly Dictionary<ulong, PendingForward> _pending = new();
-    private readonly Dictionary<Address, IActorRef> _replyRefs = new();
+    // Current members other than this one, at their member-table addresses: where requests go and answers are sent.
     private PeerDirectory _peers = null!;
     private ulong _seq;
     private bool _membersAsked;
@@ -48,7 +53,7 @@ public sealed partial class LeaseManagerActor
             p.Fail(EtcdErrors.TooManyRequests);
             return;
         }
-        var seq = ++_seq;
+        var seq = unchecked(++_seq);
         _pending.Add(seq, p);
         Send(seq, p);
     }
@@ -82,6 +87,7 @@ public sealed partial class LeaseManagerActor
         _membersAsked = false;
         foreach (var member in m.Members)
             if (member.ID != _memberId) _peers.Set(member.ID, member.PeerURLs);
+        foreach (var id in m.Removed) _peers.Remove(id);
         ResendPending();
     }
 
@@ -146,11 +152,27 @@ public sealed partial class LeaseManagerActor
         }
     }
 
-    /// <summary>The leader's side: renew or look up, and answer the follower's gateway. Never forwarded again.</summary>
+    /// <summary>
+    /// The leader's side: renew or look up, and answer the follower's gateway at its member-table address. Only a
+    /// current member is answered; one this member does not know (yet: a member just added) makes it ask the store
+    /// for the table, and the follower sends again at its next loop or times out.
+    /// </summary>
     private void Answer(ulong from, LeaseForward f)
     {
-        if (ReplyRef() is not { } reply) return;
-        var answer = new LeaseForwardAnswer { Seq = f.Seq };
+        if (!_peers.TryGet(from, out var reply))
+        {
+            AskMembers();
+            _log.Debug("lease: forwarded request from {0:x16}, not a current member (or not known yet), ignored", from);
+            return;
+        }
+        CatchUpLeader();
+        if (!Hold(new ForwardedLeaseRequest(from, f))) AnswerNow(from, f);
+    }
+
+    private void AnswerNow(ulong from, LeaseForward f)
+    {
+        if (!_peers.TryGet(from, out var reply)) return;
+        var answer = new LeaseForwardAnswer { Seq = f.Seq, LeaseID = f.LeaseID };
         if (!_lessor.IsPrimary) answer.NotLeader = true;
         else if (f.Kind == Kind.KeepAlive)
         {
@@ -170,8 +192,9 @@ public sealed partial class LeaseManagerActor
 
     private void OnAnswer(ulong from, LeaseForwardAnswer a)
     {
-        // Only an answer from the member this request went to counts (a late one from a former leader does not).
-        if (!_pending.TryGetValue(a.Seq, out var p) || p.SentTo != from) return;
+        // Only an answer from the member this request went to, about the lease it named, counts (a late one from a
+        // former leader does not, nor one meant for a previous incarnation that used the same number).
+        if (!_pending.TryGetValue(a.Seq, out var p) || p.SentTo != from || p.LeaseId != a.LeaseID) return;
         if (a.NotLeader)
         {
             p.SentTo = 0;
@@ -181,17 +204,5 @@ public sealed partial class LeaseManagerActor
         _pending.Remove(a.Seq);
         if (p.Kind == Kind.KeepAlive) p.KeepAlive!.TrySetResult(a.Ttl);
         else p.TimeToLive!.TrySetResult(a.Found ? new LeaseTimeToLive(a.GrantedTtl, a.Ttl) : null);
-    }
-
-    /// <summary>The gateway of the member whose lease manager sent the message being handled (cached, bounded).</summary>
-    private IActorRef? ReplyRef()
-    {
-        var address = Sender.Path.Address;
-        if (Sender.IsNobody() || address.Host is null) return null;
-        if (_replyRefs.TryGetValue(address, out var known)) return known;
-        if (_replyRefs.Count >= MaxReplyRefs) _replyRefs.Clear();
-        var gateway = ((ExtendedActorSystem)Context.System).Provider.ResolveActorRef(address + PeerDirectory.RaftPath);
-        _replyRefs[address] = gateway;
-        return gateway;
     }
 }

@@ -16,7 +16,8 @@ namespace Etcd.Actors.Lease;
 /// publishes on every leadership change: no polling). Only the primary expires leases, and only by proposing a
 /// LeaseRevoke through Raft, which every member applies in log order: no replica deletes a key by its own clock.
 /// Keep-alives and TTL queries that reach a follower are forwarded to the leader's lease manager
-/// (LeaseManagerActor.Forwarding.cs).
+/// (LeaseManagerActor.Forwarding.cs); the leader answers them once its lessor is current (LeaseManagerActor.Held.cs).
+/// A member whose RaftActor is down is never primary.
 /// </summary>
 public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
 {
@@ -44,9 +45,16 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
     /// <param name="time">The clock leases expire by (a fake one in specs).</param>
     /// <param name="status">RaftActor's shared view of the leader: a LeaderChanged published before this actor subscribed
     /// (a starved start) is caught up from it at the next loop.</param>
+    /// <param name="random">Where the first forwarded request's number comes from (null: <see cref="Random.Shared"/>;
+    /// seeded in specs): each incarnation starts at a random 64-bit value, so an answer meant for a previous one is
+    /// not taken as its own.</param>
+    /// <param name="store">The member's store, or null before it exists: a restarted incarnation asks it for the lease table.</param>
     public LeaseManagerActor(ulong memberId, ulong clusterId, LeaseSettings settings, Func<IActorRef?> raft, Func<ulong> nextId,
-        TimeProvider time, MemberStatus? status)
+        TimeProvider time, MemberStatus? status, Random? random, Func<IActorRef?>? store)
     {
+        _store = store ?? (() => null);
+        var r = random ?? Random.Shared;
+        _seq = ((ulong)r.NextInt64() << 1) ^ (ulong)r.NextInt64();
         _status = status;
         _memberId = memberId;
         _clusterId = clusterId;
@@ -61,27 +69,35 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
         Receive<MvccLeaseProtocol.LeasesApplied>(OnApplied);
         Receive<RaftProtocol.LeaderChanged>(OnLeaderChanged);
         Receive<Loop>(_ => OnLoop());
+        Receive<MvccLeaseProtocol.AppliedUpTo>(OnAppliedUpTo);
         Receive<LeaseProtocol.KeepAlive>(OnKeepAlive);
         Receive<LeaseProtocol.TimeToLive>(OnTimeToLive);
-        Receive<LeaseProtocol.List>(l => l.Completion.TrySetResult(_lessor.Ids()));
+        Receive<LeaseProtocol.List>(l =>
+        {
+            if (!Hold(l)) l.Completion.TrySetResult(_lessor.Ids());
+        });
         ReceiveForwarding();
         // Subscribed here, not in PreStart, so that RaftActor (created right after) cannot publish before it.
         Context.System.EventStream.Subscribe(Self, typeof(RaftProtocol.LeaderChanged));
     }
 
     public static Props Props(ulong memberId, ulong clusterId, LeaseSettings settings, Func<IActorRef?> raft, Func<ulong> nextId,
-        TimeProvider time, MemberStatus? status = null) =>
-        Akka.Actor.Props.Create(() => new LeaseManagerActor(memberId, clusterId, settings, raft, nextId, time, status));
+        TimeProvider time, MemberStatus? status = null, Random? random = null, Func<IActorRef?>? store = null) =>
+        Akka.Actor.Props.Create(() => new LeaseManagerActor(memberId, clusterId, settings, raft, nextId, time, status, random, store));
 
     protected override void PreStart()
     {
         Timers.StartPeriodicTimer(LoopTimer, Loop.Instance, _settings.LoopInterval);
+        // After a restart (the guardian restarts this actor on a failure) the store exists and has the table this
+        // incarnation lost; at the first start it does not exist yet and announces the table when it opens.
+        AskTable();
     }
 
     protected override void PostStop()
     {
         Context.System.EventStream.Unsubscribe(Self);
         FailAllForwards(EtcdErrors.Stopped);
+        FailHeld(EtcdErrors.Stopped);
     }
 
     /// <summary>Milliseconds on the injected clock since this actor started (monotonic).</summary>
@@ -97,6 +113,12 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
         if (a.Reset)
         {
             _lessor.Reset(a.Changes, now, PromoteExtensionMs);
+            _tableLoaded = true;
+            ReleaseHeld(now);
+            // The member table too: a leader answers forwarded requests only from current members (the store tells
+            // this actor each change from then on).
+            _membersAsked = false;
+            AskMembers();
             return;
         }
         for (var i = 0; i < a.Changes.Count; i++) _lessor.Apply(a.Changes[i], now);
@@ -105,9 +127,10 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
     private void OnLeaderChanged(RaftProtocol.LeaderChanged l)
     {
         if (l.MemberId != _memberId) return;
-        var changed = _leader != l.Leader;
-        _leader = l.Leader;
-        var leads = l.Leader == _memberId;
+        var leader = Effective(l.Leader);
+        var changed = _leader != leader;
+        _leader = leader;
+        var leads = leader == _memberId;
         if (leads && !_lessor.IsPrimary)
         {
             _lessor.Promote(Now, PromoteExtensionMs);
@@ -122,12 +145,32 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
         if (changed) ResendPending();
     }
 
+    /// <summary>
+    /// The leader as this member may act on it: a member whose RaftActor is down (the ref is null between an
+    /// incarnation's stop and the next one's start) leads nothing, whatever was last published, so its lessor cannot
+    /// renew leases it has no Raft to revoke them through (etcd-io/etcd#15247).
+    /// </summary>
+    private ulong Effective(ulong leader) => leader == _memberId && _raft() is null ? 0 : leader;
+
+    /// <summary>
+    /// Catches up with RaftActor's shared status (a LeaderChanged published before this actor subscribed) and with a
+    /// RaftActor that is gone: done at every loop and before every renewal or TTL answer, so no renewal is granted by
+    /// a lessor whose Raft stopped.
+    /// </summary>
+    private void CatchUpLeader()
+    {
+        var reported = _status?.Leader ?? _leader;
+        if (Effective(reported) != _leader) OnLeaderChanged(new RaftProtocol.LeaderChanged(_memberId, reported, _status?.Term ?? 0));
+    }
+
     /// <summary>etcd's runLoop: propose the revocation of expired leases (rate-limited) and the due checkpoints.</summary>
     private void OnLoop()
     {
         var now = Now;
         _membersAsked = false; // an unanswered ask (the store restarting) is asked again, at most once per loop
-        if (_status is { } st && st.Leader != _leader) OnLeaderChanged(new RaftProtocol.LeaderChanged(_memberId, st.Leader, st.Term));
+        _appliedAsked = false;
+        CatchUpLeader();
+        ReleaseHeld(now);
         ExpireForwards(now);
         if (!_lessor.IsPrimary) return;
         var perLoop = Math.Max(1, (int)(_settings.RevokeRatePerSecond * _settings.LoopInterval.TotalSeconds));
@@ -143,6 +186,12 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
 
     private void OnKeepAlive(LeaseProtocol.KeepAlive k)
     {
+        CatchUpLeader();
+        if (!Hold(k)) RenewNow(k);
+    }
+
+    private void RenewNow(LeaseProtocol.KeepAlive k)
+    {
         var outcome = _lessor.Renew(k.Id, Now);
         if (outcome.NotPrimary)
         {
@@ -154,6 +203,12 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
     }
 
     private void OnTimeToLive(LeaseProtocol.TimeToLive t)
+    {
+        CatchUpLeader();
+        if (!Hold(t)) TimeToLiveNow(t);
+    }
+
+    private void TimeToLiveNow(LeaseProtocol.TimeToLive t)
     {
         if (!_lessor.IsPrimary)
         {

@@ -44,6 +44,12 @@ public sealed record LeaseSettings
     /// <summary>How long a follower waits for the leader's answer to a forwarded keep-alive or TTL query.</summary>
     public TimeSpan ForwardTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// etcd 3.5's applyTimeout: how long the leader holds a keep-alive or TTL question until its lessor is current
+    /// (LeaseManagerActor.Held.cs); then "request timed out, waiting for the applied index took too long".
+    /// </summary>
+    public TimeSpan ApplyWait { get; init; } = TimeSpan.FromSeconds(1);
+
     public static LeaseSettings Create(Config config)
     {
         var r = new SettingsReader(config);

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Etcd.Actors.Lease.Core;
 using Google.Protobuf;
 
@@ -12,6 +13,24 @@ public static class MvccLeaseProtocol
     /// (re)opens its backend (start, restart, snapshot install), so the time side starts again from it.
     /// </summary>
     public sealed record LeasesApplied(bool Reset, IReadOnlyList<LeaseChange> Changes);
+
+    /// <summary>
+    /// Asks for the whole table: answered to <paramref name="ReplyTo"/> with a <see cref="LeasesApplied"/> with Reset,
+    /// in order with the batches' changes. A restarted lease manager asks it (the store announces the table only when
+    /// it opens its backend).
+    /// </summary>
+    public sealed record GetLeaseTable(IActorRef ReplyTo);
+
+    /// <summary>
+    /// The lease manager asks to be told (<see cref="AppliedUpTo"/>, to the sender) once the store has applied up to
+    /// <paramref name="Index"/>: at once if it has; otherwise after the batch that reaches it, whose lease changes it
+    /// is told first (etcd 3.5's ApplyWait, before the leader renews or answers a TTL). One wait at a time: a new one
+    /// replaces the last.
+    /// </summary>
+    public sealed record NotifyApplied(ulong Index);
+
+    /// <summary>The store's applied index, at or past what <see cref="NotifyApplied"/> asked for.</summary>
+    public sealed record AppliedUpTo(ulong Index);
 
     /// <summary>One lease at the applied state, with the store's revision (for the response header).</summary>
     public sealed record GetLease(long Id, TaskCompletionSource<LeaseView?> Completion);

@@ -20,12 +20,6 @@ public sealed record MvccSettings
     /// <summary>The SQLite backend file (&lt;data-dir&gt;/member/mvcc.db).</summary>
     public string? BackendPath { get; init; }
 
-    /// <summary>
-    /// etcd's minLeaseTTL in seconds: it follows from the Raft tick and election timeout, so the member sets it
-    /// (EtcdServerSettings.MvccWithPaths); 2 s is what etcd's default timeouts give.
-    /// </summary>
-    public long MinLeaseTtl { get; init; } = 2;
-
     /// <summary>etcd.mvcc.max-pending-reads: read batches waiting for the applied index; beyond it "too many requests".</summary>
     public required int MaxPendingReadBatches { get; init; }
 

@@ -10,31 +10,59 @@ namespace Etcd.Actors.Mvcc;
 /// </summary>
 public sealed partial class MvccStoreActor
 {
-    private readonly long _minLeaseTtl;
     private readonly IActorRef? _leaseManager;
     private LeaseTable _leases;
 
-    private void ReceiveLeases() =>
+    private void ReceiveLeases()
+    {
         Receive<MvccLeaseProtocol.GetLease>(g =>
         {
             var lease = _leases.Get(g.Id);
             g.Completion.TrySetResult(new MvccLeaseProtocol.LeaseView(lease, lease is null ? [] : _leases.Keys(g.Id), _store.CurrentRevision));
         });
+        // A restarted lease manager: every change so far has been told (each batch's are told when it is durable), so
+        // the table now is where the following batches' changes start from.
+        Receive<MvccLeaseProtocol.GetLeaseTable>(g => g.ReplyTo.Tell(LeaseTable()));
+        Receive<MvccLeaseProtocol.NotifyApplied>(n =>
+        {
+            _leaseApplyWait = n.Index;
+            _leaseApplyWaiter = Sender;
+            NotifyLeaseApplied();
+        });
+    }
+
+    // The lease manager's one outstanding NotifyApplied (0: none). Lost with a store restart: it asks again at its next loop.
+    private ulong _leaseApplyWait;
+    private IActorRef? _leaseApplyWaiter;
+
+    /// <summary>Answers the lease manager's wait once the applied index reaches it (after the batch's lease changes were told).</summary>
+    private void NotifyLeaseApplied()
+    {
+        if (_leaseApplyWaiter is null || _applied < _leaseApplyWait) return;
+        _leaseApplyWaiter.Tell(new MvccLeaseProtocol.AppliedUpTo(_applied));
+        _leaseApplyWaiter = null;
+        _leaseApplyWait = 0;
+    }
 
     /// <summary>The whole table to the lease manager, after the backend was (re)opened.</summary>
     private void AnnounceLeases()
     {
         _leases.TakeChanges();
-        if (_leaseManager is null) return;
+        _leaseManager?.Tell(LeaseTable());
+    }
+
+    private MvccLeaseProtocol.LeasesApplied LeaseTable()
+    {
         var all = _leases.All();
         var changes = new LeaseChange[all.Count];
         for (var i = 0; i < all.Count; i++) changes[i] = new LeaseChange(LeaseChangeKind.Granted, all[i]);
-        _leaseManager.Tell(new MvccLeaseProtocol.LeasesApplied(true, changes));
+        return new MvccLeaseProtocol.LeasesApplied(true, changes);
     }
 
     private void PublishLeaseChanges()
     {
         var changes = _leases.TakeChanges();
         if (changes.Count > 0) _leaseManager?.Tell(new MvccLeaseProtocol.LeasesApplied(false, changes));
+        NotifyLeaseApplied();
     }
 }

@@ -57,7 +57,6 @@ public sealed partial class MvccStoreActor : ReceiveActor
         IActorRef? leaseManager = null)
     {
         _watchHub = watchHub;
-        _minLeaseTtl = settings.MinLeaseTtl;
         _leaseManager = leaseManager;
         _memberId = memberId;
         _clusterId = clusterId;
@@ -91,7 +90,8 @@ public sealed partial class MvccStoreActor : ReceiveActor
         _backend = SqliteBackend.Open(_backendPath);
         try
         {
-            _leases = new LeaseTable(_minLeaseTtl, _backend.Leases);
+            // Config-independent: the proposing member raised the TTL to its minimum already (EtcdServer.LeaseGrantAsync).
+            _leases = new LeaseTable(LeaseRules.ApplyFloorTtl, _backend.Leases);
             _store = new KvStore(_backend, new StoreLeases(_leases));
         }
         catch
@@ -200,7 +200,12 @@ public sealed partial class MvccStoreActor : ReceiveActor
         }
         _outcomes.Clear();
 
-        if (membersChanged) Sender.Tell(MembersMessage());
+        if (membersChanged)
+        {
+            Sender.Tell(MembersMessage());
+            // The lease manager answers forwarded keep-alives only from current members (LeaseManagerActor.Forwarding.cs).
+            _leaseManager?.Tell(MembersMessage());
+        }
         Sender.Tell(new MvccProtocol.Applied(_applied));
         ServeReadyReads();
         ContinueCompactionLater();

@@ -10,6 +10,7 @@ public sealed class MemberStatus
     private volatile bool _isLearner;
     private long _leader;
     private long _term;
+    private long _commit;
 
     public bool IsLearner
     {
@@ -20,6 +21,14 @@ public sealed class MemberStatus
     public ulong Leader => (ulong)Volatile.Read(ref _leader);
 
     public ulong Term => (ulong)Volatile.Read(ref _term);
+
+    /// <summary>
+    /// The index of the last committed entry handed to the store (etcd's getCommittedIndex): the leader's lease manager
+    /// answers a keep-alive only once the store has applied up to it (etcd 3.5's waitAppliedIndex).
+    /// </summary>
+    public ulong Commit => (ulong)Volatile.Read(ref _commit);
+
+    internal void SetCommit(ulong commit) => Volatile.Write(ref _commit, (long)commit);
 
     internal void SetLeader(ulong leader, ulong term)
     {

@@ -108,7 +108,11 @@ public sealed partial class RaftActor
             if (rd.CommittedEntries.Count > 0) NotePeersFromConfChanges(rd.CommittedEntries);
             SendMessages(rd.MessagesAfterPersist);
             if (rd.CommittedEntries.Count > 0)
+            {
+                // Before the store can apply them: what the lease manager waits for before a renewal (MemberStatus.Commit).
+                _status.SetCommit(rd.CommittedEntries[^1].Index);
                 _mvcc.Tell(new MvccProtocol.ApplyCommitted(rd.CommittedEntries, node.Term), Self);
+            }
             foreach (var rs in rd.ReadStates) OnReadState(rs);
             node.Advance(rd);
             ForgetCommitted(node.CommitIndex);

@@ -220,6 +220,12 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
     {
         Context.System.EventStream.Unsubscribe(Self);
         FailOutstanding(EtcdErrors.Stopped);
+        // A stopped RaftActor leads nothing: the edge and the lease manager must not go on as if this member led
+        // until the next incarnation reports (a leader whose lessor kept renewing with no Raft behind it:
+        // etcd-io/etcd#15247). Published after the status is cleared, as OnSoftState does.
+        var term = _node?.Term ?? _status.Term;
+        _status.SetLeader(0, term);
+        Context.System.EventStream.Publish(new RaftProtocol.LeaderChanged(_memberId, 0, term));
         base.PostStop();
     }
 }

@@ -20,6 +20,10 @@ public sealed partial class EtcdServer
         ThrowIfLearner();
         var grant = request.Clone();
         while (grant.ID == 0) grant.ID = (long)(_ids.Next() & long.MaxValue);
+        // etcd's minimum TTL, raised here and not at apply, so that every member applies the TTL this one chose (a
+        // member with longer election timeouts would otherwise grant a longer lease). Negative TTLs are raised too, as
+        // etcd raises them; a TTL above the maximum is left for the apply to refuse.
+        if (grant.TTL < Settings.MinLeaseTtl) grant.TTL = Settings.MinLeaseTtl;
         return (LeaseGrantResponse)await ProposeAsync(new InternalRaftRequest { LeaseGrant = grant }, ct).ConfigureAwait(false);
     }
 

@@ -88,5 +88,12 @@ public sealed partial record EtcdServerSettings
     public RaftSettings RaftWithPaths => Raft with { SnapshotDir = SnapshotDir };
 
     /// <summary>What MvccStoreActor runs with: <see cref="Mvcc"/> on this member's <see cref="BackendPath"/>.</summary>
-    public MvccSettings MvccWithPaths => Mvcc with { BackendPath = BackendPath, MinLeaseTtl = LeaseRules.MinTtl(Raft.ElectionTick, Raft.TickInterval) };
+    public MvccSettings MvccWithPaths => Mvcc with { BackendPath = BackendPath };
+
+    /// <summary>
+    /// etcd's minLeaseTTL in seconds, from this member's tick and election timeout (2 s at etcd's defaults). Applied
+    /// where a grant is proposed (EtcdServer.LeaseGrantAsync), not where it is applied, so that every member applies
+    /// the same TTL whatever its own timeouts.
+    /// </summary>
+    public long MinLeaseTtl => LeaseRules.MinTtl(Raft.ElectionTick, Raft.TickInterval);
 }

@@ -59,7 +59,7 @@ public sealed class NodeGuardian : ReceiveActor, IWithTimers
         // The lease manager before the store too: the store tells it the lease table as soon as it opens the backend
         // (and so gives it its ref, where the lease manager asks for the member table).
         var lease = Context.ActorOf(LeaseManagerActor.Props(member.Id, member.ClusterId, settings.LeaseWithTimeouts, () => refs.Raft, ids.Next,
-            TimeProvider.System, refs.Status), LeaseManagerActor.Name);
+            TimeProvider.System, refs.Status, store: () => refs.MvccIfStarted), LeaseManagerActor.Name);
         _refs.SetLease(lease);
         _mvcc = Context.ActorOf(MvccStoreActor.Props(settings.MvccWithPaths, member.Id, member.ClusterId, waits, watch, lease), "mvcc");
         Context.ActorOf(PeerGatewayActor.Props(refs, member.Id, member.ClusterId), PeerDirectory.GatewayName);

@@ -28,6 +28,9 @@ public sealed class NodeRefs
     /// <summary>The member's LeaseManagerActor (keep-alives, TTLs, the lease list).</summary>
     public IActorRef Lease => _lease ?? throw new InvalidOperationException("LeaseManagerActor not started");
 
+    /// <summary>The store, or null before it is created (the lease manager, created first, asks it after a restart).</summary>
+    internal IActorRef? MvccIfStarted => _mvcc;
+
     internal void SetLease(IActorRef lease) => _lease = lease;
 
     internal void SetRaft(IActorRef? raft) => _raft = raft;

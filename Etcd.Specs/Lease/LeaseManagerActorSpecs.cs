@@ -24,11 +24,17 @@ public sealed class LeaseManagerActorSpecs : TestKit
     /// <summary>Started and subscribed to LeaderChanged (a round trip: its constructor has run).</summary>
     private async Task<IActorRef> StartAsync(IActorRef raft, LeaseSettings settings)
     {
-        var lease = Sys.ActorOf(LeaseManagerActor.Props(Self, 0xCC, settings, () => raft, () => ++_ids, _time));
+        // Numbers from 1, so that the specs can answer them (in production they start at a random value).
+        var lease = Sys.ActorOf(LeaseManagerActor.Props(Self, 0xCC, settings, () => raft, () => ++_ids, _time, random: new FromZero()));
         var listed = new TaskCompletionSource<IReadOnlyList<long>>();
         lease.Tell(new LeaseProtocol.List(listed));
         await listed.Task.WaitAsync(Wait);
         return lease;
+    }
+
+    private sealed class FromZero : Random
+    {
+        public override long NextInt64() => 0;
     }
 
     private static LeaseSettings Settings => LeaseSettings.Default with { LoopInterval = TimeSpan.FromMilliseconds(50), PromoteExtension = TimeSpan.Zero };
@@ -106,7 +112,7 @@ public sealed class LeaseManagerActorSpecs : TestKit
         lease.Tell(new MvccProtocol.MembersChanged([leader], []));
 
         PeerEnvelope Answer(ulong cluster, ulong to, ulong from, ulong seq) =>
-            new() { ClusterId = cluster, To = to, From = from, LeaseAnswer = new LeaseForwardAnswer { Seq = seq, Found = true, Ttl = 30 } };
+            new() { ClusterId = cluster, To = to, From = from, LeaseAnswer = new LeaseForwardAnswer { Seq = seq, LeaseID = 7, Found = true, Ttl = 30 } };
         lease.Tell(Answer(0xDD, Self, Other, 1));   // another cluster
         lease.Tell(Answer(0xCC, 9, Other, 1));      // for another member
         lease.Tell(Answer(0xCC, Self, 3, 1));       // from a member it did not ask
@@ -133,13 +139,13 @@ public sealed class LeaseManagerActorSpecs : TestKit
         leader.PeerURLs.Add("http://127.0.0.1:1");
         lease.Tell(new MvccProtocol.MembersChanged([leader], []));
         // The new leader answers before it has promoted its lessor: "not leader".
-        lease.Tell(new PeerEnvelope { ClusterId = 0xCC, To = Self, From = Other, LeaseAnswer = new LeaseForwardAnswer { Seq = 1, NotLeader = true } });
+        lease.Tell(new PeerEnvelope { ClusterId = 0xCC, To = Self, From = Other, LeaseAnswer = new LeaseForwardAnswer { Seq = 1, LeaseID = 7, NotLeader = true } });
         // Its answer to the request sent again (at the next 50 ms loop) counts; before that it would be dropped, so
         // the spec answers until the keep-alive completes (bounded).
         var deadline = DateTime.UtcNow + Wait;
         while (!renewed.Task.IsCompleted && DateTime.UtcNow < deadline)
         {
-            lease.Tell(new PeerEnvelope { ClusterId = 0xCC, To = Self, From = Other, LeaseAnswer = new LeaseForwardAnswer { Seq = 1, Found = true, Ttl = 30 } });
+            lease.Tell(new PeerEnvelope { ClusterId = 0xCC, To = Self, From = Other, LeaseAnswer = new LeaseForwardAnswer { Seq = 1, LeaseID = 7, Found = true, Ttl = 30 } });
             await Task.WhenAny(renewed.Task, Task.Delay(50));
         }
         Assert.Equal(30, await renewed.Task.WaitAsync(TimeSpan.Zero));
