@@ -172,15 +172,13 @@ public sealed partial class LeaseManagerActor
     private void AnswerNow(ulong from, LeaseForward f)
     {
         if (!_peers.TryGet(from, out var reply)) return;
+        if (_lessor.IsPrimary && f.Kind == Kind.KeepAlive)
+        {
+            ConfirmThenRenew(new ForwardedLeaseRequest(from, f)); // answered by LeaseManagerActor.Leadership.cs
+            return;
+        }
         var answer = new LeaseForwardAnswer { Seq = f.Seq, LeaseID = f.LeaseID };
         if (!_lessor.IsPrimary) answer.NotLeader = true;
-        else if (f.Kind == Kind.KeepAlive)
-        {
-            var outcome = _lessor.Renew(f.LeaseID, Now);
-            if (outcome.ClearCheckpoint) ProposeCheckpoints([new LeaseRecord(f.LeaseID, outcome.Ttl, 0)]);
-            answer.Ttl = outcome.Ttl;
-            answer.Found = outcome.Ttl > 0;
-        }
         else if (_lessor.TimeToLive(f.LeaseID, Now) is { } ttl)
         {
             answer.Found = true;

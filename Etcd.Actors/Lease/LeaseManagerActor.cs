@@ -77,6 +77,7 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
             if (!Hold(l)) l.Completion.TrySetResult(_lessor.Ids());
         });
         ReceiveForwarding();
+        ReceiveLeadership();
         // Subscribed here, not in PreStart, so that RaftActor (created right after) cannot publish before it.
         Context.System.EventStream.Subscribe(Self, typeof(RaftProtocol.LeaderChanged));
     }
@@ -98,6 +99,7 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
         Context.System.EventStream.Unsubscribe(Self);
         FailAllForwards(EtcdErrors.Stopped);
         FailHeld(EtcdErrors.Stopped);
+        FailRounds(EtcdErrors.Stopped);
     }
 
     /// <summary>Milliseconds on the injected clock since this actor started (monotonic).</summary>
@@ -130,6 +132,7 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
         var leader = Effective(l.Leader);
         var changed = _leader != leader;
         _leader = leader;
+        _leaderTerm = l.Term;
         var leads = leader == _memberId;
         if (leads && !_lessor.IsPrimary)
         {
@@ -172,6 +175,7 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
         CatchUpLeader();
         ReleaseHeld(now);
         ExpireForwards(now);
+        ExpireRound(now);
         if (!_lessor.IsPrimary) return;
         var perLoop = Math.Max(1, (int)(_settings.RevokeRatePerSecond * _settings.LoopInterval.TotalSeconds));
         foreach (var id in _lessor.Expired(now, perLoop))
@@ -192,14 +196,8 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
 
     private void RenewNow(LeaseProtocol.KeepAlive k)
     {
-        var outcome = _lessor.Renew(k.Id, Now);
-        if (outcome.NotPrimary)
-        {
-            ForwardKeepAlive(k);
-            return;
-        }
-        if (outcome.ClearCheckpoint) ProposeCheckpoints([new LeaseRecord(k.Id, outcome.Ttl, 0)]);
-        k.Completion.TrySetResult(outcome.Ttl);
+        if (!_lessor.IsPrimary) ForwardKeepAlive(k);
+        else ConfirmThenRenew(k); // LeaseManagerActor.Leadership.cs
     }
 
     private void OnTimeToLive(LeaseProtocol.TimeToLive t)

@@ -50,6 +50,13 @@ public sealed record LeaseSettings
     /// </summary>
     public TimeSpan ApplyWait { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How long the leader waits for the ReadIndex round that confirms it still leads before a renewal is answered
+    /// (etcd 3.5.8's ensureLeadership, LeaseManagerActor.Leadership.cs); then the renewal fails with "not leader".
+    /// Below <see cref="ForwardTimeout"/>, so a follower hears "not leader" in time to ask the new leader.
+    /// </summary>
+    public TimeSpan LeadershipWait { get; init; } = TimeSpan.FromSeconds(3);
+
     public static LeaseSettings Create(Config config)
     {
         var r = new SettingsReader(config);

@@ -32,7 +32,8 @@ public sealed class LeaseApplyWaitSpecs : TestKit
         var status = new MemberStatus();
         var store = CreateTestProbe();
         store.IgnoreMessages(m => m is MvccProtocol.GetMembers); // the member table is not part of these specs
-        var lease = Sys.ActorOf(LeaseManagerActor.Props(Self, 0xCC, Settings, () => TestActor, () => ++_ids, _time, status, store: () => store.Ref));
+        var raft = Sys.ActorOf(ConfirmingRaft.Props(TestActor));
+        var lease = Sys.ActorOf(LeaseManagerActor.Props(Self, 0xCC, Settings, () => raft, () => ++_ids, _time, status, store: () => store.Ref));
         // The store answers a new incarnation with the table (empty here).
         store.ExpectMsg<MvccLeaseProtocol.GetLeaseTable>(Wait);
         lease.Tell(new MvccLeaseProtocol.LeasesApplied(true, []), store.Ref);

@@ -91,7 +91,8 @@ public sealed class LeaseForwardingTrustSpecs : TestKit
     private async Task<IActorRef> StartAsync(string name, int seed, ulong leader)
     {
         _output.WriteLine($"{name}: seed {seed}");
-        var lease = Sys.ActorOf(LeaseManagerActor.Props(Self, Cluster, Settings, () => TestActor, () => ++_ids, _time, random: new Random(seed)), name);
+        var raft = Sys.ActorOf(ConfirmingRaft.Props(TestActor));
+        var lease = Sys.ActorOf(LeaseManagerActor.Props(Self, Cluster, Settings, () => raft, () => ++_ids, _time, random: new Random(seed)), name);
         await BarrierAsync(lease);
         Sys.EventStream.Publish(new RaftProtocol.LeaderChanged(Self, leader, 2));
         lease.Tell(Members());

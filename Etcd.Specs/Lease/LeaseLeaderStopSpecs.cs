@@ -58,30 +58,20 @@ public sealed class LeaseLeaderStopSpecs() : TestKit(RaftActorSpecs.TestJournalC
         Assert.Equal(EtcdErrors.NoLeader, failed.Error);
     }
 
-    private sealed class AppliedStore : ReceiveActor
-    {
-        public AppliedStore()
-        {
-            Receive<MvccLeaseProtocol.NotifyApplied>(n => Sender.Tell(new MvccLeaseProtocol.AppliedUpTo(n.Index)));
-            Receive<MvccLeaseProtocol.GetLeaseTable>(g => g.ReplyTo.Tell(new MvccLeaseProtocol.LeasesApplied(true, [])));
-        }
-    }
-
     [Fact]
     public async Task A_single_member_leader_whose_raft_actor_stopped_renews_nothing_and_answers_no_leader()
     {
         var status = new MemberStatus();
         var leaders = CreateTestProbe();
         Sys.EventStream.Subscribe(leaders.Ref, typeof(RaftProtocol.LeaderChanged));
-        var mvcc = CreateTestProbe();
-        mvcc.IgnoreMessages(m => m is MvccProtocol.GetMembers or MvccProtocol.RaftStarted or MvccProtocol.ApplyCommitted);
         IActorRef? raft = null;
         // The ref stays set after the stop (as a guardian's would until it hears Terminated): only the stop's notice counts.
-        // A store that has applied whatever is asked (the leader waits for its applied index before renewing).
-        var store = Sys.ActorOf(Props.Create(() => new AppliedStore()));
+        // A store that has applied whatever is asked (the leader waits for its applied index before renewing) and
+        // serves the read by which the leader confirms it leads; RaftActor's store too.
+        var store = Sys.ActorOf(ServingStore.Props());
         var lease = Sys.ActorOf(LeaseManagerActor.Props(Member, 0xCC, Settings, () => raft, () => ++_ids, _time, status, store: () => store));
         await BarrierAsync(lease); // the (empty) table is in
-        raft = Sys.ActorOf(RaftActor.Props(RaftSettings.Default with { TickInterval = TimeSpan.FromMilliseconds(50), ElectionTick = 10 }, RaftMember.NewCluster(Member, [Member]), mvcc.Ref, new WaitRegistry(1000), status));
+        raft = Sys.ActorOf(RaftActor.Props(RaftSettings.Default with { TickInterval = TimeSpan.FromMilliseconds(50), ElectionTick = 10 }, RaftMember.NewCluster(Member, [Member]), store, new WaitRegistry(1000), status));
         leaders.FishForMessage<RaftProtocol.LeaderChanged>(l => l.MemberId == Member && l.Leader == Member, Wait);
         lease.Tell(Granted(5, 10));
         Assert.Equal(10, await KeepAliveAsync(lease, 5));
@@ -98,7 +88,7 @@ public sealed class LeaseLeaderStopSpecs() : TestKit(RaftActorSpecs.TestJournalC
     [Fact]
     public async Task A_lease_manager_whose_raft_ref_is_gone_is_not_primary_even_if_the_status_says_it_leads()
     {
-        IActorRef? raft = CreateTestProbe().Ref;
+        IActorRef? raft = Sys.ActorOf(ConfirmingRaft.Props(CreateTestProbe().Ref));
         var lease = Sys.ActorOf(LeaseManagerActor.Props(Member, 0xCC, Settings, () => raft, () => ++_ids, _time));
         await BarrierAsync(lease);
         Sys.EventStream.Publish(new RaftProtocol.LeaderChanged(Member, Member, 2));

@@ -22,8 +22,10 @@ public sealed class LeaseManagerActorSpecs : TestKit
     private ulong _ids = 100;
 
     /// <summary>Started and subscribed to LeaderChanged (a round trip: its constructor has run).</summary>
-    private async Task<IActorRef> StartAsync(IActorRef raft, LeaseSettings settings)
+    private async Task<IActorRef> StartAsync(IActorRef target, LeaseSettings settings)
     {
+        // The leader confirms it leads before each renewal (a linearizable read): answered at once here.
+        var raft = Sys.ActorOf(ConfirmingRaft.Props(target));
         // Numbers from 1, so that the specs can answer them (in production they start at a random value).
         var lease = Sys.ActorOf(LeaseManagerActor.Props(Self, 0xCC, settings, () => raft, () => ++_ids, _time, random: new FromZero()));
         var listed = new TaskCompletionSource<IReadOnlyList<long>>();

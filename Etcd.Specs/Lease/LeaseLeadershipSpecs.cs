@@ -1,0 +1,111 @@
+using Akka.Actor;
+using Akka.Persistence;
+using Akka.Persistence.TestKit;
+using Akka.TestKit.Xunit2;
+using Etcd.Actors.Errors;
+using Etcd.Actors.Lease;
+using Etcd.Actors.Lease.Core;
+using Etcd.Actors.Mvcc;
+using Etcd.Actors.Raft;
+using Etcd.Actors.Wait;
+using Etcd.Specs.Raft;
+using Google.Protobuf;
+using Xunit;
+
+namespace Etcd.Specs.Lease;
+
+/// <summary>
+/// The leader renews a lease only once a ReadIndex round issued after the keep-alive confirms it still leads (etcd
+/// 3.5.8's ensureLeadership, etcd-io/etcd#15247). A leader whose journal write stalls processes no Ready meanwhile, so
+/// it publishes no leader change while the other members may have elected a new leader; renewing then would tell a
+/// client it holds a lease that the new leader may revoke.
+/// </summary>
+public sealed class LeaseLeadershipSpecs() : TestKit(RaftActorSpecs.TestJournalConfig, "lease-leadership-specs")
+{
+    private const ulong Member = 0x4C11;
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
+    private readonly ManualTime _time = new();
+    private ulong _ids = 100;
+
+    private ITestJournal Journal => TestJournal.FromRef(Persistence.Instance.Apply(Sys).JournalFor("akka.persistence.journal.test"));
+
+    private static LeaseSettings Settings => LeaseSettings.Default with
+    {
+        LoopInterval = TimeSpan.FromMilliseconds(50), PromoteExtension = TimeSpan.Zero, LeadershipWait = TimeSpan.FromSeconds(3),
+    };
+
+    private static MvccLeaseProtocol.LeasesApplied Granted(long id, long ttl) =>
+        new(false, [new LeaseChange(LeaseChangeKind.Granted, new LeaseRecord(id, ttl, 0))]);
+
+    private static async Task<long> KeepAliveAsync(IActorRef lease, long id)
+    {
+        var renewed = new TaskCompletionSource<long>();
+        lease.Tell(new LeaseProtocol.KeepAlive(id, renewed));
+        return await renewed.Task.WaitAsync(Wait);
+    }
+
+    /// <summary>A round trip: every message told to <paramref name="lease"/> before it has been handled.</summary>
+    private static async Task BarrierAsync(IActorRef lease)
+    {
+        var listed = new TaskCompletionSource<IReadOnlyList<long>>();
+        lease.Tell(new LeaseProtocol.List(listed));
+        await listed.Task.WaitAsync(Wait);
+    }
+
+    /// <summary>Holds the next journal write until released; later writes pass.</summary>
+    private sealed class HeldWrite(TaskCompletionSource writing, Task release) : IJournalInterceptor
+    {
+        private int _held;
+
+        public async Task InterceptAsync(IPersistentRepresentation message)
+        {
+            if (Interlocked.Exchange(ref _held, 1) == 1) return;
+            writing.TrySetResult();
+            await release.ConfigureAwait(false);
+        }
+    }
+
+    [Fact]
+    public async Task A_leader_whose_journal_write_stalls_renews_no_lease_and_answers_not_leader()
+    {
+        await Journal.OnWrite.Pass();
+        var status = new MemberStatus();
+        var leaders = CreateTestProbe();
+        Sys.EventStream.Subscribe(leaders.Ref, typeof(RaftProtocol.LeaderChanged));
+        var store = Sys.ActorOf(ServingStore.Props());
+        IActorRef? raft = null;
+        var lease = Sys.ActorOf(LeaseManagerActor.Props(Member, 0xCC, Settings, () => raft, () => ++_ids, _time, status, store: () => store));
+        await BarrierAsync(lease);
+        var waits = new WaitRegistry(1000);
+        raft = Sys.ActorOf(RaftActor.Props(RaftSettings.Default with { TickInterval = TimeSpan.FromMilliseconds(50), ElectionTick = 10 },
+            RaftMember.NewCluster(Member, [Member]), store, waits, status));
+        leaders.FishForMessage<RaftProtocol.LeaderChanged>(l => l.MemberId == Member && l.Leader == Member, Wait);
+        lease.Tell(Granted(5, 10));
+        Assert.Equal(10, await KeepAliveAsync(lease, 5));
+
+        // A proposal's journal write stalls (a disk that hangs): RaftActor processes no Ready until it ends.
+        var writing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await Journal.OnWrite.SetInterceptorAsync(new HeldWrite(writing, release.Task));
+        waits.Register(42);
+        raft.Tell(new RaftProtocol.Propose(42, ByteString.CopyFromUtf8("put")));
+        await writing.Task.WaitAsync(Wait);
+        try
+        {
+            var renewed = new TaskCompletionSource<long>();
+            lease.Tell(new LeaseProtocol.KeepAlive(5, renewed));
+            await BarrierAsync(lease);
+            Assert.False(renewed.Task.IsCompleted, $"answered ({renewed.Task.Status}) while the journal write stalled");
+            _time.Advance(Settings.LeadershipWait);
+            var failed = await Assert.ThrowsAsync<EtcdException>(() => renewed.Task.WaitAsync(Wait));
+            Assert.Equal(EtcdErrors.NotLeader, failed.Error);
+        }
+        finally
+        {
+            release.TrySetResult();
+        }
+
+        // Once the write is durable the (only) voter confirms it leads again and renews.
+        Assert.Equal(10, await KeepAliveAsync(lease, 5));
+    }
+}
