@@ -23,8 +23,9 @@ public sealed class MemberStatus
     public ulong Term => (ulong)Volatile.Read(ref _term);
 
     /// <summary>
-    /// The index of the last committed entry handed to the store (etcd's getCommittedIndex): the leader's lease manager
-    /// answers a keep-alive only once the store has applied up to it (etcd 3.5's waitAppliedIndex).
+    /// The node's commit index when RaftActor last took a Ready, set before anything from that Ready is sent (etcd's
+    /// getCommittedIndex): never below what a follower has been told. The leader's lease manager answers a keep-alive
+    /// only once the store has applied up to it (etcd 3.5's waitAppliedIndex).
     /// </summary>
     public ulong Commit => (ulong)Volatile.Read(ref _commit);
 

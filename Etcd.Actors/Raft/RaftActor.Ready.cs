@@ -43,6 +43,10 @@ public sealed partial class RaftActor
             BeginInstall(rd);
             return;
         }
+        // Before anything is sent: the appends sent ahead of this member's own fsync tell followers this commit index,
+        // so a follower may apply a lease grant and forward its renewal here before this write is durable; the lease
+        // manager waits for the store to apply up to MemberStatus.Commit, which must already be at least that.
+        if (rd is not null) _status.SetCommit(Node.CommitIndex);
         PersistReady(rd);
     }
 
@@ -109,8 +113,9 @@ public sealed partial class RaftActor
             SendMessages(rd.MessagesAfterPersist);
             if (rd.CommittedEntries.Count > 0)
             {
-                // Before the store can apply them: what the lease manager waits for before a renewal (MemberStatus.Commit).
-                _status.SetCommit(rd.CommittedEntries[^1].Index);
+                // Before the store can apply them: what the lease manager waits for before a renewal (MemberStatus.Commit),
+                // set already when the Ready was taken, to the node's commit index then (never lower than this).
+                if (rd.CommittedEntries[^1].Index > _status.Commit) _status.SetCommit(rd.CommittedEntries[^1].Index);
                 _mvcc.Tell(new MvccProtocol.ApplyCommitted(rd.CommittedEntries, node.Term), Self);
             }
             foreach (var rs in rd.ReadStates) OnReadState(rs);
