@@ -32,6 +32,8 @@ public sealed partial class LeaseManagerActor
     private PeerDirectory _peers = null!;
     private ulong _seq;
     private bool _membersAsked;
+    // Forwarded requests accepted from each member and not yet answered (held, or waiting for a leadership round).
+    private readonly Dictionary<ulong, int> _forwardedInFlight = new();
 
     private void ReceiveForwarding()
     {
@@ -84,7 +86,8 @@ public sealed partial class LeaseManagerActor
 
     private void OnMembers(MvccProtocol.MembersChanged m)
     {
-        _membersAsked = false;
+        // _membersAsked stays set until the next loop: a stranger's forwarded request makes this member ask for the
+        // table, and clearing it on every answer would let a stream of them drive one rebuild after another.
         foreach (var member in m.Members)
             if (member.ID != _memberId) _peers.Set(member.ID, member.PeerURLs);
         foreach (var id in m.Removed) _peers.Remove(id);
@@ -166,12 +169,36 @@ public sealed partial class LeaseManagerActor
             return;
         }
         CatchUpLeader();
+        // Each member has its own share of the room (LeaseSettings.MaxForwardedPerMember), well below the total that
+        // local keep-alives use too: forwarded requests, forged or not, cannot leave a local keep-alive no room.
+        // Beyond it "not leader": the follower asks again at its next loop, until its own timeout.
+        var inFlight = _forwardedInFlight.GetValueOrDefault(from);
+        if (inFlight >= _settings.MaxForwardedPerMember)
+        {
+            Reply(from, new LeaseForwardAnswer { Seq = f.Seq, LeaseID = f.LeaseID, NotLeader = true }, counted: false);
+            return;
+        }
+        _forwardedInFlight[from] = inFlight + 1;
         if (!Hold(new ForwardedLeaseRequest(from, f))) AnswerNow(from, f);
+    }
+
+    /// <summary>
+    /// Sends the answer to a forwarded request to the member-table address of <paramref name="from"/> (nowhere if it
+    /// is no longer a member). Every request <see cref="Answer"/> accepted ends here exactly once (counted).
+    /// </summary>
+    private void Reply(ulong from, LeaseForwardAnswer answer, bool counted = true)
+    {
+        if (counted && _forwardedInFlight.TryGetValue(from, out var n))
+        {
+            if (n <= 1) _forwardedInFlight.Remove(from);
+            else _forwardedInFlight[from] = n - 1;
+        }
+        if (_peers.TryGet(from, out var reply))
+            reply.Tell(new PeerEnvelope { ClusterId = _clusterId, To = from, From = _memberId, LeaseAnswer = answer }, Self);
     }
 
     private void AnswerNow(ulong from, LeaseForward f)
     {
-        if (!_peers.TryGet(from, out var reply)) return;
         if (_lessor.IsPrimary && f.Kind == Kind.KeepAlive)
         {
             ConfirmThenRenew(new ForwardedLeaseRequest(from, f)); // answered by LeaseManagerActor.Leadership.cs
@@ -185,7 +212,7 @@ public sealed partial class LeaseManagerActor
             answer.Ttl = ttl.Remaining;
             answer.GrantedTtl = ttl.GrantedTtl;
         }
-        reply.Tell(new PeerEnvelope { ClusterId = _clusterId, To = from, From = _memberId, LeaseAnswer = answer }, Self);
+        Reply(from, answer);
     }
 
     private void OnAnswer(ulong from, LeaseForwardAnswer a)

@@ -37,7 +37,10 @@ public sealed partial class LeaseManagerActor
 
     private long ApplyWaitMs => (long)_settings.ApplyWait.TotalMilliseconds;
 
-    /// <summary>Asks the store for the table when it exists already: this incarnation replaces one that had it.</summary>
+    /// <summary>
+    /// Asks the store for the table when it exists already: this incarnation replaces one that had it. Asked again at
+    /// each loop until it arrives (a store restarting meanwhile drops the question).
+    /// </summary>
     private void AskTable()
     {
         if (_store() is not { } store) return;
@@ -126,12 +129,7 @@ public sealed partial class LeaseManagerActor
                 l.Completion.TrySetException(error.ToException());
                 break;
             case ForwardedLeaseRequest f:
-                if (_peers.TryGet(f.From, out var reply))
-                    reply.Tell(new PeerEnvelope
-                    {
-                        ClusterId = _clusterId, To = f.From, From = _memberId,
-                        LeaseAnswer = new LeaseForwardAnswer { Seq = f.Forward.Seq, LeaseID = f.Forward.LeaseID, NotLeader = true },
-                    }, Self);
+                Reply(f.From, new LeaseForwardAnswer { Seq = f.Forward.Seq, LeaseID = f.Forward.LeaseID, NotLeader = true });
                 break;
         }
     }

@@ -5,7 +5,6 @@ using Etcd.Actors.Mvcc;
 using Etcd.Actors.Raft;
 using Etcd.Api.Etcdserverpb;
 using Google.Protobuf;
-using Kind = Etcd.Api.Etcdserverpb.LeaseForward.Types.Kind;
 
 namespace Etcd.Actors.Lease;
 
@@ -52,7 +51,8 @@ public sealed partial class LeaseManagerActor
 
     private void StartRound()
     {
-        if (_unconfirmed.Count == 0) return;
+        // One round at a time (a renewal served while the last round's renewals are answered may have started one).
+        if (_round is not null || _unconfirmed.Count == 0) return;
         var renewals = _unconfirmed;
         _unconfirmed = [];
         var round = new LeadershipRound(++_roundSeq, CurrentTerm, Now + LeadershipWaitMs, renewals);
@@ -103,14 +103,9 @@ public sealed partial class LeaseManagerActor
             case LeaseProtocol.KeepAlive k:
                 k.Completion.TrySetResult(Renew(k.Id));
                 break;
-            case ForwardedLeaseRequest { Forward.Kind: Kind.KeepAlive } f:
-                if (!_peers.TryGet(f.From, out var reply)) return;
+            case ForwardedLeaseRequest f:
                 var ttl = Renew(f.Forward.LeaseID);
-                reply.Tell(new PeerEnvelope
-                {
-                    ClusterId = _clusterId, To = f.From, From = _memberId,
-                    LeaseAnswer = new LeaseForwardAnswer { Seq = f.Forward.Seq, LeaseID = f.Forward.LeaseID, Ttl = ttl, Found = ttl > 0 },
-                }, Self);
+                Reply(f.From, new LeaseForwardAnswer { Seq = f.Forward.Seq, LeaseID = f.Forward.LeaseID, Ttl = ttl, Found = ttl > 0 });
                 break;
         }
     }

@@ -172,6 +172,7 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
         var now = Now;
         _membersAsked = false; // an unanswered ask (the store restarting) is asked again, at most once per loop
         _appliedAsked = false;
+        if (!_tableLoaded) AskTable(); // unanswered (the store restarting): asked again, once per loop
         CatchUpLeader();
         ReleaseHeld(now);
         ExpireForwards(now);

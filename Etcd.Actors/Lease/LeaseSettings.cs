@@ -41,6 +41,12 @@ public sealed record LeaseSettings
     /// <summary>Keep-alives and TTL queries a follower has forwarded to the leader and not had answered; beyond it "too many requests".</summary>
     public int MaxForwardsInFlight { get; init; } = 10_000;
 
+    /// <summary>
+    /// Forwarded requests the leader holds from one member at a time (a tenth of <see cref="MaxForwardsInFlight"/>,
+    /// which local keep-alives share); beyond it the member is answered "not leader" and asks again at its next loop.
+    /// </summary>
+    public int MaxForwardedPerMember { get; init; } = 1_000;
+
     /// <summary>How long a follower waits for the leader's answer to a forwarded keep-alive or TTL query.</summary>
     public TimeSpan ForwardTimeout { get; init; } = TimeSpan.FromSeconds(5);
 

@@ -49,7 +49,10 @@ public sealed partial class MvccStoreActor
         });
         Receive<WatchProtocol.HubStarted>(_ =>
         {
-            _watchUnconsumed = 0; // the old hub's mailbox is gone
+            // Counted afresh: a restarted hub starts from the opening revision below. An Akka restart keeps the mailbox,
+            // so acks of batches sent to the old incarnation may still come and count for newer ones: the count errs
+            // low by at most the batches in flight at the restart, and never goes below 0.
+            _watchUnconsumed = 0;
             _watchUnconsumedSizes.Clear();
             _watchUnconsumedBytes = 0;
             _watchDropped = false; // the opening revision below sends its watchers back to history anyway

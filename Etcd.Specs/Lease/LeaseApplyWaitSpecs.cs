@@ -83,4 +83,19 @@ public sealed class LeaseApplyWaitSpecs : TestKit
         var failed = await Assert.ThrowsAsync<EtcdException>(() => renewed.Task.WaitAsync(Wait));
         Assert.Equal(EtcdErrors.TimeoutWaitAppliedIndex, failed.Error);
     }
+
+    [Fact]
+    public async Task A_lease_table_question_left_unanswered_is_asked_again_at_the_next_loop()
+    {
+        var store = CreateTestProbe();
+        store.IgnoreMessages(m => m is MvccProtocol.GetMembers or MvccLeaseProtocol.NotifyApplied);
+        var raft = Sys.ActorOf(ConfirmingRaft.Props(TestActor));
+        var lease = Sys.ActorOf(LeaseManagerActor.Props(Self, 0xCC, Settings, () => raft, () => ++_ids, _time, new MemberStatus(), store: () => store.Ref));
+        store.ExpectMsg<MvccLeaseProtocol.GetLeaseTable>(Wait); // lost: the store was restarting
+        var listed = new TaskCompletionSource<IReadOnlyList<long>>();
+        lease.Tell(new LeaseProtocol.List(listed)); // held until the table arrives
+        store.ExpectMsg<MvccLeaseProtocol.GetLeaseTable>(Wait); // asked again at a loop
+        lease.Tell(new MvccLeaseProtocol.LeasesApplied(true, [new LeaseChange(LeaseChangeKind.Granted, new LeaseRecord(5, 30, 0))]), store.Ref);
+        Assert.Equal([5L], await listed.Task.WaitAsync(Wait));
+    }
 }

@@ -88,11 +88,12 @@ public sealed class LeaseForwardingTrustSpecs : TestKit
         return new MvccProtocol.MembersChanged([At(Self, _selfPort), At(Other, _otherPort)], [Removed]);
     }
 
-    private async Task<IActorRef> StartAsync(string name, int seed, ulong leader)
+    /// <param name="confirm">Whether Raft confirms leadership at once (false: never, so renewals pile up).</param>
+    private async Task<IActorRef> StartAsync(string name, int seed, ulong leader, LeaseSettings? settings = null, bool confirm = true)
     {
         _output.WriteLine($"{name}: seed {seed}");
-        var raft = Sys.ActorOf(ConfirmingRaft.Props(TestActor));
-        var lease = Sys.ActorOf(LeaseManagerActor.Props(Self, Cluster, Settings, () => raft, () => ++_ids, _time, random: new Random(seed)), name);
+        var raft = confirm ? Sys.ActorOf(ConfirmingRaft.Props(TestActor)) : CreateTestProbe().Ref;
+        var lease = Sys.ActorOf(LeaseManagerActor.Props(Self, Cluster, settings ?? Settings, () => raft, () => ++_ids, _time, random: new Random(seed)), name);
         await BarrierAsync(lease);
         Sys.EventStream.Publish(new RaftProtocol.LeaderChanged(Self, leader, 2));
         lease.Tell(Members());
@@ -179,5 +180,46 @@ public sealed class LeaseForwardingTrustSpecs : TestKit
         answer = _theirs.ExpectMsg<PeerEnvelope>(Wait);
         Assert.Equal((14UL, 5L), (answer.LeaseAnswer.Seq, answer.LeaseAnswer.LeaseID));
         _mine.ExpectNoMsg(TimeSpan.FromMilliseconds(200)); // nothing went to member 1's own gateway
+    }
+
+    [Fact]
+    public async Task Forwarded_requests_from_a_stranger_make_the_leader_ask_for_the_member_table_at_most_once_per_loop()
+    {
+        // No loop during the spec: only the requests could make the leader ask.
+        var leader = await StartAsync("lease", Random.Shared.Next(), Self, Settings with { LoopInterval = TimeSpan.FromMinutes(10) });
+        var store = CreateTestProbe();
+        // The store announces its table; the lease manager asks it for the member table then.
+        leader.Tell(new MvccLeaseProtocol.LeasesApplied(true, []), store.Ref);
+        store.ExpectMsg<MvccProtocol.GetMembers>(Wait);
+        leader.Tell(Members());
+        for (ulong seq = 31; seq < 36; seq++)
+        {
+            leader.Tell(Forward(Stranger, seq, 5), TestActor);
+            leader.Tell(Members()); // the store's answer to whatever was asked
+        }
+        await BarrierAsync(leader);
+        // Every message above has been handled, so anything asked is in the probe's queue already.
+        store.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
+    public async Task Forwarded_requests_from_one_member_leave_room_for_local_keep_alives()
+    {
+        // Raft never confirms leadership here: every renewal waits, so they pile up against the bounds.
+        var settings = Settings with { MaxForwardsInFlight = 4, MaxForwardedPerMember = 2 };
+        var leader = await StartAsync("lease", Random.Shared.Next(), Self, settings, confirm: false);
+        leader.Tell(new MvccLeaseProtocol.LeasesApplied(false, [new LeaseChange(LeaseChangeKind.Granted, new LeaseRecord(5, 10, 0))]));
+        for (ulong seq = 21; seq <= 24; seq++) leader.Tell(Forward(Other, seq, 5), TestActor);
+        // Beyond its share member 2 hears "not leader" (it asks again at its next loop)...
+        foreach (var seq in new ulong[] { 23, 24 })
+        {
+            var refused = _theirs.ExpectMsg<PeerEnvelope>(Wait);
+            Assert.Equal((seq, true), (refused.LeaseAnswer.Seq, refused.LeaseAnswer.NotLeader));
+        }
+        // ...and a local keep-alive still has room: it waits for the leadership round instead of "too many requests".
+        var renewed = new TaskCompletionSource<long>();
+        leader.Tell(new LeaseProtocol.KeepAlive(5, renewed));
+        await BarrierAsync(leader);
+        Assert.False(renewed.Task.IsCompleted, $"answered: {renewed.Task.Status} {renewed.Task.Exception?.InnerException?.Message}");
     }
 }
