@@ -13,7 +13,8 @@ namespace Etcd.Actors.Lease;
 /// /user/etcd/lease: the time side of this member's leases (etcd's lessor runLoop). A thin shell over the pure
 /// <see cref="Lessor"/>, which follows the applied lease table through <see cref="MvccLeaseProtocol.LeasesApplied"/>
 /// and is primary only while this member leads (learned from <see cref="RaftProtocol.LeaderChanged"/>, which RaftActor
-/// publishes on every leadership change: no polling). Only the primary expires leases, and only by proposing a
+/// publishes on every leadership change: no polling), from the moment its store has applied the leader's first entry
+/// (LeaseManagerActor.Promotion.cs). Only the primary expires leases, and only by proposing a
 /// LeaseRevoke through Raft, which every member applies in log order: no replica deletes a key by its own clock.
 /// Keep-alives and TTL queries that reach a follower are forwarded to the leader's lease manager
 /// (LeaseManagerActor.Forwarding.cs); the leader answers them once its lessor is current (LeaseManagerActor.Held.cs).
@@ -36,7 +37,6 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
     private readonly Lessor _lessor;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly MemberStatus? _status;
-    private ulong _leader;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -126,46 +126,6 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
         for (var i = 0; i < a.Changes.Count; i++) _lessor.Apply(a.Changes[i], now);
     }
 
-    private void OnLeaderChanged(RaftProtocol.LeaderChanged l)
-    {
-        if (l.MemberId != _memberId) return;
-        var leader = Effective(l.Leader);
-        var changed = _leader != leader;
-        _leader = leader;
-        _leaderTerm = l.Term;
-        var leads = leader == _memberId;
-        if (leads && !_lessor.IsPrimary)
-        {
-            _lessor.Promote(Now, PromoteExtensionMs);
-            _log.Info("lease: became primary at term {0}: {1} leases live again (remaining TTL of their last checkpoint, or the full TTL) plus {2} ms",
-                l.Term, _lessor.Count, PromoteExtensionMs);
-        }
-        else if (!leads && _lessor.IsPrimary)
-        {
-            _lessor.Demote();
-            _log.Info("lease: no longer primary (leader {0:x16}, term {1})", l.Leader, l.Term);
-        }
-        if (changed) ResendPending();
-    }
-
-    /// <summary>
-    /// The leader as this member may act on it: a member whose RaftActor is down (the ref is null between an
-    /// incarnation's stop and the next one's start) leads nothing, whatever was last published, so its lessor cannot
-    /// renew leases it has no Raft to revoke them through (etcd-io/etcd#15247).
-    /// </summary>
-    private ulong Effective(ulong leader) => leader == _memberId && _raft() is null ? 0 : leader;
-
-    /// <summary>
-    /// Catches up with RaftActor's shared status (a LeaderChanged published before this actor subscribed) and with a
-    /// RaftActor that is gone: done at every loop and before every renewal or TTL answer, so no renewal is granted by
-    /// a lessor whose Raft stopped.
-    /// </summary>
-    private void CatchUpLeader()
-    {
-        var reported = _status?.Leader ?? _leader;
-        if (Effective(reported) != _leader) OnLeaderChanged(new RaftProtocol.LeaderChanged(_memberId, reported, _status?.Term ?? 0));
-    }
-
     /// <summary>etcd's runLoop: propose the revocation of expired leases (rate-limited) and the due checkpoints.</summary>
     private void OnLoop()
     {
@@ -174,6 +134,7 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
         _appliedAsked = false;
         if (!_tableLoaded) AskTable(); // unanswered (the store restarting): asked again, once per loop
         CatchUpLeader();
+        TryPromote();
         ReleaseHeld(now);
         ExpireForwards(now);
         ExpireRound(now);

@@ -8,8 +8,8 @@ namespace Etcd.Actors.Raft;
 public sealed class MemberStatus
 {
     private volatile bool _isLearner;
-    private long _leader;
-    private long _term;
+    // Leader, term and LeadStart change together and are read together (Leadership): one immutable value, swapped whole.
+    private volatile LeadershipView _leadership = new(0, 0, 0);
     private long _commit;
 
     public bool IsLearner
@@ -18,9 +18,15 @@ public sealed class MemberStatus
         internal set => _isLearner = value;
     }
 
-    public ulong Leader => (ulong)Volatile.Read(ref _leader);
+    public ulong Leader => _leadership.Leader;
 
-    public ulong Term => (ulong)Volatile.Read(ref _term);
+    public ulong Term => _leadership.Term;
+
+    /// <summary>
+    /// Leader, term and, while this member leads, the index of its empty entry of that term (see
+    /// RaftProtocol.LeaderChanged), all from one change: a reader never pairs one change's leader with another's term.
+    /// </summary>
+    public LeadershipView Leadership => _leadership;
 
     /// <summary>
     /// The node's commit index when RaftActor last took a Ready, set before anything from that Ready is sent (etcd's
@@ -31,9 +37,5 @@ public sealed class MemberStatus
 
     internal void SetCommit(ulong commit) => Volatile.Write(ref _commit, (long)commit);
 
-    internal void SetLeader(ulong leader, ulong term)
-    {
-        Volatile.Write(ref _term, (long)term);
-        Volatile.Write(ref _leader, (long)leader);
-    }
+    internal void SetLeader(ulong leader, ulong term, ulong leadStart = 0) => _leadership = new LeadershipView(leader, term, leadStart);
 }

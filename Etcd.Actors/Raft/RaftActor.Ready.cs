@@ -139,8 +139,8 @@ public sealed partial class RaftActor
     {
         var node = Node;
         _log.Info("raft {0:x16} is {1} at term {2}, leader {3:x16}", _memberId, soft.Role, node.Term, soft.Lead);
-        _status.SetLeader(soft.Lead, node.Term);
-        Context.System.EventStream.Publish(new RaftProtocol.LeaderChanged(_memberId, soft.Lead, node.Term));
+        _status.SetLeader(soft.Lead, node.Term, soft.LeadStart);
+        Context.System.EventStream.Publish(new RaftProtocol.LeaderChanged(_memberId, soft.Lead, node.Term, soft.LeadStart));
         BecomeRole(soft.Role);
         OnLeadershipChangedForTransfer(soft);
         OnRoleChangedForMembership(soft);

@@ -32,9 +32,11 @@ public static class RaftProtocol
 
     /// <summary>
     /// Published on the ActorSystem's EventStream by RaftActor whenever the core's SoftState changes
-    /// (leader or role). <paramref name="Leader"/> is 0 while there is no leader.
+    /// (leader or role). <paramref name="Leader"/> is 0 while there is no leader. <paramref name="LeadStart"/>, when
+    /// this member leads, is the index of its empty entry of <paramref name="Term"/> (SoftState.LeadStart): once the
+    /// store has applied it, every entry committed before this leadership is applied (0: not leading, or not known).
     /// </summary>
-    public sealed record LeaderChanged(ulong MemberId, ulong Leader, ulong Term);
+    public sealed record LeaderChanged(ulong MemberId, ulong Leader, ulong Term, ulong LeadStart = 0);
 
     /// <summary>
     /// Maintenance.MoveLeader: hand leadership to <paramref name="Target"/>. Completed once the target leads;

@@ -45,7 +45,8 @@ public class RaftNodeSpecs
         Assert.Equal(RaftRole.Leader, n.Role);
 
         rd = n.GetReady();
-        Assert.Equal(new SoftState(1, RaftRole.Leader), rd.SoftState);
+        // LeadStart names its empty entry: what the lease manager waits for the store to apply before promoting.
+        Assert.Equal(new SoftState(1, RaftRole.Leader, 1), rd.SoftState);
         var e = Assert.Single(rd.Entries);
         Assert.Equal((1UL, 1UL), (e.Index, e.Term));
         // Not committed while its write is in flight: a crash now loses it.

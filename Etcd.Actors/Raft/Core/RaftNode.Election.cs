@@ -166,6 +166,7 @@ public sealed partial class RaftNode
         // An empty entry of the new term: committing it commits everything before it (§5.4.2) and
         // tells the leader its commit index is current, which ReadIndex depends on.
         AppendEntries([new Entry()]);
+        _leadStart = _log.LastIndex;
         BcastAppend();
     }
 }

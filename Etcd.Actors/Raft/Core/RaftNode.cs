@@ -31,6 +31,8 @@ public sealed partial class RaftNode
     private int _heartbeatElapsed;
     private int _randomizedElectionTimeout;
     private SoftState _prevSoft;
+    // The index of the empty entry appended by BecomeLeader (SoftState.LeadStart while leading).
+    private ulong _leadStart;
     private HardState _prevHard;
     private ulong _applying;
     private bool _readyOutstanding;
@@ -58,7 +60,7 @@ public sealed partial class RaftNode
         if (_applying >= _log.FirstIndex) ApplyConfChanges(_log.Slice(_log.FirstIndex, _applying + 1));
         if (_applying > _log.Applied) _log.AppliedTo(_applying);
         BecomeFollower(Term, 0);
-        _prevSoft = new SoftState(0, RaftRole.Follower);
+        _prevSoft = new SoftState(0, RaftRole.Follower, 0);
         _configChanged = false;
     }
 
@@ -180,7 +182,7 @@ public sealed partial class RaftNode
     /// <summary>Term, vote and commit as they are now (what a snapshot record is written with).</summary>
     public HardState HardState => CurrentHard;
 
-    private SoftState CurrentSoft => new(Lead, Role);
+    private SoftState CurrentSoft => new(Lead, Role, Role == RaftRole.Leader ? _leadStart : 0);
     private HardState CurrentHard => new() { Term = Term, Vote = Vote, Commit = _log.Committed };
 
     /// <summary>
