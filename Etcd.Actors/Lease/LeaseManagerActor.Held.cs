@@ -1,3 +1,4 @@
+using Akka.Event;
 using Akka.Actor;
 using Etcd.Actors.Errors;
 using Etcd.Actors.Mvcc;
@@ -75,6 +76,7 @@ public sealed partial class LeaseManagerActor
     {
         _appliedAsked = false;
         if (a.Index > _appliedIndex) _appliedIndex = a.Index;
+        TryPromote(); // a new leader's first entry applied: primary now, not at the next loop
         ReleaseHeld(Now);
     }
 
@@ -130,6 +132,10 @@ public sealed partial class LeaseManagerActor
                 break;
             case ForwardedLeaseRequest f:
                 Reply(f.From, new LeaseForwardAnswer { Seq = f.Forward.Seq, LeaseID = f.Forward.LeaseID, NotLeader = true });
+                break;
+            case LeaseDuty d:
+                // Not confirmed as leader: nothing is proposed (a lease still expired is offered again after the retry interval).
+                _log.Debug("lease: {0} revocations and {1} checkpoints not proposed: leadership not confirmed ({2})", d.Expired.Count, d.Checkpoints.Count, error.Message);
                 break;
         }
     }

@@ -19,7 +19,9 @@ namespace Etcd.Actors.Lease;
 /// used. One round at a time answers every renewal that arrived before it was issued; those arriving meanwhile wait
 /// for the next. A round that fails or is unanswered after <see cref="LeaseSettings.LeadershipWait"/> fails its
 /// renewals with "not leader" (etcd: ErrNotPrimary, so the client or the follower asks another member); one whose
-/// member has meanwhile become a follower goes to the new leader. Bounded by <see cref="LeaseSettings.MaxForwardsInFlight"/>.
+/// member has meanwhile become a follower goes to the new leader. The loop's revocations and checkpoints wait for a
+/// round too (<see cref="LeaseDuty"/>). Bounded by <see cref="LeaseSettings.MaxForwardsInFlight"/>. Round numbers start
+/// at a random value in each incarnation, as forwarded requests' do.
 /// </summary>
 public sealed partial class LeaseManagerActor
 {
@@ -55,7 +57,7 @@ public sealed partial class LeaseManagerActor
         if (_round is not null || _unconfirmed.Count == 0) return;
         var renewals = _unconfirmed;
         _unconfirmed = [];
-        var round = new LeadershipRound(++_roundSeq, CurrentTerm, Now + LeadershipWaitMs, renewals);
+        var round = new LeadershipRound(unchecked(++_roundSeq), CurrentTerm, Now + LeadershipWaitMs, renewals);
         _round = round;
         if (_raft() is not { } raft)
         {
@@ -106,6 +108,9 @@ public sealed partial class LeaseManagerActor
             case ForwardedLeaseRequest f:
                 var ttl = Renew(f.Forward.LeaseID);
                 Reply(f.From, new LeaseForwardAnswer { Seq = f.Forward.Seq, LeaseID = f.Forward.LeaseID, Ttl = ttl, Found = ttl > 0 });
+                break;
+            case LeaseDuty d:
+                ProposeDuty(d);
                 break;
         }
     }

@@ -55,6 +55,9 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
         _store = store ?? (() => null);
         var r = random ?? Random.Shared;
         _seq = ((ulong)r.NextInt64() << 1) ^ (ulong)r.NextInt64();
+        // Leadership rounds too: a previous incarnation's round answer, piped here after an Akka restart, must not
+        // confirm this incarnation's round of the same number.
+        _roundSeq = r.NextInt64();
         _status = status;
         _memberId = memberId;
         _clusterId = clusterId;
@@ -140,14 +143,22 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
         ExpireRound(now);
         if (!_lessor.IsPrimary) return;
         var perLoop = Math.Max(1, (int)(_settings.RevokeRatePerSecond * _settings.LoopInterval.TotalSeconds));
-        foreach (var id in _lessor.Expired(now, perLoop))
+        var expired = _lessor.Expired(now, perLoop);
+        var due = _lessor.DueCheckpoints(now, _settings.MaxCheckpointBatch);
+        // Proposed only once a leadership round confirms this member still leads (LeaseDuty.cs says why).
+        if (expired.Count > 0 || due.Count > 0) ConfirmThenRenew(new LeaseDuty(expired, due));
+    }
+
+    /// <summary>A confirmed <see cref="LeaseDuty"/>: the revocations and checkpoints it carries go to Raft.</summary>
+    private void ProposeDuty(LeaseDuty duty)
+    {
+        foreach (var id in duty.Expired)
         {
             Propose(new InternalRaftRequest { LeaseRevoke = new LeaseRevokeRequest { ID = id } });
             Context.System.EventStream.Publish(new LeaseProtocol.ExpiryProposed(_memberId, id));
             _log.Debug("lease: {0:x16} expired; revocation proposed", id);
         }
-        var due = _lessor.DueCheckpoints(now, _settings.MaxCheckpointBatch);
-        if (due.Count > 0) ProposeCheckpoints(due);
+        if (duty.Checkpoints.Count > 0) ProposeCheckpoints(duty.Checkpoints);
     }
 
     private void OnKeepAlive(LeaseProtocol.KeepAlive k)

@@ -23,8 +23,10 @@ public sealed class MemberStatus
     public ulong Term => _leadership.Term;
 
     /// <summary>
-    /// Leader, term and, while this member leads, the index of its empty entry of that term (see
-    /// RaftProtocol.LeaderChanged), all from one change: a reader never pairs one change's leader with another's term.
+    /// Leader, term and, while this member leads, the index of its empty entry (see RaftProtocol.LeaderChanged), all
+    /// written by one SetLeader: a reader never pairs one change's leader with another's LeadStart. The term is the
+    /// node's when RaftActor handled the change, which may already be past the leadership's own (the core steps messages
+    /// while the Ready's write is in flight); the next Ready then reports the step-down.
     /// </summary>
     public LeadershipView Leadership => _leadership;
 

@@ -108,4 +108,31 @@ public sealed class LeaseLeadershipSpecs() : TestKit(RaftActorSpecs.TestJournalC
         // Once the write is durable the (only) voter confirms it leads again and renews.
         Assert.Equal(10, await KeepAliveAsync(lease, 5));
     }
+
+    [Fact]
+    public async Task A_leader_proposes_an_expired_leases_revocation_only_once_a_round_confirms_it_still_leads()
+    {
+        // A Raft that answers no leadership round until the spec does (a leader whose journal write stalls).
+        var raft = CreateTestProbe();
+        var lease = Sys.ActorOf(LeaseManagerActor.Props(Member, 0xCC, Settings, () => raft.Ref, () => ++_ids, _time));
+        await BarrierAsync(lease);
+        Sys.EventStream.Publish(new RaftProtocol.LeaderChanged(Member, Member, 2));
+        lease.Tell(Granted(5, 2));
+        await BarrierAsync(lease);
+        _time.Advance(TimeSpan.FromSeconds(3));
+
+        // Lease 5 has expired: the loop first asks Raft to confirm leadership and proposes nothing meanwhile; unconfirmed,
+        // the revocation is dropped (it could reach a new leader that renewed the lease meanwhile).
+        var unconfirmed = raft.ExpectMsg<RaftProtocol.LinearizableRead>(Wait);
+        raft.ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // several loops: nothing proposed while the round is open
+        unconfirmed.Read.Completion.TrySetException(EtcdErrors.NotLeader.ToException());
+        raft.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+
+        // Offered again after the retry interval; confirmed this time, the revocation goes to Raft.
+        _time.Advance(Settings.RetryRevoke);
+        var confirmed = raft.ExpectMsg<RaftProtocol.LinearizableRead>(Wait);
+        confirmed.Read.Completion.TrySetResult(new Etcd.Api.Etcdserverpb.RangeResponse());
+        var propose = raft.ExpectMsg<RaftProtocol.Propose>(Wait);
+        Assert.Equal(5, Etcd.Api.Etcdserverpb.InternalRaftRequest.Parser.ParseFrom(propose.Data).LeaseRevoke.ID);
+    }
 }
