@@ -42,7 +42,9 @@ public sealed partial class LeaseManagerActor
     /// <summary>A renewal the primary would grant now: answered once a round issued after now confirms leadership.</summary>
     private void ConfirmThenRenew(object renewal)
     {
-        if (_unconfirmed.Count + (_round?.Renewals.Count ?? 0) >= _settings.MaxForwardsInFlight)
+        // The loop's duties are not counted: at most one per loop is outstanding per round, and keep-alives filling the
+        // room must not keep expired leases from ever being revoked.
+        if (renewal is not LeaseDuty && _unconfirmed.Count + (_round?.Renewals.Count ?? 0) >= _settings.MaxForwardsInFlight)
         {
             Fail(renewal, EtcdErrors.TooManyRequests);
             return;
@@ -91,35 +93,35 @@ public sealed partial class LeaseManagerActor
         var leads = confirmed && _lessor.IsPrimary && CurrentTerm == round.Term;
         foreach (var renewal in round.Renewals)
         {
-            if (leads) RenewConfirmed(renewal);
+            if (leads) RenewConfirmed(renewal, round.Term);
             else if (!_lessor.IsPrimary && renewal is LeaseProtocol.KeepAlive k) ForwardKeepAlive(k);
             else Fail(renewal, EtcdErrors.NotLeader);
         }
         StartRound();
     }
 
-    private void RenewConfirmed(object renewal)
+    private void RenewConfirmed(object renewal, ulong term)
     {
         switch (renewal)
         {
             case LeaseProtocol.KeepAlive k:
-                k.Completion.TrySetResult(Renew(k.Id));
+                k.Completion.TrySetResult(Renew(k.Id, term));
                 break;
             case ForwardedLeaseRequest f:
-                var ttl = Renew(f.Forward.LeaseID);
+                var ttl = Renew(f.Forward.LeaseID, term);
                 Reply(f.From, new LeaseForwardAnswer { Seq = f.Forward.Seq, LeaseID = f.Forward.LeaseID, Ttl = ttl, Found = ttl > 0 });
                 break;
             case LeaseDuty d:
-                ProposeDuty(d);
+                ProposeDuty(d, term);
                 break;
         }
     }
 
     /// <summary>The primary's renewal itself: the new TTL (0: no such lease).</summary>
-    private long Renew(long id)
+    private long Renew(long id, ulong term)
     {
         var outcome = _lessor.Renew(id, Now);
-        if (outcome.ClearCheckpoint) ProposeCheckpoints([new LeaseRecord(id, outcome.Ttl, 0)]);
+        if (outcome.ClearCheckpoint) ProposeCheckpoints([new LeaseRecord(id, outcome.Ttl, 0)], term);
         return outcome.Ttl;
     }
 

@@ -149,16 +149,26 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
         if (expired.Count > 0 || due.Count > 0) ConfirmThenRenew(new LeaseDuty(expired, due));
     }
 
-    /// <summary>A confirmed <see cref="LeaseDuty"/>: the revocations and checkpoints it carries go to Raft.</summary>
-    private void ProposeDuty(LeaseDuty duty)
+    /// <summary>
+    /// A <see cref="LeaseDuty"/> whose round confirmed leadership in <paramref name="term"/>: what is still due now goes
+    /// to Raft, bound to that leadership (a lease renewed, revoked or given a fresh life by a promotion since the duty
+    /// was made is left alone; a checkpoint's remaining TTL is taken now, after any renewal the round answered first).
+    /// </summary>
+    private void ProposeDuty(LeaseDuty duty, ulong term)
     {
+        var now = Now;
         foreach (var id in duty.Expired)
         {
-            Propose(new InternalRaftRequest { LeaseRevoke = new LeaseRevokeRequest { ID = id } });
+            if (!_lessor.IsExpired(id, now)) continue;
+            Propose(new InternalRaftRequest { LeaseRevoke = new LeaseRevokeRequest { ID = id } }, term);
             Context.System.EventStream.Publish(new LeaseProtocol.ExpiryProposed(_memberId, id));
             _log.Debug("lease: {0:x16} expired; revocation proposed", id);
         }
-        if (duty.Checkpoints.Count > 0) ProposeCheckpoints(duty.Checkpoints);
+        if (duty.Checkpoints.Count == 0) return;
+        var due = new List<LeaseRecord>(duty.Checkpoints.Count);
+        foreach (var c in duty.Checkpoints)
+            if (_lessor.Checkpoint(c.Id, now) is { } cp) due.Add(cp);
+        if (due.Count > 0) ProposeCheckpoints(due, term);
     }
 
     private void OnKeepAlive(LeaseProtocol.KeepAlive k)
@@ -189,22 +199,23 @@ public sealed partial class LeaseManagerActor : ReceiveActor, IWithTimers
         t.Completion.TrySetResult(_lessor.TimeToLive(t.Id, Now));
     }
 
-    private void ProposeCheckpoints(IReadOnlyList<LeaseRecord> due)
+    private void ProposeCheckpoints(IReadOnlyList<LeaseRecord> due, ulong term)
     {
         var cp = new LeaseCheckpointRequest();
         foreach (var r in due) cp.Checkpoints.Add(new LeaseCheckpoint { ID = r.Id, RemainingTTL = r.RemainingTtl });
-        Propose(new InternalRaftRequest { LeaseCheckpoint = cp });
+        Propose(new InternalRaftRequest { LeaseCheckpoint = cp }, term);
     }
 
     /// <summary>
     /// Proposes without a waiter: nobody waits for an expiry or a checkpoint. One lost in a leader change is not
     /// final: an expired lease is proposed again after the retry interval, a checkpoint at the next one.
     /// </summary>
-    private void Propose(InternalRaftRequest request)
+    private void Propose(InternalRaftRequest request, ulong term)
     {
         if (_raft() is not { } raft) return;
         request.ID = _nextId();
-        raft.Tell(new RaftProtocol.Propose(request.ID, request.ToByteString()));
+        // Bound to the leadership a round confirmed: RaftActor appends it only as leader of that term, never forwards it.
+        raft.Tell(new RaftProtocol.Propose(request.ID, request.ToByteString(), term));
     }
 
     private sealed class Loop

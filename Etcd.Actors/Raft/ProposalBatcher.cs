@@ -11,8 +11,11 @@ namespace Etcd.Actors.Raft;
 /// </summary>
 internal sealed class ProposalBatcher(int maxPending, int maxCommittedUnapplied, int maxBatchEntries, long maxBatchBytes)
 {
-    private readonly Queue<PendingProposal> _queued = new();
+    private Queue<PendingProposal> _queued = new();
     private readonly List<ByteString> _batch = [];
+    // How many queued proposals are bound to a leadership term (RaftProtocol.Propose.LeaderTerm): 0 keeps
+    // DropTermBound off the hot path.
+    private int _termBound;
 
     public int Count => _queued.Count;
 
@@ -27,7 +30,25 @@ internal sealed class ProposalBatcher(int maxPending, int maxCommittedUnapplied,
     {
         if (_queued.Count >= maxPending || commitIndex > appliedIndex + (ulong)maxCommittedUnapplied) return false;
         _queued.Enqueue(p);
+        if (p.LeaderTerm != 0) _termBound++;
         return true;
+    }
+
+    /// <summary>Removes the queued proposals bound to a leadership of another term than <paramref name="term"/>, and returns them.</summary>
+    public IReadOnlyList<PendingProposal> DropTermBound(ulong term)
+    {
+        if (_termBound == 0) return [];
+        var dropped = new List<PendingProposal>();
+        var kept = new Queue<PendingProposal>(_queued.Count);
+        foreach (var p in _queued)
+        {
+            if (p.LeaderTerm != 0 && p.LeaderTerm != term) dropped.Add(p);
+            else kept.Enqueue(p);
+        }
+        _queued = kept;
+        _termBound -= dropped.Count;
+        _batch.Clear();
+        return dropped;
     }
 
     /// <summary>The data of the next batch, oldest first (a list reused until <see cref="TakeBatch"/>, which takes it).</summary>
@@ -50,7 +71,11 @@ internal sealed class ProposalBatcher(int maxPending, int maxCommittedUnapplied,
     {
         if (_batch.Count > _queued.Count) throw new InvalidOperationException("batch taken after the queue was emptied");
         var taken = new PendingProposal[_batch.Count];
-        for (var i = 0; i < taken.Length; i++) taken[i] = _queued.Dequeue();
+        for (var i = 0; i < taken.Length; i++)
+        {
+            taken[i] = _queued.Dequeue();
+            if (taken[i].LeaderTerm != 0) _termBound--;
+        }
         _batch.Clear();
         Proposed += taken.Length;
         return taken;
@@ -62,6 +87,7 @@ internal sealed class ProposalBatcher(int maxPending, int maxCommittedUnapplied,
         var all = _queued.ToArray();
         _queued.Clear();
         _batch.Clear();
+        _termBound = 0;
         return all;
     }
 }

@@ -10,6 +10,9 @@ public sealed partial class RaftActor
     {
         switch (message)
         {
+            case RaftProtocol.Propose { LeaderTerm: not 0 } p:
+                DropTermBound(p.Id, p.LeaderTerm);
+                break;
             case RaftProtocol.Propose p:
                 ForwardOrHold(Local(p));
                 break;

@@ -1,3 +1,4 @@
+using Akka.Event;
 using Akka.Actor;
 using Etcd.Actors.Errors;
 using Etcd.Actors.Raft.Core;
@@ -15,7 +16,14 @@ namespace Etcd.Actors.Raft;
 /// </summary>
 public sealed partial class RaftActor
 {
-    private PendingProposal Local(RaftProtocol.Propose p) => new(p.Id, p.Data, 0, _ticks, 0);
+    private PendingProposal Local(RaftProtocol.Propose p) => new(p.Id, p.Data, 0, _ticks, 0, p.LeaderTerm);
+
+    /// <summary>
+    /// A proposal bound to a leadership this member does not hold (or no longer holds): dropped, since nobody waits for
+    /// it and another leader must not append it (<see cref="RaftProtocol.Propose.LeaderTerm"/>).
+    /// </summary>
+    private void DropTermBound(ulong id, ulong term) =>
+        _log.Debug("raft {0:x16}: dropped proposal {1:x16} bound to leadership of term {2} (now term {3}, {4})", _memberId, id, term, Node.Term, Node.Role);
 
     private void ForwardOrHold(PendingProposal p)
     {

@@ -19,6 +19,9 @@ public sealed partial class RaftActor
     {
         switch (message)
         {
+            case RaftProtocol.Propose { LeaderTerm: not 0 } p when Node.Role != RaftRole.Leader || Node.Term != p.LeaderTerm:
+                DropTermBound(p.Id, p.LeaderTerm);
+                break;
             case RaftProtocol.Propose p:
                 EnqueueProposal(Local(p));
                 break;

@@ -92,6 +92,8 @@ public sealed partial class RaftActor
     {
         var node = Node;
         if (node.Role != RaftRole.Leader || _requests.Batcher.Count == 0 || node.LeadTransferee != 0) return;
+        // Leader again in a later term since they were queued: bound to the earlier leadership, they are not appended.
+        foreach (var p in _requests.Batcher.DropTermBound(node.Term)) DropTermBound(p.Id, p.LeaderTerm);
         var first = node.LastIndex + 1;
         if (!node.Propose(_requests.Batcher.NextBatch())) return;
         var appended = _requests.Batcher.TakeBatch();
@@ -147,7 +149,11 @@ public sealed partial class RaftActor
         if (soft.Role != RaftRole.Leader)
         {
             // Not yet in the log: they go to the next leader with the waiters kept where they are.
-            foreach (var p in _requests.Batcher.TakeAll()) Hold(p);
+            foreach (var p in _requests.Batcher.TakeAll())
+            {
+                if (p.LeaderTerm != 0) DropTermBound(p.Id, p.LeaderTerm);
+                else Hold(p);
+            }
         }
         if (soft.Lead != 0)
         {

@@ -11,8 +11,15 @@ public static class RaftProtocol
     /// Propose one serialized <see cref="InternalRaftRequest"/>. The caller has registered a waiter under
     /// <paramref name="Id"/> in the node's <c>WaitRegistry</c>; MvccStoreActor completes it once the entry
     /// is applied. If the proposal cannot be accepted, RaftActor fails the waiter itself.
+    /// <para>
+    /// <paramref name="LeaderTerm"/> (0: none) binds a proposal nobody waits for to this member's leadership of that
+    /// term: it is appended only by this member as leader of that term and dropped otherwise, never held or forwarded to
+    /// another leader. The lease manager's revocations and checkpoints carry it: decided by one leader's lessor, they
+    /// are wrong for the next one's (a lease it renewed meanwhile would lose its keys; etcd-io/etcd#15247). In etcd
+    /// such a proposal would sit in the deposed leader's log and be overwritten.
+    /// </para>
     /// </summary>
-    public sealed record Propose(ulong Id, ByteString Data);
+    public sealed record Propose(ulong Id, ByteString Data, ulong LeaderTerm = 0);
 
     /// <summary>
     /// A linearizable read. RaftActor obtains a read index (batched: every read that arrives while a

@@ -135,4 +135,55 @@ public sealed class LeaseLeadershipSpecs() : TestKit(RaftActorSpecs.TestJournalC
         var propose = raft.ExpectMsg<RaftProtocol.Propose>(Wait);
         Assert.Equal(5, Etcd.Api.Etcdserverpb.InternalRaftRequest.Parser.ParseFrom(propose.Data).LeaseRevoke.ID);
     }
+
+    [Fact]
+    public async Task A_revocation_decided_before_a_lost_leadership_is_not_proposed_after_the_lease_got_a_fresh_life()
+    {
+        var raft = CreateTestProbe();
+        var lease = Sys.ActorOf(LeaseManagerActor.Props(Member, 0xCC, Settings, () => raft.Ref, () => ++_ids, _time));
+        await BarrierAsync(lease);
+        Sys.EventStream.Publish(new RaftProtocol.LeaderChanged(Member, Member, 2));
+        lease.Tell(Granted(5, 2));
+        lease.Tell(Granted(6, 60));
+        await BarrierAsync(lease);
+
+        // A keep-alive opens a round that stays unanswered; lease 5 expires meanwhile and its revocation waits for the next round.
+        var renewed = new TaskCompletionSource<long>();
+        lease.Tell(new LeaseProtocol.KeepAlive(6, renewed));
+        var first = raft.ExpectMsg<RaftProtocol.LinearizableRead>(Wait);
+        _time.Advance(TimeSpan.FromMilliseconds(2500)); // past lease 5's TTL, short of the round's 3 s deadline
+        await BarrierAsync(lease);
+        raft.ExpectNoMsg(TimeSpan.FromMilliseconds(200)); // a loop or more: the revocation is queued behind the open round
+
+        // Deposed, then leading again at term 4: the promotion gives lease 5 a fresh life (2 s from now).
+        Sys.EventStream.Publish(new RaftProtocol.LeaderChanged(Member, 7, 3));
+        Sys.EventStream.Publish(new RaftProtocol.LeaderChanged(Member, Member, 4));
+        await BarrierAsync(lease);
+        first.Read.Completion.TrySetException(EtcdErrors.NotLeader.ToException());
+        // The next round carries the old revocation; confirmed at term 4, it proposes nothing: lease 5 is not expired now.
+        var second = raft.ExpectMsg<RaftProtocol.LinearizableRead>(Wait);
+        second.Read.Completion.TrySetResult(new Etcd.Api.Etcdserverpb.RangeResponse());
+        // The round's answer is piped back to the lease manager; no time passes here, so nothing is expired meanwhile.
+        raft.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+
+        // Expired again 2 s later: proposed then (by the next round, or by the last one if its answer is handled only
+        // after the loop saw the lease expire), bound to term 4.
+        _time.Advance(TimeSpan.FromSeconds(3));
+        RaftProtocol.Propose? propose = null;
+        for (var i = 0; i < 3 && propose is null; i++)
+        {
+            switch (raft.ReceiveOne(Wait))
+            {
+                case RaftProtocol.LinearizableRead r:
+                    r.Read.Completion.TrySetResult(new Etcd.Api.Etcdserverpb.RangeResponse());
+                    break;
+                case RaftProtocol.Propose p:
+                    propose = p;
+                    break;
+            }
+        }
+        Assert.NotNull(propose);
+        Assert.Equal(5, Etcd.Api.Etcdserverpb.InternalRaftRequest.Parser.ParseFrom(propose.Data).LeaseRevoke.ID);
+        Assert.Equal(4UL, propose.LeaderTerm);
+    }
 }

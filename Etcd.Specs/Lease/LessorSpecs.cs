@@ -103,16 +103,43 @@ public sealed class LessorSpecs
         Grant(l, 1, 60, now: 0);
         Grant(l, 2, 5, now: 0);   // shorter than the interval: never checkpointed
         Assert.Empty(l.DueCheckpoints(9_999, 100));
+        // Due, but not proposed (its leadership round failed): nothing recorded, so a renewal has nothing to clear.
         Assert.Equal([new LeaseRecord(1, 60, 50)], l.DueCheckpoints(10_000, 100));
+        Assert.False(l.Renew(1, 10_000).ClearCheckpoint);
         Assert.Empty(l.DueCheckpoints(19_999, 100));
-        Assert.Equal([new LeaseRecord(1, 60, 40)], l.DueCheckpoints(20_000, 100));
+        Assert.Equal([new LeaseRecord(1, 60, 50)], Proposed(l, 20_000)); // renewed at 10 s: 50 s left at 20 s
 
         // The first renewal after a checkpoint asks for a checkpoint of 0 (so a new leader gives the full TTL), later ones do not.
         var first = l.Renew(1, 21_000);
         Assert.True(first.ClearCheckpoint);
         Assert.False(l.Renew(1, 22_000).ClearCheckpoint);
         // Renewed at 22 s; the next checkpoint (30 s) carries what is left then.
-        Assert.Equal([new LeaseRecord(1, 60, 52)], l.DueCheckpoints(30_000, 100));
+        Assert.Equal([new LeaseRecord(1, 60, 52)], Proposed(l, 30_000));
+    }
+
+    /// <summary>What the lease manager proposes once a leadership round confirms: the due checkpoints, taken again now.</summary>
+    private static List<LeaseRecord> Proposed(Lessor l, long now) =>
+        l.DueCheckpoints(now, 100).Select(c => l.Checkpoint(c.Id, now)).OfType<LeaseRecord>().ToList();
+
+    [Fact]
+    public void A_checkpoint_taken_after_its_round_carries_the_remaining_ttl_then_and_skips_a_lease_renewed_or_gone()
+    {
+        var l = NewLessor();
+        l.Promote(0, 0);
+        Grant(l, 1, 60, now: 0);
+        Grant(l, 2, 60, now: 0);
+        Grant(l, 3, 60, now: 0);
+        var due = l.DueCheckpoints(10_000, 100);
+        Assert.Equal(3, due.Count);
+        // While the round was out: lease 2 renewed, lease 3 revoked; lease 1's remaining TTL is read when proposed.
+        l.Renew(2, 10_500);
+        l.Apply(new LeaseChange(LeaseChangeKind.Revoked, new LeaseRecord(3, 60, 0)), 10_500);
+        Assert.Equal(new LeaseRecord(1, 60, 49), l.Checkpoint(1, 11_000));
+        Assert.Null(l.Checkpoint(2, 11_000));
+        Assert.Null(l.Checkpoint(3, 11_000));
+        // Demoted: nothing is checkpointed.
+        l.Demote();
+        Assert.Null(l.Checkpoint(1, 12_000));
     }
 
     [Fact]
@@ -133,7 +160,7 @@ public sealed class LessorSpecs
         old.Promote(0, 0);
         Grant(old, 1, 60, 0);
         Grant(old, 2, 60, 0);
-        var cps = old.DueCheckpoints(10_000, 100);
+        var cps = Proposed(old, 10_000);
         Assert.Equal([50L, 50L], cps.Select(c => c.RemainingTtl));
         var renewed = old.Renew(1, 12_000);
         Assert.True(renewed.ClearCheckpoint);

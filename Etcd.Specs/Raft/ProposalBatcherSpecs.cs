@@ -51,4 +51,17 @@ public sealed class ProposalBatcherSpecs
         Assert.Equal(0, b.Proposed);
         Assert.Equal([1UL, 2], b.TakeAll().Select(p => p.Id));
     }
+
+    [Fact]
+    public void Proposals_bound_to_another_leadership_term_are_dropped_and_the_rest_keep_their_order()
+    {
+        var b = new ProposalBatcher(maxPending: 10, maxCommittedUnapplied: 100, maxBatchEntries: 10, maxBatchBytes: 100);
+        var bound = (ulong id, ulong term) => new PendingProposal(id, ByteString.CopyFrom(new byte[1]), 0, 0, 0, term);
+        foreach (var p in new[] { P(1), bound(2, 3), bound(3, 4), P(4), bound(5, 3) }) Assert.True(b.TryEnqueue(p, 0, 0));
+        Assert.Equal([2UL, 5], b.DropTermBound(4).Select(p => p.Id));
+        Assert.Equal(3, b.NextBatch().Count);
+        Assert.Equal([1UL, 3, 4], b.TakeBatch().Select(p => p.Id));
+        // Nothing bound is left: nothing to drop at any term.
+        Assert.Empty(b.DropTermBound(9));
+    }
 }

@@ -127,6 +127,23 @@ public class RaftActorSpecs : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(3UL, journal.OfType<EntriesAppended>().Last().Entries[^1].Index);
     }
 
+    /// <summary>
+    /// A proposal bound to a leadership term (the lease manager's revocations and checkpoints) is appended only by this
+    /// member as leader of that term: one bound to an earlier term is dropped, not appended in this one.
+    /// </summary>
+    [Fact]
+    public async Task A_proposal_bound_to_another_leadership_term_is_dropped_and_one_bound_to_this_one_is_applied()
+    {
+        await Journal.OnWrite.Pass();
+        var (raft, mvcc, _, _) = StartRaft();
+        var term = AwaitLeadership(mvcc);
+        raft.Tell(new RaftProtocol.Propose(7, ByteString.CopyFromUtf8("earlier term"), term - 1));
+        raft.Tell(new RaftProtocol.Propose(8, ByteString.CopyFromUtf8("this term"), term));
+        raft.Tell(new RaftProtocol.Propose(9, ByteString.CopyFromUtf8("unbound")));
+        var applied = CollectApplied(mvcc, 4);
+        Assert.Equal(["this term", "unbound"], applied.Select(e => e.Data.ToStringUtf8()));
+    }
+
     [Fact]
     public async Task Many_proposals_are_group_committed_in_few_journal_writes()
     {

@@ -127,6 +127,23 @@ public sealed class Lessor
         return new RenewOutcome(s.Ttl, false, clear);
     }
 
+    /// <summary>Whether the lease exists and its time is up here (primary only: a demoted lessor's leases live for ever).</summary>
+    public bool IsExpired(long id, long now) => IsPrimary && _leases.TryGetValue(id, out var s) && s.ExpiryMs <= now;
+
+    /// <summary>
+    /// The checkpoint to propose now for a lease <see cref="DueCheckpoints"/> returned earlier: its remaining TTL as of
+    /// <paramref name="now"/> (rounded up), recorded here so that the next renewal proposes its clearing; null when it
+    /// is gone, expired, not primary here, or renewed since (full TTL left: its renewal proposed what applies).
+    /// </summary>
+    public LeaseRecord? Checkpoint(long id, long now)
+    {
+        if (!IsPrimary || !Checkpointing || !_leases.TryGetValue(id, out var s) || s.ExpiryMs <= now) return null;
+        var remaining = (s.ExpiryMs - now + 999) / 1000;
+        if (remaining >= s.Ttl) return null;
+        s.RemainingTtl = remaining;
+        return new LeaseRecord(id, s.Ttl, remaining);
+    }
+
     /// <summary>The granted TTL and the seconds left (truncated), or null for an unknown lease.</summary>
     public LeaseTimeToLive? TimeToLive(long id, long now)
     {
@@ -180,7 +197,7 @@ public sealed class Lessor
             if (s.ExpiryMs <= now) continue;
             var remaining = (s.ExpiryMs - now + 999) / 1000;
             if (remaining >= s.Ttl) continue;
-            s.RemainingTtl = remaining;
+            // Not recorded here: only once proposed (Checkpoint), which waits for a leadership round.
             due.Add(new LeaseRecord(id, s.Ttl, remaining));
         }
         return due;
