@@ -40,7 +40,6 @@ public static class TlsProbe
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             await ssl.AuthenticateAsClientAsync(options, timeout.Token);
-            // TLS 1.3 reports a refused client certificate only after the handshake: one read shows it.
             return new Result(served, ssl.NegotiatedCipherSuite, null);
         }
         catch (Exception e) when (e is AuthenticationException or IOException or OperationCanceledException)
