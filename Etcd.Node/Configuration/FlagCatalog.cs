@@ -12,7 +12,7 @@ namespace Etcd.Node.Configuration;
 /// </summary>
 public static class FlagCatalog
 {
-    private const string NoTls = "TLS is not built yet";
+    private const string NoTls = "peer TLS is not built yet";
     private const string NoV2 = "the v2 API and v2 proxy are out of scope";
     private const string NoDiscovery = "discovery is not built yet; use --initial-cluster";
     private const string NoAuth = "authentication is not built yet";
@@ -29,7 +29,7 @@ public static class FlagCatalog
         S("election-timeout", FlagKind.UInt, "1000") with { Max = int.MaxValue },
         N("initial-election-tick-advance", FlagKind.Bool, "true", "Raft's start-up election timing is not tunable"),
         S("listen-peer-urls", FlagKind.Urls, "http://localhost:2380") with { Refuse = OnePeerUrl },
-        S("listen-client-urls", FlagKind.Urls, "http://localhost:2379") with { Refuse = PlainUrlsOnly },
+        S("listen-client-urls", FlagKind.Urls, "http://localhost:2379") with { Refuse = NoUnixUrls },
         N("max-snapshots", FlagKind.UInt, "5", "snapshots live in SQLite; there are no snapshot files to rotate"),
         N("max-wals", FlagKind.UInt, "5", "the Raft log is a SQLite journal; there are no WAL files to rotate"),
         S("quota-backend-bytes", FlagKind.Int, "0"),
@@ -47,7 +47,7 @@ public static class FlagCatalog
         S("initial-cluster", FlagKind.String, "") with { ShownDefault = "default=http://localhost:2380", Refuse = PlainInitialCluster },
         S("initial-cluster-state", FlagKind.String, "new") with { Allowed = ["new", "existing"] },
         S("initial-cluster-token", FlagKind.String, "etcd-cluster"),
-        S("advertise-client-urls", FlagKind.Urls, "http://localhost:2379") with { Refuse = PlainUrlsOnly },
+        S("advertise-client-urls", FlagKind.Urls, "http://localhost:2379") with { Refuse = NoUnixUrls },
         R("discovery", FlagKind.String, "", NoDiscovery),
         R("discovery-fallback", FlagKind.String, "proxy", NoDiscovery) with { Allowed = ["proxy", "exit"] },
         R("discovery-proxy", FlagKind.String, "", NoDiscovery),
@@ -62,13 +62,13 @@ public static class FlagCatalog
         R("enable-v2", FlagKind.Bool, "false", NoV2),
 
         // Security
-        R("cert-file", FlagKind.String, "", NoTls),
-        R("key-file", FlagKind.String, "", NoTls),
-        R("client-cert-auth", FlagKind.Bool, "false", NoTls),
-        R("client-crl-file", FlagKind.String, "", NoTls),
-        R("client-cert-allowed-hostname", FlagKind.String, "", NoTls),
-        R("trusted-ca-file", FlagKind.String, "", NoTls),
-        R("auto-tls", FlagKind.Bool, "false", NoTls),
+        S("cert-file", FlagKind.String, ""),
+        S("key-file", FlagKind.String, ""),
+        S("client-cert-auth", FlagKind.Bool, "false"),
+        S("client-crl-file", FlagKind.String, ""),
+        R("client-cert-allowed-hostname", FlagKind.String, "", "client certificate host name checks are not built yet"),
+        S("trusted-ca-file", FlagKind.String, ""),
+        S("auto-tls", FlagKind.Bool, "false"),
         R("peer-cert-file", FlagKind.String, "", NoTls),
         R("peer-key-file", FlagKind.String, "", NoTls),
         R("peer-client-cert-auth", FlagKind.Bool, "false", NoTls),
@@ -77,7 +77,7 @@ public static class FlagCatalog
         R("peer-cert-allowed-hostname", FlagKind.String, "", NoTls),
         R("peer-auto-tls", FlagKind.Bool, "false", NoTls),
         R("peer-crl-file", FlagKind.String, "", NoTls),
-        R("cipher-suites", FlagKind.List, "", NoTls),
+        S("cipher-suites", FlagKind.List, ""),
         R("cors", FlagKind.List, "*", "the HTTP/JSON gateway (the only CORS user) is not built yet"),
         R("host-whitelist", FlagKind.List, "*", "the HTTP/JSON gateway (the only host check user) is not built yet"),
 
@@ -142,6 +142,17 @@ public static class FlagCatalog
             if (url.StartsWith("https://", StringComparison.Ordinal) || url.StartsWith("unixs://", StringComparison.Ordinal))
                 return $"{NoTls} ({url})";
             if (url.StartsWith("unix://", StringComparison.Ordinal)) return $"unix socket URLs are not built yet ({url})";
+        }
+        return null;
+    }
+
+    /// <summary>Client URLs: http and https are served (Hosting/ClientListeners, Tls/); unix sockets are not.</summary>
+    private static string? NoUnixUrls(object value)
+    {
+        foreach (var url in (string[])value)
+        {
+            if (url.StartsWith("unix://", StringComparison.Ordinal) || url.StartsWith("unixs://", StringComparison.Ordinal))
+                return $"unix socket URLs are not built yet ({url})";
         }
         return null;
     }

@@ -31,6 +31,7 @@ public static class NodeConfiguration
         if ((commandLine.Values.ContainsKey("listen-client-urls") || env.Values.ContainsKey("listen-client-urls")) && !SetByUser("advertise-client-urls"))
             throw new FlagException("--advertise-client-urls is required when --listen-client-urls is set explicitly");
         if (((string[])values["listen-client-urls"]).Length == 0) throw new FlagException("--listen-client-urls must not be empty");
+        var clientTls = ClientTlsOptions.From(values, (string[])values["listen-client-urls"]);
 
         var logLevel = (bool)values["debug"] ? "debug" : (string)values["log-level"];
         EtcdServerSettings settings;
@@ -50,6 +51,7 @@ public static class NodeConfiguration
         var options = new NodeOptions
         {
             ListenClientUrls = (string[])values["listen-client-urls"],
+            ClientTls = clientTls,
             MaxConcurrentStreams = (long)values["max-concurrent-streams"],
             KeepAliveInterval = (TimeSpan)values["grpc-keepalive-interval"],
             KeepAliveTimeout = (TimeSpan)values["grpc-keepalive-timeout"],

@@ -6,8 +6,11 @@ namespace Etcd.Node.Configuration;
 /// </summary>
 public sealed record NodeOptions
 {
-    /// <summary>--listen-client-urls: each bound exactly, h2c only.</summary>
+    /// <summary>--listen-client-urls: each bound exactly; h2c on http://, HTTP/2 over TLS on https://.</summary>
     public required IReadOnlyList<string> ListenClientUrls { get; init; }
+
+    /// <summary>The client TLS flags, served on the https:// client URLs.</summary>
+    public required ClientTlsOptions ClientTls { get; init; }
 
     /// <summary>--max-concurrent-streams → Kestrel's HTTP/2 streams per connection (capped at int.MaxValue).</summary>
     public required long MaxConcurrentStreams { get; init; }

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using Etcd.Node.AuthorityFix;
+using Etcd.Node.Configuration;
+using Etcd.Node.Tls;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Etcd.Node.Hosting;
@@ -9,9 +11,10 @@ namespace Etcd.Node.Hosting;
 /// --listen-client-urls → Kestrel endpoints, each bound exactly as etcd (Go's net.Listen) binds it:
 /// an IP literal binds that address; 0.0.0.0, [::] or an empty host bind every address (dual-stack);
 /// localhost binds the loopback addresses (IPv4, and IPv6 when the host has it); another host name binds
-/// its first address, IPv4 preferred. Every endpoint speaks HTTP/2 only, in cleartext (h2c with prior
-/// knowledge, which is how etcdctl and the other gRPC clients connect). Kestrel cannot serve HTTP/1.1 and
-/// cleartext HTTP/2 on one port (that needs TLS ALPN), so /health and /version are not served here yet.
+/// its first address, IPv4 preferred. Every endpoint speaks HTTP/2 only: in cleartext on http:// URLs (h2c with
+/// prior knowledge, which is how etcdctl and the other gRPC clients connect), over TLS on https:// URLs
+/// (Etcd.Node/Tls, HTTP/2 chosen by ALPN). Kestrel cannot serve HTTP/1.1 and cleartext HTTP/2 on one port (that
+/// needs TLS ALPN), so /health and /version are not served here yet.
 /// </summary>
 public static class ClientListeners
 {
@@ -48,22 +51,24 @@ public static class ClientListeners
         return new Endpoint(BindKind.Address, new IPEndPoint(chosen, port));
     }
 
-    public static void Bind(KestrelServerOptions kestrel, IEnumerable<string> urls)
+    /// <summary>Binds every URL; https ones get <paramref name="tls"/>, which the configuration made sure exists for them.</summary>
+    public static void Bind(KestrelServerOptions kestrel, IEnumerable<string> urls, ClientTlsServer? tls)
     {
         foreach (var url in urls)
         {
             var endpoint = Resolve(url);
             var port = endpoint.Shown.Port;
+            Action<ListenOptions> configure = listen => Configure(listen, ClientTlsOptions.IsHttps(url) ? tls ?? throw new InvalidOperationException($"no TLS for {url}") : null);
             switch (endpoint.Kind)
             {
                 case BindKind.Localhost:
-                    kestrel.ListenLocalhost(port, H2c);
+                    kestrel.ListenLocalhost(port, configure);
                     break;
                 case BindKind.Any:
-                    kestrel.ListenAnyIP(port, H2c);
+                    kestrel.ListenAnyIP(port, configure);
                     break;
                 default:
-                    kestrel.Listen(endpoint.Shown, H2c);
+                    kestrel.Listen(endpoint.Shown, configure);
                     break;
             }
         }
@@ -75,9 +80,11 @@ public static class ClientListeners
     /// </summary>
     public const string AuthorityFixVariable = "ETCDACTORS_AUTHORITY_FIX";
 
-    private static void H2c(ListenOptions listen)
+    private static void Configure(ListenOptions listen, ClientTlsServer? tls)
     {
         listen.Protocols = HttpProtocols.Http2;
+        // TLS first, so that the middleware below sees the plaintext HTTP/2 frames.
+        tls?.Apply(listen);
         // etcdctl 3.4's per-endpoint commands send ":authority: http://host:port", which Kestrel refuses.
         if (!string.Equals(Environment.GetEnvironmentVariable(AuthorityFixVariable), "off", StringComparison.OrdinalIgnoreCase))
             listen.Use(AuthorityFixingMiddleware.Wrap);

@@ -2,6 +2,7 @@ using Etcd.Actors.Server;
 using Etcd.Node.Configuration;
 using Etcd.Node.Logging;
 using Etcd.Node.Services;
+using Etcd.Node.Tls;
 
 namespace Etcd.Node.Hosting;
 
@@ -19,7 +20,7 @@ public static class GrpcHost
     /// Builds the host while the member is still starting: <paramref name="server"/> completes when it is
     /// ready. Building (DI, endpoint mapping: most of the JIT work) thus overlaps the journal recovery.
     /// </summary>
-    public static WebApplication Build(Task<EtcdServer> server, EtcdServerSettings settings, NodeOptions options, Capnslog log)
+    public static WebApplication Build(Task<EtcdServer> server, EtcdServerSettings settings, NodeOptions options, ClientTlsServer? tls, Capnslog log)
     {
         // No args and the app's own directory: the node reads etcd's flags itself, never appsettings.json
         // or ASP.NET's command-line keys from the working directory.
@@ -38,7 +39,7 @@ public static class GrpcHost
             kestrel.Limits.Http2.MaxStreamsPerConnection = (int)Math.Min(options.MaxConcurrentStreams, int.MaxValue);
             kestrel.Limits.Http2.KeepAlivePingDelay = KeepAlive(options.KeepAliveInterval);
             kestrel.Limits.Http2.KeepAlivePingTimeout = KeepAlive(options.KeepAliveTimeout);
-            ClientListeners.Bind(kestrel, options.ListenClientUrls);
+            ClientListeners.Bind(kestrel, options.ListenClientUrls, tls);
         });
 
         // Resolved at the first call; Kestrel only starts listening once the member is ready, so this

@@ -2,6 +2,7 @@ using Etcd.Actors.Errors;
 using Etcd.Actors.Server;
 using Etcd.Node.Configuration;
 using Etcd.Node.Logging;
+using Etcd.Node.Tls;
 
 namespace Etcd.Node.Hosting;
 
@@ -19,6 +20,18 @@ public static class NodeRunner
     {
         var log = new Capnslog(run.Options.LogToStdout ? Console.Out : Console.Error, run.Options.LogLevel);
         StartupLog.Configuration(log, run);
+        ClientTlsServer? tls;
+        try
+        {
+            // Before the member starts, as etcd: a missing certificate, CA or CRL file stops it with nothing served.
+            tls = ClientTlsServer.Create(run.Options.ClientTls, run.Settings.DataDir, run.Options.ListenClientUrls, log);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException
+                                       or InvalidOperationException or ArgumentException or System.Formats.Asn1.AsnContentException)
+        {
+            log.Write('C', "etcdmain", $"cannot set up client TLS: {OneLine(e)}");
+            return 1;
+        }
         using var signals = new ShutdownSignals(log);
         CapnslogAkkaLogger.Target = log;
         var settings = run.Settings with
@@ -33,7 +46,7 @@ public static class NodeRunner
         Exception? buildError = null;
         try
         {
-            app = GrpcHost.Build(nodeTask.ContinueWith(t => t.Result.Server, TaskScheduler.Default), settings, run.Options, log);
+            app = GrpcHost.Build(nodeTask.ContinueWith(t => t.Result.Server, TaskScheduler.Default), settings, run.Options, tls, log);
         }
         catch (Exception e)
         {

@@ -41,7 +41,10 @@ public static class StartupLog
         log.Info("etcdserver/api", "enabled capabilities for version 3.4");
         log.Info("embed", "ready to serve client requests");
         foreach (var url in options.ListenClientUrls)
-            log.Notice("embed", $"serving insecure client requests on {ClientListeners.Resolve(url).Shown}, this is strongly discouraged!");
+        {
+            if (ClientTlsOptions.IsHttps(url)) log.Info("embed", $"serving client requests on {ClientListeners.Resolve(url).Shown}");
+            else log.Notice("embed", $"serving insecure client requests on {ClientListeners.Resolve(url).Shown}, this is strongly discouraged!");
+        }
     }
 
     /// <summary>etcd prints IDs as lower-case hex without padding (types.ID.String()).</summary>

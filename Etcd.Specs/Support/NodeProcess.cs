@@ -62,7 +62,10 @@ public sealed class NodeProcess : IAsyncDisposable
     public int ClientPort { get; }
     public int PeerPort { get; }
     public string[] ExtraArgs { get; }
-    public string Endpoint => $"http://127.0.0.1:{ClientPort}";
+    /// <summary>"https" for a member whose client URL (listened on and advertised) is https; set before <see cref="StartAsync"/>.</summary>
+    public string ClientScheme { get; set; } = "http";
+
+    public string Endpoint => $"{ClientScheme}://127.0.0.1:{ClientPort}";
     public int Pid => _process?.Id ?? throw new InvalidOperationException("not started");
     public bool IsRunning => _process is { HasExited: false };
     public Task<int> Exited => _exited.Task;
