@@ -42,7 +42,7 @@ public sealed class AuthStoreSpecs
         }
     }
 
-    public static TheoryData<string, string?> Refusals => new()
+    public static TheoryData<string, string?> Operations => new()
     {
         // name, expected message (null = succeeds); each on a store with root (root role), user "u", role "r"
         // granted READ on "k", auth enabled.
@@ -64,6 +64,7 @@ public sealed class AuthStoreSpecs
         { "role grant empty key", "etcdserver: invalid auth management" },
         { "role grant end below key", "etcdserver: invalid auth management" },
         { "role grant end equal key", "etcdserver: invalid auth management" },
+        { "role grant unknown type", "etcdserver: invalid auth management" },
         { "role grant to unknown role", "etcdserver: role name not found" },
         { "role revoke unknown role", "etcdserver: role name not found" },
         { "role revoke not granted", "etcdserver: permission is not granted to the role" },
@@ -105,6 +106,7 @@ public sealed class AuthStoreSpecs
         ["role grant empty key"] = s => s.RoleGrantPermission("r", KeyPermission.Of(PermissionType.Read, "")),
         ["role grant end below key"] = s => s.RoleGrantPermission("r", KeyPermission.Of(PermissionType.Read, "b", "a")),
         ["role grant end equal key"] = s => s.RoleGrantPermission("r", KeyPermission.Of(PermissionType.Read, "b", "b")),
+        ["role grant unknown type"] = s => s.RoleGrantPermission("r", KeyPermission.Of((PermissionType)7, "a")),
         ["role grant to unknown role"] = s => s.RoleGrantPermission("nope", KeyPermission.Of(PermissionType.Read, "a")),
         ["role revoke unknown role"] = s => s.RoleRevokePermission("nope", B("k"), ByteString.Empty),
         ["role revoke not granted"] = s => s.RoleRevokePermission("r", B("other"), ByteString.Empty),
@@ -127,7 +129,7 @@ public sealed class AuthStoreSpecs
     };
 
     [Theory]
-    [MemberData(nameof(Refusals))]
+    [MemberData(nameof(Operations))]
     public void Each_operation_answers_etcds_error_or_changes_the_state_and_raises_the_revision(string name, string? message)
     {
         var s = WithRoot(enable: false);

@@ -39,10 +39,10 @@ public sealed partial class AuthStore
     public EtcdError? RoleGrantPermission(string name, KeyPermission? permission)
     {
         if (permission is null) return EtcdErrors.PermissionNotGiven;
-        if (!permission.IsValidRange) return EtcdErrors.InvalidAuthMgmt;
+        // A permType outside READ/WRITE/READWRITE comes from the wire (proto3 keeps unknown enum numbers): etcd 3.4
+        // stores it and then ignores it in every check; refusing it keeps the state meaningful and apply from throwing.
+        if (!permission.IsValidRange || !Enum.IsDefined(permission.Type)) return EtcdErrors.InvalidAuthMgmt;
         if (!_roles.TryGetValue(name, out var role)) return EtcdErrors.RoleNotFound;
-        if (!Enum.IsDefined(permission.Type))
-            throw new ArgumentOutOfRangeException(nameof(permission), permission.Type, "auth: unknown permission type");
         var existing = role.Permissions.FindIndex(p => p.SameRange(permission.Key, permission.RangeEnd));
         var permissions = existing >= 0
             ? role.Permissions.SetItem(existing, permission)
