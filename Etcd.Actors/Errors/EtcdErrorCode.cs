@@ -30,4 +30,10 @@ public enum EtcdErrorCode
 
     /// <summary>etcd has no class for it (it reaches clients as code Unknown).</summary>
     Unclassified,
+
+    /// <summary>The caller is known but its user or role may not do this (auth: permission denied).</summary>
+    Forbidden,
+
+    /// <summary>The caller could not be identified: an unknown, malformed or expired auth token.</summary>
+    Unauthenticated,
 }

@@ -46,6 +46,25 @@ public static class EtcdErrors
     public static readonly EtcdError LearnerNotReady = new(EtcdErrorCode.PreconditionFailed, "etcdserver: can only promote a learner member which is in sync with leader");
     public static readonly EtcdError TooManyLearners = new(EtcdErrorCode.PreconditionFailed, "etcdserver: too many learner members in cluster");
 
+    // Auth (rpctypes/error.go; auth/store.go's errors mapped by v3rpc/util.go's toGRPCErrorMap)
+    public static readonly EtcdError RootUserNotExist = new(EtcdErrorCode.PreconditionFailed, "etcdserver: root user does not exist");
+    public static readonly EtcdError RootRoleNotExist = new(EtcdErrorCode.PreconditionFailed, "etcdserver: root user does not have root role");
+    public static readonly EtcdError UserAlreadyExist = new(EtcdErrorCode.PreconditionFailed, "etcdserver: user name already exists");
+    public static readonly EtcdError UserEmpty = new(EtcdErrorCode.InvalidRequest, "etcdserver: user name is empty");
+    public static readonly EtcdError UserNotFound = new(EtcdErrorCode.PreconditionFailed, "etcdserver: user name not found");
+    public static readonly EtcdError RoleAlreadyExist = new(EtcdErrorCode.PreconditionFailed, "etcdserver: role name already exists");
+    public static readonly EtcdError RoleNotFound = new(EtcdErrorCode.PreconditionFailed, "etcdserver: role name not found");
+    public static readonly EtcdError RoleEmpty = new(EtcdErrorCode.InvalidRequest, "etcdserver: role name is empty");
+    public static readonly EtcdError AuthFailed = new(EtcdErrorCode.InvalidRequest, "etcdserver: authentication failed, invalid user ID or password");
+    public static readonly EtcdError PermissionNotGiven = new(EtcdErrorCode.InvalidRequest, "etcdserver: permission not given");
+    public static readonly EtcdError PermissionDenied = new(EtcdErrorCode.Forbidden, "etcdserver: permission denied");
+    public static readonly EtcdError RoleNotGranted = new(EtcdErrorCode.PreconditionFailed, "etcdserver: role is not granted to the user");
+    public static readonly EtcdError PermissionNotGranted = new(EtcdErrorCode.PreconditionFailed, "etcdserver: permission is not granted to the role");
+    public static readonly EtcdError AuthNotEnabled = new(EtcdErrorCode.PreconditionFailed, "etcdserver: authentication is not enabled");
+    public static readonly EtcdError InvalidAuthToken = new(EtcdErrorCode.Unauthenticated, "etcdserver: invalid auth token");
+    public static readonly EtcdError InvalidAuthMgmt = new(EtcdErrorCode.InvalidRequest, "etcdserver: invalid auth management");
+    public static readonly EtcdError AuthOldRevision = new(EtcdErrorCode.InvalidRequest, "etcdserver: revision of auth store is old");
+
     private static readonly Dictionary<string, EtcdError> ByMessage = typeof(EtcdErrors)
         .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
         .Where(f => f.FieldType == typeof(EtcdError))

@@ -20,6 +20,8 @@ public static class GrpcErrors
         EtcdErrorCode.Unavailable => StatusCode.Unavailable,
         EtcdErrorCode.Corrupt => StatusCode.DataLoss,
         EtcdErrorCode.Unclassified => StatusCode.Unknown,
+        EtcdErrorCode.Forbidden => StatusCode.PermissionDenied,
+        EtcdErrorCode.Unauthenticated => StatusCode.Unauthenticated,
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, "an error kind without a gRPC status"),
     };
 

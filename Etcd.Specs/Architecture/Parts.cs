@@ -37,6 +37,9 @@ public static class Parts
         // etcd's lessor: the applied lease table (LeaseTable) and the time side (Lessor), which takes the time as a
         // number from its caller; keys are protobuf ByteStrings, no etcdserverpb message.
         new("Lease.Core", ["Errors"]),
+        // etcd's auth store, range_perm_cache and simple tokens: users, roles, permissions and the auth revision as a
+        // state machine applied from Raft; time, randomness and password hashing come in from the caller.
+        new("Auth.Core", ["Errors"]),
 
         // ---- shared leaves ----
         // etcd's rpctypes/errors: the catalogue of etcd's errors as domain values; gRPC status is the edge's.
@@ -73,6 +76,9 @@ public static class Parts
         // implements (etcd's Compactable/RevGetter), so it knows neither Raft nor the store; "compacted" is an Errors value.
         new("Compactor", ["Compactor.Core", "Errors", "Configuration"]),
 
+        // The auth core's outside: bcrypt (BCrypt.Net-Next) and the cryptographic token letters. Not wired yet.
+        new("Auth", ["Auth.Core"]),
+
         // ---- the facade: builds the actor tree, the only part that knows them all ----
         new("Server", ["Raft.Core", "Raft", "Mvcc.Core", "Mvcc", "Cluster.Core", "Cluster", "Apply", "Errors", "Wait",
             "Serialization", "Configuration", "Alarm.Core", "Corruption", "Corruption.Core", "Watch.Core", "Watch", "Lease.Core", "Lease",
@@ -101,5 +107,8 @@ public static class Parts
         // The verdicts read peers' HashKV answers as they come (PeerHashKVResponse), as etcd's corrupt.go does.
         ["Corruption.Core"] = "CorruptionVerdict reads peers' HashKV answers in their wire form",
         ["Cluster.Core"] = "MemberTable converts to/from etcdserverpb.Member (its persisted and peer form)",
+        // etcd persists users and roles as marshalled authpb.User / authpb.Role in its authUsers / authRoles buckets;
+        // the state itself is the core's own records, and only the codec speaks authpb.
+        ["Auth.Core"] = "AuthStateCodec persists users and roles as authpb.User / authpb.Role, etcd's bucket values",
     };
 }

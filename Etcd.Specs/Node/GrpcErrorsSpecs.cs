@@ -51,6 +51,23 @@ public sealed class GrpcErrorsSpecs
         { "etcdserver: can only promote a learner member", StatusCode.FailedPrecondition },
         { "etcdserver: can only promote a learner member which is in sync with leader", StatusCode.FailedPrecondition },
         { "etcdserver: too many learner members in cluster", StatusCode.FailedPrecondition },
+        { "etcdserver: root user does not exist", StatusCode.FailedPrecondition },
+        { "etcdserver: root user does not have root role", StatusCode.FailedPrecondition },
+        { "etcdserver: user name already exists", StatusCode.FailedPrecondition },
+        { "etcdserver: user name is empty", StatusCode.InvalidArgument },
+        { "etcdserver: user name not found", StatusCode.FailedPrecondition },
+        { "etcdserver: role name already exists", StatusCode.FailedPrecondition },
+        { "etcdserver: role name not found", StatusCode.FailedPrecondition },
+        { "etcdserver: role name is empty", StatusCode.InvalidArgument },
+        { "etcdserver: authentication failed, invalid user ID or password", StatusCode.InvalidArgument },
+        { "etcdserver: permission not given", StatusCode.InvalidArgument },
+        { "etcdserver: permission denied", StatusCode.PermissionDenied },
+        { "etcdserver: role is not granted to the user", StatusCode.FailedPrecondition },
+        { "etcdserver: permission is not granted to the role", StatusCode.FailedPrecondition },
+        { "etcdserver: authentication is not enabled", StatusCode.FailedPrecondition },
+        { "etcdserver: invalid auth token", StatusCode.Unauthenticated },
+        { "etcdserver: invalid auth management", StatusCode.InvalidArgument },
+        { "etcdserver: revision of auth store is old", StatusCode.InvalidArgument },
     };
 
     [Theory]
