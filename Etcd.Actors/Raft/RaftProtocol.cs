@@ -15,8 +15,10 @@ public static class RaftProtocol
     /// <paramref name="LeaderTerm"/> (0: none) binds a proposal nobody waits for to this member's leadership of that
     /// term: it is appended only by this member as leader of that term and dropped otherwise, never held or forwarded to
     /// another leader. The lease manager's revocations and checkpoints carry it: decided by one leader's lessor, they
-    /// are wrong for the next one's (a lease it renewed meanwhile would lose its keys; etcd-io/etcd#15247). In etcd
-    /// such a proposal would sit in the deposed leader's log and be overwritten.
+    /// are wrong for the next one's (a lease it renewed meanwhile would lose its keys; etcd-io/etcd#15247). What remains
+    /// is Raft's own window: appended in its term and then deposed, the entry is overwritten by the next leader, or
+    /// committed by it if a quorum had it, in which case it precedes the new leader's first entry, which the new
+    /// lessor applies before it promotes (LeaseManagerActor.Promotion.cs).
     /// </para>
     /// </summary>
     public sealed record Propose(ulong Id, ByteString Data, ulong LeaderTerm = 0);
