@@ -72,6 +72,22 @@ public sealed partial class Applier(KvStore store, ulong clusterId, ulong member
         }
     }
 
+    /// <summary>
+    /// Begins a Range at the applied state (KvStore.BeginRange): its values are read in steps of at most
+    /// <paramref name="stepRows"/>; answer it with <see cref="FinishRange"/> once the cursor is done.
+    /// </summary>
+    public KvResult<RangeCursor> BeginRange(RangeRequest request, int stepRows) => store.BeginRange(request, stepRows);
+
+    /// <summary>A finished range's response, its header at the revision the range read began at (as etcd reports it).</summary>
+    public ApplyResult FinishRange(RangeCursor cursor, ulong term)
+    {
+        var response = cursor.Finish();
+        var header = Header(term);
+        header.Revision = cursor.HeaderRevision;
+        response.Header = header;
+        return new ApplyResult(response, null);
+    }
+
     /// <summary>The store's response with the header stamped on it (the revision after the request), or its error.</summary>
     private ApplyResult Answer<T>(KvResult<T> result, ulong term, Action<T, ResponseHeader> setHeader) where T : class, IMessage
     {

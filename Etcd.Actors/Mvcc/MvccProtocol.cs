@@ -29,6 +29,16 @@ public static class MvccProtocol
     /// </summary>
     public sealed record ReadCommand(IMessage Request, TaskCompletionSource<IMessage> Completion);
 
+    /// <summary>Read the next step of the oldest open range (MvccStoreActor.RangeSteps.cs; the store sends it to itself).</summary>
+    public sealed record StepRanges
+    {
+        public static readonly StepRanges Instance = new();
+
+        private StepRanges()
+        {
+        }
+    }
+
     /// <summary>Serve <paramref name="Reads"/> once the applied index reaches <paramref name="Index"/>.</summary>
     public sealed record ReadAt(ulong Index, ulong Term, IReadOnlyList<ReadCommand> Reads);
 

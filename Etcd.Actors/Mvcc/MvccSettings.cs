@@ -37,6 +37,15 @@ public sealed record MvccSettings
     /// </summary>
     public required long MaxUnconsumedWatchBytes { get; init; }
 
+    /// <summary>
+    /// etcd.mvcc.range-step-rows: most values a Range reads from the backend in one turn of the store; a larger range
+    /// is read in steps with applies between them (MvccStoreActor.RangeSteps.cs).
+    /// </summary>
+    public required int RangeStepRows { get; init; }
+
+    /// <summary>etcd.mvcc.max-open-ranges: ranges read in steps at once; one beyond it is read whole.</summary>
+    public required int MaxOpenRanges { get; init; }
+
     // etcd's defaultCompactBatchLimit (mvcc/kvstore.go), which it also uses for 0.
     private const int DefaultCompactionBatchLimit = 1000;
 
@@ -49,6 +58,8 @@ public sealed record MvccSettings
             MaxPendingReadBatches = r.Int("etcd.mvcc.max-pending-reads", min: 1),
             CompactionBatchLimit = r.Int("etcd.experimental-compaction-batch-limit", min: 0) is var limit and > 0 ? limit : DefaultCompactionBatchLimit,
             MaxUnconsumedWatchBytes = r.Bytes("etcd.mvcc.max-unconsumed-watch-bytes", min: 1),
+            RangeStepRows = r.Int("etcd.mvcc.range-step-rows", min: 1),
+            MaxOpenRanges = r.Int("etcd.mvcc.max-open-ranges", min: 1),
         };
     }
 }

@@ -28,7 +28,8 @@ public sealed partial class MvccStoreActor
     /// <summary>Queues the next batch if a compaction is under way and none is queued (after applies, at start).</summary>
     private void ContinueCompactionLater()
     {
-        if (_compactionQueued || !_store.CompactionPending) return;
+        // Held by a range reading below the target: its last step queues the batch (MvccStoreActor.RangeSteps.cs).
+        if (_compactionQueued || !_store.CompactionPending || _store.CompactionHeldByReads) return;
         if (_compactionClock is null)
         {
             _compactionClock = Stopwatch.StartNew();
@@ -44,6 +45,9 @@ public sealed partial class MvccStoreActor
         _compactionQueued = false;
         // The store may have been replaced (snapshot install) or finished meanwhile.
         if (!_store.CompactionPending) return;
+        // A range read below the target still reads rows this batch could delete: the last of those reads to
+        // finish queues the batch again (MvccStoreActor.RangeSteps.cs).
+        if (_store.CompactionHeldByReads) return;
         var batch = _store.CompactNextBatch(_compactionBatchLimit);
         Context.System.EventStream.Publish(new CompactionProtocol.BatchCommitted(_memberId, batch));
         if (batch.Done)

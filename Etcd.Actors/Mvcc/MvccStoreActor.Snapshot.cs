@@ -87,6 +87,9 @@ public sealed partial class MvccStoreActor
         }
 
         var previous = _applied;
+        // Open ranges read the backend being replaced: they begin again on the new one (a newer state than their
+        // read index asked for, which a linearizable read may answer with).
+        RestartOpenRanges();
         _backend.Dispose();
         try
         {

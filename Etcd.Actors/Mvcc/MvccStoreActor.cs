@@ -65,6 +65,8 @@ public sealed partial class MvccStoreActor : ReceiveActor
         MaxPendingReadBatches = settings.MaxPendingReadBatches;
         _compactionBatchLimit = settings.CompactionBatchLimit;
         _maxUnconsumedWatchBytes = settings.MaxUnconsumedWatchBytes;
+        _rangeStepRows = settings.RangeStepRows;
+        _maxOpenRanges = settings.MaxOpenRanges;
         OpenStore();
 
         Receive<MvccProtocol.RaftStarted>(_ => _raft = Sender);
@@ -81,6 +83,7 @@ public sealed partial class MvccStoreActor : ReceiveActor
         ReceiveWatch();
         ReceiveLeases();
         ReceiveCompaction();
+        Receive<MvccProtocol.StepRanges>(_ => StepRanges());
     }
 
     /// <summary>Opens the backend file and builds everything derived from it: tree index, applier, member table.</summary>
@@ -131,6 +134,7 @@ public sealed partial class MvccStoreActor : ReceiveActor
     protected override void PostStop()
     {
         FailAllPendingReads(EtcdErrors.Stopped);
+        FailOpenRanges(EtcdErrors.Stopped);
         _backend.Dispose();
     }
 
@@ -256,6 +260,7 @@ public sealed partial class MvccStoreActor : ReceiveActor
     {
         // The caller gave up (timeout or cancellation): do not spend a read on nobody.
         if (read.Completion.Task.IsCompleted) return;
+        if (read.Request is RangeRequest range && TryServeInSteps(range, read)) return;
         ApplyResult result;
         try
         {

@@ -45,6 +45,7 @@ public sealed partial class KvStore
         if (limit < 1) throw new ArgumentOutOfRangeException(nameof(limit), limit, "compaction batch limit must be at least 1");
         var c = _compaction ?? throw new InvalidOperationException("no compaction is pending");
         if (_changes != 0 || _dirty) throw new InvalidOperationException("compaction batch while a write is not committed");
+        if (CompactionHeldByReads) throw new InvalidOperationException("compaction batch while a range reads below its target");
         var rows = _batchScratch;
         rows.Clear();
         _backend.CommittedRevisionsFrom(c.Next, c.Target, limit, rows);

@@ -8,14 +8,54 @@ namespace Etcd.Actors.Mvcc.Core;
 
 public sealed partial class KvStore
 {
-    private static readonly Comparison<KeyValue> ByKey = static (a, b) => ByteKeyComparer.CompareKeys(a.Key, b.Key);
+    internal static readonly Comparison<KeyValue> ByKey = static (a, b) => ByteKeyComparer.CompareKeys(a.Key, b.Key);
     private static readonly Comparison<KeyValue> ByVersion = static (a, b) => a.Version.CompareTo(b.Version);
     private static readonly Comparison<KeyValue> ByCreate = static (a, b) => a.CreateRevision.CompareTo(b.CreateRevision);
     private static readonly Comparison<KeyValue> ByMod = static (a, b) => a.ModRevision.CompareTo(b.ModRevision);
     private static readonly Comparison<KeyValue> ByValue = static (a, b) => a.Value.Span.SequenceCompareTo(b.Value.Span);
 
-    /// <summary>Range at the current revision (or the request's revision). No header on the response.</summary>
+    // Range reads whose values are still being read in steps (RangeCursor); a compaction's backend batches wait
+    // for those reading below its target.
+    private readonly List<RangeCursor> _openRanges = new();
+
+    /// <summary>Range at the current revision (or the request's revision), answered at once. No header on the response.</summary>
     public KvResult<RangeResponse> Range(RangeRequest r) => RangeCore(r, ReadRev);
+
+    /// <summary>
+    /// Begins a range at the current revision: the index is scanned now (the keys, their revisions and the count are
+    /// fixed at this revision), then the values are read by the returned cursor in steps of at most
+    /// <paramref name="stepRows"/>, between which the store may apply writes (see <see cref="RangeCursor"/>). A range
+    /// of at most <paramref name="stepRows"/> values is read at once, and its cursor comes back <see cref="RangeCursor.Done"/>.
+    /// An open cursor must be finished or closed: until then it holds back compaction batches above its revision.
+    /// </summary>
+    public KvResult<RangeCursor> BeginRange(RangeRequest r, int stepRows)
+    {
+        if (stepRows < 1) throw new ArgumentOutOfRangeException(nameof(stepRows), stepRows, "a step reads at least one row");
+        if (_changes != 0 || _dirty) throw new InvalidOperationException("range begun while a write is not committed");
+        var begun = StartRange(r, ReadRev, revs: null);
+        if (!begun.IsOk) return begun.Error!;
+        var cursor = begun.Value!;
+        cursor.Step(Math.Max(1, Math.Min(stepRows, cursor.Remaining)));
+        if (!cursor.Done) _openRanges.Add(cursor);
+        return cursor;
+    }
+
+    /// <summary>Ranges begun with <see cref="BeginRange"/> and not finished or closed.</summary>
+    public int OpenRanges => _openRanges.Count;
+
+    /// <summary>Whether the pending compaction's next batch must wait: an open range reads below its target.</summary>
+    public bool CompactionHeldByReads
+    {
+        get
+        {
+            if (_compaction is not { } c) return false;
+            foreach (var open in _openRanges)
+                if (open.ReadRevision < c.Target) return true;
+            return false;
+        }
+    }
+
+    internal void Forget(RangeCursor cursor) => _openRanges.Remove(cursor);
 
     /// <summary>
     /// etcd's applierV3backend.Range over storeTxnRead.rangeKeys. When sorting or filtering, the whole range
@@ -25,10 +65,19 @@ public sealed partial class KvStore
     /// </summary>
     private KvResult<RangeResponse> RangeCore(RangeRequest r, long curRev)
     {
+        var begun = StartRange(r, curRev, _revScratch);
+        if (!begun.IsOk) return begun.Error!;
+        var cursor = begun.Value!;
+        if (!cursor.Done) cursor.Step(cursor.Remaining);
+        return cursor.Finish();
+    }
+
+    /// <summary>Validates the request and scans the index: a cursor with the revisions to read, or etcd's error.</summary>
+    private KvResult<RangeCursor> StartRange(RangeRequest r, long curRev, List<Revision>? revs)
+    {
         var limit = r.Limit;
-        if (r.SortOrder != SortOrder.None || r.MinModRevision != 0 || r.MaxModRevision != 0 ||
-            r.MinCreateRevision != 0 || r.MaxCreateRevision != 0)
-            limit = 0;
+        var filtered = r.MinModRevision != 0 || r.MaxModRevision != 0 || r.MinCreateRevision != 0 || r.MaxCreateRevision != 0;
+        if (r.SortOrder != SortOrder.None || filtered) limit = 0;
         if (limit > 0) limit++;
 
         var rev = r.Revision;
@@ -36,83 +85,29 @@ public sealed partial class KvStore
         if (rev <= 0) rev = curRev;
         if (rev < _compactMainRev) return EtcdErrors.Compacted;
 
-        var resp = new RangeResponse();
-        var end = IndexEnd(r.RangeEnd);
-        if (r.CountOnly)
-        {
-            resp.Count = _index.Range(r.Key, end, rev, 0, null, null);
-            return resp;
-        }
-
-        var revs = _revScratch;
-        revs.Clear();
-        resp.Count = _index.Range(r.Key, end, rev, limit, revs, null);
-        if (revs.Count == 0) return resp;
-
-        var filtered = r.MinModRevision != 0 || r.MaxModRevision != 0 || r.MinCreateRevision != 0 || r.MaxCreateRevision != 0;
         var sortOrder = r.SortOrder;
         // mvcc returns key order; a non-key target with no order means ascending by that target.
         if (r.SortTarget != SortTarget.Key && sortOrder == SortOrder.None) sortOrder = SortOrder.Ascend;
-        var sorted = sortOrder != SortOrder.None;
-
-        if (!filtered && !sorted)
-        {
-            // Common case: key order as fetched, truncated to the limit.
-            var take = revs.Count;
-            if (r.Limit > 0 && take > r.Limit)
-            {
-                take = (int)r.Limit;
-                resp.More = true;
-            }
-            for (var i = 0; i < take; i++) resp.Kvs.Add(Shape(ReadRevision(revs[i]), r.KeysOnly));
-            revs.Clear();
-            return resp;
-        }
-
-        var kvs = new List<KeyValue>(revs.Count);
-        for (var i = 0; i < revs.Count; i++)
-        {
-            var kv = ReadRevision(revs[i]);
-            if (r.MaxModRevision != 0 && kv.ModRevision > r.MaxModRevision) continue;
-            if (r.MinModRevision != 0 && kv.ModRevision < r.MinModRevision) continue;
-            if (r.MaxCreateRevision != 0 && kv.CreateRevision > r.MaxCreateRevision) continue;
-            if (r.MinCreateRevision != 0 && kv.CreateRevision < r.MinCreateRevision) continue;
-            kvs.Add(kv);
-        }
+        revs ??= new List<Revision>();
         revs.Clear();
-
-        if (sorted)
-        {
-            var cmp = r.SortTarget switch
-            {
-                SortTarget.Version => ByVersion,
-                SortTarget.Create => ByCreate,
-                SortTarget.Mod => ByMod,
-                SortTarget.Value => ByValue,
-                _ => ByKey,
-            };
-            // Ties keep ascending key order in both directions: etcd sorts the key-ordered range with an
-            // insertion sort for small ranges (stable), so that is what etcdctl users see; we make it total.
-            var descend = sortOrder == SortOrder.Descend;
-            kvs.Sort((a, b) =>
-            {
-                var c = descend ? cmp(b, a) : cmp(a, b);
-                return c != 0 ? c : ByKey(a, b);
-            });
-        }
-
-        var n = kvs.Count;
-        if (r.Limit > 0 && n > r.Limit)
-        {
-            n = (int)r.Limit;
-            resp.More = true;
-        }
-        for (var i = 0; i < n; i++) resp.Kvs.Add(Shape(kvs[i], r.KeysOnly));
-        return resp;
+        var end = IndexEnd(r.RangeEnd);
+        var count = r.CountOnly
+            ? _index.Range(r.Key, end, rev, 0, null, null)
+            : _index.Range(r.Key, end, rev, limit, revs, null);
+        return new RangeCursor(this, r, rev, curRev, count, revs, filtered, sortOrder);
     }
 
+    internal static Comparison<KeyValue> Comparer(SortTarget target) => target switch
+    {
+        SortTarget.Version => ByVersion,
+        SortTarget.Create => ByCreate,
+        SortTarget.Mod => ByMod,
+        SortTarget.Value => ByValue,
+        _ => ByKey,
+    };
+
     /// <summary>keys_only drops the value; the backend's object is shared, so copy rather than mutate.</summary>
-    private static KeyValue Shape(KeyValue kv, bool keysOnly) =>
+    internal static KeyValue Shape(KeyValue kv, bool keysOnly) =>
         !keysOnly
             ? kv
             : new KeyValue

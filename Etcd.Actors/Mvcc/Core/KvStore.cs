@@ -155,7 +155,7 @@ public sealed partial class KvStore
         return ReadRevision(mod);
     }
 
-    private KeyValue ReadRevision(Revision rev) =>
+    internal KeyValue ReadRevision(Revision rev) =>
         _backend.GetRevision(rev)
         ?? throw new InvalidOperationException($"mvcc: revision {rev} is in the index but not in the backend");
 

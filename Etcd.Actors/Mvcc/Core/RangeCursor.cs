@@ -1,0 +1,138 @@
+using Etcd.Api.Etcdserverpb;
+using Etcd.Api.Mvccpb;
+using SortOrder = Etcd.Api.Etcdserverpb.RangeRequest.Types.SortOrder;
+using SortTarget = Etcd.Api.Etcdserverpb.RangeRequest.Types.SortTarget;
+
+namespace Etcd.Actors.Mvcc.Core;
+
+/// <summary>
+/// One range read in progress: the index was scanned at <see cref="ReadRevision"/> when it began (which key
+/// revisions it answers with, and the count), and the values are read from the backend in steps
+/// (<see cref="Step"/>), so that a range of many keys does not hold the store's thread for its whole length: the
+/// store may apply writes between two steps (MvccStoreActor.Reads.cs). That is safe because a key revision, once
+/// written, is never changed, and the only thing that removes one, a compaction's backend batches, waits while an
+/// open cursor reads below its target (<see cref="KvStore.CompactionHeldByReads"/>): a compaction at or below the
+/// read revision keeps every revision the read needs (the latest of each live key at that revision).
+/// etcd gets the same from its read transaction, which pins a bbolt snapshot for the length of the read.
+/// </summary>
+public sealed class RangeCursor
+{
+    private readonly KvStore _store;
+    private readonly RangeRequest _request;
+    private readonly List<Revision> _revs;
+    private readonly bool _filtered;
+    private readonly SortOrder _sortOrder;
+    private readonly RangeResponse _response = new();
+    // The kept key-values when filtering or sorting (all are needed before the limit applies); else rows go
+    // straight into the response, at most _take of them.
+    private readonly List<KeyValue>? _kvs;
+    private readonly int _take;
+    private int _next;
+    private bool _finished;
+
+    internal RangeCursor(KvStore store, RangeRequest request, long readRevision, long headerRevision, long count,
+        List<Revision> revs, bool filtered, SortOrder sortOrder)
+    {
+        _store = store;
+        _request = request;
+        ReadRevision = readRevision;
+        HeaderRevision = headerRevision;
+        _revs = revs;
+        _filtered = filtered;
+        _sortOrder = sortOrder;
+        _response.Count = count;
+        if (filtered || sortOrder != SortOrder.None)
+        {
+            _kvs = new List<KeyValue>(revs.Count);
+            _take = revs.Count;
+        }
+        else
+        {
+            _take = revs.Count;
+            if (request.Limit > 0 && _take > request.Limit)
+            {
+                _take = (int)request.Limit;
+                _response.More = true;
+            }
+        }
+    }
+
+    /// <summary>The revision the range reads at.</summary>
+    public long ReadRevision { get; }
+
+    /// <summary>The store's revision when the read began: the response header's revision, as etcd reports it.</summary>
+    public long HeaderRevision { get; }
+
+    /// <summary>Whether every value the response needs has been read (then call <see cref="Finish"/>).</summary>
+    public bool Done => _next >= _take;
+
+    /// <summary>Values still to read.</summary>
+    public int Remaining => _take - _next;
+
+    /// <summary>Reads up to <paramref name="maxRows"/> more values from the backend.</summary>
+    public void Step(int maxRows)
+    {
+        if (maxRows < 1) throw new ArgumentOutOfRangeException(nameof(maxRows), maxRows, "a step reads at least one row");
+        if (_finished) throw new InvalidOperationException("range cursor already finished");
+        var end = (int)Math.Min((long)_next + maxRows, _take);
+        var r = _request;
+        for (; _next < end; _next++)
+        {
+            var kv = _store.ReadRevision(_revs[_next]);
+            if (_kvs is null)
+            {
+                _response.Kvs.Add(KvStore.Shape(kv, r.KeysOnly));
+                continue;
+            }
+            if (_filtered)
+            {
+                if (r.MaxModRevision != 0 && kv.ModRevision > r.MaxModRevision) continue;
+                if (r.MinModRevision != 0 && kv.ModRevision < r.MinModRevision) continue;
+                if (r.MaxCreateRevision != 0 && kv.CreateRevision > r.MaxCreateRevision) continue;
+                if (r.MinCreateRevision != 0 && kv.CreateRevision < r.MinCreateRevision) continue;
+            }
+            _kvs.Add(kv);
+        }
+    }
+
+    /// <summary>The response (no header): sorted, filtered and limited as etcd's Range does. Closes the cursor.</summary>
+    public RangeResponse Finish()
+    {
+        if (!Done) throw new InvalidOperationException($"range cursor finished with {Remaining} values unread");
+        if (_finished) throw new InvalidOperationException("range cursor already finished");
+        _finished = true;
+        _store.Forget(this);
+        _revs.Clear();
+        if (_kvs is null) return _response;
+
+        if (_sortOrder != SortOrder.None)
+        {
+            var cmp = KvStore.Comparer(_request.SortTarget);
+            // Ties keep ascending key order in both directions: etcd sorts the key-ordered range with an
+            // insertion sort for small ranges (stable), so that is what etcdctl users see; we make it total.
+            var descend = _sortOrder == SortOrder.Descend;
+            _kvs.Sort((a, b) =>
+            {
+                var c = descend ? cmp(b, a) : cmp(a, b);
+                return c != 0 ? c : KvStore.ByKey(a, b);
+            });
+        }
+        var n = _kvs.Count;
+        if (_request.Limit > 0 && n > _request.Limit)
+        {
+            n = (int)_request.Limit;
+            _response.More = true;
+        }
+        for (var i = 0; i < n; i++) _response.Kvs.Add(KvStore.Shape(_kvs[i], _request.KeysOnly));
+        return _response;
+    }
+
+    /// <summary>Abandons the read (its caller is gone, or the store is closing): the store stops waiting for it.</summary>
+    public void Close()
+    {
+        if (_finished) return;
+        _finished = true;
+        _store.Forget(this);
+        _revs.Clear();
+    }
+}
