@@ -1,0 +1,115 @@
+using Akka.Actor;
+using Etcd.Actors.Mvcc;
+using Etcd.Api.Etcdserverpb;
+using Etcd.Api.Raftpb;
+using Google.Protobuf;
+using Xunit;
+using static Etcd.Specs.Mvcc.Kv;
+
+namespace Etcd.Specs.Mvcc;
+
+/// <summary>
+/// A large range is read in steps with applies in between (MvccStoreActor.RangeSteps.cs), so it does not stall
+/// writes; its answer is still the one of the moment it began, and a compaction applied meanwhile waits for it.
+/// </summary>
+public sealed class MvccStoreRangeStepSpecs() : MvccStoreActorSpecBase("mvcc-range-steps")
+{
+    private const int Keys = 200;
+    private const int StepRows = 10;
+
+    private sealed record ReadDone(int Count, long HeaderRevision, bool SawLater);
+
+    private IActorRef StartStoreWithSteps(int stepRows) =>
+        Sys.ActorOf(MvccStoreActor.Props(MemberSettings().MvccWithPaths with { RangeStepRows = stepRows }, 0xAA, 0xCC, Waits));
+
+    /// <summary>Keys k000..k199 at indexes 1..200 (revisions 2..201), applied and acknowledged.</summary>
+    private void Fill(IActorRef store)
+    {
+        var entries = Enumerable.Range(0, Keys).Select(i => MvccEntries.Put((ulong)i + 1, $"k{i:000}", "v1")).ToList();
+        store.Tell(new MvccProtocol.ApplyCommitted(entries, 2), TestActor);
+        ExpectMsg<MvccProtocol.Applied>(a => a.Index == Keys, Wait);
+    }
+
+    /// <summary>
+    /// A read of every key whose completion tells TestActor, from the store's own thread (the completion source runs
+    /// its continuation synchronously), so TestActor sees it in order with the store's Applied messages.
+    /// </summary>
+    private MvccProtocol.ReadCommand ReadAllTellingDone()
+    {
+        var done = new TaskCompletionSource<IMessage>();
+        var testActor = TestActor;
+        done.Task.ContinueWith(t =>
+        {
+            var r = (RangeResponse)t.Result;
+            testActor.Tell(new ReadDone(r.Kvs.Count, r.Header.Revision, r.Kvs.Any(kv => kv.Value.ToStringUtf8() == "later")));
+        }, TaskContinuationOptions.ExecuteSynchronously | TaskContinuationOptions.OnlyOnRanToCompletion);
+        return new MvccProtocol.ReadCommand(MvccEntries.All(), done);
+    }
+
+    /// <summary>
+    /// Hands the store <paramref name="messages"/> from inside the commit of the next apply, so they are in its mailbox,
+    /// in this order, before it handles anything else.
+    /// </summary>
+    private IDisposable DuringNextCommit(IActorRef store, params object[] messages)
+    {
+        var handed = 0;
+        return SqliteBackend.InjectFaults(MemberSettings().BackendPath, op =>
+        {
+            if (op == "commit" && Interlocked.Exchange(ref handed, 1) == 0)
+                foreach (var m in messages) store.Tell(m, TestActor);
+            return null;
+        });
+    }
+
+    [Fact]
+    public void A_put_that_arrives_after_a_large_range_began_is_applied_before_the_range_is_answered()
+    {
+        var store = StartStoreWithSteps(StepRows);
+        Fill(store);
+        var read = ReadAllTellingDone();
+        using (DuringNextCommit(store, new MvccProtocol.SerializableRead(read),
+                   new MvccProtocol.ApplyCommitted([MvccEntries.Put(Keys + 2, "k000", "later")], 2)))
+        {
+            store.Tell(new MvccProtocol.ApplyCommitted([MvccEntries.Put(Keys + 1, "other", "x")], 2), TestActor);
+            ExpectMsg<MvccProtocol.Applied>(a => a.Index == Keys + 1, Wait);
+        }
+
+        // The range began first (it was in the mailbox first) but needs 20 steps: the put, behind its first step,
+        // is applied before its answer. Read whole, the answer would come first.
+        ExpectMsg<MvccProtocol.Applied>(a => a.Index == Keys + 2, Wait);
+        var done = ExpectMsg<ReadDone>(Wait);
+        // Still the answer of the moment it began: every key (and "other"), at revision 202, none of the later put.
+        Assert.Equal(new ReadDone(Keys + 1, Keys + 2, SawLater: false), done);
+    }
+
+    [Fact]
+    public void A_compaction_applied_while_a_large_range_is_read_waits_for_it_and_then_finishes()
+    {
+        var store = StartStoreWithSteps(stepRows: 1);
+        Fill(store);
+        Sys.EventStream.Subscribe(TestActor, typeof(CompactionProtocol.BatchCommitted));
+        var read = ReadAllTellingDone();
+        // Every key gets a newer revision, then history is compacted above the range's revision: each revision the
+        // range still has to read is one the compaction deletes.
+        var overwrite = Enumerable.Range(0, Keys).Select(i => MvccEntries.Put((ulong)(Keys + 2 + i), $"k{i:000}", "later")).ToList();
+        var compactAt = (long)(Keys + 2 + Keys); // revision of the last overwrite
+        var compaction = MvccEntries.Normal(Keys + 2 + Keys, 0, new InternalRaftRequest { Compaction = new CompactionRequest { Revision = compactAt } });
+        using (DuringNextCommit(store, new MvccProtocol.SerializableRead(read),
+                   new MvccProtocol.ApplyCommitted(overwrite, 2),
+                   new MvccProtocol.ApplyCommitted([compaction], 2)))
+        {
+            store.Tell(new MvccProtocol.ApplyCommitted([MvccEntries.Put(Keys + 1, "other", "x")], 2), TestActor);
+            ExpectMsg<MvccProtocol.Applied>(a => a.Index == Keys + 1, Wait);
+        }
+        ExpectMsg<MvccProtocol.Applied>(a => a.Index == Keys + 1 + Keys, Wait);
+        ExpectMsg<MvccProtocol.Applied>(a => a.Index == Keys + 2 + Keys, Wait);
+
+        // The range is answered in full, as of its start, and only then does the compaction delete anything.
+        var done = ExpectMsg<ReadDone>(Wait);
+        Assert.Equal(new ReadDone(Keys + 1, Keys + 2, SawLater: false), done);
+        var batch = ExpectMsg<CompactionProtocol.BatchCommitted>(Wait).Batch;
+        Assert.True(batch.Done);
+        Assert.Equal(compactAt, batch.Target);
+        Assert.Equal(Keys, batch.TotalDeleted);
+    }
+}
