@@ -19,8 +19,8 @@ public sealed class MvccStoreRangeStepSpecs() : MvccStoreActorSpecBase("mvcc-ran
 
     private sealed record ReadDone(int Count, long HeaderRevision, bool SawLater);
 
-    private IActorRef StartStoreWithSteps(int stepRows) =>
-        Sys.ActorOf(MvccStoreActor.Props(MemberSettings().MvccWithPaths with { RangeStepRows = stepRows }, 0xAA, 0xCC, Waits));
+    private IActorRef StartStoreWithSteps(int stepRows, string? store = null) =>
+        Sys.ActorOf(MvccStoreActor.Props(MemberSettings(store).MvccWithPaths with { RangeStepRows = stepRows }, 0xAA, 0xCC, Waits));
 
     /// <summary>Keys k000..k199 at indexes 1..200 (revisions 2..201), applied and acknowledged.</summary>
     private void Fill(IActorRef store)
@@ -50,10 +50,12 @@ public sealed class MvccStoreRangeStepSpecs() : MvccStoreActorSpecBase("mvcc-ran
     /// Hands the store <paramref name="messages"/> from inside the commit of the next apply, so they are in its mailbox,
     /// in this order, before it handles anything else.
     /// </summary>
-    private IDisposable DuringNextCommit(IActorRef store, params object[] messages)
+    private IDisposable DuringNextCommit(IActorRef store, params object[] messages) => DuringNextCommitOf(null, store, messages);
+
+    private IDisposable DuringNextCommitOf(string? name, IActorRef store, params object[] messages)
     {
         var handed = 0;
-        return SqliteBackend.InjectFaults(MemberSettings().BackendPath, op =>
+        return SqliteBackend.InjectFaults(MemberSettings(name).BackendPath, op =>
         {
             if (op == "commit" && Interlocked.Exchange(ref handed, 1) == 0)
                 foreach (var m in messages) store.Tell(m, TestActor);
@@ -111,5 +113,34 @@ public sealed class MvccStoreRangeStepSpecs() : MvccStoreActorSpecBase("mvcc-ran
         Assert.True(batch.Done);
         Assert.Equal(compactAt, batch.Target);
         Assert.Equal(Keys, batch.TotalDeleted);
+    }
+
+    [Fact]
+    public void A_range_open_when_a_snapshot_is_installed_begins_again_on_the_new_backend()
+    {
+        // Store "a": the 200 keys and 60 more (index 260, revision 261); its snapshot goes to store "b".
+        var a = StartStoreWithSteps(StepRows, "a");
+        Fill(a);
+        a.Tell(new MvccProtocol.ApplyCommitted(
+            Enumerable.Range(0, 60).Select(i => MvccEntries.Put((ulong)(Keys + 1 + i), $"a{i:00}", "x")).ToList(), 2), TestActor);
+        ExpectMsg<MvccProtocol.Applied>(m => m.Index == Keys + 60, Wait);
+        var path = Dir.Sub("transfer/snap.db");
+        a.Tell(new MvccProtocol.CreateSnapshot(path), TestActor);
+        ExpectMsg<MvccProtocol.SnapshotCreated>(Wait);
+
+        // Store "b" begins a range of its own 201 keys in steps of one; the install arrives behind its first step.
+        var b = StartStoreWithSteps(stepRows: 1, "b");
+        Fill(b);
+        var read = ReadAllTellingDone();
+        using (DuringNextCommitOf("b", b, new MvccProtocol.SerializableRead(read), new MvccProtocol.InstallSnapshot(path)))
+        {
+            b.Tell(new MvccProtocol.ApplyCommitted([MvccEntries.Put(Keys + 1, "other", "x")], 2), TestActor);
+            ExpectMsg<MvccProtocol.Applied>(m => m.Index == Keys + 1, Wait);
+        }
+        Assert.Equal((ulong)(Keys + 60), ExpectMsg<MvccProtocol.SnapshotInstalled>(Wait).ConsistentIndex);
+
+        // Answered, from the installed backend: its 260 keys at its revision, not a failure half-way on the old file.
+        var done = FishForMessage<ReadDone>(_ => true, Wait);
+        Assert.Equal(new ReadDone(Keys + 60, Keys + 61, SawLater: false), done);
     }
 }
