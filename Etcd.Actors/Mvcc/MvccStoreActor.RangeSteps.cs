@@ -12,15 +12,19 @@ namespace Etcd.Actors.Mvcc;
 /// run between two steps. Before this a range of 40,000 keys held the store's thread for its whole length and
 /// put p99 under a loop of such reads rose ~9× (etcd's ~2×; docs/benchmarks.md). The index is scanned when the
 /// read begins, so the keys, the count and the revision are those of that moment, as a single read's would be.
-/// Open ranges take turns a step at a time; at most etcd.mvcc.max-open-ranges are open, and a range beyond
-/// that is read whole as before (nothing is refused and memory stays bounded).
+/// Open ranges take turns a step at a time. At most etcd.mvcc.max-open-ranges are open (each holds its key revisions
+/// and the values read so far, so memory is at most that many responses being built); later ones wait their turn
+/// unbegun, at most etcd.mvcc.max-pending-reads of them, and only a range beyond both is read whole, as before.
 /// </summary>
 public sealed partial class MvccStoreActor
 {
     private readonly int _rangeStepRows;
     private readonly int _maxOpenRanges;
-    // Oldest first. A null cursor is a read whose backend a snapshot replaced: it begins again at its turn.
+    // Oldest first, at most _maxOpenRanges. A null cursor is a read whose backend a snapshot replaced: it begins
+    // again at its turn.
     private readonly LinkedList<OpenRange> _openRanges = new();
+    // Ranges that found every open slot taken, oldest first, at most MaxPendingReadBatches; begun as slots free up.
+    private readonly Queue<MvccProtocol.ReadCommand> _waitingRanges = new();
     // Whether a StepRanges is in the mailbox, so that no more than one ever is.
     private bool _stepQueued;
 
@@ -33,7 +37,14 @@ public sealed partial class MvccStoreActor
     /// <summary>Begins <paramref name="range"/> in steps; false when it is to be read whole (too many open already).</summary>
     private bool TryServeInSteps(RangeRequest range, MvccProtocol.ReadCommand read)
     {
-        if (_openRanges.Count >= _maxOpenRanges) return false;
+        // Behind ranges already waiting, so they are begun in the order they came.
+        if (_openRanges.Count >= _maxOpenRanges || _waitingRanges.Count > 0)
+        {
+            if (_waitingRanges.Count >= MaxPendingReadBatches) return false;
+            _waitingRanges.Enqueue(read);
+            QueueStep();
+            return true;
+        }
         if (Begin(range, read) is { } cursor)
         {
             _openRanges.AddLast(new OpenRange(cursor, read));
@@ -55,6 +66,12 @@ public sealed partial class MvccStoreActor
             read.Completion.TrySetException(ex);
             return null;
         }
+        catch (Exception ex)
+        {
+            // The store is broken (a backend error, a broken invariant): answer this caller, then fail as before.
+            read.Completion.TrySetException(ex);
+            throw;
+        }
         if (!begun.IsOk)
         {
             read.Completion.TrySetException(begun.Error!.ToException());
@@ -68,7 +85,7 @@ public sealed partial class MvccStoreActor
 
     private void QueueStep()
     {
-        if (_stepQueued || _openRanges.Count == 0) return;
+        if (_stepQueued || (_openRanges.Count == 0 && _waitingRanges.Count == 0)) return;
         _stepQueued = true;
         Self.Tell(MvccProtocol.StepRanges.Instance);
     }
@@ -77,32 +94,52 @@ public sealed partial class MvccStoreActor
     private void StepRanges()
     {
         _stepQueued = false;
-        if (_openRanges.First is not { } node) return;
-        _openRanges.RemoveFirst();
-        var open = node.Value;
-        var read = open.Read;
-        if (read.Completion.Task.IsCompleted)
+        BeginWaitingRanges();
+        if (_openRanges.First is { } node)
         {
-            // The caller gave up: stop reading for nobody.
-            open.Cursor?.Close();
-        }
-        else if (open.Cursor is null)
-        {
-            if (open.Read.Request is RangeRequest range && Begin(range, read) is { } cursor)
+            // Moved to the back first, so that a step that throws leaves it where PostStop answers it.
+            _openRanges.RemoveFirst();
+            _openRanges.AddLast(node);
+            var open = node.Value;
+            var read = open.Read;
+            if (read.Completion.Task.IsCompleted)
             {
-                open.Cursor = cursor;
-                _openRanges.AddLast(node);
+                // The caller gave up: stop reading for nobody.
+                open.Cursor?.Close();
+                _openRanges.Remove(node);
             }
-        }
-        else
-        {
-            open.Cursor.Step(_rangeStepRows);
-            if (open.Cursor.Done) read.Completion.TrySetResult(_applier.FinishRange(open.Cursor, _term).Response!);
-            else _openRanges.AddLast(node);
+            else if (open.Cursor is null)
+            {
+                if (read.Request is RangeRequest range && Begin(range, read) is { } cursor) open.Cursor = cursor;
+                else _openRanges.Remove(node);
+            }
+            else
+            {
+                open.Cursor.Step(_rangeStepRows);
+                if (open.Cursor.Done)
+                {
+                    _openRanges.Remove(node);
+                    read.Completion.TrySetResult(_applier.FinishRange(open.Cursor, _term).Response!);
+                }
+            }
         }
         QueueStep();
         // The last range below a pending compaction's target may just have finished.
         ContinueCompactionLater();
+    }
+
+    /// <summary>Begins waiting ranges while open slots are free (one turn each: a begin reads its first step).</summary>
+    private void BeginWaitingRanges()
+    {
+        while (_openRanges.Count < _maxOpenRanges && _waitingRanges.TryDequeue(out var read))
+        {
+            if (read.Completion.Task.IsCompleted || read.Request is not RangeRequest range) continue;
+            _openRanges.AddLast(new OpenRange(null, read));
+            if (Begin(range, read) is { } cursor) _openRanges.Last!.Value.Cursor = cursor;
+            else _openRanges.RemoveLast();
+            // One begin per turn: the step of an open range is the next thing this turn does.
+            return;
+        }
     }
 
     /// <summary>The backend is about to be replaced: every open range begins again, on the new one, at its turn.</summary>
@@ -119,5 +156,6 @@ public sealed partial class MvccStoreActor
             open.Read.Completion.TrySetException(error.ToException());
         }
         _openRanges.Clear();
+        while (_waitingRanges.TryDequeue(out var read)) read.Completion.TrySetException(error.ToException());
     }
 }

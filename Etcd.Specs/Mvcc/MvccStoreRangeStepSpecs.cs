@@ -19,8 +19,8 @@ public sealed class MvccStoreRangeStepSpecs() : MvccStoreActorSpecBase("mvcc-ran
 
     private sealed record ReadDone(int Count, long HeaderRevision, bool SawLater);
 
-    private IActorRef StartStoreWithSteps(int stepRows, string? store = null) =>
-        Sys.ActorOf(MvccStoreActor.Props(MemberSettings(store).MvccWithPaths with { RangeStepRows = stepRows }, 0xAA, 0xCC, Waits));
+    private IActorRef StartStoreWithSteps(int stepRows, string? store = null, int maxOpen = 64) =>
+        Sys.ActorOf(MvccStoreActor.Props(MemberSettings(store).MvccWithPaths with { RangeStepRows = stepRows, MaxOpenRanges = maxOpen }, 0xAA, 0xCC, Waits));
 
     /// <summary>Keys k000..k199 at indexes 1..200 (revisions 2..201), applied and acknowledged.</summary>
     private void Fill(IActorRef store)
@@ -142,5 +142,84 @@ public sealed class MvccStoreRangeStepSpecs() : MvccStoreActorSpecBase("mvcc-ran
         // Answered, from the installed backend: its 260 keys at its revision, not a failure half-way on the old file.
         var done = FishForMessage<ReadDone>(_ => true, Wait);
         Assert.Equal(new ReadDone(Keys + 60, Keys + 61, SawLater: false), done);
+    }
+
+    [Fact]
+    public void A_range_beyond_the_open_bound_waits_its_turn_instead_of_being_read_whole()
+    {
+        var store = StartStoreWithSteps(StepRows, maxOpen: 1);
+        Fill(store);
+        var first = ReadAllTellingDone();
+        var second = ReadAllTellingDone();
+        using (DuringNextCommit(store, new MvccProtocol.SerializableRead(first), new MvccProtocol.SerializableRead(second),
+                   new MvccProtocol.ApplyCommitted([MvccEntries.Put(Keys + 2, "k000", "later")], 2)))
+        {
+            store.Tell(new MvccProtocol.ApplyCommitted([MvccEntries.Put(Keys + 1, "other", "x")], 2), TestActor);
+            ExpectMsg<MvccProtocol.Applied>(a => a.Index == Keys + 1, Wait);
+        }
+        // The second range found the one open slot taken: it waited, unbegun, so the put went first; then it began
+        // after the put (it sees it) rather than being read whole ahead of it.
+        ExpectMsg<MvccProtocol.Applied>(a => a.Index == Keys + 2, Wait);
+        Assert.Equal(new ReadDone(Keys + 1, Keys + 2, SawLater: false), ExpectMsg<ReadDone>(Wait));
+        Assert.Equal(new ReadDone(Keys + 1, Keys + 3, SawLater: true), ExpectMsg<ReadDone>(Wait));
+    }
+
+    [Fact]
+    public void A_range_whose_caller_gave_up_is_dropped_and_lets_a_held_compaction_go_on()
+    {
+        var store = StartStoreWithSteps(stepRows: 1);
+        Fill(store);
+        Sys.EventStream.Subscribe(TestActor, typeof(CompactionProtocol.BatchCommitted));
+        var read = ReadAllTellingDone();
+        var compactAt = (long)(Keys + 3); // the revision of the put "later", above the range's 202
+        var compaction = MvccEntries.Normal(Keys + 3, 0, new InternalRaftRequest { Compaction = new CompactionRequest { Revision = compactAt } });
+        // Commit 1 (the put below) hands the store the range, a put and the compaction; commit 3 (the compaction's
+        // apply, while the range is open with ~200 steps to go) is where its caller gives up.
+        var commits = 0;
+        using (SqliteBackend.InjectFaults(MemberSettings().BackendPath, op =>
+               {
+                   if (op != "commit") return null;
+                   var n = Interlocked.Increment(ref commits);
+                   if (n == 1)
+                   {
+                       store.Tell(new MvccProtocol.SerializableRead(read), TestActor);
+                       store.Tell(new MvccProtocol.ApplyCommitted([MvccEntries.Put(Keys + 2, "k000", "later")], 2), TestActor);
+                       store.Tell(new MvccProtocol.ApplyCommitted([compaction], 2), TestActor);
+                   }
+                   else if (n == 3)
+                   {
+                       read.Completion.TrySetCanceled();
+                   }
+                   return null;
+               }))
+        {
+            store.Tell(new MvccProtocol.ApplyCommitted([MvccEntries.Put(Keys + 1, "other", "x")], 2), TestActor);
+            ExpectMsg<MvccProtocol.Applied>(a => a.Index == Keys + 1, Wait);
+            ExpectMsg<MvccProtocol.Applied>(a => a.Index == Keys + 2, Wait);
+            ExpectMsg<MvccProtocol.Applied>(a => a.Index == Keys + 3, Wait);
+        }
+        // The store drops the range at its next turn (no answer: the caller is gone) and the compaction it held finishes.
+        var batch = ExpectMsg<CompactionProtocol.BatchCommitted>(Wait).Batch;
+        Assert.True(batch.Done);
+        Assert.Equal(compactAt, batch.Target);
+        Assert.True(read.Completion.Task.IsCanceled);
+    }
+
+    [Fact]
+    public async Task Ranges_open_or_waiting_when_the_store_stops_are_failed_not_left_hanging()
+    {
+        var store = StartStoreWithSteps(stepRows: 1, maxOpen: 1);
+        Fill(store);
+        var open = MvccEntries.Read(MvccEntries.All());
+        var waiting = MvccEntries.Read(MvccEntries.All());
+        using (DuringNextCommit(store, new MvccProtocol.SerializableRead(open), new MvccProtocol.SerializableRead(waiting), PoisonPill.Instance))
+        {
+            store.Tell(new MvccProtocol.ApplyCommitted([MvccEntries.Put(Keys + 1, "other", "x")], 2), TestActor);
+            ExpectMsg<MvccProtocol.Applied>(a => a.Index == Keys + 1, Wait);
+        }
+        var e1 = await Assert.ThrowsAsync<Etcd.Actors.Errors.EtcdException>(() => open.Completion.Task.WaitAsync(Wait));
+        var e2 = await Assert.ThrowsAsync<Etcd.Actors.Errors.EtcdException>(() => waiting.Completion.Task.WaitAsync(Wait));
+        Assert.Same(Etcd.Actors.Errors.EtcdErrors.Stopped, e1.Error);
+        Assert.Same(Etcd.Actors.Errors.EtcdErrors.Stopped, e2.Error);
     }
 }

@@ -159,4 +159,23 @@ public sealed class RangeCursorSpecs
         Assert.Throws<InvalidOperationException>(() => cursor.Step(1));
         Assert.Throws<InvalidOperationException>(() => cursor.Finish());
     }
+
+    [Fact]
+    public void A_later_compaction_that_raises_the_target_above_an_open_range_is_held()
+    {
+        var s = Filled();
+        var cursor = s.BeginRange(new RangeRequest { Key = Zero, RangeEnd = Zero }, stepRows: 5).Unwrap();
+        // At the read's own revision: nothing it needs goes, so it is not held.
+        s.Compact(cursor.ReadRevision).Unwrap();
+        s.Commit(++_index);
+        Assert.False(s.CompactionHeldByReads);
+        s.Put("k00", "newer");
+        s.Commit(++_index);
+        s.Compact(s.CurrentRevision).Unwrap();
+        s.Commit(++_index);
+        Assert.True(s.CompactionHeldByReads);
+        while (!cursor.Done) cursor.Step(5);
+        Assert.Equal(40, cursor.Finish().Kvs.Count);
+        s.FinishCompaction();
+    }
 }

@@ -32,11 +32,16 @@ public sealed partial class KvStore
     {
         if (stepRows < 1) throw new ArgumentOutOfRangeException(nameof(stepRows), stepRows, "a step reads at least one row");
         if (_changes != 0 || _dirty) throw new InvalidOperationException("range begun while a write is not committed");
-        var begun = StartRange(r, ReadRev, revs: null);
+        var begun = StartRange(r, ReadRev, _revScratch);
         if (!begun.IsOk) return begun.Error!;
         var cursor = begun.Value!;
-        cursor.Step(Math.Max(1, Math.Min(stepRows, cursor.Remaining)));
-        if (!cursor.Done) _openRanges.Add(cursor);
+        if (!cursor.Done) cursor.Step(Math.Min(stepRows, cursor.Remaining));
+        if (!cursor.Done)
+        {
+            // A one-key get (the common read) costs no list of its own; one that stays open needs one.
+            cursor.OwnRevisions();
+            _openRanges.Add(cursor);
+        }
         return cursor;
     }
 
@@ -73,7 +78,7 @@ public sealed partial class KvStore
     }
 
     /// <summary>Validates the request and scans the index: a cursor with the revisions to read, or etcd's error.</summary>
-    private KvResult<RangeCursor> StartRange(RangeRequest r, long curRev, List<Revision>? revs)
+    private KvResult<RangeCursor> StartRange(RangeRequest r, long curRev, List<Revision> revs)
     {
         var limit = r.Limit;
         var filtered = r.MinModRevision != 0 || r.MaxModRevision != 0 || r.MinCreateRevision != 0 || r.MaxCreateRevision != 0;
@@ -88,7 +93,6 @@ public sealed partial class KvStore
         var sortOrder = r.SortOrder;
         // mvcc returns key order; a non-key target with no order means ascending by that target.
         if (r.SortTarget != SortTarget.Key && sortOrder == SortOrder.None) sortOrder = SortOrder.Ascend;
-        revs ??= new List<Revision>();
         revs.Clear();
         var end = IndexEnd(r.RangeEnd);
         var count = r.CountOnly

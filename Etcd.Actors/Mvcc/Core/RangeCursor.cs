@@ -9,7 +9,7 @@ namespace Etcd.Actors.Mvcc.Core;
 /// One range read in progress: the index was scanned at <see cref="ReadRevision"/> when it began (which key
 /// revisions it answers with, and the count), and the values are read from the backend in steps
 /// (<see cref="Step"/>), so that a range of many keys does not hold the store's thread for its whole length: the
-/// store may apply writes between two steps (MvccStoreActor.Reads.cs). That is safe because a key revision, once
+/// store may apply writes between two steps (MvccStoreActor.RangeSteps.cs). That is safe because a key revision, once
 /// written, is never changed, and the only thing that removes one, a compaction's backend batches, waits while an
 /// open cursor reads below its target (<see cref="KvStore.CompactionHeldByReads"/>): a compaction at or below the
 /// read revision keeps every revision the read needs (the latest of each live key at that revision).
@@ -19,7 +19,7 @@ public sealed class RangeCursor
 {
     private readonly KvStore _store;
     private readonly RangeRequest _request;
-    private readonly List<Revision> _revs;
+    private List<Revision> _revs;
     private readonly bool _filtered;
     private readonly SortOrder _sortOrder;
     private readonly RangeResponse _response = new();
@@ -56,6 +56,9 @@ public sealed class RangeCursor
             }
         }
     }
+
+    /// <summary>Gives the cursor its own copy of the revisions (it was begun on the store's scratch list and stays open).</summary>
+    internal void OwnRevisions() => _revs = new List<Revision>(_revs);
 
     /// <summary>The revision the range reads at.</summary>
     public long ReadRevision { get; }
