@@ -6,12 +6,14 @@
 #   tools/measure-cold-put.sh dotnet Etcd.Node/bin/Release/net10.0/Etcd.Node.dll
 set -euo pipefail
 B="dotnet $(dirname "$0")/Etcd.Benchmark/bin/Release/net10.0/Etcd.Benchmark.dll"
-port=$(python3 -c 'import random,socket
-while True:
+# Two free ports below the ephemeral range, each checked by binding (as Etcd.Specs/Support/FreePort.cs).
+read -r port peer < <(python3 -c 'import random,socket
+got=[]
+while len(got) < 2:
     p=random.randint(10000,32000); s=socket.socket()
-    try: s.bind(("127.0.0.1",p)); s.close(); print(p); break
-    except OSError: pass')
-peer=$((port + 1))
+    try: s.bind(("127.0.0.1",p)); s.close(); got.append(p) if p not in got else None
+    except OSError: pass
+print(*got)')
 data=$(mktemp -d /tmp/coldput-XXXXXX)
 url=http://127.0.0.1:$port
 "$@" --name default --data-dir "$data/d.etcd" --listen-client-urls "$url" --advertise-client-urls "$url" \

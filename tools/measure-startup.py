@@ -49,10 +49,22 @@ def cpu_seconds(pid):
         return None
 
 
-def one_run(cmd, template, keep_log):
-    client, peer = free_port(), free_port()
-    while peer == client:
-        peer = free_port()
+def one_run(cmd, template, keep_log, ports):
+    if ports:
+        client, peer = ports
+        for port in ports:
+            # Never start against (or write into) somebody else's server on the same port.
+            with socket.socket() as s:
+                # SO_REUSEADDR as servers set it: the last run's TIME_WAIT connections do not block, a listener does.
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    raise SystemExit(f"port {port} is taken")
+    else:
+        client, peer = free_port(), free_port()
+        while peer == client:
+            peer = free_port()
     tmp = tempfile.mkdtemp(prefix="startup-")
     data = os.path.join(tmp, "data.etcd")
     if template:
@@ -110,13 +122,14 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--data-template", help="a data dir copied for every run (e.g. one with 1M revisions)")
+    p.add_argument("--ports", help="CLIENT,PEER: fixed ports, needed with a data template (a member's peer URL is in its data)")
     p.add_argument("--log", action="store_true", help="print each run's output to stderr")
     p.add_argument("cmd", nargs=argparse.REMAINDER)
     a = p.parse_args()
     cmd = a.cmd[1:] if a.cmd and a.cmd[0] == "--" else a.cmd
     readies, puts, cpus = [], [], []
     for i in range(a.runs):
-        ready, put, cpu = one_run(cmd, a.data_template, a.log)
+        ready, put, cpu = one_run(cmd, a.data_template, a.log, [int(x) for x in a.ports.split(",")] if a.ports else None)
         load = os.getloadavg()[0]
         show = lambda x: "-" if x is None else f"{x:.2f}"
         print(f"run {i + 1}: ready {show(ready)} s, first put {show(put)} s, CPU to ready {show(cpu)} s "
