@@ -17,6 +17,7 @@ public sealed class AuthGate
     public const int TokenCapacity = 100_000;
 
     private readonly object _tokensLock = new();
+    private readonly object _checkLock = new();
     private readonly SimpleTokens _tokens;
     private readonly TimeProvider _time;
     private readonly long _start;
@@ -69,6 +70,16 @@ public sealed class AuthGate
 
     /// <summary>etcd's IsAdminPermitted against the published state (reads users only: safe without a lock).</summary>
     public EtcdError? IsAdminPermitted(string user) => _published.IsAdminPermitted(user);
+
+    /// <summary>
+    /// etcd's IsRangePermitted against the published state at its current revision ("" is no user), for checks the edge
+    /// makes itself (a watch's range). Under a lock: the check fills the published copy's permission cache.
+    /// </summary>
+    public EtcdError? IsRangePermitted(string user, Google.Protobuf.ByteString key, Google.Protobuf.ByteString rangeEnd)
+    {
+        var store = _published;
+        lock (_checkLock) return store.IsRangePermitted(user, user.Length == 0 ? 0 : store.Revision, key, rangeEnd);
+    }
 
     /// <summary>
     /// The token an applied Authenticate entry makes. Applying the same entry again (a store restarted in place is

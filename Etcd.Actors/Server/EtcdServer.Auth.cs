@@ -72,6 +72,22 @@ public sealed partial class EtcdServer
         if (_refs.Auth.IsAdminPermitted(info?.Username ?? "") is { } denied) throw EtcdErrors.AuthPackage(denied).ToException();
     }
 
+    /// <summary>etcd's isWatchPermitted: READ on the watched range; a bad token or no token (while enabled) is refused.</summary>
+    private async ValueTask<bool> IsWatchPermittedAsync(string? token, WatchCreateRequest create, CancellationToken ct)
+    {
+        if (!_refs.Auth.Enabled) return true;
+        RequestHeader? info;
+        try
+        {
+            info = await AuthInfoAsync(token, ct).ConfigureAwait(false);
+        }
+        catch (EtcdException)
+        {
+            return false;
+        }
+        return _refs.Auth.IsRangePermitted(info?.Username ?? "", create.Key, create.RangeEnd) is null;
+    }
+
     public async Task<AuthenticateResponse> AuthenticateAsync(AuthenticateRequest request, CancellationToken ct = default)
     {
         ThrowIfLearner();
