@@ -37,6 +37,22 @@ public sealed class AuthClusterSpecs(ITestOutputHelper output)
             Assert.Contains("Error: etcdserver: permission denied", (await Ctl(m, "--user=alice:apw", "put", "x", "v")).Stderr);
         }
 
+        // A token made through member 0 works at once through the others (they wait until they applied its entry).
+        using (var channel0 = Grpc.Net.Client.GrpcChannel.ForAddress(cluster[0].Endpoint))
+        {
+            var token = (await new Etcd.Api.Etcdserverpb.Auth.AuthClient(channel0)
+                .AuthenticateAsync(new Etcd.Api.Etcdserverpb.AuthenticateRequest { Name = "alice", Password = "apw" })).Token;
+            var metadata = new Grpc.Core.Metadata { { "token", token } };
+            for (var m = 1; m < 3; m++)
+            {
+                var read = await cluster.Kv(m).RangeAsync(new Etcd.Api.Etcdserverpb.RangeRequest
+                {
+                    Key = Google.Protobuf.ByteString.CopyFromUtf8("/a/"), RangeEnd = Google.Protobuf.ByteString.CopyFromUtf8("/a0"),
+                }, metadata);
+                Assert.Equal(3, read.Count);
+            }
+        }
+
         // Revoked through member 2; acknowledged: alice is refused through every member on her next request.
         (await Ctl(2, "--user=root:rootpw", "role", "revoke-permission", "r1", "/a/", "--prefix")).EnsureSuccess();
         for (var m = 0; m < 3; m++)
