@@ -31,8 +31,12 @@ public sealed partial class Applier(KvStore store, ulong clusterId, ulong member
     /// <summary>The applied lease table; null when this applier runs without leases (lease requests: "lease not found").</summary>
     public LeaseTable? Leases { get; }
 
-    public ApplyResult Apply(InternalRaftRequest request, ulong term)
+    /// <param name="index">The entry's Raft index (a simple token carries the index of its Authenticate entry).</param>
+    public ApplyResult Apply(InternalRaftRequest request, ulong term, ulong index = 0)
     {
+        // etcd's authApplierV3: checked in log order against the auth state every member holds at this entry.
+        if (CheckAuth(request) is { } denied) return new ApplyResult(null, denied);
+        if (IsAuthRequest(request.RequestCase)) return ApplyAuth(request, term, index);
         switch (request.RequestCase)
         {
             case RequestCase.Put:
@@ -58,9 +62,14 @@ public sealed partial class Applier(KvStore store, ulong clusterId, ulong member
         }
     }
 
-    /// <summary>Serves a read (RangeRequest or read-only TxnRequest) at the applied state.</summary>
-    public ApplyResult Read(IMessage request, ulong term)
+    /// <summary>
+    /// Serves a read (RangeRequest or read-only TxnRequest) at the applied state. <paramref name="user"/> is the user
+    /// the client's token named ("" without one), checked as etcd checks reads while auth is enabled; null for a
+    /// member's own reads (a barrier, a leadership probe), which are not a client's.
+    /// </summary>
+    public ApplyResult Read(IMessage request, ulong term, string? user = null)
     {
+        if (CheckRead(request, user) is { } denied) return new ApplyResult(null, denied);
         switch (request)
         {
             case RangeRequest range:

@@ -53,6 +53,12 @@ public static class RequestValidator
         InternalRaftRequest.RequestOneofCase.LeaseCheckpoint => null,
         // EtcdServer.AlarmAsync proposes every alarm request (list too, as etcd 3.4 does), so a follower forwards it.
         InternalRaftRequest.RequestOneofCase.Alarm => Enum.IsDefined(r.Alarm.Action) && Enum.IsDefined(r.Alarm.Alarm) ? null : EtcdErrors.NotCapable,
+        // Auth entries: what the proposing edge made; a password never travels in clear (the edge hashed it).
+        InternalRaftRequest.RequestOneofCase.AuthUserAdd =>
+            r.AuthUserAdd.Password.Length == 0 && (r.AuthUserAdd.HashedPassword.Length > 0 || r.AuthUserAdd.Options?.NoPassword == true) ? null : EtcdErrors.NotCapable,
+        InternalRaftRequest.RequestOneofCase.AuthUserChangePassword =>
+            r.AuthUserChangePassword.Password.Length == 0 && r.AuthUserChangePassword.HashedPassword.Length > 0 ? null : EtcdErrors.NotCapable,
+        _ when Applier.IsAuthRequest(r.RequestCase) => null,
         _ => EtcdErrors.NotCapable,
     };
 

@@ -77,6 +77,16 @@ public static class EtcdErrors
     /// members is turned back into the same error, hence the same gRPC status); unknown messages keep their text as
     /// Unavailable.
     /// </summary>
+    /// <summary>
+    /// An auth error as auth/store.go words it, before v3rpc translates it: etcd 3.4's maintenance server (Hash, HashKV,
+    /// Defragment, Snapshot) returns its auth check's error untranslated, so clients see these strings with code Unknown.
+    /// </summary>
+    public static EtcdError AuthPackage(EtcdError error) => new(EtcdErrorCode.Unclassified, error == UserEmpty ? "auth: user name is empty"
+        : error == UserNotFound ? "auth: user not found"
+        : error == PermissionDenied ? "auth: permission denied"
+        : error == InvalidAuthToken ? "auth: invalid auth token"
+        : error.Message);
+
     public static EtcdError FromMessage(string message) =>
         ByMessage.TryGetValue(message, out var e) ? e : new EtcdError(EtcdErrorCode.Unavailable, message);
 }

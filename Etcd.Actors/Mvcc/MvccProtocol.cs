@@ -27,7 +27,8 @@ public static class MvccProtocol
     /// One read: a <see cref="RangeRequest"/> or a read-only <see cref="TxnRequest"/>. Completed with the
     /// response message, or failed with an <see cref="Errors.EtcdException"/>.
     /// </summary>
-    public sealed record ReadCommand(IMessage Request, TaskCompletionSource<IMessage> Completion);
+    /// <param name="User">The user a client's token named ("" without a token), checked while auth is enabled; null for a member's own reads.</param>
+    public sealed record ReadCommand(IMessage Request, TaskCompletionSource<IMessage> Completion, string? User = null);
 
     /// <summary>Read the next step of the oldest open range (MvccStoreActor.RangeSteps.cs; the store sends it to itself).</summary>
     public sealed record StepRanges

@@ -28,11 +28,11 @@ public sealed partial class MvccStoreActor
     }
 
     /// <summary>One request entry: alarms are applied here, writes refused while an alarm says so, the rest by the applier.</summary>
-    private ApplyResult ApplyRequest(InternalRaftRequest request)
+    private ApplyResult ApplyRequest(InternalRaftRequest request, ulong index)
     {
         if (request.RequestCase == RequestCase.Alarm) return ApplyAlarm(request.Alarm);
         if (_alarms.RefuseWrite(request) is { } refused) return new ApplyResult(null, refused);
-        return _applier.Apply(request, _term);
+        return _applier.Apply(request, _term, index);
     }
 
     private ApplyResult ApplyAlarm(AlarmRequest request)

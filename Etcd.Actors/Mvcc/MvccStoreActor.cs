@@ -2,6 +2,8 @@ using System.Diagnostics.CodeAnalysis;
 using Akka.Actor;
 using Akka.Event;
 using Etcd.Actors.Apply;
+using Etcd.Actors.Auth;
+using Etcd.Actors.Auth.Core;
 using Etcd.Actors.Errors;
 using Etcd.Actors.Lease.Core;
 using Etcd.Actors.Mvcc.Core;
@@ -54,8 +56,9 @@ public sealed partial class MvccStoreActor : ReceiveActor
     private bool _restarted;
 
     public MvccStoreActor(MvccSettings settings, ulong memberId, ulong clusterId, WaitRegistry waits, IActorRef? watchHub = null,
-        IActorRef? leaseManager = null)
+        IActorRef? leaseManager = null, AuthGate? authGate = null)
     {
+        _authGate = authGate;
         _watchHub = watchHub;
         _leaseManager = leaseManager;
         _memberId = memberId;
@@ -102,17 +105,18 @@ public sealed partial class MvccStoreActor : ReceiveActor
             _backend.Dispose();
             throw;
         }
-        _applier = new Applier(_store, _leases, _clusterId, _memberId);
+        _applier = new Applier(_store, _leases, _clusterId, _memberId) { Auth = _backend.LoadAuth(), Gate = _authGate };
         _members = _backend.Members;
         _alarms = _backend.Alarms;
         _applied = _store.ConsistentIndex;
         AttachWatch();
         AnnounceLeases();
+        _authGate?.Publish(AuthStateCodec.FromRows(AuthStateCodec.ToRows(_applier.Auth)), _applied);
     }
 
     public static Props Props(MvccSettings settings, ulong memberId, ulong clusterId, WaitRegistry waits, IActorRef? watchHub = null,
-        IActorRef? leaseManager = null) =>
-        Akka.Actor.Props.Create(() => new MvccStoreActor(settings, memberId, clusterId, waits, watchHub, leaseManager));
+        IActorRef? leaseManager = null, AuthGate? authGate = null) =>
+        Akka.Actor.Props.Create(() => new MvccStoreActor(settings, memberId, clusterId, waits, watchHub, leaseManager, authGate));
 
     protected override void PreStart()
     {
@@ -178,7 +182,7 @@ public sealed partial class MvccStoreActor : ReceiveActor
             if (request.RequestCase == InternalRaftRequest.RequestOneofCase.ClusterMemberAttrSet)
                 ApplyMemberAttrSet(request.ID, request.ClusterMemberAttrSet);
             else
-                _outcomes.Add((request.ID, ApplyRequest(request)));
+                _outcomes.Add((request.ID, ApplyRequest(request, e.Index)));
         }
 
         var membersChanged = _membersDirty;
@@ -187,8 +191,10 @@ public sealed partial class MvccStoreActor : ReceiveActor
             if (membersChanged) _backend.StageMembers(_members);
             StageAlarms();
             if (_leases.IsDirty) _backend.StageLeases(_leases.TakeDirty());
+            var authRows = StageAuth();
             _store.Commit(last);
             _applied = last;
+            PublishAuth(authRows);
             // Durable now: the lease manager learns what the batch did before any waiter hears of it.
             PublishLeaseChanges();
             PublishWatchEvents(revisionBefore);
@@ -264,7 +270,7 @@ public sealed partial class MvccStoreActor : ReceiveActor
         ApplyResult result;
         try
         {
-            result = _applier.Read(read.Request, _term);
+            result = _applier.Read(read.Request, _term, read.User);
         }
         catch (ArgumentException ex)
         {

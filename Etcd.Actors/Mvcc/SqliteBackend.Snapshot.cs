@@ -25,7 +25,7 @@ public sealed partial class SqliteBackend
     /// </summary>
     public void CopyTo(string path)
     {
-        if (_pending.Count > 0 || _pendingDeletes.Count > 0 || _stagedMembers is not null || _stagedLeases is not null)
+        if (_pending.Count > 0 || _pendingDeletes.Count > 0 || _stagedMembers is not null || _stagedLeases is not null || _stagedAuth is not null)
             throw new InvalidOperationException("backend copy with uncommitted writes buffered");
         using (var cmd = _conn.CreateCommand())
         {

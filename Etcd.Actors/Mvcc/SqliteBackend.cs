@@ -97,6 +97,7 @@ public sealed partial class SqliteBackend : IBackend
         LoadMembers();
         LoadAlarms();
         LoadLeases();
+        Exec(AuthSchema);
     }
 
     /// <summary>Opens (creating if needed) the database at <paramref name="path"/>.</summary>
@@ -189,6 +190,7 @@ public sealed partial class SqliteBackend : IBackend
             WriteStagedMembers(tx);
             WriteStagedAlarms(tx);
             WriteStagedLeases(tx);
+            WriteStagedAuth(tx);
             SetMeta(MetaConsistentIndex, unchecked((long)consistentIndex));
             MaybeFail("commit");
             tx.Commit();
@@ -206,6 +208,7 @@ public sealed partial class SqliteBackend : IBackend
         PublishStagedMembers();
         PublishStagedAlarms();
         PublishStagedLeases();
+        PublishStagedAuth();
     }
 
     public void LoadAll(Action<Revision, KeyValue, bool> visit) => ForEachRow(long.MaxValue, withValue: false, visit);

@@ -121,7 +121,7 @@ public sealed class EtcdNode : IAsyncDisposable
         RaftMember member, CancellationToken ct)
     {
         var waits = new WaitRegistry(settings.Raft.MaxPendingProposals);
-        var refs = new NodeRefs();
+        var refs = new NodeRefs(new Auth.AuthGate(settings.AuthTokenTtl, () => new Auth.BcryptPasswordHasher(settings.BcryptCost)));
         var leaderKnown = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var removed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var failed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);

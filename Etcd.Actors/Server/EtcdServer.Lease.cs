@@ -28,10 +28,12 @@ public sealed partial class EtcdServer
     }
 
     /// <summary>Revoke goes through Raft: every member deletes the lease's keys in one revision.</summary>
-    public async Task<LeaseRevokeResponse> LeaseRevokeAsync(LeaseRevokeRequest request, CancellationToken ct = default)
+    /// <param name="token">The client's auth token: the user must be allowed to write every key attached to the lease.</param>
+    public async Task<LeaseRevokeResponse> LeaseRevokeAsync(LeaseRevokeRequest request, CancellationToken ct = default, string? token = null)
     {
         ThrowIfLearner();
-        return (LeaseRevokeResponse)await ProposeAsync(new InternalRaftRequest { LeaseRevoke = request }, ct).ConfigureAwait(false);
+        var header = await ClientHeaderAsync(token, ct).ConfigureAwait(false);
+        return (LeaseRevokeResponse)await ProposeAsync(new InternalRaftRequest { Header = header, LeaseRevoke = request }, ct).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -15,7 +15,8 @@ public sealed partial class EtcdServer
     /// or a follower (etcd does too): a watcher sees exactly the committed history, in order. A learner refuses every
     /// stream RPC, as etcd 3.4's stream interceptor does ("learner does not support stream RPC").
     /// </summary>
-    public async Task<WatchSession> OpenWatchAsync(CancellationToken ct = default)
+    /// <param name="token">The client's auth token: each create is checked for read permission on its range.</param>
+    public async Task<WatchSession> OpenWatchAsync(CancellationToken ct = default, string? token = null)
     {
         ThrowIfStopped();
         ThrowIfLearner();
@@ -25,6 +26,7 @@ public sealed partial class EtcdServer
         var opened = new TaskCompletionSource<IActorRef>(TaskCreationOptions.RunContinuationsAsynchronously);
         hub.Tell(new WatchProtocol.OpenStream(outbox, opened));
         var stream = await WithTimeout(opened.Task, ct).ConfigureAwait(false);
-        return new WatchSession(stream, outbox, (int)Math.Min((long)Settings.MaxRequestBytes + WatchGrpcOverheadBytes, int.MaxValue), () => _stopped);
+        return new WatchSession(stream, outbox, (int)Math.Min((long)Settings.MaxRequestBytes + WatchGrpcOverheadBytes, int.MaxValue), () => _stopped,
+            (c, t) => IsWatchPermittedAsync(token, c, t));
     }
 }

@@ -36,44 +36,55 @@ public sealed partial class EtcdServer
     public ulong MemberId { get; }
     public ulong ClusterId { get; }
 
-    public async Task<RangeResponse> RangeAsync(RangeRequest request, CancellationToken ct = default)
+    /// <param name="token">The client's auth token (gRPC metadata <c>token</c>), if any: its user's permissions are
+    /// checked when the read is served, at the applied state (EtcdServer.Auth.cs).</param>
+    public async Task<RangeResponse> RangeAsync(RangeRequest request, CancellationToken ct = default, string? token = null)
     {
         // Learners keep up with the log but are not part of any quorum: they serve serializable reads only.
         if (!request.Serializable) ThrowIfLearner();
         Check(RequestValidator.ValidateRange(request));
-        return (RangeResponse)await ReadAsync(request, request.Serializable, ct).ConfigureAwait(false);
+        var user = await ClientHeaderAsync(token, ct).ConfigureAwait(false);
+        return (RangeResponse)await ReadAsync(request, request.Serializable, ct, user.Username).ConfigureAwait(false);
     }
 
-    public async Task<PutResponse> PutAsync(PutRequest request, CancellationToken ct = default)
+    /// <param name="token">The client's auth token, if any: its user and auth revision go in the entry's header and
+    /// are checked when the entry is applied (Applier.Auth.cs).</param>
+    public async Task<PutResponse> PutAsync(PutRequest request, CancellationToken ct = default, string? token = null)
     {
         ThrowIfLearner();
         Check(RequestValidator.ValidatePut(request));
-        return (PutResponse)await ProposeAsync(new InternalRaftRequest { Put = request }, ct).ConfigureAwait(false);
+        var header = await ClientHeaderAsync(token, ct).ConfigureAwait(false);
+        return (PutResponse)await ProposeAsync(new InternalRaftRequest { Header = header, Put = request }, ct).ConfigureAwait(false);
     }
 
-    public async Task<DeleteRangeResponse> DeleteRangeAsync(DeleteRangeRequest request, CancellationToken ct = default)
+    public async Task<DeleteRangeResponse> DeleteRangeAsync(DeleteRangeRequest request, CancellationToken ct = default, string? token = null)
     {
         ThrowIfLearner();
         Check(RequestValidator.ValidateDeleteRange(request));
-        return (DeleteRangeResponse)await ProposeAsync(new InternalRaftRequest { DeleteRange = request }, ct).ConfigureAwait(false);
+        var header = await ClientHeaderAsync(token, ct).ConfigureAwait(false);
+        return (DeleteRangeResponse)await ProposeAsync(new InternalRaftRequest { Header = header, DeleteRange = request }, ct).ConfigureAwait(false);
     }
 
-    public async Task<TxnResponse> TxnAsync(TxnRequest request, CancellationToken ct = default)
+    public async Task<TxnResponse> TxnAsync(TxnRequest request, CancellationToken ct = default, string? token = null)
     {
         // etcd 3.4 lets a learner serve Status and serializable Range only, not even a serializable read txn.
         ThrowIfLearner();
         Check(RequestValidator.ValidateTxn(request, Settings.MaxTxnOps));
+        var header = await ClientHeaderAsync(token, ct).ConfigureAwait(false);
         // A txn that only reads is served like a Range (etcd: linearizable unless every range is serializable).
         if (RequestValidator.IsReadOnly(request))
-            return (TxnResponse)await ReadAsync(request, RequestValidator.IsSerializable(request), ct).ConfigureAwait(false);
-        return (TxnResponse)await ProposeAsync(new InternalRaftRequest { Txn = request }, ct).ConfigureAwait(false);
+            return (TxnResponse)await ReadAsync(request, RequestValidator.IsSerializable(request), ct, header.Username).ConfigureAwait(false);
+        return (TxnResponse)await ProposeAsync(new InternalRaftRequest { Header = header, Txn = request }, ct).ConfigureAwait(false);
     }
 
-    public async Task<CompactionResponse> CompactAsync(CompactionRequest request, CancellationToken ct = default)
+    /// <summary>etcd 3.4 checks no permission for Compact (any authenticated or anonymous client may compact).</summary>
+    public async Task<CompactionResponse> CompactAsync(CompactionRequest request, CancellationToken ct = default, string? token = null)
     {
         ThrowIfLearner();
         Check(RequestValidator.ValidateCompaction(request));
-        return (CompactionResponse)await ProposeAsync(new InternalRaftRequest { Compaction = request }, ct).ConfigureAwait(false);
+        // The token is still resolved: an invalid one is refused, as etcd's AuthInfoFromCtx does for every proposal.
+        var header = await ClientHeaderAsync(token, ct).ConfigureAwait(false);
+        return (CompactionResponse)await ProposeAsync(new InternalRaftRequest { Header = header, Compaction = request }, ct).ConfigureAwait(false);
     }
 
     public async Task<StatusResponse> StatusAsync(CancellationToken ct = default)
@@ -84,22 +95,33 @@ public sealed partial class EtcdServer
         return ApiResponses.Status(await WithTimeout(tcs.Task, ct).ConfigureAwait(false));
     }
 
-    public async Task<MemberAddResponse> MemberAddAsync(MemberAddRequest request, CancellationToken ct = default)
+    public async Task<MemberAddResponse> MemberAddAsync(MemberAddRequest request, CancellationToken ct = default, string? token = null)
     {
         ThrowIfLearner();
+        await CheckAdminAsync(token, ct).ConfigureAwait(false);
         // Checked here too so a bad URL costs no round trip; the leader checks again against its table.
         if (Etcd.Actors.Cluster.Core.MemberUrls.Normalize(request.PeerURLs) is null) throw EtcdErrors.MemberBadUrls.ToException();
         return (MemberAddResponse)await ChangeMembershipAsync(new MembershipChange { Add = request }, ct).ConfigureAwait(false);
     }
 
-    public async Task<MemberRemoveResponse> MemberRemoveAsync(MemberRemoveRequest request, CancellationToken ct = default) =>
-        (MemberRemoveResponse)await ChangeMembershipAsync(new MembershipChange { Remove = request }, ct).ConfigureAwait(false);
+    /// <summary>Membership changes are root's while auth is enabled (etcd's checkMembershipOperationPermission).</summary>
+    public async Task<MemberRemoveResponse> MemberRemoveAsync(MemberRemoveRequest request, CancellationToken ct = default, string? token = null)
+    {
+        await CheckAdminAsync(token, ct).ConfigureAwait(false);
+        return (MemberRemoveResponse)await ChangeMembershipAsync(new MembershipChange { Remove = request }, ct).ConfigureAwait(false);
+    }
 
-    public async Task<MemberUpdateResponse> MemberUpdateAsync(MemberUpdateRequest request, CancellationToken ct = default) =>
-        (MemberUpdateResponse)await ChangeMembershipAsync(new MembershipChange { Update = request }, ct).ConfigureAwait(false);
+    public async Task<MemberUpdateResponse> MemberUpdateAsync(MemberUpdateRequest request, CancellationToken ct = default, string? token = null)
+    {
+        await CheckAdminAsync(token, ct).ConfigureAwait(false);
+        return (MemberUpdateResponse)await ChangeMembershipAsync(new MembershipChange { Update = request }, ct).ConfigureAwait(false);
+    }
 
-    public async Task<MemberPromoteResponse> MemberPromoteAsync(MemberPromoteRequest request, CancellationToken ct = default) =>
-        (MemberPromoteResponse)await ChangeMembershipAsync(new MembershipChange { Promote = request }, ct).ConfigureAwait(false);
+    public async Task<MemberPromoteResponse> MemberPromoteAsync(MemberPromoteRequest request, CancellationToken ct = default, string? token = null)
+    {
+        await CheckAdminAsync(token, ct).ConfigureAwait(false);
+        return (MemberPromoteResponse)await ChangeMembershipAsync(new MembershipChange { Promote = request }, ct).ConfigureAwait(false);
+    }
 
     /// <summary>Cluster.MemberList from this member's applied member table (etcd 3.4 answers locally too).</summary>
     public async Task<MemberListResponse> MemberListAsync(CancellationToken ct = default)
@@ -279,11 +301,12 @@ public sealed partial class EtcdServer
         }
     }
 
-    private async Task<IMessage> ReadAsync(IMessage request, bool serializable, CancellationToken ct)
+    /// <param name="user">A client's user ("" without a token), checked at the applied state; null for a member's own read.</param>
+    private async Task<IMessage> ReadAsync(IMessage request, bool serializable, CancellationToken ct, string? user = null)
     {
         ThrowIfStopped();
         var tcs = new TaskCompletionSource<IMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var read = new MvccProtocol.ReadCommand(request, tcs);
+        var read = new MvccProtocol.ReadCommand(request, tcs, user);
         if (serializable) _refs.Mvcc.Tell(new MvccProtocol.SerializableRead(read));
         else Raft().Tell(new RaftProtocol.LinearizableRead(read));
         try

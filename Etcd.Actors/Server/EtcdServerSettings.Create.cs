@@ -45,6 +45,8 @@ public sealed partial record EtcdServerSettings
             InitialCorruptCheck = r.Bool("etcd.experimental-initial-corrupt-check"),
             CorruptCheckTime = r.DurationOrZero("etcd.experimental-corrupt-check-time"),
             WatchProgressNotifyInterval = r.DurationOrZero("etcd.experimental-watch-progress-notify-interval"),
+            BcryptCost = Auth.BcryptPasswordHasher.EffectiveCost((uint)r.Long("etcd.bcrypt-cost", min: 0)),
+            AuthTokenTtl = TimeSpan.FromSeconds(r.Long("etcd.auth-token-ttl", min: 1)),
             Raft = RaftSettings.Create(config),
             Mvcc = MvccSettings.Create(config),
             Lease = LeaseSettings.Create(config),

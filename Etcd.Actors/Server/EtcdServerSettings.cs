@@ -49,6 +49,12 @@ public sealed partial record EtcdServerSettings
     /// <summary>--quota-backend-bytes: 0 means the default of 2 GiB; negative disables it.</summary>
     public required long QuotaBackendBytes { get; init; }
 
+    /// <summary>--bcrypt-cost, after etcd's rule (outside [4, 31]: the default 10).</summary>
+    public int BcryptCost { get; init; } = Auth.BcryptPasswordHasher.DefaultCost;
+
+    /// <summary>--auth-token-ttl: how long a simple token lives past its last use (etcd's default 300 s).</summary>
+    public TimeSpan AuthTokenTtl { get; init; } = Auth.Core.SimpleTokens.DefaultTtl;
+
     /// <summary>--max-txn-ops: operations allowed per txn branch.</summary>
     public required int MaxTxnOps { get; init; }
 

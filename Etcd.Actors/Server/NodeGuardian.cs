@@ -61,7 +61,7 @@ public sealed class NodeGuardian : ReceiveActor, IWithTimers
         var lease = Context.ActorOf(LeaseManagerActor.Props(member.Id, member.ClusterId, settings.LeaseWithTimeouts, () => refs.Raft, ids.Next,
             TimeProvider.System, refs.Status, store: () => refs.MvccIfStarted), LeaseManagerActor.Name);
         _refs.SetLease(lease);
-        _mvcc = Context.ActorOf(MvccStoreActor.Props(settings.MvccWithPaths, member.Id, member.ClusterId, waits, watch, lease), "mvcc");
+        _mvcc = Context.ActorOf(MvccStoreActor.Props(settings.MvccWithPaths, member.Id, member.ClusterId, waits, watch, lease, refs.Auth), "mvcc");
         Context.ActorOf(PeerGatewayActor.Props(refs, member.Id, member.ClusterId), PeerDirectory.GatewayName);
         _refs.SetMvcc(_mvcc);
         Context.Watch(_mvcc);

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Etcd.Actors.Auth;
 using Etcd.Actors.Raft;
 
 namespace Etcd.Actors.Server;
@@ -8,8 +9,11 @@ namespace Etcd.Actors.Server;
 /// it a new incarnation; the edge reads this holder instead of paying a forwarding hop through the guardian.
 /// <see cref="Raft"/> is null while RaftActor is down: callers then fail fast with "no leader".
 /// </summary>
-public sealed class NodeRefs
+public sealed class NodeRefs(AuthGate? auth = null)
 {
+    /// <summary>The member's auth view and simple tokens (shared by the edge and the store).</summary>
+    public AuthGate Auth { get; } = auth ?? AuthGate.Default();
+
     private volatile IActorRef? _raft;
     private volatile IActorRef? _mvcc;
     private volatile IActorRef? _watch;

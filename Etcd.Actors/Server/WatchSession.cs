@@ -18,10 +18,17 @@ public sealed class WatchSession : IAsyncDisposable
     private readonly WatchOutbox _outbox;
     private readonly int _maxResponseBytes;
     private readonly Func<bool> _memberStopping;
+    private readonly Func<WatchCreateRequest, CancellationToken, ValueTask<bool>>? _createPermitted;
     private bool _partsPending;
 
-    internal WatchSession(IActorRef stream, WatchOutbox outbox, int maxResponseBytes, Func<bool>? memberStopping = null)
+    /// <summary>etcd's answer to a watch on a range the user may not read (rpctypes.ErrGRPCPermissionDenied.Error()).</summary>
+    public const string PermissionDeniedReason = "rpc error: code = PermissionDenied desc = etcdserver: permission denied";
+
+    /// <param name="createPermitted">Whether the stream's user may read a create request's range (auth); null: always.</param>
+    internal WatchSession(IActorRef stream, WatchOutbox outbox, int maxResponseBytes, Func<bool>? memberStopping = null,
+        Func<WatchCreateRequest, CancellationToken, ValueTask<bool>>? createPermitted = null)
     {
+        _createPermitted = createPermitted;
         _stream = stream;
         _outbox = outbox;
         _maxResponseBytes = maxResponseBytes;
@@ -89,8 +96,11 @@ public sealed class WatchSession : IAsyncDisposable
 
     public async ValueTask SendAsync(WatchRequest request, CancellationToken ct)
     {
+        // etcd's isWatchPermitted: a watch on a range the user may not read is created canceled, with etcd's reason.
+        var denied = request.RequestUnionCase == WatchRequest.RequestUnionOneofCase.CreateRequest && _createPermitted is { } permitted
+                     && !await permitted(request.CreateRequest, ct).ConfigureAwait(false);
         await _outbox.AcquirePermitAsync(ct).ConfigureAwait(false);
-        _stream.Tell(new WatchProtocol.StreamRequest(request));
+        _stream.Tell(denied ? new WatchProtocol.DeniedCreate(PermissionDeniedReason) : new WatchProtocol.StreamRequest(request));
     }
 
     /// <summary>The responses, in order, until the stream ends or <paramref name="ct"/> is canceled.</summary>

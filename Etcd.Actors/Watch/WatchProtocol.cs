@@ -51,6 +51,9 @@ public static class WatchProtocol
     /// <summary>One WatchRequest from the client, to the stream's actor (the facade holds a permit for it, see WatchOutbox).</summary>
     public sealed record StreamRequest(WatchRequest Request);
 
+    /// <summary>A create request the edge refused (auth: no read permission on its range), answered in order with the stream's others.</summary>
+    public sealed record DeniedCreate(string Reason);
+
     // ---- stream → hub ----
 
     /// <summary>Register <paramref name="Watcher"/> and send its created response first.</summary>

@@ -22,6 +22,8 @@ public sealed class WatchStreamActor : ReceiveActor
         _hub = hub;
         _outbox = outbox;
         Receive<WatchProtocol.StreamRequest>(m => Handle(m.Request));
+        // Through the hub like the other refusals, so it is answered after the requests before it.
+        Receive<WatchProtocol.DeniedCreate>(m => _hub.Tell(new WatchProtocol.RefuseCreate(_outbox, m.Reason)));
         Receive<WatchProtocol.WatcherEnded>(m =>
         {
             if (_watchers.TryGetValue(m.Watcher.WatchId, out var w) && ReferenceEquals(w, m.Watcher)) _watchers.Remove(w.WatchId);

@@ -15,7 +15,7 @@ public static class FlagCatalog
     private const string NoTls = "peer TLS is not built yet";
     private const string NoV2 = "the v2 API and v2 proxy are out of scope";
     private const string NoDiscovery = "discovery is not built yet; use --initial-cluster";
-    private const string NoAuth = "authentication is not built yet";
+    private const string NoJwt = "only simple tokens are built; JWT tokens are not yet";
     private const string NoMetrics = "the metrics/health listener and /metrics are not built yet";
 
     public static IReadOnlyList<FlagSpec> All { get; } =
@@ -82,9 +82,9 @@ public static class FlagCatalog
         R("host-whitelist", FlagKind.List, "*", "the HTTP/JSON gateway (the only host check user) is not built yet"),
 
         // Auth
-        R("auth-token", FlagKind.String, "simple", NoAuth),
-        R("bcrypt-cost", FlagKind.UInt, "10", NoAuth),
-        R("auth-token-ttl", FlagKind.UInt, "300", NoAuth),
+        R("auth-token", FlagKind.String, "simple", NoJwt),
+        S("bcrypt-cost", FlagKind.UInt, "10") with { Max = int.MaxValue },
+        S("auth-token-ttl", FlagKind.UInt, "300") with { Max = int.MaxValue },
 
         // Profiling and monitoring
         R("enable-pprof", FlagKind.Bool, "false", "profiling endpoints are not built (use dotnet-trace / dotnet-counters)"),

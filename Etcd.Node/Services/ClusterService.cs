@@ -20,25 +20,25 @@ public sealed class ClusterService(EtcdServer server) : Cluster.ClusterBase
 
     public override async Task<MemberAddResponse> MemberAdd(MemberAddRequest request, ServerCallContext context)
     {
-        try { return await server.MemberAddAsync(request, context.CancellationToken).ConfigureAwait(false); }
+        try { return await server.MemberAddAsync(request, context.CancellationToken, AuthMetadata.Token(context)).ConfigureAwait(false); }
         catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
     }
 
     public override async Task<MemberRemoveResponse> MemberRemove(MemberRemoveRequest request, ServerCallContext context)
     {
-        try { return await server.MemberRemoveAsync(request, context.CancellationToken).ConfigureAwait(false); }
+        try { return await server.MemberRemoveAsync(request, context.CancellationToken, AuthMetadata.Token(context)).ConfigureAwait(false); }
         catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
     }
 
     public override async Task<MemberUpdateResponse> MemberUpdate(MemberUpdateRequest request, ServerCallContext context)
     {
-        try { return await server.MemberUpdateAsync(request, context.CancellationToken).ConfigureAwait(false); }
+        try { return await server.MemberUpdateAsync(request, context.CancellationToken, AuthMetadata.Token(context)).ConfigureAwait(false); }
         catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
     }
 
     public override async Task<MemberPromoteResponse> MemberPromote(MemberPromoteRequest request, ServerCallContext context)
     {
-        try { return await server.MemberPromoteAsync(request, context.CancellationToken).ConfigureAwait(false); }
+        try { return await server.MemberPromoteAsync(request, context.CancellationToken, AuthMetadata.Token(context)).ConfigureAwait(false); }
         catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
     }
 }

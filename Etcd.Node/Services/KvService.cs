@@ -13,31 +13,31 @@ public sealed class KvService(EtcdServer server) : KV.KVBase
 {
     public override async Task<RangeResponse> Range(RangeRequest request, ServerCallContext context)
     {
-        try { return await server.RangeAsync(request, context.CancellationToken).ConfigureAwait(false); }
+        try { return await server.RangeAsync(request, context.CancellationToken, AuthMetadata.Token(context)).ConfigureAwait(false); }
         catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
     }
 
     public override async Task<PutResponse> Put(PutRequest request, ServerCallContext context)
     {
-        try { return await server.PutAsync(request, context.CancellationToken).ConfigureAwait(false); }
+        try { return await server.PutAsync(request, context.CancellationToken, AuthMetadata.Token(context)).ConfigureAwait(false); }
         catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
     }
 
     public override async Task<DeleteRangeResponse> DeleteRange(DeleteRangeRequest request, ServerCallContext context)
     {
-        try { return await server.DeleteRangeAsync(request, context.CancellationToken).ConfigureAwait(false); }
+        try { return await server.DeleteRangeAsync(request, context.CancellationToken, AuthMetadata.Token(context)).ConfigureAwait(false); }
         catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
     }
 
     public override async Task<TxnResponse> Txn(TxnRequest request, ServerCallContext context)
     {
-        try { return await server.TxnAsync(request, context.CancellationToken).ConfigureAwait(false); }
+        try { return await server.TxnAsync(request, context.CancellationToken, AuthMetadata.Token(context)).ConfigureAwait(false); }
         catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
     }
 
     public override async Task<CompactionResponse> Compact(CompactionRequest request, ServerCallContext context)
     {
-        try { return await server.CompactAsync(request, context.CancellationToken).ConfigureAwait(false); }
+        try { return await server.CompactAsync(request, context.CancellationToken, AuthMetadata.Token(context)).ConfigureAwait(false); }
         catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
     }
 }

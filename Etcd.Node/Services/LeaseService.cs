@@ -19,7 +19,7 @@ public sealed class LeaseService(EtcdServer server) : Lease.LeaseBase
 
     public override async Task<LeaseRevokeResponse> LeaseRevoke(LeaseRevokeRequest request, ServerCallContext context)
     {
-        try { return await server.LeaseRevokeAsync(request, context.CancellationToken).ConfigureAwait(false); }
+        try { return await server.LeaseRevokeAsync(request, context.CancellationToken, AuthMetadata.Token(context)).ConfigureAwait(false); }
         catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
     }
 

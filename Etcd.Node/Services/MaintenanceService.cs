@@ -27,13 +27,22 @@ public sealed class MaintenanceService(EtcdServer server) : Maintenance.Maintena
 
     public override async Task<HashKVResponse> HashKV(HashKVRequest request, ServerCallContext context)
     {
-        try { return await server.HashKvAsync(request, context.CancellationToken).ConfigureAwait(false); }
+        try
+        {
+            // etcd 3.4's authMaintenanceServer: root only while auth is enabled (Hash too; Status, Alarm, MoveLeader are not checked).
+            await server.CheckMaintenanceAdminAsync(AuthMetadata.Token(context), context.CancellationToken).ConfigureAwait(false);
+            return await server.HashKvAsync(request, context.CancellationToken).ConfigureAwait(false);
+        }
         catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
     }
 
     public override async Task<HashResponse> Hash(HashRequest request, ServerCallContext context)
     {
-        try { return await server.HashAsync(context.CancellationToken).ConfigureAwait(false); }
+        try
+        {
+            await server.CheckMaintenanceAdminAsync(AuthMetadata.Token(context), context.CancellationToken).ConfigureAwait(false);
+            return await server.HashAsync(context.CancellationToken).ConfigureAwait(false);
+        }
         catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
     }
 

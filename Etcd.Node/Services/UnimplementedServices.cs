@@ -8,9 +8,6 @@ namespace Etcd.Node.Services;
 // answers the way etcd's own unimplemented paths do: gRPC status Unimplemented (the generated base
 // classes do that), rather than a transport-level 404 that clients report as a confusing error.
 
-/// <summary>etcdserverpb.Auth: Unimplemented until auth lands.</summary>
-public sealed class AuthService : Auth.AuthBase;
-
 /// <summary>v3lockpb.Lock: Unimplemented until the lock service lands.</summary>
 public sealed class LockService : V3Lockpb.Lock.LockBase;
 

@@ -26,7 +26,7 @@ public sealed class WatchService(EtcdServer server) : Watch.WatchBase
     {
         var ct = context.CancellationToken;
         WatchSession session;
-        try { session = await server.OpenWatchAsync(ct).ConfigureAwait(false); }
+        try { session = await server.OpenWatchAsync(ct, AuthMetadata.Token(context)).ConfigureAwait(false); }
         catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
 
         var unflushed = 0;

@@ -54,13 +54,16 @@ public static class Parts
 
         // ---- logic between the cores and the actors ----
         // etcd's apply + request validation: turns committed requests into MVCC/membership calls.
-        new("Apply", ["Mvcc.Core", "Cluster.Core", "Lease.Core", "Alarm.Core", "Errors"]),
+        // Auth entries go to the auth core; tokens an Authenticate entry makes go to the member's AuthGate (Auth).
+        new("Apply", ["Mvcc.Core", "Cluster.Core", "Lease.Core", "Alarm.Core", "Auth.Core", "Auth", "Errors"]),
         // Bootstrap helpers for membership (initial cluster, member ids).
         new("Cluster", ["Cluster.Core", "Raft.Core", "Errors"]),
 
         // ---- actors ----
         // MvccStoreActor: applies committed entries, serves reads, completes waiters; hands changes to the watch hub.
-        new("Mvcc", ["Mvcc.Core", "Apply", "Cluster.Core", "Alarm.Core", "Errors", "Wait", "Serialization", "Configuration", "Watch", "Watch.Core", "Lease.Core"]),
+        // It persists the auth state (Auth.Core's rows) and publishes it to the member's AuthGate (Auth).
+        new("Mvcc", ["Mvcc.Core", "Apply", "Cluster.Core", "Alarm.Core", "Errors", "Wait", "Serialization", "Configuration", "Watch", "Watch.Core", "Lease.Core",
+            "Auth.Core", "Auth"]),
         // RaftActor: drives the core, persists, sends; tells MvccStoreActor what committed (MvccProtocol), validates
         // forwarded proposals with the edge's validator (Apply), fails waiters; leader duties drive lease expiry.
         // (Lease and Lease.Core were planned here for "leader duties drive lease expiry"; the lease manager learns
@@ -76,13 +79,14 @@ public static class Parts
         // implements (etcd's Compactable/RevGetter), so it knows neither Raft nor the store; "compacted" is an Errors value.
         new("Compactor", ["Compactor.Core", "Errors", "Configuration"]),
 
-        // The auth core's outside: bcrypt (BCrypt.Net-Next) and the cryptographic token letters. Not wired yet.
-        new("Auth", ["Auth.Core"]),
+        // The auth core's outside: bcrypt (BCrypt.Net-Next), the cryptographic token letters, and the member's AuthGate
+        // (the applied state the edge reads, the token table), whose answers are Errors values.
+        new("Auth", ["Auth.Core", "Errors"]),
 
         // ---- the facade: builds the actor tree, the only part that knows them all ----
         new("Server", ["Raft.Core", "Raft", "Mvcc.Core", "Mvcc", "Cluster.Core", "Cluster", "Apply", "Errors", "Wait",
             "Serialization", "Configuration", "Alarm.Core", "Corruption", "Corruption.Core", "Watch.Core", "Watch", "Lease.Core", "Lease",
-            "Compactor", "Compactor.Core"]),
+            "Compactor", "Compactor.Core", "Auth.Core", "Auth"]),
         // etcd's corrupt.go lives in package etcdserver: the corruption checks are the facade's own work (the
         // initial check before the tree starts, the leader's periodic check through EtcdServer), in a folder of
         // their own. Facade and checks are one layer, so each may use the other; nothing below uses either.

@@ -80,6 +80,8 @@ public sealed class DefaultsSpecs
         Assert.Equal(128, s.MaxTxnOps);
         Assert.Equal(1_572_864, s.MaxRequestBytes);
         Assert.Equal("info", s.LogLevel);
+        Assert.Equal(10, s.BcryptCost);
+        Assert.Equal(TimeSpan.FromSeconds(300), s.AuthTokenTtl);
 
         var o = run.Options;
         Assert.Equal(["http://localhost:2379"], o.ListenClientUrls);
@@ -89,6 +91,17 @@ public sealed class DefaultsSpecs
         Assert.False(o.LogToStdout);
         Assert.False(o.DataDirGiven);
         Assert.Empty(run.Warnings);
+    }
+
+    [Theory]
+    [InlineData("12", 12)]
+    [InlineData("3", 10)]
+    [InlineData("32", 10)]
+    public void Bcrypt_cost_and_token_ttl_reach_the_settings_with_etcds_fallback_for_a_bad_cost(string cost, int effective)
+    {
+        var s = NodeConfig.Run("--bcrypt-cost", cost, "--auth-token-ttl", "60").Settings;
+        Assert.Equal(effective, s.BcryptCost);
+        Assert.Equal(TimeSpan.FromSeconds(60), s.AuthTokenTtl);
     }
 
     [Fact]

@@ -62,6 +62,9 @@ public sealed class SimpleTokens
         return token;
     }
 
+    /// <summary>Whether the table holds <paramref name="token"/> (a re-applied Authenticate entry finds its token there).</summary>
+    public bool Contains(string token) => _tokens.ContainsKey(token);
+
     /// <summary>
     /// etcd's info: the token's user, refreshing its TTL; "invalid auth token" when it is malformed, unknown, or
     /// expired (an expired one is dropped on the spot, not only by <see cref="Expire"/>).

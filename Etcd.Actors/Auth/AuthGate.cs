@@ -1,0 +1,116 @@
+using Etcd.Actors.Auth.Core;
+using Etcd.Actors.Errors;
+
+namespace Etcd.Actors.Auth;
+
+/// <summary>
+/// What the gRPC edge of one member knows about auth, shared between the edge's threads and the store actor:
+/// a copy of the applied <see cref="AuthStore"/> published after each durable batch that changed it (never mutated
+/// once published, and read only through its cache-free methods, so no lock), and the member's simple tokens, which
+/// the store assigns when it applies an Authenticate entry and the edge resolves on every request (under a lock:
+/// resolving refreshes a token's TTL). Tokens are member-local and not persisted, as in etcd: a restarted member
+/// forgets them and its clients authenticate again.
+/// </summary>
+public sealed class AuthGate
+{
+    /// <summary>Most live tokens per member; past it the least recently used one is evicted (SimpleTokens).</summary>
+    public const int TokenCapacity = 100_000;
+
+    private readonly object _tokensLock = new();
+    private readonly object _checkLock = new();
+    private readonly SimpleTokens _tokens;
+    private readonly TimeProvider _time;
+    private readonly long _start;
+    private readonly Lazy<IPasswordHasher> _hasher;
+    private volatile AuthStore _published = new();
+    private ulong _applied;
+
+    /// <param name="hasher">Made on first use: bcrypt's dummy hash costs one hash at the configured cost.</param>
+    public AuthGate(TimeSpan tokenTtl, Func<IPasswordHasher> hasher, TimeProvider? time = null)
+    {
+        _tokens = new SimpleTokens(tokenTtl, TokenCapacity);
+        _time = time ?? TimeProvider.System;
+        _start = _time.GetTimestamp();
+        _hasher = new Lazy<IPasswordHasher>(hasher, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>A gate with etcd's defaults (simple tokens, 300 s, bcrypt cost 10).</summary>
+    public static AuthGate Default() => new(SimpleTokens.DefaultTtl, () => new BcryptPasswordHasher(BcryptPasswordHasher.DefaultCost));
+
+    public IPasswordHasher Hasher => _hasher.Value;
+
+    /// <summary>Whether auth was enabled at the last durable batch this member applied.</summary>
+    public bool Enabled => _published.Enabled;
+
+    /// <summary>The auth revision at the last durable batch (what a resolved token is checked at).</summary>
+    public ulong Revision => _published.Revision;
+
+    /// <summary>The index of the last durable batch that reached the gate (a token's index above it may be unknown yet).</summary>
+    public ulong Applied => Volatile.Read(ref _applied);
+
+    public int TokenCount
+    {
+        get { lock (_tokensLock) return _tokens.Count; }
+    }
+
+    private TimeSpan Now => _time.GetElapsedTime(_start);
+
+    /// <summary>The store's applied state after a durable batch: <paramref name="copy"/> is never changed after this.</summary>
+    public void Publish(AuthStore copy, ulong applied)
+    {
+        _published = copy;
+        Volatile.Write(ref _applied, applied);
+    }
+
+    public void SetApplied(ulong applied) => Volatile.Write(ref _applied, applied);
+
+    /// <summary>etcd's CheckPassword against the published state (one bcrypt check, whatever the user).</summary>
+    public EtcdError? CheckPassword(string name, string password, out ulong revision) =>
+        _published.CheckPassword(name, password, Hasher, out revision);
+
+    /// <summary>etcd's IsAdminPermitted against the published state (reads users only: safe without a lock).</summary>
+    public EtcdError? IsAdminPermitted(string user) => _published.IsAdminPermitted(user);
+
+    /// <summary>
+    /// etcd's IsRangePermitted against the published state at its current revision ("" is no user), for checks the edge
+    /// makes itself (a watch's range). Under a lock: the check fills the published copy's permission cache.
+    /// </summary>
+    public EtcdError? IsRangePermitted(string user, Google.Protobuf.ByteString key, Google.Protobuf.ByteString rangeEnd)
+    {
+        var store = _published;
+        lock (_checkLock) return store.IsRangePermitted(user, user.Length == 0 ? 0 : store.Revision, key, rangeEnd);
+    }
+
+    /// <summary>
+    /// The token an applied Authenticate entry makes. Applying the same entry again (a store restarted in place is
+    /// handed the entries after its durable index again) finds its token already there and keeps it.
+    /// </summary>
+    public string AssignToken(string user, string prefix, ulong index)
+    {
+        lock (_tokensLock)
+        {
+            var token = $"{prefix}.{index.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+            if (_tokens.Contains(token)) return token;
+            _tokens.Expire(Now);
+            return _tokens.Assign(user, prefix, index, Now);
+        }
+    }
+
+    /// <summary>The token's user (refreshing its TTL), or "invalid auth token".</summary>
+    public EtcdError? Resolve(string token, out string user)
+    {
+        lock (_tokensLock) return _tokens.Resolve(token, Now, out user);
+    }
+
+    /// <summary>A deleted user or a changed password ends the user's sessions (etcd's invalidateUser).</summary>
+    public void InvalidateUser(string user)
+    {
+        lock (_tokensLock) _tokens.InvalidateUser(user);
+    }
+
+    /// <summary>Auth disabled: every token goes.</summary>
+    public void ClearTokens()
+    {
+        lock (_tokensLock) _tokens.Clear();
+    }
+}

@@ -1,0 +1,187 @@
+using Etcd.Actors.Apply;
+using Etcd.Actors.Auth;
+using Etcd.Actors.Auth.Core;
+using Etcd.Actors.Errors;
+using Etcd.Api.Etcdserverpb;
+
+namespace Etcd.Actors.Server;
+
+/// <summary>
+/// The Auth service's door and the edge's half of enforcement. Every Auth RPC is a Raft entry applied on every member
+/// (Applier.Auth.cs), carrying the caller's user and auth revision in its header; passwords are hashed here with bcrypt
+/// before proposing and never travel or persist in clear. Authenticate checks the password here (one bcrypt check
+/// whatever the user) and proposes the token's random prefix, so every member assigns the same token.
+/// </summary>
+public sealed partial class EtcdServer
+{
+    /// <summary>Authenticate proposals retried when the auth state changed between the password check and the apply.</summary>
+    private const int MaxAuthenticateAttempts = 3;
+
+    private static readonly RequestHeader AnonymousHeader = new();
+
+    /// <summary>The member's auth view and token table.</summary>
+    public AuthGate Auth => _refs.Auth;
+
+    /// <summary>
+    /// etcd's AuthInfoFromCtx: null while auth is disabled or without a token; the token's user and the current auth
+    /// revision; "invalid auth token" for a malformed, unknown or expired one. A token made by an entry this member has
+    /// not applied yet (its index is above the applied one) is looked up again once this member caught up, as etcd's
+    /// isValidSimpleToken waits for the index.
+    /// </summary>
+    public async ValueTask<RequestHeader?> AuthInfoAsync(string? token, CancellationToken ct)
+    {
+        var gate = _refs.Auth;
+        if (!gate.Enabled || string.IsNullOrEmpty(token)) return null;
+        if (gate.Resolve(token, out var user) is null) return new RequestHeader { Username = user, AuthRevision = gate.Revision };
+        if (SimpleTokens.TryParseIndex(token, out var index) && index > gate.Applied)
+        {
+            await LinearizableBarrierAsync(ct).ConfigureAwait(false);
+            if (gate.Resolve(token, out user) is null) return new RequestHeader { Username = user, AuthRevision = gate.Revision };
+        }
+        throw EtcdErrors.InvalidAuthToken.ToException();
+    }
+
+    /// <summary>The header a client's proposal carries: who asked (empty without a token, or while auth is disabled).</summary>
+    private async ValueTask<RequestHeader> ClientHeaderAsync(string? token, CancellationToken ct) =>
+        (string.IsNullOrEmpty(token) ? null : await AuthInfoAsync(token, ct).ConfigureAwait(false)) ?? AnonymousHeader;
+
+    /// <summary>etcd's IsAdminPermitted at the edge (membership changes): "user name is empty" without a token.</summary>
+    private async ValueTask CheckAdminAsync(string? token, CancellationToken ct)
+    {
+        if (!_refs.Auth.Enabled) return;
+        var info = await AuthInfoAsync(token, ct).ConfigureAwait(false);
+        Check(_refs.Auth.IsAdminPermitted(info?.Username ?? ""));
+    }
+
+    /// <summary>
+    /// etcd 3.4's authMaintenanceServer (Hash, HashKV, Defragment, Snapshot): the same check, but its errors reach the
+    /// client untranslated, as auth/store.go's own strings with gRPC code Unknown (what etcdctl shows).
+    /// </summary>
+    public async ValueTask CheckMaintenanceAdminAsync(string? token, CancellationToken ct)
+    {
+        if (!_refs.Auth.Enabled) return;
+        RequestHeader? info;
+        try
+        {
+            info = await AuthInfoAsync(token, ct).ConfigureAwait(false);
+        }
+        catch (EtcdException e) when (e.Error == EtcdErrors.InvalidAuthToken)
+        {
+            throw EtcdErrors.AuthPackage(e.Error).ToException();
+        }
+        if (_refs.Auth.IsAdminPermitted(info?.Username ?? "") is { } denied) throw EtcdErrors.AuthPackage(denied).ToException();
+    }
+
+    /// <summary>etcd's isWatchPermitted: READ on the watched range; a bad token or no token (while enabled) is refused.</summary>
+    private async ValueTask<bool> IsWatchPermittedAsync(string? token, WatchCreateRequest create, CancellationToken ct)
+    {
+        if (!_refs.Auth.Enabled) return true;
+        RequestHeader? info;
+        try
+        {
+            info = await AuthInfoAsync(token, ct).ConfigureAwait(false);
+        }
+        catch (EtcdException)
+        {
+            return false;
+        }
+        return _refs.Auth.IsRangePermitted(info?.Username ?? "", create.Key, create.RangeEnd) is null;
+    }
+
+    public async Task<AuthenticateResponse> AuthenticateAsync(AuthenticateRequest request, CancellationToken ct = default)
+    {
+        ThrowIfLearner();
+        // etcd reads the auth state linearizably first: a user added through another member a moment ago can log in.
+        await LinearizableBarrierAsync(ct).ConfigureAwait(false);
+        for (var attempt = 1; ; attempt++)
+        {
+            Check(_refs.Auth.CheckPassword(request.Name, request.Password, out var checkedRevision));
+            var proposal = new InternalRaftRequest
+            {
+                Header = new RequestHeader { AuthRevision = checkedRevision },
+                Authenticate = new InternalAuthenticateRequest { Name = request.Name, SimpleToken = SimpleTokens.NewPrefix(CryptoTokenRandom.Instance) },
+            };
+            try
+            {
+                return (AuthenticateResponse)await ProposeAsync(proposal, ct).ConfigureAwait(false);
+            }
+            catch (EtcdException e) when (e.Error == EtcdErrors.AuthOldRevision && attempt < MaxAuthenticateAttempts)
+            {
+                // The auth state changed after the check (a new password, a deleted user): check again on the new state.
+                await LinearizableBarrierAsync(ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public async Task<AuthEnableResponse> AuthEnableAsync(AuthEnableRequest request, string? token = null, CancellationToken ct = default) =>
+        (AuthEnableResponse)await ProposeAuthAsync(new InternalRaftRequest { AuthEnable = request }, token, ct).ConfigureAwait(false);
+
+    public async Task<AuthDisableResponse> AuthDisableAsync(AuthDisableRequest request, string? token = null, CancellationToken ct = default) =>
+        (AuthDisableResponse)await ProposeAuthAsync(new InternalRaftRequest { AuthDisable = request }, token, ct).ConfigureAwait(false);
+
+    /// <summary>UserAdd: the password is hashed here (bcrypt, --bcrypt-cost) and only the hash is proposed.</summary>
+    public async Task<AuthUserAddResponse> UserAddAsync(AuthUserAddRequest request, string? token = null, CancellationToken ct = default)
+    {
+        var noPassword = request.Options?.NoPassword ?? false;
+        var add = new AuthUserAddRequest
+        {
+            Name = request.Name,
+            Options = request.Options?.Clone(),
+            HashedPassword = noPassword ? "" : _refs.Auth.Hasher.Hash(request.Password),
+        };
+        return (AuthUserAddResponse)await ProposeAuthAsync(new InternalRaftRequest { AuthUserAdd = add }, token, ct).ConfigureAwait(false);
+    }
+
+    public async Task<AuthUserChangePasswordResponse> UserChangePasswordAsync(AuthUserChangePasswordRequest request, string? token = null,
+        CancellationToken ct = default)
+    {
+        var change = new AuthUserChangePasswordRequest { Name = request.Name, HashedPassword = _refs.Auth.Hasher.Hash(request.Password) };
+        return (AuthUserChangePasswordResponse)await ProposeAuthAsync(new InternalRaftRequest { AuthUserChangePassword = change }, token, ct)
+            .ConfigureAwait(false);
+    }
+
+    public async Task<AuthUserGetResponse> UserGetAsync(AuthUserGetRequest request, string? token = null, CancellationToken ct = default) =>
+        (AuthUserGetResponse)await ProposeAuthAsync(new InternalRaftRequest { AuthUserGet = request }, token, ct).ConfigureAwait(false);
+
+    public async Task<AuthUserListResponse> UserListAsync(AuthUserListRequest request, string? token = null, CancellationToken ct = default) =>
+        (AuthUserListResponse)await ProposeAuthAsync(new InternalRaftRequest { AuthUserList = request }, token, ct).ConfigureAwait(false);
+
+    public async Task<AuthUserDeleteResponse> UserDeleteAsync(AuthUserDeleteRequest request, string? token = null, CancellationToken ct = default) =>
+        (AuthUserDeleteResponse)await ProposeAuthAsync(new InternalRaftRequest { AuthUserDelete = request }, token, ct).ConfigureAwait(false);
+
+    public async Task<AuthUserGrantRoleResponse> UserGrantRoleAsync(AuthUserGrantRoleRequest request, string? token = null, CancellationToken ct = default) =>
+        (AuthUserGrantRoleResponse)await ProposeAuthAsync(new InternalRaftRequest { AuthUserGrantRole = request }, token, ct).ConfigureAwait(false);
+
+    public async Task<AuthUserRevokeRoleResponse> UserRevokeRoleAsync(AuthUserRevokeRoleRequest request, string? token = null, CancellationToken ct = default) =>
+        (AuthUserRevokeRoleResponse)await ProposeAuthAsync(new InternalRaftRequest { AuthUserRevokeRole = request }, token, ct).ConfigureAwait(false);
+
+    public async Task<AuthRoleAddResponse> RoleAddAsync(AuthRoleAddRequest request, string? token = null, CancellationToken ct = default) =>
+        (AuthRoleAddResponse)await ProposeAuthAsync(new InternalRaftRequest { AuthRoleAdd = request }, token, ct).ConfigureAwait(false);
+
+    public async Task<AuthRoleGetResponse> RoleGetAsync(AuthRoleGetRequest request, string? token = null, CancellationToken ct = default) =>
+        (AuthRoleGetResponse)await ProposeAuthAsync(new InternalRaftRequest { AuthRoleGet = request }, token, ct).ConfigureAwait(false);
+
+    public async Task<AuthRoleListResponse> RoleListAsync(AuthRoleListRequest request, string? token = null, CancellationToken ct = default) =>
+        (AuthRoleListResponse)await ProposeAuthAsync(new InternalRaftRequest { AuthRoleList = request }, token, ct).ConfigureAwait(false);
+
+    public async Task<AuthRoleDeleteResponse> RoleDeleteAsync(AuthRoleDeleteRequest request, string? token = null, CancellationToken ct = default) =>
+        (AuthRoleDeleteResponse)await ProposeAuthAsync(new InternalRaftRequest { AuthRoleDelete = request }, token, ct).ConfigureAwait(false);
+
+    public async Task<AuthRoleGrantPermissionResponse> RoleGrantPermissionAsync(AuthRoleGrantPermissionRequest request, string? token = null,
+        CancellationToken ct = default) =>
+        (AuthRoleGrantPermissionResponse)await ProposeAuthAsync(new InternalRaftRequest { AuthRoleGrantPermission = request }, token, ct)
+            .ConfigureAwait(false);
+
+    public async Task<AuthRoleRevokePermissionResponse> RoleRevokePermissionAsync(AuthRoleRevokePermissionRequest request, string? token = null,
+        CancellationToken ct = default) =>
+        (AuthRoleRevokePermissionResponse)await ProposeAuthAsync(new InternalRaftRequest { AuthRoleRevokePermission = request }, token, ct)
+            .ConfigureAwait(false);
+
+    /// <summary>An auth management entry, with the caller's user and auth revision (checked at apply: root only).</summary>
+    private async Task<Google.Protobuf.IMessage> ProposeAuthAsync(InternalRaftRequest request, string? token, CancellationToken ct)
+    {
+        ThrowIfLearner();
+        request.Header = await ClientHeaderAsync(token, ct).ConfigureAwait(false);
+        return await ProposeAsync(request, ct).ConfigureAwait(false);
+    }
+}
