@@ -84,8 +84,13 @@ public sealed partial class Applier(KvStore store, ulong clusterId, ulong member
     /// <summary>
     /// Begins a Range at the applied state (KvStore.BeginRange): its values are read in steps of at most
     /// <paramref name="stepRows"/>; answer it with <see cref="FinishRange"/> once the cursor is done.
+    /// A user without read permission on the range gets etcd's error and nothing is read (as <see cref="Read"/>).
     /// </summary>
-    public KvResult<RangeCursor> BeginRange(RangeRequest request, int stepRows) => store.BeginRange(request, stepRows);
+    public KvResult<RangeCursor> BeginRange(RangeRequest request, int stepRows, string? user = null)
+    {
+        if (CheckRead(request, user) is { } denied) return denied;
+        return store.BeginRange(request, stepRows);
+    }
 
     /// <summary>A finished range's response, its header at the revision the range read began at (as etcd reports it).</summary>
     public ApplyResult FinishRange(RangeCursor cursor, ulong term)

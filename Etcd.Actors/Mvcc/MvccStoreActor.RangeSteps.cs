@@ -59,7 +59,7 @@ public sealed partial class MvccStoreActor
         KvResult<RangeCursor> begun;
         try
         {
-            begun = _applier.BeginRange(range, _rangeStepRows);
+            begun = _applier.BeginRange(range, _rangeStepRows, read.User);
         }
         catch (ArgumentException ex)
         {

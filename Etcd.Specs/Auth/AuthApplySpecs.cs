@@ -174,6 +174,11 @@ public sealed class AuthApplySpecs : IDisposable
         Assert.True(_applier.Read(new RangeRequest { Key = B("/a/"), RangeEnd = B("/a0") }, 2, "alice").IsOk);
         Assert.True(_applier.Read(range, 2, "root").IsOk);
         Assert.True(_applier.Read(range, 2).IsOk);
+        // A Range the store reads in steps (MvccStoreActor.RangeSteps.cs) is checked the same way when it begins.
+        Assert.Equal(EtcdErrors.UserEmpty, _applier.BeginRange(range, 1, "").Error);
+        Assert.Equal(EtcdErrors.PermissionDenied, _applier.BeginRange(range, 1, "alice").Error);
+        Assert.True(_applier.BeginRange(range, 1, "root").IsOk);
+        Assert.True(_applier.BeginRange(range, 1).IsOk);
     }
 
     [Fact]
