@@ -1,0 +1,110 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using Akka.Event;
+using Etcd.Node.Tls;
+using Etcd.Specs.Support;
+using Xunit;
+
+namespace Etcd.Specs.Node;
+
+/// <summary>
+/// How a peer's certificate is judged on the peer port (Etcd.Node/Tls/PeerCertificateVerifier.cs), both ways, with
+/// etcd 3.4's rules: the trusted CA, the usage, the CRL for a member that dials us, the allowed CN or host name, and
+/// --peer-auto-tls's skipped verification of a member we dial. Certificates from <see cref="TestCertificates"/>.
+/// </summary>
+public sealed class PeerCertificateVerifierSpecs : IDisposable
+{
+    private const string Dialled = "ssl.tcp://etcd@127.0.0.1:2380";
+    private const string Dialling = "[::ffff:127.0.0.1]:50123";
+    private readonly TempDir _dir = new("etcd-peer-verifier");
+    private readonly TestCertificates _pki;
+    private readonly X509Certificate2 _member;
+    private readonly X509Certificate2 _other;
+    private readonly X509Certificate2 _revoked;
+    private readonly X509Certificate2 _serverOnly;
+    private readonly X509Certificate2 _otherCn;
+    private readonly string _crl;
+
+    public PeerCertificateVerifierSpecs()
+    {
+        _pki = new TestCertificates(_dir.Path);
+        _member = Load(_pki.IssuePeer("member", "member", 2001));
+        _other = Load(_pki.IssuePeerFromAnotherCa("intruder", "member", 2002));
+        _revoked = Load(_pki.IssuePeer("revoked-member", "member", 2003));
+        _serverOnly = Load(_pki.Server);
+        _otherCn = Load(_pki.IssuePeer("someone", "someone", 2004));
+        _crl = _pki.WriteCrl("peers.crl", 2003);
+    }
+
+    public void Dispose()
+    {
+        foreach (var c in new[] { _member, _other, _revoked, _serverOnly, _otherCn }) c.Dispose();
+        _dir.Dispose();
+    }
+
+    [Fact]
+    public void A_member_that_dials_us_must_present_a_certificate_of_the_trusted_ca_for_client_use_that_the_crl_does_not_list()
+    {
+        var v = Verifier();
+        Assert.Null(v.RejectDialling(_member));
+        Assert.Equal("tls: client didn't provide a certificate", v.RejectDialling(null));
+        Assert.Equal("x509: certificate signed by unknown authority", v.RejectDialling(_other));
+        Assert.Equal("x509: certificate specifies an incompatible key usage", v.RejectDialling(_serverOnly));
+        Assert.Equal("transport: certificate revoked", v.RejectDialling(_revoked));
+    }
+
+    [Fact]
+    public void A_member_we_dial_must_present_a_certificate_of_the_trusted_ca_valid_for_the_host_dialled()
+    {
+        var v = Verifier();
+        Assert.Null(v.RejectDialled(_member, SslPolicyErrors.RemoteCertificateChainErrors)); // the machine's roots do not know our CA
+        Assert.Null(v.RejectDialled(_serverOnly, SslPolicyErrors.None));
+        Assert.Equal("x509: certificate signed by unknown authority", v.RejectDialled(_other, SslPolicyErrors.RemoteCertificateChainErrors));
+        Assert.Equal("x509: certificate is not valid for the host dialled", v.RejectDialled(_member, SslPolicyErrors.RemoteCertificateNameMismatch));
+        Assert.Equal("tls: server didn't provide a certificate", v.RejectDialled(null, SslPolicyErrors.RemoteCertificateNotAvailable));
+        // etcd checks its CRL only on its listener.
+        Assert.Null(v.RejectDialled(_revoked, SslPolicyErrors.None));
+    }
+
+    [Fact]
+    public void With_peer_auto_tls_a_dialled_members_certificate_is_not_verified_as_etcd_skips_it_for_a_self_signed_one()
+    {
+        var v = new PeerCertificateVerifier(null, null, skipVerifyDialled: true, "", "", null);
+        Assert.Null(v.RejectDialled(_other, SslPolicyErrors.RemoteCertificateChainErrors | SslPolicyErrors.RemoteCertificateNameMismatch));
+    }
+
+    [Fact]
+    public void Allowed_cn_and_allowed_hostname_refuse_every_other_certificate_both_ways()
+    {
+        var byCn = Verifier(allowedCn: "member");
+        Assert.Null(byCn.RejectDialling(_member));
+        Assert.Equal("client certificate authentication failed", byCn.RejectDialling(_otherCn));
+        Assert.Equal("client certificate authentication failed", byCn.RejectDialled(_otherCn, SslPolicyErrors.None));
+        var byHost = Verifier(allowedHostname: "localhost");
+        Assert.Null(byHost.RejectDialling(_member));
+        var elsewhere = Verifier(allowedHostname: "etcd.example.com");
+        Assert.Equal("client certificate authentication failed", elsewhere.RejectDialling(_member));
+        Assert.Equal("client certificate authentication failed", elsewhere.RejectDialled(_member, SslPolicyErrors.None));
+    }
+
+    [Fact]
+    public void Akka_remotes_callback_is_told_apart_by_how_it_names_the_peer()
+    {
+        var v = Verifier();
+        // Dialled (SetClientPipeline names the remote transport address): the host name counts.
+        Assert.False(v.Validate(_member, null, Dialled, SslPolicyErrors.RemoteCertificateNameMismatch, NoLogger.Instance));
+        Assert.True(v.Validate(_member, null, Dialled, SslPolicyErrors.None, NoLogger.Instance));
+        // Dialling us (SetServerPipeline names the socket's endpoint): no host to match, but the CRL counts.
+        Assert.True(v.Validate(_member, null, Dialling, SslPolicyErrors.RemoteCertificateNameMismatch, NoLogger.Instance));
+        Assert.False(v.Validate(_revoked, null, Dialling, SslPolicyErrors.None, NoLogger.Instance));
+    }
+
+    private PeerCertificateVerifier Verifier(string allowedCn = "", string allowedHostname = "")
+    {
+        var trusted = new X509Certificate2Collection();
+        trusted.ImportFromPemFile(_pki.CaFile);
+        return new PeerCertificateVerifier(trusted, RevocationList.Load(_crl), skipVerifyDialled: false, allowedCn, allowedHostname, null);
+    }
+
+    private static X509Certificate2 Load(TestCertificates.Pair pair) => X509CertificateLoader.LoadCertificateFromFile(pair.CertFile);
+}
