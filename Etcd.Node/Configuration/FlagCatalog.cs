@@ -113,8 +113,7 @@ public static class FlagCatalog
         // Deliberately not etcd's "false": checkpointing is on by default (docs/design.md, Lease).
         S("experimental-enable-lease-checkpoint", FlagKind.Bool, "true"),
         S("experimental-compaction-batch-limit", FlagKind.Int, "1000"),
-        R("experimental-peer-skip-client-san-verification", FlagKind.Bool, "false",
-            "the peer port does not check a dialling member's SAN against its address yet"),
+        S("experimental-peer-skip-client-san-verification", FlagKind.Bool, "false"),
         S("experimental-watch-progress-notify-interval", FlagKind.Duration, "10m"),
         R("experimental-warning-apply-duration", FlagKind.Duration, "100ms", "slow-apply warnings are not built yet"),
 

@@ -31,6 +31,9 @@ public sealed record PeerTlsOptions
     /// <summary>--peer-auto-tls: a self-signed certificate under &lt;data-dir&gt;/fixtures/peer when no cert/key are given.</summary>
     public required bool AutoTls { get; init; }
 
+    /// <summary>--experimental-peer-skip-client-san-verification: a dialling member's SANs need not name its address.</summary>
+    public required bool SkipClientSanVerify { get; init; }
+
     /// <summary>Whether the peer port speaks TLS: the peer URLs are https (all of them, <see cref="From"/>).</summary>
     public required bool Enabled { get; init; }
 
@@ -61,6 +64,7 @@ public sealed record PeerTlsOptions
             AllowedCn = (string)values["peer-cert-allowed-cn"],
             AllowedHostname = (string)values["peer-cert-allowed-hostname"],
             AutoTls = (bool)values["peer-auto-tls"],
+            SkipClientSanVerify = (bool)values["experimental-peer-skip-client-san-verification"],
             Enabled = enabled,
         };
         // etcd 3.4 (transport.NewListener → newTLSListener): an https listener needs a certificate, given or made.

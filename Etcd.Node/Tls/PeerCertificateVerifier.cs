@@ -16,8 +16,8 @@ namespace Etcd.Node.Tls;
 /// when none is given), be valid now and for server authentication, and be valid for the host we dialled. With
 /// --peer-auto-tls nothing of this is checked (etcd sets InsecureSkipVerify for a self-signed certificate).</item>
 /// <item>A member that dials us (Go's server side, asked only when a certificate is required): it must present one that
-/// chains to --peer-trusted-ca-file, is valid now and for client authentication, and whose serial number
-/// --peer-crl-file does not list.</item>
+/// chains to --peer-trusted-ca-file, is valid now and for client authentication, whose SANs name the address it dials
+/// from (unless --experimental-peer-skip-client-san-verification), and whose serial number --peer-crl-file does not list.</item>
 /// <item>Both ways, --peer-cert-allowed-cn (the certificate's CN) or --peer-cert-allowed-hostname (a host name it is valid
 /// for; it wins when both are given, as in etcd 3.4's baseConfig).</item>
 /// </list>
@@ -37,6 +37,7 @@ public sealed class PeerCertificateVerifier
     private readonly bool _skipVerifyDialled;
     private readonly string _allowedCn;
     private readonly string _allowedHostname;
+    private readonly bool _skipClientSan;
     private readonly Capnslog? _log;
     private readonly object _gate = new();
     private readonly PeerWarnings _warnings;
@@ -47,9 +48,11 @@ public sealed class PeerCertificateVerifier
     /// <param name="allowedCn">--peer-cert-allowed-cn ("" for none).</param>
     /// <param name="allowedHostname">--peer-cert-allowed-hostname ("" for none).</param>
     /// <param name="log">Where refusals are written (null: nowhere, for unit specs).</param>
+    /// <param name="skipClientSan">--experimental-peer-skip-client-san-verification: a dialling member's SANs need not name its address.</param>
     public PeerCertificateVerifier(X509Certificate2Collection? trusted, RevocationList? crl, bool skipVerifyDialled,
-        string allowedCn, string allowedHostname, Capnslog? log)
+        string allowedCn, string allowedHostname, Capnslog? log, bool skipClientSan = false)
     {
+        _skipClientSan = skipClientSan;
         if (trusted is { Count: 0 }) throw new ArgumentException("no certificate in the trusted CA file", nameof(trusted));
         _trusted = trusted;
         _crl = crl;
@@ -66,7 +69,8 @@ public sealed class PeerCertificateVerifier
     public bool Validate(X509Certificate2? certificate, X509Chain? chain, string peer, SslPolicyErrors errors, ILoggingAdapter log)
     {
         var dialled = peer.Contains("://", StringComparison.Ordinal);
-        var reason = dialled ? RejectDialled(certificate, errors) : RejectDialling(certificate);
+        var reason = dialled ? RejectDialled(certificate, errors)
+            : RejectDialling(certificate, IPEndPoint.TryParse(peer, out var from) ? Unmapped(from.Address) : null);
         if (reason is null) return true;
         Warn(dialled, peer, certificate, reason);
         return false;
@@ -89,14 +93,46 @@ public sealed class PeerCertificateVerifier
         return Identity(certificate);
     }
 
-    /// <summary>null when the certificate of a member that dialled us is accepted, else why not.</summary>
-    public string? RejectDialling(X509Certificate2? certificate)
+    /// <summary>
+    /// null when the certificate of a member that dialled us from <paramref name="from"/> is accepted, else why not. After
+    /// the chain and the allowed CN or host name (Go's handshake), etcd 3.4's listener checks that the certificate's SANs
+    /// name the address it dialled from (listener_tls.go checkSAN: an IP SAN, else a DNS name that resolves to it) and
+    /// then the CRL.
+    /// </summary>
+    public string? RejectDialling(X509Certificate2? certificate, IPAddress? from = null)
     {
         if (certificate is null) return "tls: client didn't provide a certificate";
         // A certificate is asked for only with a trusted CA (PeerTlsSetup requires one for --peer-client-cert-auth).
         if (_trusted is not null && Chain(certificate, ClientAuth) is { } chainError) return chainError;
+        if (Identity(certificate) is { } identityError) return identityError;
+        if (!_skipClientSan && from is not null && San(certificate, from) is { } sanError) return sanError;
         if (_crl is not null && _crl.Revokes(certificate.SerialNumberBytes.Span)) return "transport: certificate revoked";
-        return Identity(certificate);
+        return null;
+    }
+
+    /// <summary>etcd 3.4 checkCertSAN, with its messages; a certificate without IP or DNS SANs passes, as there.</summary>
+    private static string? San(X509Certificate2 certificate, IPAddress from)
+    {
+        var san = certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>().FirstOrDefault();
+        if (san is null) return null;
+        var ips = san.EnumerateIPAddresses().Select(Unmapped).ToList();
+        var names = san.EnumerateDnsNames().ToList();
+        if (ips.Count == 0 && names.Count == 0) return null;
+        if (ips.Contains(from)) return null;
+        if (names.Count == 0) return $"x509: certificate is valid for {string.Join(", ", ips)}, not {from}";
+        foreach (var name in names)
+        {
+            try
+            {
+                // Blocking, as etcd's net.LookupHost: once per accepted connection, on the transport's thread.
+                if (Dns.GetHostAddresses(name).Select(Unmapped).Contains(from)) return null;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // Like a name that resolves elsewhere.
+            }
+        }
+        return $"tlsconn: \"{from}\" does not match any of DNSNames [{string.Join(' ', names.Select(n => $"\"{n}\""))}]";
     }
 
     private string? Chain(X509Certificate2 certificate, Oid usage)

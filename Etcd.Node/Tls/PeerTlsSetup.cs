@@ -52,7 +52,8 @@ public static class PeerTlsSetup
             if (trusted.Count == 0) throw new CryptographicException($"failed to load any certificate from {options.TrustedCaFile}");
         }
         var crl = options.CrlFile.Length == 0 ? null : RevocationList.Load(options.CrlFile);
-        var verifier = new PeerCertificateVerifier(trusted, crl, skipVerifyDialled: selfCert, options.AllowedCn, options.AllowedHostname, log);
+        var verifier = new PeerCertificateVerifier(trusted, crl, skipVerifyDialled: selfCert, options.AllowedCn, options.AllowedHostname, log,
+            options.SkipClientSanVerify);
         return new PeerTlsSettings(certificate, options.RequireClientCertificate, verifier.Validate);
     }
 

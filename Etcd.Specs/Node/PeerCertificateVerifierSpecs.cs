@@ -99,11 +99,24 @@ public sealed class PeerCertificateVerifierSpecs : IDisposable
         Assert.False(v.Validate(_revoked, null, Dialling, SslPolicyErrors.None, NoLogger.Instance));
     }
 
-    private PeerCertificateVerifier Verifier(string allowedCn = "", string allowedHostname = "")
+    [Fact]
+    public void A_dialling_members_certificate_must_name_the_address_it_dials_from_unless_that_check_is_skipped()
+    {
+        // The member certificate names 127.0.0.1 and localhost (which resolves to loopback, never 127.0.0.2).
+        var v = Verifier();
+        Assert.True(v.Validate(_member, null, "127.0.0.1:50123", SslPolicyErrors.None, NoLogger.Instance));
+        Assert.True(v.Validate(_member, null, "[::ffff:127.0.0.1]:50123", SslPolicyErrors.None, NoLogger.Instance));
+        Assert.False(v.Validate(_member, null, "[::ffff:127.0.0.2]:50123", SslPolicyErrors.None, NoLogger.Instance));
+        Assert.Equal("tlsconn: \"127.0.0.2\" does not match any of DNSNames [\"localhost\"]",
+            v.RejectDialling(_member, System.Net.IPAddress.Parse("127.0.0.2")));
+        Assert.Null(Verifier(skipClientSan: true).RejectDialling(_member, System.Net.IPAddress.Parse("127.0.0.2")));
+    }
+
+    private PeerCertificateVerifier Verifier(string allowedCn = "", string allowedHostname = "", bool skipClientSan = false)
     {
         var trusted = new X509Certificate2Collection();
         trusted.ImportFromPemFile(_pki.CaFile);
-        return new PeerCertificateVerifier(trusted, RevocationList.Load(_crl), skipVerifyDialled: false, allowedCn, allowedHostname, null);
+        return new PeerCertificateVerifier(trusted, RevocationList.Load(_crl), skipVerifyDialled: false, allowedCn, allowedHostname, null, skipClientSan);
     }
 
     private static X509Certificate2 Load(TestCertificates.Pair pair) => X509CertificateLoader.LoadCertificateFromFile(pair.CertFile);

@@ -8,7 +8,6 @@ public sealed class RefusalSpecs
 {
     public static TheoryData<string[], string> Refused() => new()
     {
-        { ["--experimental-peer-skip-client-san-verification"], "--experimental-peer-skip-client-san-verification=true is not supported: the peer port does not check a dialling member's SAN against its address yet" },
         { ["--client-cert-allowed-hostname", "a.example"], "--client-cert-allowed-hostname=a.example is not supported: client certificate host name checks are not built yet" },
         { ["--listen-client-urls", "unixs://localhost:2379", "--advertise-client-urls", "http://127.0.0.1:2379"], "--listen-client-urls=unixs://localhost:2379 is not supported: unix socket URLs are not built yet (unixs://localhost:2379)" },
         { ["--auth-token", "jwt,pub-key=a,priv-key=b,sign-method=RS256"], "--auth-token=jwt,pub-key=a,priv-key=b,sign-method=RS256 is not supported: authentication is not built yet" },
