@@ -70,10 +70,18 @@ public sealed record PeerTlsOptions
         // etcd 3.4 (transport.NewListener → newTLSListener): an https listener needs a certificate, given or made.
         if (enabled && options.Empty && !options.AutoTls)
             throw new FlagException($"cannot listen on TLS for {HostPort(listen[0])}: KeyFile and CertFile are not presented");
+        // etcd 3.4 (transport.TLSInfo.baseConfig, reached whenever peer TLS is configured): both checks at once is an error.
+        if ((!options.Empty || options.AutoTls) && options.AllowedCn.Length > 0 && options.AllowedHostname.Length > 0)
+        {
+            throw new FlagException($"AllowedCN and AllowedHostname are mutually exclusive (cn={GoQuote(options.AllowedCn)}, " +
+                $"hostname={GoQuote(options.AllowedHostname)})");
+        }
         return options;
     }
 
     public static bool IsHttps(string url) => url.StartsWith("https://", StringComparison.Ordinal);
+
+    private static string GoQuote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 
     private static string HostPort(string url) => url[(url.IndexOf("://", StringComparison.Ordinal) + 3)..].TrimEnd('/');
 }

@@ -18,8 +18,8 @@ namespace Etcd.Node.Tls;
 /// <item>A member that dials us (Go's server side, asked only when a certificate is required): it must present one that
 /// chains to --peer-trusted-ca-file, is valid now and for client authentication, whose SANs name the address it dials
 /// from (unless --experimental-peer-skip-client-san-verification), and whose serial number --peer-crl-file does not list.</item>
-/// <item>Both ways, --peer-cert-allowed-cn (the certificate's CN) or --peer-cert-allowed-hostname (a host name it is valid
-/// for; it wins when both are given, as in etcd 3.4's baseConfig).</item>
+/// <item>Both ways, --peer-cert-allowed-cn (the certificate's CN) or --peer-cert-allowed-hostname (a host name its SANs
+/// name; never the CN, as Go ≥ 1.15). Both at once is refused at start, as etcd 3.4's baseConfig (PeerTlsOptions.From).</item>
 /// </list>
 /// Akka.Remote 1.5.74 calls <see cref="Validate"/> from its DotNettyTransport: SetClientPipeline names the peer by the
 /// remote transport address ("ssl.tcp://etcd@host:port"), SetServerPipeline by the socket's remote endpoint; that is
@@ -69,15 +69,16 @@ public sealed class PeerCertificateVerifier
     public bool Validate(X509Certificate2? certificate, X509Chain? chain, string peer, SslPolicyErrors errors, ILoggingAdapter log)
     {
         var dialled = peer.Contains("://", StringComparison.Ordinal);
-        var reason = dialled ? RejectDialled(certificate, errors)
-            : RejectDialling(certificate, IPEndPoint.TryParse(peer, out var from) ? Unmapped(from.Address) : null);
+        var reason = dialled ? RejectDialled(certificate, errors, chain)
+            : RejectDialling(certificate, IPEndPoint.TryParse(peer, out var from) ? Unmapped(from.Address) : null, chain);
         if (reason is null) return true;
         Warn(dialled, peer, certificate, reason);
         return false;
     }
 
     /// <summary>null when the certificate of a member we dialled is accepted, else why not (in Go's words where Go has them).</summary>
-    public string? RejectDialled(X509Certificate2? certificate, SslPolicyErrors errors)
+    /// <param name="presented">The chain SslStream built from what the peer presented: its intermediates help build ours.</param>
+    public string? RejectDialled(X509Certificate2? certificate, SslPolicyErrors errors, X509Chain? presented = null)
     {
         if (certificate is null) return "tls: server didn't provide a certificate";
         if (!_skipVerifyDialled)
@@ -86,7 +87,7 @@ public sealed class PeerCertificateVerifier
             {
                 if ((errors & SslPolicyErrors.RemoteCertificateChainErrors) != 0) return "x509: certificate signed by unknown authority";
             }
-            else if (Chain(certificate, ServerAuth) is { } chainError) return chainError;
+            else if (Chain(certificate, ServerAuth, presented) is { } chainError) return chainError;
             // SslStream checked the name against the host of the Akka address we dialled (the advertised peer URL's).
             if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0) return "x509: certificate is not valid for the host dialled";
         }
@@ -99,11 +100,11 @@ public sealed class PeerCertificateVerifier
     /// name the address it dialled from (listener_tls.go checkSAN: an IP SAN, else a DNS name that resolves to it) and
     /// then the CRL.
     /// </summary>
-    public string? RejectDialling(X509Certificate2? certificate, IPAddress? from = null)
+    public string? RejectDialling(X509Certificate2? certificate, IPAddress? from = null, X509Chain? presented = null)
     {
         if (certificate is null) return "tls: client didn't provide a certificate";
         // A certificate is asked for only with a trusted CA (PeerTlsSetup requires one for --peer-client-cert-auth).
-        if (_trusted is not null && Chain(certificate, ClientAuth) is { } chainError) return chainError;
+        if (_trusted is not null && Chain(certificate, ClientAuth, presented) is { } chainError) return chainError;
         if (Identity(certificate) is { } identityError) return identityError;
         if (!_skipClientSan && from is not null && San(certificate, from) is { } sanError) return sanError;
         if (_crl is not null && _crl.Revokes(certificate.SerialNumberBytes.Span)) return "transport: certificate revoked";
@@ -135,11 +136,21 @@ public sealed class PeerCertificateVerifier
         return $"tlsconn: \"{from}\" does not match any of DNSNames [{string.Join(' ', names.Select(n => $"\"{n}\""))}]";
     }
 
-    private string? Chain(X509Certificate2 certificate, Oid usage)
+    /// <summary>
+    /// Our own chain to --peer-trusted-ca-file. No downloads: an AIA caIssuers URL in a stranger's certificate would
+    /// otherwise make us fetch it, blocking the DotNetty event loop that calls us (Go never fetches). The intermediates
+    /// the peer presented (SslStream's chain) go in the extra store, so an intermediate CA works without them.
+    /// </summary>
+    private string? Chain(X509Certificate2 certificate, Oid usage, X509Chain? presented)
     {
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.AddRange(_trusted!);
+        chain.ChainPolicy.DisableCertificateDownloads = true;
+        if (presented is not null)
+        {
+            foreach (var element in presented.ChainElements) chain.ChainPolicy.ExtraStore.Add(element.Certificate);
+        }
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck; // etcd checks only its CRL file
         chain.ChainPolicy.ApplicationPolicy.Add(usage);
         if (chain.Build(certificate)) return null;
@@ -151,7 +162,11 @@ public sealed class PeerCertificateVerifier
     private string? Identity(X509Certificate2 certificate)
     {
         if (_allowedHostname.Length > 0)
-            return certificate.MatchesHostname(_allowedHostname) ? null : "client certificate authentication failed";
+        {
+            // Go ≥ 1.15's VerifyHostname never falls back to the CN (etcd 3.4.x is built with it).
+            return certificate.MatchesHostname(_allowedHostname, allowWildcards: true, allowCommonName: false)
+                ? null : "client certificate authentication failed";
+        }
         if (_allowedCn.Length > 0)
             return certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false) == _allowedCn ? null : "client certificate authentication failed";
         return null;

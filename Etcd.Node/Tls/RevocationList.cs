@@ -68,7 +68,15 @@ public sealed class RevocationList
         {
             var fields = PemEncoding.Find(text);
             if (text[fields.Label] != "X509 CRL") throw new CryptographicException($"expected an X509 CRL, found {text[fields.Label]}");
-            der = Convert.FromBase64String(text[fields.Base64Data]);
+            try
+            {
+                der = Convert.FromBase64String(text[fields.Base64Data]);
+            }
+            catch (FormatException e)
+            {
+                // As a CryptographicException: start-up reports it in one line, a reload keeps the previous list.
+                throw new CryptographicException($"malformed CRL: {e.Message}", e);
+            }
         }
         var revoked = new HashSet<BigInteger>();
         var list = new AsnReader(der, AsnEncodingRules.DER).ReadSequence();

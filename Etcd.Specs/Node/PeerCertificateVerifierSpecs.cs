@@ -1,4 +1,7 @@
+using System.Net;
 using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Akka.Event;
 using Etcd.Node.Tls;
@@ -112,11 +115,93 @@ public sealed class PeerCertificateVerifierSpecs : IDisposable
         Assert.Null(Verifier(skipClientSan: true).RejectDialling(_member, System.Net.IPAddress.Parse("127.0.0.2")));
     }
 
+    [Fact]
+    public void A_certificate_of_an_unknown_issuer_naming_an_aia_url_is_refused_without_fetching_it()
+    {
+        // A listener that never answers: had the verifier fetched the caIssuers URL, its connection would be queued here.
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            var url = $"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/issuer.cer";
+            using var unknownCa = Authority("unknown-ca", null);
+            using var stranger = Issue(unknownCa, "stranger", ca: false, aia: url, dns: null);
+            Assert.Equal("x509: certificate signed by unknown authority", Verifier().RejectDialling(stranger));
+            Assert.Equal("x509: certificate signed by unknown authority", Verifier().RejectDialled(stranger, SslPolicyErrors.None));
+            Assert.False(listener.Pending(), $"the verifier dialled the certificate's AIA URL {url}");
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
+    [Fact]
+    public void A_certificate_of_an_intermediate_ca_is_accepted_with_the_intermediate_the_peer_presented()
+    {
+        using var root = Authority("root-ca", null);
+        using var intermediate = Authority("intermediate-ca", root);
+        using var leaf = Issue(intermediate, "member", ca: false, aia: null, dns: "localhost");
+        using var presented = new X509Chain();
+        presented.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        presented.ChainPolicy.CustomTrustStore.Add(root);
+        presented.ChainPolicy.ExtraStore.Add(intermediate);
+        presented.ChainPolicy.DisableCertificateDownloads = true;
+        presented.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        Assert.True(presented.Build(leaf), string.Join(", ", presented.ChainStatus.Select(c => c.StatusInformation)));
+        var v = Trusting(root);
+        Assert.Null(v.RejectDialling(leaf, null, presented));
+        Assert.Null(v.RejectDialled(leaf, SslPolicyErrors.None, presented));
+        Assert.Equal("x509: certificate signed by unknown authority", v.RejectDialling(leaf));
+    }
+
+    [Fact]
+    public void Allowed_hostname_is_matched_against_the_sans_never_the_cn_as_go_does()
+    {
+        using var root = Authority("root-ca", null);
+        using var cnOnly = Issue(root, "etcd.example.com", ca: false, aia: null, dns: null);
+        using var named = Issue(root, "member", ca: false, aia: null, dns: "etcd.example.com");
+        var v = Trusting(root, allowedHostname: "etcd.example.com");
+        Assert.Equal("client certificate authentication failed", v.RejectDialling(cnOnly));
+        Assert.Equal("client certificate authentication failed", v.RejectDialled(cnOnly, SslPolicyErrors.None));
+        Assert.Null(v.RejectDialling(named));
+    }
+
     private PeerCertificateVerifier Verifier(string allowedCn = "", string allowedHostname = "", bool skipClientSan = false)
     {
         var trusted = new X509Certificate2Collection();
         trusted.ImportFromPemFile(_pki.CaFile);
         return new PeerCertificateVerifier(trusted, RevocationList.Load(_crl), skipVerifyDialled: false, allowedCn, allowedHostname, null, skipClientSan);
+    }
+
+    private static PeerCertificateVerifier Trusting(X509Certificate2 root, string allowedHostname = "") =>
+        new([X509CertificateLoader.LoadCertificate(root.RawData)], null, skipVerifyDialled: false, "", allowedHostname, null);
+
+    /// <summary>A CA with its key: self-signed, or signed by <paramref name="issuer"/>.</summary>
+    private static X509Certificate2 Authority(string cn, X509Certificate2? issuer) => Issue(issuer, cn, ca: true, aia: null, dns: null);
+
+    private static X509Certificate2 Issue(X509Certificate2? issuer, string cn, bool ca, string? aia, string? dns)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={cn}", key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(ca, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(ca
+            ? X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign
+            : X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        if (!ca) request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], false));
+        if (issuer is not null) request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, true, false));
+        if (aia is not null) request.CertificateExtensions.Add(new X509AuthorityInformationAccessExtension(null, [aia]));
+        if (dns is not null)
+        {
+            var san = new SubjectAlternativeNameBuilder();
+            san.AddDnsName(dns);
+            request.CertificateExtensions.Add(san.Build());
+        }
+        var now = DateTimeOffset.UtcNow;
+        if (issuer is null) return request.CreateSelfSigned(now.AddHours(-1), now.AddDays(1));
+        using var signed = request.Create(issuer, now.AddHours(-1), now.AddDays(1), RandomNumberGenerator.GetBytes(8));
+        return signed.CopyWithPrivateKey(key);
     }
 
     private static X509Certificate2 Load(TestCertificates.Pair pair) => X509CertificateLoader.LoadCertificateFromFile(pair.CertFile);

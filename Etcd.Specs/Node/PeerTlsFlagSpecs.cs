@@ -44,4 +44,17 @@ public sealed class PeerTlsFlagSpecs
         Assert.Equal("peer URLs must be all http or all https (Akka.Remote runs one transport per member): https://127.0.0.1:2380 does not match http://localhost:2380",
             NodeConfig.Fails(["--initial-advertise-peer-urls", "https://127.0.0.1:2380", "--initial-cluster", "default=https://127.0.0.1:2380", "--peer-auto-tls"]));
     }
+
+    [Fact]
+    public void Allowed_cn_and_allowed_hostname_together_are_refused_with_etcds_message()
+    {
+        // etcd 3.4 (pkg/transport/listener.go baseConfig): "C | etcdmain: AllowedCN and AllowedHostname are mutually exclusive (...)".
+        string[] both = ["--peer-cert-allowed-cn", "member", "--peer-cert-allowed-hostname", "etcd.example.com"];
+        Assert.Equal("AllowedCN and AllowedHostname are mutually exclusive (cn=\"member\", hostname=\"etcd.example.com\")",
+            NodeConfig.Fails([.. Https, "--peer-cert-file", "/p.pem", "--peer-key-file", "/p-key.pem", .. both]));
+        Assert.Equal("AllowedCN and AllowedHostname are mutually exclusive (cn=\"member\", hostname=\"etcd.example.com\")",
+            NodeConfig.Fails([.. Https, "--peer-auto-tls", .. both]));
+        // Without any peer certificate etcd builds no TLS config, so it never sees the two.
+        Assert.Equal("member", NodeConfig.Run(both).Options.PeerTls.AllowedCn);
+    }
 }
