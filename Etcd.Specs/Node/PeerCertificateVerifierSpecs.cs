@@ -167,6 +167,28 @@ public sealed class PeerCertificateVerifierSpecs : IDisposable
         Assert.Null(v.RejectDialling(named));
     }
 
+    [Fact]
+    public void A_crl_rewritten_into_a_truncated_pem_keeps_the_previous_list_and_one_at_start_is_refused_naming_it()
+    {
+        var path = Path.Combine(_dir.Path, "rewritten.crl");
+        File.Copy(_crl, path);
+        var time = new Etcd.Specs.Lease.ManualTime();
+        var crl = RevocationList.Load(path, time);
+        var serial = _revoked.SerialNumberBytes.ToArray();
+        Assert.True(crl.Revokes(serial));
+
+        // Half rewritten: the END line is not there yet.
+        var text = File.ReadAllText(_crl);
+        File.WriteAllText(path, text[..text.IndexOf("-----END", StringComparison.Ordinal)]);
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddSeconds(5));
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.True(crl.Revokes(serial));
+
+        // At start it stops the member with one line (NodeRunner reports a CryptographicException) naming the file.
+        var e = Assert.Throws<CryptographicException>(() => RevocationList.Load(path));
+        Assert.StartsWith($"cannot parse CRL file {path}: malformed CRL", e.Message);
+    }
+
     private PeerCertificateVerifier Verifier(string allowedCn = "", string allowedHostname = "", bool skipClientSan = false)
     {
         var trusted = new X509Certificate2Collection();

@@ -135,6 +135,32 @@ public sealed class PeerTlsProcessSpecs(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task A_malformed_crl_file_stops_the_member_at_start_with_one_fatal_line_naming_it()
+    {
+        using var dir = new TempDir("etcd-peer-tls-crl");
+        var pki = new TestCertificates(dir.Sub("pki"));
+        var member = pki.IssuePeer("member0", "member", 3300);
+        var bad = Path.Combine(dir.Path, "truncated.crl");
+        var text = File.ReadAllText(pki.CrlFile);
+        File.WriteAllText(bad, text[..text.IndexOf("-----END", StringComparison.Ordinal)]);
+        var cases = new[]
+        {
+            (Flags: (string[])[.. MutualTls(pki, member), "--peer-crl-file", bad], Line: "cannot set up peer TLS", Peer: "https", Client: "http"),
+            (["--cert-file", pki.Server.CertFile, "--key-file", pki.Server.KeyFile, "--trusted-ca-file", pki.CaFile, "--client-cert-auth",
+                "--client-crl-file", bad], "cannot set up client TLS", "http", "https"),
+        };
+        foreach (var (flags, line, peer, client) in cases)
+        {
+            await using var node = new NodeProcess(dir.Sub(line.Replace(' ', '-')), extraArgs: flags) { PeerScheme = peer, ClientScheme = client };
+            await Assert.ThrowsAsync<InvalidOperationException>(() => node.StartAsync());
+            Assert.Equal(1, await node.Exited);
+            output.WriteLine(node.Output);
+            Assert.Contains($"C | etcdmain: {line}: cannot parse CRL file {bad}: malformed CRL: no complete PEM block", node.Output);
+            Assert.DoesNotContain("Unhandled exception", node.Output);
+        }
+    }
+
     private static string[] MutualTls(TestCertificates pki, TestCertificates.Pair pair) =>
         ["--peer-cert-file", pair.CertFile, "--peer-key-file", pair.KeyFile, "--peer-trusted-ca-file", pki.CaFile, "--peer-client-cert-auth"];
 
