@@ -72,8 +72,11 @@ public sealed class EtcdNode : IAsyncDisposable
         // The journal plugin connects with our linq2db options, whose interceptor sets synchronous=FULL on every
         // connection (SqlitePragmas); PrepareJournal above checked that this SQLite honours it.
         var journalConnections = new JournalConnectionInterceptor();
-        var setup = BootstrapSetup.Create().WithConfig(BuildConfig(settings))
+        ActorSystemSetup setup = BootstrapSetup.Create().WithConfig(BuildConfig(settings))
             .And(new DataOptionsSetup(SqlitePragmas.JournalDataOptions(settings.JournalPath, journalConnections)));
+        // https peer URLs: BuildConfig turned enable-ssl on; the certificate and the validator come as a setup
+        // (Akka.Remote prefers it over its HOCON ssl section, which can only name a PFX file or a store).
+        if (settings.PeerTls is { } tls) setup = setup.And(tls.ToSetup());
         var system = ActorSystem.Create(PeerDirectory.SystemName, setup);
         try
         {
@@ -177,6 +180,8 @@ public sealed class EtcdNode : IAsyncDisposable
         await Server.TransferLeadershipOnStopAsync().ConfigureAwait(false);
         Server.MarkStopped();
         await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance).ConfigureAwait(false);
+        // member.conf turns CoordinatedShutdown's own termination off (a failed TLS handshake runs it): end it here.
+        await System.Terminate().ConfigureAwait(false);
     }
 
     /// <summary>
@@ -199,6 +204,7 @@ public sealed class EtcdNode : IAsyncDisposable
               public-hostname = "{{publicHost}}"
               public-port = {{publicPort}}
               maximum-frame-size = {{frame}}b
+              enable-ssl = {{(settings.PeerTls is null ? "off" : "on")}}
             }
             """;
         var config = ConfigurationFactory.ParseString(fromFlags)

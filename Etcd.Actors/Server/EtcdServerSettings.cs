@@ -79,6 +79,9 @@ public sealed partial record EtcdServerSettings
     /// <summary>The auto compactor's settings (--auto-compaction-mode/-retention, etcd.compactor).</summary>
     public required Compactor.CompactorSettings Compactor { get; init; }
 
+    /// <summary>TLS on the peer port when the peer URLs are https (null: plain TCP); set by the host, not read from HOCON.</summary>
+    public PeerTlsSettings? PeerTls { get; init; }
+
     /// <summary>Extra HOCON laid over the member's Akka configuration (a config file's akka section; tests swap the journal).</summary>
     public string? ExtraHocon { get; init; }
 

@@ -12,7 +12,6 @@ namespace Etcd.Node.Configuration;
 /// </summary>
 public static class FlagCatalog
 {
-    private const string NoTls = "peer TLS is not built yet";
     private const string NoV2 = "the v2 API and v2 proxy are out of scope";
     private const string NoDiscovery = "discovery is not built yet; use --initial-cluster";
     private const string NoJwt = "only simple tokens are built; JWT tokens are not yet";
@@ -43,8 +42,8 @@ public static class FlagCatalog
         S("grpc-keepalive-timeout", FlagKind.Duration, "20s"),
 
         // Clustering
-        S("initial-advertise-peer-urls", FlagKind.Urls, "http://localhost:2380") with { Refuse = PlainUrlsOnly },
-        S("initial-cluster", FlagKind.String, "") with { ShownDefault = "default=http://localhost:2380", Refuse = PlainInitialCluster },
+        S("initial-advertise-peer-urls", FlagKind.Urls, "http://localhost:2380") with { Refuse = NoUnixPeerUrls },
+        S("initial-cluster", FlagKind.String, "") with { ShownDefault = "default=http://localhost:2380", Refuse = InitialClusterUrls },
         S("initial-cluster-state", FlagKind.String, "new") with { Allowed = ["new", "existing"] },
         S("initial-cluster-token", FlagKind.String, "etcd-cluster"),
         S("advertise-client-urls", FlagKind.Urls, "http://localhost:2379") with { Refuse = NoUnixUrls },
@@ -69,14 +68,15 @@ public static class FlagCatalog
         R("client-cert-allowed-hostname", FlagKind.String, "", "client certificate host name checks are not built yet"),
         S("trusted-ca-file", FlagKind.String, ""),
         S("auto-tls", FlagKind.Bool, "false"),
-        R("peer-cert-file", FlagKind.String, "", NoTls),
-        R("peer-key-file", FlagKind.String, "", NoTls),
-        R("peer-client-cert-auth", FlagKind.Bool, "false", NoTls),
-        R("peer-trusted-ca-file", FlagKind.String, "", NoTls),
-        R("peer-cert-allowed-cn", FlagKind.String, "", NoTls),
-        R("peer-cert-allowed-hostname", FlagKind.String, "", NoTls),
-        R("peer-auto-tls", FlagKind.Bool, "false", NoTls),
-        R("peer-crl-file", FlagKind.String, "", NoTls),
+        // Peer TLS: Akka.Remote's DotNetty TLS on https peer URLs (PeerTlsOptions, Etcd.Node/Tls/PeerTlsSetup.cs).
+        S("peer-cert-file", FlagKind.String, ""),
+        S("peer-key-file", FlagKind.String, ""),
+        S("peer-client-cert-auth", FlagKind.Bool, "false"),
+        S("peer-trusted-ca-file", FlagKind.String, ""),
+        S("peer-cert-allowed-cn", FlagKind.String, ""),
+        S("peer-cert-allowed-hostname", FlagKind.String, ""),
+        S("peer-auto-tls", FlagKind.Bool, "false"),
+        S("peer-crl-file", FlagKind.String, ""),
         S("cipher-suites", FlagKind.List, ""),
         R("cors", FlagKind.List, "*", "the HTTP/JSON gateway (the only CORS user) is not built yet"),
         R("host-whitelist", FlagKind.List, "*", "the HTTP/JSON gateway (the only host check user) is not built yet"),
@@ -113,7 +113,7 @@ public static class FlagCatalog
         // Deliberately not etcd's "false": checkpointing is on by default (docs/design.md, Lease).
         S("experimental-enable-lease-checkpoint", FlagKind.Bool, "true"),
         S("experimental-compaction-batch-limit", FlagKind.Int, "1000"),
-        R("experimental-peer-skip-client-san-verification", FlagKind.Bool, "false", NoTls),
+        S("experimental-peer-skip-client-san-verification", FlagKind.Bool, "false"),
         S("experimental-watch-progress-notify-interval", FlagKind.Duration, "10m"),
         R("experimental-warning-apply-duration", FlagKind.Duration, "100ms", "slow-apply warnings are not built yet"),
 
@@ -135,13 +135,13 @@ public static class FlagCatalog
 
     private static FlagSpec R(string name, FlagKind kind, string def, string why) => new(name, kind, def, Refused, why);
 
-    private static string? PlainUrlsOnly(object value)
+    /// <summary>Peer URLs: http and https are served (https through Akka.Remote's TLS, PeerTlsOptions); unix sockets are not.</summary>
+    private static string? NoUnixPeerUrls(object value)
     {
         foreach (var url in (string[])value)
         {
-            if (url.StartsWith("https://", StringComparison.Ordinal) || url.StartsWith("unixs://", StringComparison.Ordinal))
-                return $"{NoTls} ({url})";
-            if (url.StartsWith("unix://", StringComparison.Ordinal)) return $"unix socket URLs are not built yet ({url})";
+            if (url.StartsWith("unix://", StringComparison.Ordinal) || url.StartsWith("unixs://", StringComparison.Ordinal))
+                return $"unix socket URLs are not built yet ({url})";
         }
         return null;
     }
@@ -160,17 +160,17 @@ public static class FlagCatalog
     /// <summary>Akka.Remote binds one endpoint per member, so one peer URL is listened on.</summary>
     private static string? OnePeerUrl(object value)
     {
-        if (PlainUrlsOnly(value) is { } reason) return reason;
+        if (NoUnixPeerUrls(value) is { } reason) return reason;
         return ((string[])value).Length > 1 ? "one peer URL per member is supported (Akka.Remote binds one endpoint)" : null;
     }
 
-    /// <summary>The peer URLs inside --initial-cluster need TLS for https like any other URL.</summary>
-    private static string? PlainInitialCluster(object value)
-    {
-        var urls = ((string)value).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+    /// <summary>The peer URLs inside --initial-cluster, like any other peer URL.</summary>
+    private static string? InitialClusterUrls(object value) => NoUnixPeerUrls(InitialClusterUrlList((string)value));
+
+    /// <summary>The URLs of "name=url,name=url" (a part without '=' counts as a URL, for the checks' sake).</summary>
+    public static string[] InitialClusterUrlList(string value) =>
+        value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(m => m.Contains('=') ? m[(m.IndexOf('=') + 1)..] : m).ToArray();
-        return PlainUrlsOnly(urls);
-    }
 
     /// <summary>etcd 3.4 with capnslog writes to one of default (stderr), stderr or stdout.</summary>
     private static string? CapnslogOutputs(object value)

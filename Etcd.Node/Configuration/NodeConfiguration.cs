@@ -32,6 +32,7 @@ public static class NodeConfiguration
             throw new FlagException("--advertise-client-urls is required when --listen-client-urls is set explicitly");
         if (((string[])values["listen-client-urls"]).Length == 0) throw new FlagException("--listen-client-urls must not be empty");
         var clientTls = ClientTlsOptions.From(values, (string[])values["listen-client-urls"]);
+        var peerTls = PeerTlsOptions.From(values);
 
         var logLevel = (bool)values["debug"] ? "debug" : (string)values["log-level"];
         EtcdServerSettings settings;
@@ -52,6 +53,7 @@ public static class NodeConfiguration
         {
             ListenClientUrls = (string[])values["listen-client-urls"],
             ClientTls = clientTls,
+            PeerTls = peerTls,
             MaxConcurrentStreams = (long)values["max-concurrent-streams"],
             KeepAliveInterval = (TimeSpan)values["grpc-keepalive-interval"],
             KeepAliveTimeout = (TimeSpan)values["grpc-keepalive-timeout"],

@@ -12,6 +12,9 @@ public sealed record NodeOptions
     /// <summary>The client TLS flags, served on the https:// client URLs.</summary>
     public required ClientTlsOptions ClientTls { get; init; }
 
+    /// <summary>The peer TLS flags, served by Akka.Remote's TLS when the peer URLs are https.</summary>
+    public required PeerTlsOptions PeerTls { get; init; }
+
     /// <summary>--max-concurrent-streams → Kestrel's HTTP/2 streams per connection (capped at int.MaxValue).</summary>
     public required long MaxConcurrentStreams { get; init; }
 

@@ -32,10 +32,22 @@ public static class NodeRunner
             log.Write('C', "etcdmain", $"cannot set up client TLS: {OneLine(e)}");
             return 1;
         }
+        PeerTlsSettings? peerTls;
+        try
+        {
+            peerTls = PeerTlsSetup.Create(run.Options.PeerTls, run.Settings.DataDir, run.Settings.ListenPeerUrls, log);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException
+                                       or InvalidOperationException or ArgumentException or System.Formats.Asn1.AsnContentException)
+        {
+            log.Write('C', "etcdmain", $"cannot set up peer TLS: {OneLine(e)}");
+            return 1;
+        }
         using var signals = new ShutdownSignals(log);
         CapnslogAkkaLogger.Target = log;
         var settings = run.Settings with
         {
+            PeerTls = peerTls,
             ExtraHocon = run.Settings.ExtraHocon is { } extra ? extra + "\n" + CapnslogAkkaLogger.Hocon : CapnslogAkkaLogger.Hocon,
         };
 

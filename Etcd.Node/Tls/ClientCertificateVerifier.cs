@@ -55,7 +55,8 @@ public sealed class ClientCertificateVerifier
         return null;
     }
 
-    private static string Describe(X509ChainStatusFlags status) =>
+    /// <summary>Go's x509 error text for a chain that did not build (shared with <see cref="PeerCertificateVerifier"/>).</summary>
+    internal static string Describe(X509ChainStatusFlags status) =>
         status.HasFlag(X509ChainStatusFlags.NotTimeValid) ? "certificate has expired or is not yet valid"
         : status.HasFlag(X509ChainStatusFlags.NotValidForUsage) ? "certificate specifies an incompatible key usage"
         : status.HasFlag(X509ChainStatusFlags.UntrustedRoot) || status.HasFlag(X509ChainStatusFlags.PartialChain)

@@ -25,7 +25,15 @@ public sealed class RevocationList
         _path = path;
         _time = time;
         _stamp = File.GetLastWriteTimeUtc(path);
-        _revoked = Parse(File.ReadAllBytes(path));
+        try
+        {
+            _revoked = Parse(File.ReadAllBytes(path));
+        }
+        catch (Exception e) when (e is CryptographicException or AsnContentException)
+        {
+            // Named, for start-up's one line (NodeRunner: "cannot set up peer TLS: ...").
+            throw new CryptographicException($"cannot parse CRL file {path}: {e.Message}", e);
+        }
         _lastCheck = time.GetTimestamp();
     }
 
@@ -66,9 +74,11 @@ public sealed class RevocationList
         var text = System.Text.Encoding.ASCII.GetString(file);
         if (text.Contains("-----BEGIN", StringComparison.Ordinal))
         {
-            var fields = PemEncoding.Find(text);
+            // Not PemEncoding.Find: its ArgumentException (a truncated or garbled PEM, e.g. a CRL half rewritten) escaped
+            // Revokes' reload, which keeps the previous list only on the parse errors it expects.
+            if (!PemEncoding.TryFind(text, out var fields)) throw new CryptographicException("malformed CRL: no complete PEM block");
             if (text[fields.Label] != "X509 CRL") throw new CryptographicException($"expected an X509 CRL, found {text[fields.Label]}");
-            der = Convert.FromBase64String(text[fields.Base64Data]);
+            der = Convert.FromBase64String(text[fields.Base64Data]); // TryFind has checked the base64
         }
         var revoked = new HashSet<BigInteger>();
         var list = new AsnReader(der, AsnEncodingRules.DER).ReadSequence();

@@ -5,19 +5,23 @@ using System.Security.Cryptography.X509Certificates;
 namespace Etcd.Node.Tls;
 
 /// <summary>
-/// --auto-tls: etcd 3.4's transport.SelfCert. The pair lives in &lt;data-dir&gt;/fixtures/client as cert.pem and key.pem
+/// --auto-tls and --peer-auto-tls: etcd 3.4's transport.SelfCert. The pair lives in &lt;data-dir&gt;/fixtures/client (or
+/// fixtures/peer) as cert.pem and key.pem
 /// and is reused when both files exist (so a restart keeps the certificate clients may have pinned); otherwise a new one
 /// is made: ECDSA P-521, subject O=etcd, valid for a year from now, key usage digital signature and key encipherment,
-/// extended key usage server authentication, and a subject alternative name per client URL host (an IP address or a
+/// extended key usage server authentication, and a subject alternative name per listen URL host (an IP address or a
 /// DNS name). The key is written as "EC PRIVATE KEY" readable by the owner only, the directory 0700, as etcd does.
 /// </summary>
 public static class SelfSignedCertificate
 {
     public sealed record Files(string CertFile, string KeyFile);
 
-    public static Files Ensure(string dataDir, IEnumerable<string> listenClientUrls)
+    /// <param name="dataDir">The member's --data-dir.</param>
+    /// <param name="listenUrls">--listen-client-urls (or --listen-peer-urls): their hosts become the certificate's SANs.</param>
+    /// <param name="fixture">"client" or "peer", as etcd names the directories.</param>
+    public static Files Ensure(string dataDir, IEnumerable<string> listenUrls, string fixture = "client")
     {
-        var dir = Path.Combine(dataDir, "fixtures", "client");
+        var dir = Path.Combine(dataDir, "fixtures", fixture);
         var files = new Files(Path.Combine(dir, "cert.pem"), Path.Combine(dir, "key.pem"));
         if (File.Exists(files.CertFile) && File.Exists(files.KeyFile)) return files;
 
@@ -30,7 +34,7 @@ public static class SelfSignedCertificate
             X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, critical: true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
         var san = new SubjectAlternativeNameBuilder();
-        foreach (var host in listenClientUrls.Select(HostOf).Where(h => h.Length > 0).Distinct(StringComparer.Ordinal))
+        foreach (var host in listenUrls.Select(HostOf).Where(h => h.Length > 0).Distinct(StringComparer.Ordinal))
         {
             if (IPAddress.TryParse(host, out var ip)) san.AddIpAddress(ip);
             else san.AddDnsName(host);

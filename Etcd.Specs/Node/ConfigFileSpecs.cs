@@ -75,14 +75,16 @@ public sealed class ConfigFileSpecs
     }
 
     [Fact]
-    public void Tls_under_client_transport_security_sets_the_client_tls_flags_and_peer_tls_is_refused()
+    public void Tls_under_client_and_peer_transport_security_sets_the_client_and_peer_tls_flags()
     {
         var tls = Yaml("client-transport-security:\n  cert-file: /etc/ssl/server.crt\n  key-file: /etc/ssl/server.key\n" +
             "  trusted-ca-file: /etc/ssl/ca.crt\n  client-cert-auth: true\n  auto-tls: true\n").Options.ClientTls;
         Assert.Equal(("/etc/ssl/server.crt", "/etc/ssl/server.key", "/etc/ssl/ca.crt", true, true),
             (tls.CertFile, tls.KeyFile, tls.TrustedCaFile, tls.ClientCertAuth, tls.AutoTls));
-        Assert.Equal("--peer-auto-tls=true is not supported: peer TLS is not built yet",
-            YamlFails("peer-transport-security:\n  auto-tls: true\n"));
+        var peer = Yaml("peer-transport-security:\n  cert-file: /etc/ssl/peer.crt\n  key-file: /etc/ssl/peer.key\n" +
+            "  trusted-ca-file: /etc/ssl/ca.crt\n  client-cert-auth: true\n  auto-tls: true\n").Options.PeerTls;
+        Assert.Equal(("/etc/ssl/peer.crt", "/etc/ssl/peer.key", "/etc/ssl/ca.crt", true, true),
+            (peer.CertFile, peer.KeyFile, peer.TrustedCaFile, peer.ClientCertAuth, peer.AutoTls));
     }
 
     [Fact]

@@ -8,7 +8,6 @@ public sealed class RefusalSpecs
 {
     public static TheoryData<string[], string> Refused() => new()
     {
-        { ["--peer-auto-tls=true"], "--peer-auto-tls=true is not supported: peer TLS is not built yet" },
         { ["--client-cert-allowed-hostname", "a.example"], "--client-cert-allowed-hostname=a.example is not supported: client certificate host name checks are not built yet" },
         { ["--listen-client-urls", "unixs://localhost:2379", "--advertise-client-urls", "http://127.0.0.1:2379"], "--listen-client-urls=unixs://localhost:2379 is not supported: unix socket URLs are not built yet (unixs://localhost:2379)" },
         { ["--auth-token", "jwt,pub-key=a,priv-key=b,sign-method=RS256"], "--auth-token=jwt,pub-key=a,priv-key=b,sign-method=RS256 is not supported: only simple tokens are built; JWT tokens are not yet" },
@@ -20,7 +19,7 @@ public sealed class RefusalSpecs
         { ["--listen-metrics-urls", "http://127.0.0.1:2381"], "--listen-metrics-urls=http://127.0.0.1:2381 is not supported: the metrics/health listener and /metrics are not built yet" },
         { ["--enable-pprof"], "--enable-pprof=true is not supported: profiling endpoints are not built (use dotnet-trace / dotnet-counters)" },
         { ["--listen-peer-urls", "http://127.0.0.1:2380,http://127.0.0.1:2390"], "--listen-peer-urls=http://127.0.0.1:2380,http://127.0.0.1:2390 is not supported: one peer URL per member is supported (Akka.Remote binds one endpoint)" },
-        { ["--initial-cluster", "default=https://127.0.0.1:2380"], "--initial-cluster=default=https://127.0.0.1:2380 is not supported: peer TLS is not built yet (https://127.0.0.1:2380)" },
+        { ["--initial-cluster", "default=unixs://127.0.0.1:2380"], "--initial-cluster=default=unixs://127.0.0.1:2380 is not supported: unix socket URLs are not built yet (unixs://127.0.0.1:2380)" },
         { ["--listen-peer-urls", "unix://localhost:2380"], "--listen-peer-urls=unix://localhost:2380 is not supported: unix socket URLs are not built yet (unix://localhost:2380)" },
         { ["--wal-dir", "/wal"], "--wal-dir=/wal is not supported: a dedicated WAL directory is not built yet (the Raft journal lives in <data-dir>/member)" },
         { ["--logger", "zap"], "--logger=zap is not supported: zap logging is not built yet; logs are in capnslog format" },

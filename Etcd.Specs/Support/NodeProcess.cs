@@ -65,7 +65,11 @@ public sealed class NodeProcess : IAsyncDisposable
     /// <summary>"https" for a member whose client URL (listened on and advertised) is https; set before <see cref="StartAsync"/>.</summary>
     public string ClientScheme { get; set; } = "http";
 
+    /// <summary>"https" for a member whose peer URL (listened on and advertised) is https; set before <see cref="StartAsync"/>.</summary>
+    public string PeerScheme { get; set; } = "http";
+
     public string Endpoint => $"{ClientScheme}://127.0.0.1:{ClientPort}";
+    public string PeerUrl => $"{PeerScheme}://127.0.0.1:{PeerPort}";
     public int Pid => _process?.Id ?? throw new InvalidOperationException("not started");
     public bool IsRunning => _process is { HasExited: false };
     public Task<int> Exited => _exited.Task;
@@ -82,9 +86,9 @@ public sealed class NodeProcess : IAsyncDisposable
     [
         "--name", Name, "--data-dir", DataDir,
         "--listen-client-urls", Endpoint, "--advertise-client-urls", Endpoint,
-        "--listen-peer-urls", $"http://127.0.0.1:{PeerPort}",
-        "--initial-advertise-peer-urls", $"http://127.0.0.1:{PeerPort}",
-        "--initial-cluster", $"{Name}=http://127.0.0.1:{PeerPort}",
+        "--listen-peer-urls", PeerUrl,
+        "--initial-advertise-peer-urls", PeerUrl,
+        "--initial-cluster", $"{Name}={PeerUrl}",
         .. ExtraArgs,
     ]);
 
@@ -170,10 +174,45 @@ public sealed class NodeProcess : IAsyncDisposable
         _process?.Dispose();
     }
 
+    /// <summary>
+    /// Completes with the first line (since the process started, or from now on) that contains <paramref name="fragment"/>;
+    /// throws TimeoutException after <paramref name="within"/>. An event, not a poll of <see cref="Output"/>.
+    /// </summary>
+    public async Task<string> WaitForLineAsync(string fragment, TimeSpan within)
+    {
+        var seen = NewLineTcs();
+        lock (_lineWaiters)
+        {
+            if (_output.FirstOrDefault(l => l.Contains(fragment, StringComparison.Ordinal)) is { } already) return already;
+            _lineWaiters.Add((fragment, seen));
+        }
+        try
+        {
+            return await seen.Task.WaitAsync(within);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"no line with \"{fragment}\" within {within}:\n{Output}");
+        }
+        finally
+        {
+            lock (_lineWaiters) _lineWaiters.RemoveAll(w => w.Seen == seen);
+        }
+    }
+
+    private readonly List<(string Fragment, TaskCompletionSource<string> Seen)> _lineWaiters = [];
+
+    private static TaskCompletionSource<string> NewLineTcs() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     private void OnLine(string? line, TaskCompletionSource ready)
     {
         if (line is null) return;
-        if (_output.Count < 5000) _output.Enqueue(line);
+        lock (_lineWaiters)
+        {
+            if (_output.Count < 5000) _output.Enqueue(line);
+            foreach (var (fragment, seen) in _lineWaiters)
+                if (line.Contains(fragment, StringComparison.Ordinal)) seen.TrySetResult(line);
+        }
         if (line.Contains("ready to serve client requests", StringComparison.Ordinal)) ready.TrySetResult();
     }
 

@@ -25,6 +25,25 @@ public sealed class ProcessCluster : IAsyncDisposable
 
     public static ProcessCluster Create(TempDir dir, int size = 3, params string[] extraArgs) => Build(false, dir, size, extraArgs);
 
+    /// <summary>
+    /// Our members with <paramref name="peerScheme"/> peer URLs ("https": peer TLS), each with the flags
+    /// <paramref name="memberArgs"/> gives it (its certificate); <paramref name="clusterScheme"/> is what
+    /// --initial-cluster says of each member (a member may be told the others' scheme wrongly).
+    /// </summary>
+    public static ProcessCluster Create(TempDir dir, Func<int, string> peerScheme, Func<int, string[]> memberArgs, int size = 3,
+        Func<int, string>? clusterScheme = null)
+    {
+        var peers = Enumerable.Range(0, size).Select(i => (Name: $"infra{i}", Peer: FreePort.Next())).ToArray();
+        var members = peers.Select((p, i) =>
+        {
+            var scheme = (clusterScheme ?? peerScheme)(i);
+            var cluster = string.Join(',', peers.Select(q => $"{q.Name}={scheme}://127.0.0.1:{q.Peer}"));
+            string[] args = ["--initial-cluster", cluster, "--initial-cluster-token", "process-cluster", .. memberArgs(i)];
+            return new NodeProcess(dir.Sub(p.Name), p.Name, peerPort: p.Peer, extraArgs: args) { PeerScheme = peerScheme(i) };
+        }).ToArray();
+        return new ProcessCluster(members);
+    }
+
     /// <summary>The same cluster of real etcd 3.4 processes: the reference a cluster spec compares ours with.</summary>
     public static ProcessCluster CreateReference(TempDir dir, int size = 3) => Build(true, dir, size, []);
 

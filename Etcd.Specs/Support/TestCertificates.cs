@@ -52,6 +52,32 @@ public sealed class TestCertificates
     /// <summary>Another server certificate from the same CA (for rotation), written under <paramref name="name"/>.</summary>
     public Pair IssueServer(string name, long serial) => Issue(name, "server", ServerAuth, serial);
 
+    /// <summary>
+    /// A member's peer certificate from this CA (server and client authentication, as etcd's peer certificates are
+    /// used both ways), for 127.0.0.1 and localhost, with <paramref name="cn"/>.
+    /// </summary>
+    public Pair IssuePeer(string name, string cn, long serial) => IssueWith(_ca, _caKey, name, cn, [ServerAuth, ClientAuth], serial);
+
+    /// <summary>The same from a CA nobody trusts (made for the call).</summary>
+    public Pair IssuePeerFromAnotherCa(string name, string cn, long serial)
+    {
+        var (otherCa, otherKey) = CreateCa("yet-another-ca");
+        using (otherCa)
+        using (otherKey)
+            return IssueWith(otherCa, otherKey, name, cn, [ServerAuth, ClientAuth], serial);
+    }
+
+    /// <summary>A CRL of this CA listing <paramref name="serials"/>, written under <paramref name="name"/>.</summary>
+    public string WriteCrl(string name, params long[] serials)
+    {
+        var crl = new CertificateRevocationListBuilder();
+        foreach (var serial in serials)
+            crl.AddEntry(new BigInteger(serial).ToByteArray(isUnsigned: true, isBigEndian: true), DateTimeOffset.UtcNow.AddMinutes(-5));
+        var now = DateTimeOffset.UtcNow;
+        var der = crl.Build(_ca, new BigInteger(2), now.AddDays(1), HashAlgorithmName.SHA256, thisUpdate: now.AddHours(-1));
+        return WritePem(name, PemEncoding.WriteString("X509 CRL", der));
+    }
+
     /// <summary>etcdctl's TLS flags for <paramref name="pair"/>, trusting the CA.</summary>
     public string[] EtcdctlFlags(Pair? pair) =>
         pair is null ? ["--cacert", CaFile] : ["--cacert", CaFile, "--cert", pair.CertFile, "--key", pair.KeyFile];
@@ -67,15 +93,18 @@ public sealed class TestCertificates
         return (request.CreateSelfSigned(now.AddHours(-1), now.AddDays(1)), key);
     }
 
-    private Pair Issue(string file, string cn, Oid usage, long serial) => IssueWith(_ca, _caKey, file, cn, usage, serial);
+    private Pair Issue(string file, string cn, Oid usage, long serial) => IssueWith(_ca, _caKey, file, cn, [usage], serial);
 
-    private Pair IssueWith(X509Certificate2 ca, ECDsa caKey, string file, string cn, Oid usage, long serial)
+    private Pair IssueWith(X509Certificate2 ca, ECDsa caKey, string file, string cn, Oid usage, long serial) =>
+        IssueWith(ca, caKey, file, cn, [usage], serial);
+
+    private Pair IssueWith(X509Certificate2 ca, ECDsa caKey, string file, string cn, Oid[] usages, long serial)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest($"CN={cn}", key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([usage], false));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([.. usages], false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
         var san = new SubjectAlternativeNameBuilder();
         san.AddIpAddress(IPAddress.Loopback);
