@@ -106,6 +106,10 @@ public sealed partial class MvccStoreActor
 
         // A failure to open what was just installed is a crash: the restarted actor opens it again.
         OpenStore();
+        // The entries the snapshot stands for were never applied here, so the token changes they made (a user deleted,
+        // a password changed, auth disabled) never reached this member's tokens: drop them all; clients log in again
+        // on "invalid auth token". etcd 3.4's authStore.Recover keeps them (the same gap).
+        _authGate?.ClearTokens();
         _log.Info("installed backend snapshot at consistent index {0} (was {1}): revision {2}, {3} keys, {4} members",
             _applied, previous, _store.CurrentRevision, _store.IndexedKeys, _members.Count);
         Sender.Tell(new MvccProtocol.SnapshotInstalled(_applied));

@@ -32,11 +32,15 @@ public sealed partial class EtcdServer
     {
         var gate = _refs.Auth;
         if (!gate.Enabled || string.IsNullOrEmpty(token)) return null;
-        if (gate.Resolve(token, out var user) is null) return new RequestHeader { Username = user, AuthRevision = gate.Revision };
+        // The revision is read before the token (etcd's AuthInfoFromCtx order): a token resolved just before a change
+        // that invalidates it then carries the older revision, and its request fails at apply as "revision ... is old".
+        var revision = gate.Revision;
+        if (gate.Resolve(token, out var user) is null) return new RequestHeader { Username = user, AuthRevision = revision };
         if (SimpleTokens.TryParseIndex(token, out var index) && index > gate.Applied)
         {
             await LinearizableBarrierAsync(ct).ConfigureAwait(false);
-            if (gate.Resolve(token, out user) is null) return new RequestHeader { Username = user, AuthRevision = gate.Revision };
+            revision = gate.Revision;
+            if (gate.Resolve(token, out user) is null) return new RequestHeader { Username = user, AuthRevision = revision };
         }
         throw EtcdErrors.InvalidAuthToken.ToException();
     }
@@ -119,9 +123,24 @@ public sealed partial class EtcdServer
     public async Task<AuthDisableResponse> AuthDisableAsync(AuthDisableRequest request, string? token = null, CancellationToken ct = default) =>
         (AuthDisableResponse)await ProposeAuthAsync(new InternalRaftRequest { AuthDisable = request }, token, ct).ConfigureAwait(false);
 
+    /// <summary>
+    /// While auth is on, only root may add a user or change a password: checked here, against the published state,
+    /// before the bcrypt hash (which costs up to seconds at a high --bcrypt-cost), so an anonymous or unprivileged
+    /// caller cannot make the member hash for it. etcd hashes only at apply, after its admin check; the apply still
+    /// decides here too (a change in between wins).
+    /// </summary>
+    private async ValueTask RequireAdminBeforeHashingAsync(string? token, CancellationToken ct)
+    {
+        var gate = _refs.Auth;
+        if (!gate.Enabled) return;
+        var user = (await AuthInfoAsync(token, ct).ConfigureAwait(false))?.Username ?? "";
+        if (gate.IsAdminPermitted(user) is { } denied) throw denied.ToException();
+    }
+
     /// <summary>UserAdd: the password is hashed here (bcrypt, --bcrypt-cost) and only the hash is proposed.</summary>
     public async Task<AuthUserAddResponse> UserAddAsync(AuthUserAddRequest request, string? token = null, CancellationToken ct = default)
     {
+        await RequireAdminBeforeHashingAsync(token, ct).ConfigureAwait(false);
         var noPassword = request.Options?.NoPassword ?? false;
         var add = new AuthUserAddRequest
         {
@@ -135,6 +154,7 @@ public sealed partial class EtcdServer
     public async Task<AuthUserChangePasswordResponse> UserChangePasswordAsync(AuthUserChangePasswordRequest request, string? token = null,
         CancellationToken ct = default)
     {
+        await RequireAdminBeforeHashingAsync(token, ct).ConfigureAwait(false);
         var change = new AuthUserChangePasswordRequest { Name = request.Name, HashedPassword = _refs.Auth.Hasher.Hash(request.Password) };
         return (AuthUserChangePasswordResponse)await ProposeAuthAsync(new InternalRaftRequest { AuthUserChangePassword = change }, token, ct)
             .ConfigureAwait(false);

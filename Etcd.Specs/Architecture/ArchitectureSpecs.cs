@@ -134,7 +134,10 @@ public sealed class ArchitectureSpecs
                     @"^Etcd\.Actors\.(?!Server$|Errors$|Configuration$)[\w.]+$")
                 // The parts' settings are plain records the facade's settings carry; the start-up log prints them.
                 .And().DoNotHaveFullName("Etcd.Actors.Raft.RaftSettings")
-                .And().DoNotHaveFullName("Etcd.Actors.Mvcc.MvccSettings"))
+                .And().DoNotHaveFullName("Etcd.Actors.Mvcc.MvccSettings")
+                // A pure, bounded, rate-limited warning table (no actors): the peer TLS verifier logs refusals with
+                // it, as the peer port's other refusals are logged.
+                .And().DoNotHaveFullName("Etcd.Actors.Serialization.PeerWarnings"))
             .Because("Etcd.Node talks to the actor world only through EtcdServer");
         Check(rule);
     }
