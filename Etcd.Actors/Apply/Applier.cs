@@ -96,9 +96,7 @@ public sealed partial class Applier(KvStore store, ulong clusterId, ulong member
     public ApplyResult FinishRange(RangeCursor cursor, ulong term)
     {
         var response = cursor.Finish();
-        var header = Header(term);
-        header.Revision = cursor.HeaderRevision;
-        response.Header = header;
+        response.Header = Header(term, cursor.HeaderRevision);
         return new ApplyResult(response, null);
     }
 
@@ -110,11 +108,15 @@ public sealed partial class Applier(KvStore store, ulong clusterId, ulong member
         return new ApplyResult(result.Value, null);
     }
 
-    public ResponseHeader Header(ulong term) => new()
+    /// <summary>A header at the store's current revision (the revision after the request).</summary>
+    public ResponseHeader Header(ulong term) => Header(term, store.CurrentRevision);
+
+    /// <summary>A header at a given revision: a stepped range reports the revision its read began at.</summary>
+    public ResponseHeader Header(ulong term, long revision) => new()
     {
         ClusterId = clusterId,
         MemberId = memberId,
-        Revision = store.CurrentRevision,
+        Revision = revision,
         RaftTerm = term,
     };
 }

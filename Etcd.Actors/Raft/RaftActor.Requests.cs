@@ -41,7 +41,11 @@ public sealed partial class RaftActor
         var partial = new StatusReport
         {
             Header = new ReplyHeader(0, _memberId, 0, node.Term),
-            Leader = node.Lead,
+            // The leader this actor acts on (set when it takes the Ready carrying the soft state), not the core's Lead:
+            // a just-elected core names itself before the actor behaves as leader (that Ready waits for the journal
+            // write in flight), and a MoveLeader sent on the core's word was refused "not leader". etcd reports the
+            // lead its server loop took from a Ready too (etcdserver/raft.go, r.lead).
+            Leader = _status.Leader,
             // etcd reports the commit index here and the applied index beside it (filled in by the store).
             RaftIndex = node.CommitIndex,
             RaftTerm = node.Term,

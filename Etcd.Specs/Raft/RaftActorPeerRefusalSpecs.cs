@@ -16,27 +16,21 @@ namespace Etcd.Specs.Raft;
 
 /// <summary>
 /// Refusals and forwarded waiter ids between members (docs/design.md, "Trust model of the peer port", layer 4), seen
-/// from member A of three whose peers B and C are forged: their addresses resolve to dead letters here, where the
-/// spec reads what A sends them. A waiter id names whose client an applied entry answers (<see cref="WaiterIds"/>),
-/// and a refusal fails waiters by id: so only the member a proposal was forwarded to may refuse it, and a member may
+/// from member A of three whose peers B and C are forged (<see cref="ForgedPeers"/>). A waiter id names whose client an
+/// applied entry answers (<see cref="WaiterIds"/>), and a refusal fails waiters by id: so only the member a proposal was forwarded to may refuse it, and a member may
 /// forward only proposals with its own ids.
 /// </summary>
 public sealed class RaftActorPeerRefusalSpecs : Akka.TestKit.Xunit2.TestKit
 {
-    private const ulong Cluster = 0xc1a6;
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
-    private static ulong _nextBase = 0x9000;
+    private static readonly TimeSpan Wait = ForgedPeers.Wait;
+    private readonly ForgedPeers _peers;
 
     public RaftActorPeerRefusalSpecs() : base(RaftActorSpecs.TestJournalConfig, "raft-actor-peer-refusal-specs")
     {
+        _peers = new ForgedPeers(this);
     }
 
-    private ITestJournal Journal => TestJournal.FromRef(Persistence.Instance.Apply(Sys).JournalFor("akka.persistence.journal.test"));
-
-    // No tick ever fires: A changes role only when its forged peers say so.
-    private static RaftSettings Settings => RaftSettings.Default with { TickInterval = TimeSpan.FromHours(1) };
-
-    private sealed record Scene(IActorRef Raft, TestProbe Mvcc, TestProbe Sent, WaitRegistry Waits, ulong A, ulong B, ulong C, ulong Term);
+    private ITestJournal Journal => _peers.Journal;
 
     /// <summary>Tells the probe about every EntriesAppended the journal is asked to write.</summary>
     private sealed class ReportWrites(IActorRef to) : IJournalInterceptor
@@ -51,73 +45,17 @@ public sealed class RaftActorPeerRefusalSpecs : Akka.TestKit.Xunit2.TestKit
     /// <summary>A waiter id member <paramref name="member"/> could hand out.</summary>
     private static ulong IdOf(ulong member, ulong n) => WaiterIds.Prefix(member, 1_700_000_000_000) + n;
 
-    private static void From(Scene s, ulong sender, PeerEnvelope e)
-    {
-        e.ClusterId = Cluster;
-        e.To = s.A;
-        e.From = sender;
-        s.Raft.Tell(e);
-    }
+    private static void From(ForgedPeers.Scene s, ulong sender, PeerEnvelope e) => ForgedPeers.From(s, sender, e);
 
-    /// <summary>Once answered, the actor has handled everything sent to it before (mailbox order).</summary>
-    private static void Barrier(Scene s)
-    {
-        s.Raft.Tell(new RaftProtocol.GetStatus(new TaskCompletionSource<StatusReport>()));
-        s.Mvcc.FishForMessage<MvccProtocol.FillStatus>(_ => true, Wait);
-    }
+    private static void Barrier(ForgedPeers.Scene s) => ForgedPeers.Status(s);
 
-    /// <summary>What A sent its peers (to dead letters here) that matches <paramref name="what"/>.</summary>
-    private static PeerEnvelope SentTo(Scene s, ulong peer, Func<PeerEnvelope, bool> what) =>
-        (PeerEnvelope)s.Sent.FishForMessage<DeadLetter>(d => d.Message is PeerEnvelope e && e.To == peer && what(e), Wait).Message;
-
-    private async Task<Scene> StartAsync()
-    {
-        await Journal.OnWrite.Pass();
-        var first = Interlocked.Add(ref _nextBase, 0x10);
-        ulong a = first + 1, b = first + 2, c = first + 3;
-        var mvcc = CreateTestProbe();
-        mvcc.IgnoreMessages(m => m is MvccProtocol.GetMembers);
-        var sent = CreateTestProbe();
-        Sys.EventStream.Subscribe(sent.Ref, typeof(DeadLetter));
-        var waits = new WaitRegistry(1000);
-        var member = RaftMember.NewCluster(a, [a, b, c]) with
-        {
-            ClusterId = Cluster,
-            PeerUrls = new Dictionary<ulong, IReadOnlyList<string>> { [b] = ["http://127.0.0.1:1"], [c] = ["http://127.0.0.1:2"] },
-        };
-        var raft = Sys.ActorOf(RaftActor.Props(Settings, member, mvcc.Ref, waits));
-        // The three bootstrap conf changes are applied (until then A would not campaign).
-        ulong applied = 0;
-        while (applied < 3) applied = mvcc.FishForMessage<MvccProtocol.ApplyCommitted>(_ => true, Wait).Entries[^1].Index;
-        raft.Tell(new RaftProtocol.GetStatus(new TaskCompletionSource<StatusReport>()));
-        var term = mvcc.FishForMessage<MvccProtocol.FillStatus>(_ => true, Wait).Partial.RaftTerm;
-        return new Scene(raft, mvcc, sent, waits, a, b, c, term);
-    }
-
-    private void Follow(Scene s, ulong leader, ulong term)
-    {
-        var leaders = CreateTestProbe();
-        Sys.EventStream.Subscribe(leaders.Ref, typeof(RaftProtocol.LeaderChanged));
-        From(s, leader, new PeerEnvelope { Raft = new Message { Type = MessageType.MsgHeartbeat, Term = term, From = leader, To = s.A } });
-        leaders.FishForMessage<RaftProtocol.LeaderChanged>(l => l.MemberId == s.A && l.Leader == leader, Wait);
-    }
-
-    private void Lead(Scene s)
-    {
-        var leaders = CreateTestProbe();
-        Sys.EventStream.Subscribe(leaders.Ref, typeof(RaftProtocol.LeaderChanged));
-        From(s, s.B, new PeerEnvelope { Raft = new Message { Type = MessageType.MsgTimeoutNow, Term = s.Term, From = s.B, To = s.A } });
-        Barrier(s);
-        foreach (var voter in new[] { s.B, s.C })
-            From(s, voter, new PeerEnvelope { Raft = new Message { Type = MessageType.MsgVoteResp, Term = s.Term + 1, From = voter, To = s.A } });
-        leaders.FishForMessage<RaftProtocol.LeaderChanged>(l => l.MemberId == s.A && l.Leader == s.A, Wait);
-    }
+    private static PeerEnvelope SentTo(ForgedPeers.Scene s, ulong peer, Func<PeerEnvelope, bool> what) => ForgedPeers.SentTo(s, peer, what);
 
     [Fact]
     public async Task A_refusal_fails_only_waiters_forwarded_to_the_member_that_refuses()
     {
-        var s = await StartAsync();
-        Follow(s, s.B, s.Term + 1);
+        var s = await _peers.StartAsync();
+        _peers.Follow(s, s.B, s.Term + 1);
         var forwarded = IdOf(s.A, 1);
         var notForwarded = IdOf(s.A, 2);
         var forwardedWaiter = s.Waits.Register(forwarded)!;
@@ -142,10 +80,10 @@ public sealed class RaftActorPeerRefusalSpecs : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public async Task The_leader_refuses_a_forwarded_proposal_or_membership_change_whose_waiter_id_is_not_its_origins()
     {
-        var s = await StartAsync();
+        var s = await _peers.StartAsync();
         var written = CreateTestProbe();
         await Journal.OnWrite.SetInterceptorAsync(new ReportWrites(written.Ref));
-        Lead(s);
+        _peers.Lead(s);
 
         // B forwards a proposal with C's waiter id (its applied entry would answer C's client) and one with its own.
         ulong foreign = IdOf(s.C, 1), own = IdOf(s.B, 1);
