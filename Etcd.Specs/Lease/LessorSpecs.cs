@@ -143,6 +143,31 @@ public sealed class LessorSpecs
     }
 
     [Fact]
+    public void A_checkpoint_or_clearing_that_never_applied_is_forgotten_at_demotion_and_promotion_uses_the_applied_value()
+    {
+        var l = NewLessor();
+        l.Promote(0, 0);
+        Grant(l, 1, 60, now: 0);
+        Grant(l, 2, 60, now: 0, remaining: 30);
+        // Lease 1: a checkpoint of 50 s is proposed and lost in a leader change (never applied anywhere).
+        Assert.Equal(new LeaseRecord(1, 60, 50), l.Checkpoint(1, 10_000));
+        // Lease 2: a renewal proposes clearing its applied 30 s checkpoint; that proposal is lost too.
+        Assert.True(l.Renew(2, 10_000).ClearCheckpoint);
+
+        l.Demote();
+        // A follower reports what the log holds: the full TTL for lease 1, 30 s for lease 2.
+        Assert.Equal(new LeaseTimeToLive(60, 60), l.TimeToLive(1, 11_000));
+        Assert.Equal(new LeaseTimeToLive(60, 30), l.TimeToLive(2, 11_000));
+
+        // Leading again, it gives each lease what any other member would: the applied value plus the extension.
+        l.Promote(20_000, 1000);
+        Assert.Equal(new LeaseTimeToLive(60, 61), l.TimeToLive(1, 20_000));
+        Assert.Equal(new LeaseTimeToLive(60, 31), l.TimeToLive(2, 20_000));
+        // And lease 2's next renewal proposes its clearing again (the applied log still holds 30 s).
+        Assert.True(l.Renew(2, 21_000).ClearCheckpoint);
+    }
+
+    [Fact]
     public void Without_checkpointing_nothing_is_checkpointed_and_renewals_clear_nothing()
     {
         var l = NewLessor(checkpointing: false);

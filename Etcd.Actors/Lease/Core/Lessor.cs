@@ -65,7 +65,7 @@ public sealed class Lessor
                 break;
             case LeaseChangeKind.Checkpointed:
                 // As etcd: only recorded; Promote applies it to the expiry.
-                if (_leases.TryGetValue(r.Id, out var c)) c.RemainingTtl = r.RemainingTtl;
+                if (_leases.TryGetValue(r.Id, out var c)) c.AppliedRemainingTtl = c.RemainingTtl = r.RemainingTtl;
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(change), change.Kind, "unknown lease change");
@@ -109,6 +109,8 @@ public sealed class Lessor
         {
             s.ExpiryMs = Forever;
             s.RevokeProposedAt = null;
+            // What this member proposed as leader and never saw applied is forgotten: the log is what all agree on.
+            s.RemainingTtl = s.AppliedRemainingTtl;
         }
     }
 
@@ -148,7 +150,7 @@ public sealed class Lessor
     public LeaseTimeToLive? TimeToLive(long id, long now)
     {
         if (!_leases.TryGetValue(id, out var s)) return null;
-        if (s.ExpiryMs == Forever) return new LeaseTimeToLive(s.Ttl, s.RemainingTtl > 0 ? s.RemainingTtl : s.Ttl);
+        if (s.ExpiryMs == Forever) return new LeaseTimeToLive(s.Ttl, s.AppliedRemainingTtl > 0 ? s.AppliedRemainingTtl : s.Ttl);
         return new LeaseTimeToLive(s.Ttl, Math.Max(0, (s.ExpiryMs - now) / 1000));
     }
 
@@ -205,7 +207,9 @@ public sealed class Lessor
 
     private void Start(long id, State s, long now, long extendMs)
     {
-        var ttl = s.RemainingTtl > 0 ? s.RemainingTtl : s.Ttl;
+        // The applied value, as every member would: a checkpoint or clearing this member proposed and lost does not count.
+        var ttl = s.AppliedRemainingTtl > 0 ? s.AppliedRemainingTtl : s.Ttl;
+        s.RemainingTtl = s.AppliedRemainingTtl;
         s.ExpiryMs = now + extendMs + ttl * 1000;
         s.RevokeProposedAt = null;
         Queue(id, s, s.ExpiryMs);
@@ -238,6 +242,10 @@ public sealed class Lessor
     private sealed class State(long ttl, long remainingTtl)
     {
         public long Ttl { get; } = ttl;
+        // The remaining TTL the log holds (grant, then checkpoints): what promotion and a follower's TimeToLive use.
+        public long AppliedRemainingTtl { get; set; } = remainingTtl;
+        // What this leader last proposed (a checkpoint, or a renewal's clearing) or applied: only decides whether the
+        // next renewal proposes a clearing. It can differ from the applied value while a proposal is in flight or lost.
         public long RemainingTtl { get; set; } = remainingTtl;
         public long ExpiryMs { get; set; } = Forever;
         // When the expiry queue looks at it next (the expiry, or a revocation's retry).
