@@ -25,19 +25,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-pids=() dirs=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL -- "-$pid" 2>/dev/null || true
-  done
-  for d in "${dirs[@]}"; do rm -rf -- "$d"; done
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+source "$repo/tools/bench-lib.sh"
 
 if [[ $build == 1 ]]; then
   dotnet build "$repo/tools/Etcd.Benchmark" -c Release -v q -nologo >&2
@@ -48,18 +36,15 @@ bench=$repo/tools/Etcd.Benchmark/bin/Release/net10.0/Etcd.Benchmark
 declare -A url
 start() {
   local name=$1 bin=$2 dir cport pport
-  dir=$(mktemp -d "/tmp/read-stall-$name.XXXXXX"); dirs+=("$dir")
+  bench_tempdir "read-stall-$name"; dir=$bench_dir
   cport=$(free_port); pport=$(free_port)
   url[$name]="http://127.0.0.1:$cport"
-  (exec setsid $bin --name m --data-dir "$dir/data" --listen-client-urls "${url[$name]}" --advertise-client-urls "${url[$name]}" \
-     --listen-peer-urls "http://127.0.0.1:$pport" --initial-advertise-peer-urls "http://127.0.0.1:$pport" \
-     --initial-cluster "m=http://127.0.0.1:$pport" >"$dir/server.log" 2>&1) &
-  pids+=("$!")
-  for _ in $(seq 600); do
-    "$bench" --endpoints "${url[$name]}" --dial-timeout 1 range probe --consistency s --total 1 >/dev/null 2>&1 && return 0
-    sleep 0.5
-  done
-  echo "$name not ready; log:" >&2; tail -n 20 "$dir/server.log" >&2; exit 1
+  # $bin is split on purpose ("dotnet path/Etcd.Node.dll").
+  # shellcheck disable=SC2086
+  bench_spawn "$dir/server.log" $bin --name m --data-dir "$dir/data" --listen-client-urls "${url[$name]}" \
+    --advertise-client-urls "${url[$name]}" --listen-peer-urls "http://127.0.0.1:$pport" \
+    --initial-advertise-peer-urls "http://127.0.0.1:$pport" --initial-cluster "m=http://127.0.0.1:$pport"
+  bench_wait_ready "${url[$name]}" "$bench_spawned" "$dir/server.log"
 }
 start etcd etcd
 start ours "dotnet $repo/Etcd.Node/bin/Release/net10.0/Etcd.Node.dll"

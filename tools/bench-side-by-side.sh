@@ -57,44 +57,12 @@ if [[ $etcd_only == 0 && -z $ours_endpoint && -z $ours_cmd ]]; then
   ours_cmd='dotnet run --project Etcd.Node -c Release -- --data-dir {data_dir} --listen-client-urls {client_url} --advertise-client-urls {client_url}'
 fi
 
-pids=() dirs=()
-cleanup() {
-  for pid in "${pids[@]}"; do
-    # Stop the process group we created (dotnet run spawns the server as a child).
-    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-  done
-  for pid in "${pids[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
-  done
-  for d in "${dirs[@]}"; do rm -rf -- "$d"; done
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
-# wait_ready URL PID LOG: poll with a cheap serializable range until the server answers.
-wait_ready() {
-  local url=$1 pid=$2 log=$3
-  for _ in $(seq 600); do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      echo "server for $url exited early; log:" >&2; tail -n 30 "$log" >&2; return 1
-    fi
-    if "$bench" --endpoints "$url" --dial-timeout 1 range readiness-probe --consistency s --total 1 >/dev/null 2>&1; then
-      return 0
-    fi
-    sleep 0.5
-  done
-  echo "server for $url not ready after 300s; log:" >&2; tail -n 30 "$log" >&2; return 1
-}
+source "$repo/tools/bench-lib.sh"
 
 # start_server NAME CMD-TEMPLATE: sets $started_url; runs in its own process group.
 start_server() {
   local name=$1 template=$2 dir cport pport cmd log
-  dir=$(mktemp -d "/tmp/bench-$name.XXXXXX"); dirs+=("$dir")
+  bench_tempdir "bench-$name"; dir=$bench_dir
   cport=$(free_port); pport=$(free_port)
   started_url="http://127.0.0.1:$cport"
   cmd=${template//\{data_dir\}/$dir/data}
@@ -102,9 +70,8 @@ start_server() {
   cmd=${cmd//\{peer_url\}/http://127.0.0.1:$pport}
   log=$dir/server.log
   echo "# starting $name: $cmd" >&2
-  (cd "$repo" && exec setsid bash -c "exec $cmd" >"$log" 2>&1) &
-  pids+=("$!")
-  wait_ready "$started_url" "$!" "$log"
+  bench_spawn "$log" bash -c "exec $cmd"
+  bench_wait_ready "$started_url" "$bench_spawned" "$log"
 }
 
 echo "# building Etcd.Benchmark (Release)" >&2

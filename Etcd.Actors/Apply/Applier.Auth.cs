@@ -109,15 +109,18 @@ public sealed partial class Applier
         return null;
     }
 
-    /// <summary>A read served at the applied state: checked with the current auth revision (the token was resolved just before).</summary>
-    private EtcdError? CheckRead(IMessage request, string? user)
+    /// <summary>
+    /// A read served at the applied state, checked with the auth revision its token was resolved at (etcd's doSerialize
+    /// with isOpPermitted): a permission revoked, a user deleted or a password changed since is "revision of auth store
+    /// is old", never an answer from a state the token no longer stands for.
+    /// </summary>
+    private EtcdError? CheckRead(IMessage request, RequestHeader? asker)
     {
-        if (user is null || !Auth.Enabled) return null;
-        var revision = user.Length == 0 ? 0 : Auth.Revision;
+        if (asker is null || !Auth.Enabled) return null;
         return request switch
         {
-            RangeRequest range => Auth.IsRangePermitted(user, revision, range.Key, range.RangeEnd),
-            TxnRequest txn => CheckTxn(new RequestHeader { Username = user, AuthRevision = revision }, txn),
+            RangeRequest range => Auth.IsRangePermitted(asker.Username, asker.AuthRevision, range.Key, range.RangeEnd),
+            TxnRequest txn => CheckTxn(asker, txn),
             _ => null,
         };
     }

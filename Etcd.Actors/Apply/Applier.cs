@@ -63,13 +63,13 @@ public sealed partial class Applier(KvStore store, ulong clusterId, ulong member
     }
 
     /// <summary>
-    /// Serves a read (RangeRequest or read-only TxnRequest) at the applied state. <paramref name="user"/> is the user
-    /// the client's token named ("" without one), checked as etcd checks reads while auth is enabled; null for a
-    /// member's own reads (a barrier, a leadership probe), which are not a client's.
+    /// Serves a read (RangeRequest or read-only TxnRequest) at the applied state. <paramref name="asker"/> is the user
+    /// the client's token named and the auth revision it was resolved at (empty without one), checked as etcd checks
+    /// reads while auth is enabled; null for a member's own reads (a barrier, a leadership probe), which are not a client's.
     /// </summary>
-    public ApplyResult Read(IMessage request, ulong term, string? user = null)
+    public ApplyResult Read(IMessage request, ulong term, RequestHeader? asker = null)
     {
-        if (CheckRead(request, user) is { } denied) return new ApplyResult(null, denied);
+        if (CheckRead(request, asker) is { } denied) return new ApplyResult(null, denied);
         switch (request)
         {
             case RangeRequest range:
@@ -86,16 +86,21 @@ public sealed partial class Applier(KvStore store, ulong clusterId, ulong member
     /// <paramref name="stepRows"/>; answer it with <see cref="FinishRange"/> once the cursor is done.
     /// A user without read permission on the range gets etcd's error and nothing is read (as <see cref="Read"/>).
     /// </summary>
-    public KvResult<RangeCursor> BeginRange(RangeRequest request, int stepRows, string? user = null)
+    public KvResult<RangeCursor> BeginRange(RangeRequest request, int stepRows, RequestHeader? asker = null)
     {
-        if (CheckRead(request, user) is { } denied) return denied;
+        if (CheckRead(request, asker) is { } denied) return denied;
         return store.BeginRange(request, stepRows);
     }
 
-    /// <summary>A finished range's response, its header at the revision the range read began at (as etcd reports it).</summary>
-    public ApplyResult FinishRange(RangeCursor cursor, ulong term)
+    /// <summary>
+    /// A finished range's response, its header at the revision the range read began at (as etcd reports it); for a
+    /// client whose token was resolved at an auth revision that is no longer the store's (auth changed between the
+    /// steps), "revision of auth store is old", as etcd's doSerialize checks after its read.
+    /// </summary>
+    public ApplyResult FinishRange(RangeCursor cursor, ulong term, RequestHeader? asker = null)
     {
         var response = cursor.Finish();
+        if (asker is { AuthRevision: not 0 } && asker.AuthRevision != Auth.Revision) return new ApplyResult(null, EtcdErrors.AuthOldRevision);
         response.Header = Header(term, cursor.HeaderRevision);
         return new ApplyResult(response, null);
     }

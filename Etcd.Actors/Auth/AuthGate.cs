@@ -82,6 +82,22 @@ public sealed class AuthGate
     }
 
     /// <summary>
+    /// READ on each of <paramref name="keys"/> at the auth revision a token was resolved at (etcd 3.4.26's
+    /// checkLeaseTimeToLive, the fix for CVE-2023-32082): the first refusal, or null. A revision older than the
+    /// published one is "revision of auth store is old", as etcd's isOpPermitted. One lock for all the keys.
+    /// </summary>
+    public EtcdError? IsEachKeyReadable(string user, ulong revision, IReadOnlyList<Google.Protobuf.ByteString> keys)
+    {
+        var store = _published;
+        lock (_checkLock)
+        {
+            foreach (var key in keys)
+                if (store.IsRangePermitted(user, revision, key, Google.Protobuf.ByteString.Empty) is { } refused) return refused;
+        }
+        return null;
+    }
+
+    /// <summary>
     /// The token an applied Authenticate entry makes. Applying the same entry again (a store restarted in place is
     /// handed the entries after its durable index again) finds its token already there and keeps it.
     /// </summary>

@@ -27,8 +27,9 @@ public static class MvccProtocol
     /// One read: a <see cref="RangeRequest"/> or a read-only <see cref="TxnRequest"/>. Completed with the
     /// response message, or failed with an <see cref="Errors.EtcdException"/>.
     /// </summary>
-    /// <param name="User">The user a client's token named ("" without a token), checked while auth is enabled; null for a member's own reads.</param>
-    public sealed record ReadCommand(IMessage Request, TaskCompletionSource<IMessage> Completion, string? User = null);
+    /// <param name="Asker">A client's user and the auth revision its token was resolved at (empty without a token),
+    /// checked while auth is enabled; null for a member's own reads.</param>
+    public sealed record ReadCommand(IMessage Request, TaskCompletionSource<IMessage> Completion, RequestHeader? Asker = null);
 
     /// <summary>Read the next step of the oldest open range (MvccStoreActor.RangeSteps.cs; the store sends it to itself).</summary>
     public sealed record StepRanges

@@ -59,7 +59,7 @@ public sealed partial class MvccStoreActor
         KvResult<RangeCursor> begun;
         try
         {
-            begun = _applier.BeginRange(range, _rangeStepRows, read.User);
+            begun = _applier.BeginRange(range, _rangeStepRows, read.Asker);
         }
         catch (ArgumentException ex)
         {
@@ -79,8 +79,16 @@ public sealed partial class MvccStoreActor
         }
         var cursor = begun.Value!;
         if (!cursor.Done) return cursor;
-        read.Completion.TrySetResult(_applier.FinishRange(cursor, _term).Response!);
+        Finish(read, cursor);
         return null;
+    }
+
+    /// <summary>Answers a finished range: its response, or "revision of auth store is old" when auth changed while it was read.</summary>
+    private void Finish(MvccProtocol.ReadCommand read, RangeCursor cursor)
+    {
+        var result = _applier.FinishRange(cursor, _term, read.Asker);
+        if (result.Error is null) read.Completion.TrySetResult(result.Response!);
+        else read.Completion.TrySetException(result.Error.ToException());
     }
 
     private void QueueStep()
@@ -119,7 +127,7 @@ public sealed partial class MvccStoreActor
                 if (open.Cursor.Done)
                 {
                     _openRanges.Remove(node);
-                    read.Completion.TrySetResult(_applier.FinishRange(open.Cursor, _term).Response!);
+                    Finish(read, open.Cursor);
                 }
             }
         }

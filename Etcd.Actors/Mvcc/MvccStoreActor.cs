@@ -270,7 +270,7 @@ public sealed partial class MvccStoreActor : ReceiveActor
         ApplyResult result;
         try
         {
-            result = _applier.Read(read.Request, _term, read.User);
+            result = _applier.Read(read.Request, _term, read.Asker);
         }
         catch (ArgumentException ex)
         {

@@ -15,16 +15,20 @@ public sealed partial class EtcdServer
     /// member applies the same id): a request id with the sign bit cleared, never 0. Other ids, negative ones
     /// included, are taken as given (etcd 3.4 does too).
     /// </summary>
-    public async Task<LeaseGrantResponse> LeaseGrantAsync(LeaseGrantRequest request, CancellationToken ct = default)
+    /// <param name="token">The client's auth token: resolved as for every proposal (a bad one is "invalid auth token",
+    /// etcd's processInternalRaftRequestOnce); no permission is checked, so a caller without a token may grant (etcd's
+    /// authApplierV3 has no LeaseGrant check).</param>
+    public async Task<LeaseGrantResponse> LeaseGrantAsync(LeaseGrantRequest request, CancellationToken ct = default, string? token = null)
     {
         ThrowIfLearner();
+        var header = await ClientHeaderAsync(token, ct).ConfigureAwait(false);
         var grant = request.Clone();
         while (grant.ID == 0) grant.ID = (long)(_ids.Next() & long.MaxValue);
         // etcd's minimum TTL, raised here and not at apply, so that every member applies the TTL this one chose (a
         // member with longer election timeouts would otherwise grant a longer lease). Negative TTLs are raised too, as
         // etcd raises them; a TTL above the maximum is left for the apply to refuse.
         if (grant.TTL < Settings.MinLeaseTtl) grant.TTL = Settings.MinLeaseTtl;
-        return (LeaseGrantResponse)await ProposeAsync(new InternalRaftRequest { LeaseGrant = grant }, ct).ConfigureAwait(false);
+        return (LeaseGrantResponse)await ProposeAsync(new InternalRaftRequest { Header = header, LeaseGrant = grant }, ct).ConfigureAwait(false);
     }
 
     /// <summary>Revoke goes through Raft: every member deletes the lease's keys in one revision.</summary>
@@ -54,10 +58,17 @@ public sealed partial class EtcdServer
     /// TTL and granted TTL as the leader's lessor has them (etcd asks the leader), the keys from this member's applied
     /// table. An unknown lease answers TTL -1, granted 0 and no keys, not an error (etcd's v3rpc does the same).
     /// </summary>
-    public async Task<LeaseTimeToLiveResponse> LeaseTimeToLiveAsync(LeaseTimeToLiveRequest request, CancellationToken ct = default)
+    /// <param name="token">Looked at only when the keys are asked for, as etcd 3.4.26+ (the fix for CVE-2023-32082,
+    /// etcd-io/etcd#15656): while auth is enabled the caller needs a valid token ("user name is empty" without one) and
+    /// READ on every key attached, else "permission denied"; an auth change while the answer is made is "revision of
+    /// auth store is old". The keys checked are the ones answered.</param>
+    public async Task<LeaseTimeToLiveResponse> LeaseTimeToLiveAsync(LeaseTimeToLiveRequest request, CancellationToken ct = default, string? token = null)
     {
         ThrowIfStopped();
         ThrowIfLearner();
+        RequestHeader? asker = null;
+        if (request.Keys && _refs.Auth.Enabled)
+            asker = await AuthInfoAsync(token, ct).ConfigureAwait(false) ?? throw EtcdErrors.UserEmpty.ToException();
         var ttlTcs = new TaskCompletionSource<LeaseTimeToLive?>(TaskCreationOptions.RunContinuationsAsynchronously);
         _refs.Lease.Tell(new LeaseProtocol.TimeToLive(request.ID, ttlTcs));
         var viewTcs = new TaskCompletionSource<MvccLeaseProtocol.LeaseView?>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -67,7 +78,13 @@ public sealed partial class EtcdServer
         var header = LeaseHeader(view?.Revision ?? 0);
         if (ttl is not { } t) return new LeaseTimeToLiveResponse { Header = header, ID = request.ID, TTL = -1 };
         var response = new LeaseTimeToLiveResponse { Header = header, ID = request.ID, TTL = t.Remaining, GrantedTTL = t.GrantedTtl };
-        if (request.Keys && view?.Lease is not null) response.Keys.AddRange(view.Keys);
+        if (request.Keys && view?.Lease is not null)
+        {
+            if (asker is not null) Check(_refs.Auth.IsEachKeyReadable(asker.Username, asker.AuthRevision, view.Keys));
+            response.Keys.AddRange(view.Keys);
+        }
+        if (asker is not null && _refs.Auth.Enabled && _refs.Auth.Revision != asker.AuthRevision)
+            throw EtcdErrors.AuthOldRevision.ToException();
         return response;
     }
 

@@ -37,15 +37,20 @@ public sealed partial class EtcdServer
     public ulong ClusterId { get; }
 
     /// <param name="token">The client's auth token (gRPC metadata <c>token</c>), if any: its user's permissions are
-    /// checked when the read is served, at the applied state (EtcdServer.Auth.cs).</param>
+    /// checked when the read is served, at the applied state, with the auth revision the token was resolved at
+    /// (EtcdServer.Auth.cs, Applier.Auth.cs).</param>
     public async Task<RangeResponse> RangeAsync(RangeRequest request, CancellationToken ct = default, string? token = null)
     {
         // Learners keep up with the log but are not part of any quorum: they serve serializable reads only.
         if (!request.Serializable) ThrowIfLearner();
         Check(RequestValidator.ValidateRange(request));
-        var user = await ClientHeaderAsync(token, ct).ConfigureAwait(false);
-        return (RangeResponse)await ReadAsync(request, request.Serializable, ct, user.Username).ConfigureAwait(false);
+        var asker = await ClientHeaderAsync(token, ct).ConfigureAwait(false);
+        return await ServeRangeAsync(request, asker, ct).ConfigureAwait(false);
     }
+
+    /// <summary>Range's second half, for a caller whose token is already resolved (<see cref="AuthInfoAsync"/>).</summary>
+    internal async Task<RangeResponse> ServeRangeAsync(RangeRequest request, RequestHeader asker, CancellationToken ct) =>
+        (RangeResponse)await ReadAsync(request, request.Serializable, ct, asker).ConfigureAwait(false);
 
     /// <param name="token">The client's auth token, if any: its user and auth revision go in the entry's header and
     /// are checked when the entry is applied (Applier.Auth.cs).</param>
@@ -73,7 +78,7 @@ public sealed partial class EtcdServer
         var header = await ClientHeaderAsync(token, ct).ConfigureAwait(false);
         // A txn that only reads is served like a Range (etcd: linearizable unless every range is serializable).
         if (RequestValidator.IsReadOnly(request))
-            return (TxnResponse)await ReadAsync(request, RequestValidator.IsSerializable(request), ct, header.Username).ConfigureAwait(false);
+            return (TxnResponse)await ReadAsync(request, RequestValidator.IsSerializable(request), ct, header).ConfigureAwait(false);
         return (TxnResponse)await ProposeAsync(new InternalRaftRequest { Header = header, Txn = request }, ct).ConfigureAwait(false);
     }
 
@@ -301,12 +306,14 @@ public sealed partial class EtcdServer
         }
     }
 
-    /// <param name="user">A client's user ("" without a token), checked at the applied state; null for a member's own read.</param>
-    private async Task<IMessage> ReadAsync(IMessage request, bool serializable, CancellationToken ct, string? user = null)
+    /// <param name="asker">A client's user and the auth revision its token was resolved at (empty without a token),
+    /// checked at the applied state (a revision that is no longer the store's is "revision of auth store is old", as
+    /// etcd's doSerialize); null for a member's own read.</param>
+    private async Task<IMessage> ReadAsync(IMessage request, bool serializable, CancellationToken ct, RequestHeader? asker = null)
     {
         ThrowIfStopped();
         var tcs = new TaskCompletionSource<IMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var read = new MvccProtocol.ReadCommand(request, tcs, user);
+        var read = new MvccProtocol.ReadCommand(request, tcs, asker);
         if (serializable) _refs.Mvcc.Tell(new MvccProtocol.SerializableRead(read));
         else Raft().Tell(new RaftProtocol.LinearizableRead(read));
         try

@@ -13,7 +13,7 @@ public sealed class LeaseService(EtcdServer server) : Lease.LeaseBase
 {
     public override async Task<LeaseGrantResponse> LeaseGrant(LeaseGrantRequest request, ServerCallContext context)
     {
-        try { return await server.LeaseGrantAsync(request, context.CancellationToken).ConfigureAwait(false); }
+        try { return await server.LeaseGrantAsync(request, context.CancellationToken, AuthMetadata.Token(context)).ConfigureAwait(false); }
         catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
     }
 
@@ -44,7 +44,7 @@ public sealed class LeaseService(EtcdServer server) : Lease.LeaseBase
 
     public override async Task<LeaseTimeToLiveResponse> LeaseTimeToLive(LeaseTimeToLiveRequest request, ServerCallContext context)
     {
-        try { return await server.LeaseTimeToLiveAsync(request, context.CancellationToken).ConfigureAwait(false); }
+        try { return await server.LeaseTimeToLiveAsync(request, context.CancellationToken, AuthMetadata.Token(context)).ConfigureAwait(false); }
         catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
     }
 

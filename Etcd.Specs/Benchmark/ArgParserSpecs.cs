@@ -30,6 +30,21 @@ public sealed class ArgParserSpecs
     }
 
     [Fact]
+    public void Tls_and_user_flags()
+    {
+        var o = Ok("--cacert", "ca.pem", "--cert", "c.pem", "--key", "k.pem", "--endpoints", "127.0.0.1:2379", "--user", "bench:pw:x", "put");
+        Assert.Equal(["https://127.0.0.1:2379"], o.Endpoints); // TLS flags: no scheme means https
+        Assert.Equal(("ca.pem", "c.pem", "k.pem"), (o.CaCert, o.Cert, o.Key));
+        Assert.Equal(("bench", "pw:x"), (o.User, o.Password)); // the password may hold colons
+        Assert.Contains("https", Fail("--cacert", "ca.pem", "--endpoints", "http://127.0.0.1:2379", "put"));
+        Assert.Contains("go together", Fail("--cert", "c.pem", "put"));
+        Assert.Contains("NAME:PASSWORD", Fail("--user", "bench", "put"));
+        Assert.Contains("NAME:PASSWORD", Fail("--user", ":pw", "put"));
+        Assert.Equal("p/", Ok("put", "--key-prefix", "p/").KeyPrefix);
+        Assert.Contains("does not apply", Fail("range", "k", "--key-prefix", "p/"));
+    }
+
+    [Fact]
     public void Flags_anywhere_and_both_syntaxes()
     {
         var o = Ok("--endpoints=a:1,http://b:2", "--conns", "10", "put", "--clients=100",

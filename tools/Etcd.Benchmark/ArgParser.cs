@@ -23,6 +23,7 @@ public static class ArgParser
 
         commands:
           put                 write keys            --key-size 8 --val-size 8 --key-space-size 1 --sequential-keys
+                              --key-prefix P (not in etcd's tool: P before every key, e.g. what --user may write)
           range <key> [end]   read a key or [key, end)  --consistency l|s
           txn-put             txns of puts on sequential keys  --key-size 8 --val-size 8 --key-space-size 1 --txn-ops 1
           failover            puts at a fixed rate (open loop, --clients = max in flight) while --kill-pid is
@@ -53,14 +54,19 @@ public static class ArgParser
           --seed N            seed for keys/values (default: random, printed)
           --server-pids LIST  comma-separated server PIDs: their CPU time over the timed window is added to the
                               RESULT line (server_cpu_ms, server_cpu_us_per_op; from /proc/PID/stat)
+          --cacert FILE       client TLS: PEM CA bundle verifying the server (endpoints without a scheme are https)
+          --cert FILE --key FILE  client TLS: PEM certificate and key presented to the server
+          --user NAME:PASSWORD    auth: each connection authenticates once before the clock starts and sends its
+                              token as gRPC metadata "token"; on "invalid auth token" it authenticates again
+                              and retries the request once
         """;
 
     private static readonly HashSet<string> GlobalFlags =
-        ["endpoints", "conns", "clients", "total", "max-seconds", "dial-timeout", "seed", "server-pids"];
+        ["endpoints", "conns", "clients", "total", "max-seconds", "dial-timeout", "seed", "server-pids", "cacert", "cert", "key", "user"];
 
     private static readonly Dictionary<BenchCommand, HashSet<string>> CommandFlags = new()
     {
-        [BenchCommand.Put] = ["key-size", "val-size", "key-space-size", "sequential-keys", "idle-watchers", "streams", "ready-file"],
+        [BenchCommand.Put] = ["key-size", "val-size", "key-space-size", "sequential-keys", "idle-watchers", "streams", "ready-file", "key-prefix"],
         [BenchCommand.Range] = ["consistency"],
         [BenchCommand.TxnPut] = ["key-size", "val-size", "key-space-size", "txn-ops"],
         [BenchCommand.Failover] =
@@ -169,9 +175,30 @@ public static class ArgParser
         var o = new BenchOptions { Command = command };
         try
         {
-            if (flags.TryGetValue("endpoints", out var eps))
+            bool tls = flags.ContainsKey("cacert") || flags.ContainsKey("cert");
+            o = o with
             {
-                o = o with { Endpoints = ParseEndpoints(eps) };
+                CaCert = flags.GetValueOrDefault("cacert"),
+                Cert = flags.GetValueOrDefault("cert"),
+                Key = flags.GetValueOrDefault("key"),
+            };
+            if (flags.ContainsKey("cert") != flags.ContainsKey("key"))
+            {
+                return ParseResult.Fail("--cert and --key go together");
+            }
+            if (flags.TryGetValue("user", out var user))
+            {
+                int colon = user.IndexOf(':');
+                if (colon <= 0)
+                {
+                    return ParseResult.Fail("--user wants NAME:PASSWORD");
+                }
+                o = o with { User = user[..colon], Password = user[(colon + 1)..] };
+            }
+            o = o with { Endpoints = ParseEndpoints(flags.GetValueOrDefault("endpoints", "127.0.0.1:2379"), tls ? "https" : "http") };
+            if (tls && o.Endpoints.Any(e => e.StartsWith("http:", StringComparison.Ordinal)))
+            {
+                return ParseResult.Fail("--cacert/--cert need https endpoints");
             }
             if (flags.TryGetValue("server-pids", out var pids))
             {
@@ -189,6 +216,7 @@ public static class ArgParser
                 ValSize = NonNegativeInt(flags, "val-size", o.ValSize),
                 KeySpaceSize = PositiveInt(flags, "key-space-size", o.KeySpaceSize),
                 SequentialKeys = flags.TryGetValue("sequential-keys", out var sk) && Bool(sk, "sequential-keys"),
+                KeyPrefix = flags.GetValueOrDefault("key-prefix", ""),
                 TxnOps = PositiveInt(flags, "txn-ops", o.TxnOps),
                 Rate = PositiveDouble(flags, "rate", o.Rate),
                 KillPid = flags.ContainsKey("kill-pid") ? PositiveInt(flags, "kill-pid", 0) : null,
@@ -293,7 +321,6 @@ public static class ArgParser
         return null;
     }
 
-    /// <summary>"a:1,http://b:2" to absolute URIs; a missing scheme means http (h2c).</summary>
     /// <summary>--server-pids: positive process ids, comma-separated.</summary>
     public static IReadOnlyList<int> ParsePids(string list)
     {
@@ -306,15 +333,16 @@ public static class ArgParser
         return pids.Count > 0 ? pids : throw new FormatException("--server-pids needs at least one process id");
     }
 
-    public static IReadOnlyList<string> ParseEndpoints(string list)
+    /// <summary>"a:1,http://b:2" to absolute URIs; a missing scheme means <paramref name="defaultScheme"/> (http: h2c).</summary>
+    public static IReadOnlyList<string> ParseEndpoints(string list, string defaultScheme = "http")
     {
         var result = new List<string>();
         foreach (var raw in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            string e = raw.Contains("://", StringComparison.Ordinal) ? raw : "http://" + raw;
+            string e = raw.Contains("://", StringComparison.Ordinal) ? raw : defaultScheme + "://" + raw;
             if (!Uri.TryCreate(e, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             {
-                throw new FormatException($"bad endpoint '{raw}' (want http://host:port)");
+                throw new FormatException($"bad endpoint '{raw}' (want http://host:port or https://host:port)");
             }
             result.Add(uri.GetLeftPart(UriPartial.Authority));
         }

@@ -36,11 +36,26 @@ public sealed record BenchOptions
     /// <summary>Server processes whose CPU time over the timed window is reported (<see cref="ServerCpu"/>).</summary>
     public IReadOnlyList<int> ServerPids { get; init; } = [];
 
+    // Client TLS (etcd's benchmark --cacert/--cert/--key): PEM files; endpoints are then https.
+    /// <summary>CA bundle that verifies the server's certificate (null: the system's trust store).</summary>
+    public string? CaCert { get; init; }
+    /// <summary>Client certificate and its key, presented to a server that asks for one.</summary>
+    public string? Cert { get; init; }
+    public string? Key { get; init; }
+
+    /// <summary>--user name:password: each connection authenticates once and sends its token (<see cref="TokenInterceptor"/>).</summary>
+    public string? User { get; init; }
+    public string? Password { get; init; }
+
+    public bool Tls => CaCert is not null || Cert is not null;
+
     // put / txn-put.
     public int KeySize { get; init; } = 8;
     public int ValSize { get; init; } = 8;
     public int KeySpaceSize { get; init; } = 1;
     public bool SequentialKeys { get; init; }
+    /// <summary>put only (not in etcd's tool): bytes put before every key, e.g. the prefix a --user may write.</summary>
+    public string KeyPrefix { get; init; } = "";
     public int TxnOps { get; init; } = 1;
 
     // range.

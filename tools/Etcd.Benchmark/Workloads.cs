@@ -70,7 +70,9 @@ public sealed class PutWorkload : Workload
             long n = o.SequentialKeys ? i % o.KeySpaceSize : rng.Next(o.KeySpaceSize);
             _requests[i] = new PutRequest
             {
-                Key = UnsafeByteOperations.UnsafeWrap(KeyGen.Key(o.KeySize, n)),
+                Key = o.KeyPrefix.Length == 0
+                    ? UnsafeByteOperations.UnsafeWrap(KeyGen.Key(o.KeySize, n))
+                    : UnsafeByteOperations.UnsafeWrap((byte[])[.. System.Text.Encoding.UTF8.GetBytes(o.KeyPrefix), .. KeyGen.Key(o.KeySize, n)]),
                 Value = values[i % values.Length],
             };
         }
@@ -80,7 +82,8 @@ public sealed class PutWorkload : Workload
     public PutRequest Request(int index) => _requests[index];
 
     public override string Description =>
-        $"put key-size={_o.KeySize} val-size={_o.ValSize} key-space-size={_o.KeySpaceSize} sequential-keys={_o.SequentialKeys}";
+        $"put key-size={_o.KeySize} val-size={_o.ValSize} key-space-size={_o.KeySpaceSize} sequential-keys={_o.SequentialKeys}" +
+        (_o.KeyPrefix.Length > 0 ? $" key-prefix={_o.KeyPrefix}" : "");
 
     public override async Task ExecuteAsync(WorkerContext ctx, int index, CancellationToken ct)
     {

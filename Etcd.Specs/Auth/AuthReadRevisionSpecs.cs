@@ -1,0 +1,77 @@
+using Etcd.Actors.Errors;
+using Etcd.Actors.Server;
+using Etcd.Api.Authpb;
+using Etcd.Api.Etcdserverpb;
+using Etcd.Specs.Support;
+using Google.Protobuf;
+using Xunit;
+
+namespace Etcd.Specs.Auth;
+
+/// <summary>
+/// A whole member (real journal and backend) with auth on: a read is checked at the auth revision its token was
+/// resolved at, as etcd's doSerialize, so a permission revoked between the resolve and the serve is "revision of auth
+/// store is old", linearizable or serializable, and never an answer the token no longer allows.
+/// </summary>
+public sealed class AuthReadRevisionSpecs : IAsyncLifetime
+{
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
+    private readonly TempDir _dir = new("auth-read-rev");
+    private EtcdNode _node = null!;
+
+    private static ByteString B(string s) => ByteString.CopyFromUtf8(s);
+
+    public async Task InitializeAsync()
+    {
+        var peer = $"http://127.0.0.1:{FreePort.Next()}";
+        var settings = EtcdServerSettings.Default with
+        {
+            DataDir = _dir.Sub("data"), LogLevel = "warn", BcryptCost = 4,
+            ListenPeerUrls = [peer], AdvertisePeerUrls = [peer], InitialCluster = [new("default", [peer])],
+        };
+        _node = await EtcdNode.StartAsync(settings).WaitAsync(TimeSpan.FromSeconds(60));
+        var s = _node.Server;
+        await s.UserAddAsync(new AuthUserAddRequest { Name = "root", Password = "rootpw" }).WaitAsync(Wait);
+        await s.UserGrantRoleAsync(new AuthUserGrantRoleRequest { User = "root", Role = "root" }).WaitAsync(Wait);
+        await s.UserAddAsync(new AuthUserAddRequest { Name = "alice", Password = "apw" }).WaitAsync(Wait);
+        await s.RoleAddAsync(new AuthRoleAddRequest { Name = "r1" }).WaitAsync(Wait);
+        await s.RoleGrantPermissionAsync(new AuthRoleGrantPermissionRequest
+        {
+            Name = "r1", Perm = new Permission { PermType = Permission.Types.Type.Readwrite, Key = B("/a/"), RangeEnd = B("/a0") },
+        }).WaitAsync(Wait);
+        await s.UserGrantRoleAsync(new AuthUserGrantRoleRequest { User = "alice", Role = "r1" }).WaitAsync(Wait);
+        await s.AuthEnableAsync(new AuthEnableRequest()).WaitAsync(Wait);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _node.DisposeAsync();
+        _dir.Dispose();
+    }
+
+    [Fact]
+    public async Task A_permission_revoked_between_the_token_resolve_and_the_serve_is_old_revision()
+    {
+        var s = _node.Server;
+        var root = (await s.AuthenticateAsync(new AuthenticateRequest { Name = "root", Password = "rootpw" }).WaitAsync(Wait)).Token;
+        var alice = (await s.AuthenticateAsync(new AuthenticateRequest { Name = "alice", Password = "apw" }).WaitAsync(Wait)).Token;
+        await s.PutAsync(new PutRequest { Key = B("/a/1"), Value = B("secret") }, token: alice).WaitAsync(Wait);
+        var linearizable = new RangeRequest { Key = B("/a/1") };
+        var serializable = new RangeRequest { Key = B("/a/1"), Serializable = true };
+
+        var resolved = await s.AuthInfoAsync(alice, CancellationToken.None).AsTask().WaitAsync(Wait);
+        Assert.NotNull(resolved);
+        Assert.Equal("secret", (await s.ServeRangeAsync(linearizable, resolved, CancellationToken.None).WaitAsync(Wait)).Kvs[0].Value.ToStringUtf8());
+
+        await s.RoleRevokePermissionAsync(new AuthRoleRevokePermissionRequest { Role = "r1", Key = B("/a/"), RangeEnd = B("/a0") }, token: root)
+            .WaitAsync(Wait);
+        foreach (var range in new[] { linearizable, serializable })
+        {
+            var stale = await Assert.ThrowsAsync<EtcdException>(() => s.ServeRangeAsync(range, resolved, CancellationToken.None).WaitAsync(Wait));
+            Assert.Same(EtcdErrors.AuthOldRevision, stale.Error);
+        }
+        // The same token resolved again is checked against the permissions as they are now.
+        var denied = await Assert.ThrowsAsync<EtcdException>(() => s.RangeAsync(linearizable, token: alice).WaitAsync(Wait));
+        Assert.Same(EtcdErrors.PermissionDenied, denied.Error);
+    }
+}
