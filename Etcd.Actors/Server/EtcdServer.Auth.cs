@@ -10,7 +10,8 @@ namespace Etcd.Actors.Server;
 /// The Auth service's door and the edge's half of enforcement. Every Auth RPC is a Raft entry applied on every member
 /// (Applier.Auth.cs), carrying the caller's user and auth revision in its header; passwords are hashed here with bcrypt
 /// before proposing and never travel or persist in clear. Authenticate checks the password here (one bcrypt check
-/// whatever the user) and proposes the token's random prefix, so every member assigns the same token.
+/// whatever the user) and proposes the token's random prefix, so every member assigns the same token; with JWT tokens
+/// it proposes no prefix and signs the token here once the entry is applied (docs/design.md "Auth").
 /// </summary>
 public sealed partial class EtcdServer
 {
@@ -34,6 +35,13 @@ public sealed partial class EtcdServer
         if (!gate.Enabled || string.IsNullOrEmpty(token)) return null;
         // The revision is read before the token (etcd's AuthInfoFromCtx order): a token resolved just before a change
         // that invalidates it then carries the older revision, and its request fails at apply as "revision ... is old".
+        if (gate.Jwt is { } jwt)
+        {
+            // etcd's tokenJWT.info: the token itself says who and at which auth revision it was issued; a change to the
+            // auth state since makes its requests fail as "revision of auth store is old", as in etcd.
+            var identity = await jwt.VerifyAsync(token).ConfigureAwait(false) ?? throw EtcdErrors.InvalidAuthToken.ToException();
+            return new RequestHeader { Username = identity.User, AuthRevision = identity.Revision };
+        }
         var revision = gate.Revision;
         if (gate.Resolve(token, out var user) is null) return new RequestHeader { Username = user, AuthRevision = revision };
         if (SimpleTokens.TryParseIndex(token, out var index) && index > gate.Applied)
@@ -100,14 +108,26 @@ public sealed partial class EtcdServer
         for (var attempt = 1; ; attempt++)
         {
             Check(_refs.Auth.CheckPassword(request.Name, request.Password, out var checkedRevision));
+            var jwt = _refs.Auth.Jwt;
+            // etcd finds a verify-only key only at apply; refused here, after the password check as there, nothing is proposed.
+            if (jwt is { VerifyOnly: true }) throw EtcdErrors.AuthVerifyOnly.ToException();
             var proposal = new InternalRaftRequest
             {
                 Header = new RequestHeader { AuthRevision = checkedRevision },
-                Authenticate = new InternalAuthenticateRequest { Name = request.Name, SimpleToken = SimpleTokens.NewPrefix(CryptoTokenRandom.Instance) },
+                Authenticate = new InternalAuthenticateRequest
+                {
+                    Name = request.Name,
+                    SimpleToken = jwt is null ? SimpleTokens.NewPrefix(CryptoTokenRandom.Instance) : "",
+                },
             };
             try
             {
-                return (AuthenticateResponse)await ProposeAsync(proposal, ct).ConfigureAwait(false);
+                var response = (AuthenticateResponse)await ProposeAsync(proposal, ct).ConfigureAwait(false);
+                if (jwt is null) return response;
+                // The apply confirmed the check at checkedRevision (else AuthOldRevision): that is the token's revision.
+                var signed = response.Clone();
+                signed.Token = jwt.Sign(request.Name, checkedRevision);
+                return signed;
             }
             catch (EtcdException e) when (e.Error == EtcdErrors.AuthOldRevision && attempt < MaxAuthenticateAttempts)
             {
