@@ -25,7 +25,8 @@ public sealed partial class EtcdServer
 
     /// <summary>
     /// etcd's AuthInfoFromCtx: null while auth is disabled or without a token; the token's user and the current auth
-    /// revision; "invalid auth token" for a malformed, unknown or expired one. A token made by an entry this member has
+    /// revision (a JWT's own revision; a client certificate's CN, <see cref="CertificateCredential"/>, at the current one);
+    /// "invalid auth token" for a malformed, unknown or expired one. A token made by an entry this member has
     /// not applied yet (its index is above the applied one) is looked up again once this member caught up, as etcd's
     /// isValidSimpleToken waits for the index.
     /// </summary>
@@ -33,6 +34,10 @@ public sealed partial class EtcdServer
     {
         var gate = _refs.Auth;
         if (!gate.Enabled || string.IsNullOrEmpty(token)) return null;
+        // etcd's AuthInfoFromTLS: no token, --client-cert-auth, a verified certificate: its CN is the user, at the current
+        // auth revision. The user need not exist; its requests are then refused as any unknown user's.
+        if (CertificateCredential.TryGetUser(token, out var commonName))
+            return new RequestHeader { Username = commonName, AuthRevision = gate.Revision };
         // The revision is read before the token (etcd's AuthInfoFromCtx order): a token resolved just before a change
         // that invalidates it then carries the older revision, and its request fails at apply as "revision ... is old".
         if (gate.Jwt is { } jwt)
