@@ -12,8 +12,8 @@ namespace Etcd.Actors.Auth;
 /// option only a warning; then the keys, with golang-jwt's messages. Two refusals etcd 3.4 does not make, each of which
 /// would otherwise leave a member that starts and then fails every login or every token: a public and a private key that
 /// are not one pair (etcd's check is written so that it never fires, and it verifies with the private key's half), and a
-/// key IdentityModel cannot use for the method (an EC key on another curve than the method's, an RSA key under 2048 bits
-/// for signing, a short HMAC secret), which fails here with the library's reason.
+/// key IdentityModel cannot use for the method (an EC key on another curve than the method's, a short HMAC secret), which
+/// fails here with the library's reason.
 /// </summary>
 public static class JwtOptions
 {

@@ -186,6 +186,19 @@ public sealed class JwtTokensSpecs : IDisposable
     }
 
     [Fact]
+    public async Task A_short_hmac_secret_the_library_will_not_sign_with_stops_the_start_and_a_1024_bit_rsa_key_works_as_in_etcd()
+    {
+        var shortSecret = _keys.Write("short.key", "tiny");
+        var tooShort = Record.Exception(() => AuthTokenSetup.Create($"jwt,priv-key={shortSecret},sign-method=HS256", _ => { }));
+        Assert.True(tooShort is TokenSetupException { Message: var m } && m.StartsWith("key is invalid: ", StringComparison.Ordinal),
+            $"a 5-byte HS256 secret: {tooShort?.GetType().Name} {tooShort?.Message}");
+        using var small = RSA.Create(1024);
+        var smallKey = _keys.Write("small.key", small.ExportPkcs8PrivateKeyPem());
+        var tokens = AuthTokenSetup.Create($"jwt,priv-key={smallKey},sign-method=RS256", _ => { }, _clock)!;
+        Assert.Equal(new JwtIdentity("z", 1), await tokens.VerifyAsync(tokens.Sign("z", 1)));
+    }
+
+    [Fact]
     public async Task Unknown_options_are_warned_about_and_pkcs1_keys_and_every_rsa_method_work()
     {
         var warnings = new List<string>();
