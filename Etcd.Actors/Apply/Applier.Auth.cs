@@ -227,6 +227,9 @@ public sealed partial class Applier
         if (!Auth.Enabled) return new ApplyResult(null, EtcdErrors.AuthNotEnabled);
         if (checkedRevision != Auth.Revision) return new ApplyResult(null, EtcdErrors.AuthOldRevision);
         if (Auth.FindUser(a.Name) is not { NoPassword: false }) return new ApplyResult(null, EtcdErrors.AuthFailed);
+        // No prefix: a JWT member's entry (etcd's tokenJWT.genTokenPrefix is ""). The check above is all the apply does;
+        // the proposing member signs the token itself once this answer reaches it, so no other member signs or keeps one.
+        if (a.SimpleToken.Length == 0) return new ApplyResult(new AuthenticateResponse { Header = Header(term) }, null);
         if (a.SimpleToken.Length != SimpleTokens.PrefixLength || a.SimpleToken.Any(c => !SimpleTokens.Letters.Contains(c)))
             return new ApplyResult(null, EtcdErrors.InvalidAuthToken);
         var token = Gate?.AssignToken(a.Name, a.SimpleToken, index)

@@ -26,8 +26,10 @@ public sealed class AuthGate
     private ulong _applied;
 
     /// <param name="hasher">Made on first use: bcrypt's dummy hash costs one hash at the configured cost.</param>
-    public AuthGate(TimeSpan tokenTtl, Func<IPasswordHasher> hasher, TimeProvider? time = null)
+    /// <param name="jwt">With <c>--auth-token jwt,...</c>: tokens are JWTs, verified on their own, and the simple table stays empty.</param>
+    public AuthGate(TimeSpan tokenTtl, Func<IPasswordHasher> hasher, TimeProvider? time = null, JwtTokens? jwt = null)
     {
+        Jwt = jwt;
         _tokens = new SimpleTokens(tokenTtl, TokenCapacity);
         _time = time ?? TimeProvider.System;
         _start = _time.GetTimestamp();
@@ -38,6 +40,9 @@ public sealed class AuthGate
     public static AuthGate Default() => new(SimpleTokens.DefaultTtl, () => new BcryptPasswordHasher(BcryptPasswordHasher.DefaultCost));
 
     public IPasswordHasher Hasher => _hasher.Value;
+
+    /// <summary>The member's JWT signer and verifier, or null with simple tokens.</summary>
+    public JwtTokens? Jwt { get; }
 
     /// <summary>Whether auth was enabled at the last durable batch this member applied.</summary>
     public bool Enabled => _published.Enabled;

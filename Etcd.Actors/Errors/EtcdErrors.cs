@@ -65,6 +65,12 @@ public static class EtcdErrors
     public static readonly EtcdError InvalidAuthMgmt = new(EtcdErrorCode.InvalidRequest, "etcdserver: invalid auth management");
     public static readonly EtcdError AuthOldRevision = new(EtcdErrorCode.InvalidRequest, "etcdserver: revision of auth store is old");
 
+    /// <summary>
+    /// Authenticate on a member given only a JWT public key (auth/store.go's ErrVerifyOnly): v3rpc has no translation for
+    /// it, so etcd 3.4 answers it with code Unknown and auth's own wording.
+    /// </summary>
+    public static readonly EtcdError AuthVerifyOnly = new(EtcdErrorCode.Unclassified, "auth: token signing attempted with verify-only key");
+
     private static readonly Dictionary<string, EtcdError> ByMessage = typeof(EtcdErrors)
         .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
         .Where(f => f.FieldType == typeof(EtcdError))

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Event;
 using Etcd.Actors.Compactor;
 using Akka.Actor.Setup;
 using Akka.Persistence.Sql.Config;
@@ -124,7 +125,8 @@ public sealed class EtcdNode : IAsyncDisposable
         RaftMember member, CancellationToken ct)
     {
         var waits = new WaitRegistry(settings.Raft.MaxPendingProposals);
-        var refs = new NodeRefs(new Auth.AuthGate(settings.AuthTokenTtl, () => new Auth.BcryptPasswordHasher(settings.BcryptCost)));
+        var jwt = settings.Jwt ?? Auth.AuthTokenSetup.Create(settings.AuthToken, warning => system.Log.Warning("auth: {0}", warning));
+        var refs = new NodeRefs(new Auth.AuthGate(settings.AuthTokenTtl, () => new Auth.BcryptPasswordHasher(settings.BcryptCost), jwt: jwt));
         var leaderKnown = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var removed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var failed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -10,7 +10,8 @@ namespace Etcd.Actors.Server;
 /// The Auth service's door and the edge's half of enforcement. Every Auth RPC is a Raft entry applied on every member
 /// (Applier.Auth.cs), carrying the caller's user and auth revision in its header; passwords are hashed here with bcrypt
 /// before proposing and never travel or persist in clear. Authenticate checks the password here (one bcrypt check
-/// whatever the user) and proposes the token's random prefix, so every member assigns the same token.
+/// whatever the user) and proposes the token's random prefix, so every member assigns the same token; with JWT tokens
+/// it proposes no prefix and signs the token here once the entry is applied (docs/design.md "Auth").
 /// </summary>
 public sealed partial class EtcdServer
 {
@@ -24,7 +25,8 @@ public sealed partial class EtcdServer
 
     /// <summary>
     /// etcd's AuthInfoFromCtx: null while auth is disabled or without a token; the token's user and the current auth
-    /// revision; "invalid auth token" for a malformed, unknown or expired one. A token made by an entry this member has
+    /// revision (a JWT's own revision; a client certificate's CN, <see cref="CertificateCredential"/>, at the current one);
+    /// "invalid auth token" for a malformed, unknown or expired one. A token made by an entry this member has
     /// not applied yet (its index is above the applied one) is looked up again once this member caught up, as etcd's
     /// isValidSimpleToken waits for the index.
     /// </summary>
@@ -32,8 +34,19 @@ public sealed partial class EtcdServer
     {
         var gate = _refs.Auth;
         if (!gate.Enabled || string.IsNullOrEmpty(token)) return null;
+        // etcd's AuthInfoFromTLS: no token, --client-cert-auth, a verified certificate: its CN is the user, at the current
+        // auth revision. The user need not exist; its requests are then refused as any unknown user's.
+        if (CertificateCredential.TryGetUser(token, out var commonName))
+            return new RequestHeader { Username = commonName, AuthRevision = gate.Revision };
         // The revision is read before the token (etcd's AuthInfoFromCtx order): a token resolved just before a change
         // that invalidates it then carries the older revision, and its request fails at apply as "revision ... is old".
+        if (gate.Jwt is { } jwt)
+        {
+            // etcd's tokenJWT.info: the token itself says who and at which auth revision it was issued; a change to the
+            // auth state since makes its requests fail as "revision of auth store is old", as in etcd.
+            var identity = await jwt.VerifyAsync(token).ConfigureAwait(false) ?? throw EtcdErrors.InvalidAuthToken.ToException();
+            return new RequestHeader { Username = identity.User, AuthRevision = identity.Revision };
+        }
         var revision = gate.Revision;
         if (gate.Resolve(token, out var user) is null) return new RequestHeader { Username = user, AuthRevision = revision };
         if (SimpleTokens.TryParseIndex(token, out var index) && index > gate.Applied)
@@ -100,14 +113,26 @@ public sealed partial class EtcdServer
         for (var attempt = 1; ; attempt++)
         {
             Check(_refs.Auth.CheckPassword(request.Name, request.Password, out var checkedRevision));
+            var jwt = _refs.Auth.Jwt;
+            // etcd finds a verify-only key only at apply; refused here, after the password check as there, nothing is proposed.
+            if (jwt is { VerifyOnly: true }) throw EtcdErrors.AuthVerifyOnly.ToException();
             var proposal = new InternalRaftRequest
             {
                 Header = new RequestHeader { AuthRevision = checkedRevision },
-                Authenticate = new InternalAuthenticateRequest { Name = request.Name, SimpleToken = SimpleTokens.NewPrefix(CryptoTokenRandom.Instance) },
+                Authenticate = new InternalAuthenticateRequest
+                {
+                    Name = request.Name,
+                    SimpleToken = jwt is null ? SimpleTokens.NewPrefix(CryptoTokenRandom.Instance) : "",
+                },
             };
             try
             {
-                return (AuthenticateResponse)await ProposeAsync(proposal, ct).ConfigureAwait(false);
+                var response = (AuthenticateResponse)await ProposeAsync(proposal, ct).ConfigureAwait(false);
+                if (jwt is null) return response;
+                // The apply confirmed the check at checkedRevision (else AuthOldRevision): that is the token's revision.
+                var signed = response.Clone();
+                signed.Token = jwt.Sign(request.Name, checkedRevision);
+                return signed;
             }
             catch (EtcdException e) when (e.Error == EtcdErrors.AuthOldRevision && attempt < MaxAuthenticateAttempts)
             {

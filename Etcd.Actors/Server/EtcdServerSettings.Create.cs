@@ -47,6 +47,7 @@ public sealed partial record EtcdServerSettings
             WatchProgressNotifyInterval = r.DurationOrZero("etcd.experimental-watch-progress-notify-interval"),
             BcryptCost = Auth.BcryptPasswordHasher.EffectiveCost((uint)r.Long("etcd.bcrypt-cost", min: 0)),
             AuthTokenTtl = TimeSpan.FromSeconds(r.Long("etcd.auth-token-ttl", min: 1)),
+            AuthToken = r.String("etcd.auth-token"),
             Raft = RaftSettings.Create(config),
             Mvcc = MvccSettings.Create(config),
             Lease = LeaseSettings.Create(config),

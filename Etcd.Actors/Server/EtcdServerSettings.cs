@@ -55,6 +55,15 @@ public sealed partial record EtcdServerSettings
     /// <summary>--auth-token-ttl: how long a simple token lives past its last use (etcd's default 300 s).</summary>
     public TimeSpan AuthTokenTtl { get; init; } = Auth.Core.SimpleTokens.DefaultTtl;
 
+    /// <summary>--auth-token: "simple", or "jwt,..." with its options (etcd's format, parsed by Auth.AuthTokenSetup).</summary>
+    public string AuthToken { get; init; } = Auth.Core.TokenOptions.Simple;
+
+    /// <summary>
+    /// The JWT tokens <see cref="AuthToken"/> names, made before the member starts (so a bad key stops it with etcd's
+    /// message, Etcd.Node's NodeRunner); when null with a jwt <see cref="AuthToken"/>, EtcdNode makes them itself.
+    /// </summary>
+    public Auth.JwtTokens? Jwt { get; init; }
+
     /// <summary>--max-txn-ops: operations allowed per txn branch.</summary>
     public required int MaxTxnOps { get; init; }
 

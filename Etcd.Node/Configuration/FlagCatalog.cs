@@ -14,7 +14,6 @@ public static class FlagCatalog
 {
     private const string NoV2 = "the v2 API and v2 proxy are out of scope";
     private const string NoDiscovery = "discovery is not built yet; use --initial-cluster";
-    private const string NoJwt = "only simple tokens are built; JWT tokens are not yet";
     private const string NoMetrics = "the metrics/health listener and /metrics are not built yet";
 
     public static IReadOnlyList<FlagSpec> All { get; } =
@@ -82,7 +81,8 @@ public static class FlagCatalog
         R("host-whitelist", FlagKind.List, "*", "the HTTP/JSON gateway (the only host check user) is not built yet"),
 
         // Auth
-        R("auth-token", FlagKind.String, "simple", NoJwt),
+        // simple or jwt,...: parsed with etcd's messages by Auth.AuthTokenSetup before the member starts (NodeRunner).
+        S("auth-token", FlagKind.String, "simple"),
         S("bcrypt-cost", FlagKind.UInt, "10") with { Max = int.MaxValue },
         S("auth-token-ttl", FlagKind.UInt, "300") with { Max = int.MaxValue },
 

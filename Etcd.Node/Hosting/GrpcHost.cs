@@ -61,6 +61,8 @@ public static class GrpcHost
         builder.Services.AddSingleton<ElectionService>();
 
         var app = builder.Build();
+        // etcd's AuthInfoFromTLS: only with --client-cert-auth does a client certificate's CN name a user.
+        if (options.ClientTls.ClientCertAuth) app.Use(ClientCommonName.Middleware);
         app.MapGrpcService<KvService>();
         app.MapGrpcService<MaintenanceService>();
         app.MapGrpcService<ClusterService>();

@@ -43,11 +43,25 @@ public static class NodeRunner
             log.Write('C', "etcdmain", $"cannot set up peer TLS: {OneLine(e)}");
             return 1;
         }
+        Etcd.Actors.Auth.JwtTokens? jwt;
+        try
+        {
+            // Before the member starts, as etcd's NewServer: a bad --auth-token stops it with etcd's three lines.
+            jwt = Etcd.Actors.Auth.AuthTokenSetup.Create(run.Settings.AuthToken, warning => log.Warning("auth", warning));
+        }
+        catch (Etcd.Actors.Auth.Core.TokenSetupException e)
+        {
+            if (e.Detail is { } detail) log.Error("auth", detail);
+            log.Warning("etcdserver", $"failed to create token provider,err is {e.Message}");
+            log.Write('C', "etcdmain", e.Message);
+            return 1;
+        }
         using var signals = new ShutdownSignals(log);
         CapnslogAkkaLogger.Target = log;
         var settings = run.Settings with
         {
             PeerTls = peerTls,
+            Jwt = jwt,
             ExtraHocon = run.Settings.ExtraHocon is { } extra ? extra + "\n" + CapnslogAkkaLogger.Hocon : CapnslogAkkaLogger.Hocon,
         };
 

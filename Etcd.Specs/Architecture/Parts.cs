@@ -79,9 +79,10 @@ public static class Parts
         // implements (etcd's Compactable/RevGetter), so it knows neither Raft nor the store; "compacted" is an Errors value.
         new("Compactor", ["Compactor.Core", "Errors", "Configuration"]),
 
-        // The auth core's outside: bcrypt (BCrypt.Net-Next), the cryptographic token letters, and the member's AuthGate
-        // (the applied state the edge reads, the token table), whose answers are Errors values.
-        new("Auth", ["Auth.Core", "Errors"]),
+        // The auth core's outside: bcrypt (BCrypt.Net-Next), the cryptographic token letters, JWT tokens (IdentityModel),
+        // and the member's AuthGate (the applied state the edge reads, the token table), whose answers are Errors values.
+        // The JWT ttl option is a Go duration, parsed by Compactor.Core's GoDurations (pure, with Go's error wording).
+        new("Auth", ["Auth.Core", "Errors", "Compactor.Core"]),
 
         // ---- the facade: builds the actor tree, the only part that knows them all ----
         new("Server", ["Raft.Core", "Raft", "Mvcc.Core", "Mvcc", "Cluster.Core", "Cluster", "Apply", "Errors", "Wait",

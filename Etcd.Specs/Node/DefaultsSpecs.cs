@@ -105,6 +105,14 @@ public sealed class DefaultsSpecs
     }
 
     [Fact]
+    public void The_auth_token_option_string_reaches_the_settings_as_given()
+    {
+        const string jwt = "jwt,pub-key=/k/pub.pem,priv-key=/k/priv.pem,sign-method=RS256,ttl=10m";
+        Assert.Equal(jwt, NodeConfig.Run("--auth-token", jwt).Settings.AuthToken);
+        Assert.Equal("simple", NodeConfig.Run().Settings.AuthToken);
+    }
+
+    [Fact]
     public void The_data_dir_follows_the_name_and_the_initial_cluster_follows_the_peer_urls_as_in_etcd()
     {
         var s = NodeConfig.Run("--name", "infra1", "--initial-advertise-peer-urls", "http://127.0.0.1:12380").Settings;

@@ -49,6 +49,9 @@ public sealed class TestCertificates
     public Pair OtherCaClient { get; }
     public string CrlFile { get; }
 
+    /// <summary>A client certificate from this CA whose subject is <c>CN=<paramref name="cn"/></c> (with --client-cert-auth, a user).</summary>
+    public Pair IssueClient(string name, string cn, long serial) => Issue(name, cn, ClientAuth, serial);
+
     /// <summary>Another server certificate from the same CA (for rotation), written under <paramref name="name"/>.</summary>
     public Pair IssueServer(string name, long serial) => Issue(name, "server", ServerAuth, serial);
 
