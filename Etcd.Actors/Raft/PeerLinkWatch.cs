@@ -1,7 +1,7 @@
 namespace Etcd.Actors.Raft;
 
 /// <summary>
-/// Bookkeeping, once per tick, for two things Raft alone keeps silent about (no Akka, no clock: the caller
+/// Bookkeeping, once per tick, for what Raft alone keeps silent about (no Akka, no clock: the caller
 /// passes its tick count).
 /// <list type="bullet">
 /// <item>A member that has known no leader for a long time says so, every
@@ -15,6 +15,10 @@ namespace Etcd.Actors.Raft;
 /// timeouts handle. A follower that says it hears us is slow, not cut off: its answers wait for its own journal
 /// write (RaftActor sends a follower's messages only once its Ready is durable) while its pings do not, and
 /// resetting its connection would only throw away what is in flight to it.</item>
+/// <item>In any role, a peer whose pings arrive but say it has not heard us for
+/// <see cref="DeafAfterElectionTimeouts"/> election timeouts: our own connection to it is dead although the
+/// peer's to us carries (a close our transport never noticed), and the caller resets it the same way
+/// (<c>answering</c> of <see cref="IsDeaf"/> is false when not leading).</item>
 /// </list>
 /// </summary>
 public sealed class PeerLinkWatch
@@ -54,8 +58,8 @@ public sealed class PeerLinkWatch
     }
 
     /// <summary>
-    /// While leading, per follower and tick: <paramref name="answering"/> is its progress's RecentActive (it answered
-    /// within the current election timeout), <paramref name="heard"/> whether any message of it arrived within an
+    /// Per peer and tick: <paramref name="answering"/> is, while leading, the follower's progress's RecentActive (it
+    /// answered within the current election timeout; false when not leading), <paramref name="heard"/> whether any message of it arrived within an
     /// election timeout, <paramref name="hearsUs"/> whether its latest ping (within an election timeout) said it
     /// hears us. True when its link should be reset now.
     /// </summary>
@@ -76,6 +80,6 @@ public sealed class PeerLinkWatch
         return heard;
     }
 
-    /// <summary>Not leading (any more): followers' answers mean nothing until the next term we lead.</summary>
+    /// <summary>The role changed (leading or not): what counts as an answer changed, so every period starts afresh.</summary>
     public void NotLeading() => _unansweredSince.Clear();
 }

@@ -104,9 +104,14 @@ public sealed partial class RaftActor
                 peer.Tell(new PeerEnvelope { ClusterId = _clusterId, To = id, From = _memberId, Ping = new PeerPing { From = _memberId, HearsYou = HeardRecently(id) } }, Self);
     }
 
+    // The role the link watch last judged in (its periods restart when it changes).
+    private bool _linkWatchLeading;
+
     /// <summary>
-    /// Says when this member has long known no leader, and, while leading, resets the connection to a follower
-    /// that writes to us but has long answered none of our heartbeats (see <see cref="PeerLinkWatch"/>).
+    /// Says when this member has long known no leader, and resets its own connection to a peer that writes to us but
+    /// has long not heard us (see <see cref="PeerLinkWatch"/>): while leading, a follower that also answered none of
+    /// our heartbeats; in any role, a peer whose pings say it has not heard us (our link to it is dead while its link
+    /// to us carries, e.g. a connection the peer closed that our transport has not noticed).
     /// </summary>
     private void TickLinkWatch()
     {
@@ -115,16 +120,28 @@ public sealed partial class RaftActor
         if (watch.LeaderlessReportDue(_ticks, node.Lead != 0 || node.Role == RaftRole.Leader) is { } ticks)
             _log.Warning("raft {0:x16}: no leader for {1} ticks ({2} at term {3}); heard within an election timeout from [{4}]",
                 _memberId, ticks, node.Role, node.Term, string.Join(',', _peers.Ids.Where(HeardRecently).Select(i => i.ToString("x16"))));
-        if (node.Role != RaftRole.Leader)
+        var leading = node.Role == RaftRole.Leader;
+        if (leading != _linkWatchLeading)
         {
+            // What counts as an answer changed (a follower's progress only while we lead): start the periods afresh.
             watch.NotLeading();
-            return;
+            _linkWatchLeading = leading;
         }
         foreach (var id in _peers.Ids.ToArray())
         {
-            if (node.ProgressOf(id) is not { } pr || !watch.IsDeaf(id, _ticks, pr.RecentActive, HeardRecently(id), _health.HearsUs(id, _ticks))) continue;
-            _log.Warning("raft {0:x16}: {1:x16} writes to us but has answered none of our messages for {2} election timeouts and does not hear us; resetting the connection",
-                _memberId, id, PeerLinkWatch.DeafAfterElectionTimeouts);
+            var answering = false;
+            if (leading)
+            {
+                if (node.ProgressOf(id) is not { } pr) continue;
+                answering = pr.RecentActive;
+            }
+            if (!watch.IsDeaf(id, _ticks, answering, HeardRecently(id), _health.HearsUs(id, _ticks))) continue;
+            if (leading)
+                _log.Warning("raft {0:x16}: {1:x16} writes to us but has answered none of our messages for {2} election timeouts and does not hear us; resetting the connection",
+                    _memberId, id, PeerLinkWatch.DeafAfterElectionTimeouts);
+            else
+                _log.Warning("raft {0:x16}: {1:x16} writes to us but has not heard us for {2} election timeouts; resetting the connection",
+                    _memberId, id, PeerLinkWatch.DeafAfterElectionTimeouts);
             ResetLink(id);
         }
     }
