@@ -1,4 +1,3 @@
-using Akka.Actor;
 using Akka.Configuration;
 using Akka.Persistence.Sql;
 using Akka.Persistence.Sql.Config;
@@ -61,33 +60,6 @@ public sealed class MemberHoconSpecs
         var c = EtcdNode.BuildConfig(Member with { ExtraHocon = "akka.remote.retry-gate-closed-for = 3s\nakka.loglevel = DEBUG" });
         Assert.Equal(TimeSpan.FromSeconds(3), c.GetTimeSpan("akka.remote.retry-gate-closed-for"));
         Assert.Equal("DEBUG", c.GetString("akka.loglevel"));
-    }
-
-    [Fact]
-    public void Every_dispatcher_runs_on_the_channel_executor()
-    {
-        var c = EtcdNode.BuildConfig(Member);
-        foreach (var dispatcher in new[] { "akka.actor.default-dispatcher", "akka.actor.internal-dispatcher", "akka.remote.default-remote-dispatcher", "akka.remote.backoff-remote-dispatcher" })
-            Assert.Equal("channel-executor", c.GetString(dispatcher + ".executor"));
-    }
-
-    [Fact]
-    public async Task A_member_system_runs_its_actors_on_the_channel_executor()
-    {
-        // The scheduler Akka's channel-executor hands its work to: an actor's code runs as a task on it.
-        using var system = ActorSystem.Create("hocon-spec", EtcdNode.BuildConfig(EtcdServerSettings.Default with
-        {
-            ListenPeerUrls = ["http://127.0.0.1:0"], AdvertisePeerUrls = ["http://127.0.0.1:0"],
-        }));
-        var probe = system.ActorOf(Props.Create(() => new SchedulerProbe()));
-        var scheduler = await probe.Ask<string>("which", TimeSpan.FromSeconds(10));
-        Assert.Contains("Channel", scheduler);
-        await system.Terminate();
-    }
-
-    private sealed class SchedulerProbe : ReceiveActor
-    {
-        public SchedulerProbe() => Receive<string>(_ => Sender.Tell(System.Threading.Tasks.TaskScheduler.Current.GetType().FullName ?? ""));
     }
 
     [Fact]
