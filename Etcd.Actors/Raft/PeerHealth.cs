@@ -7,8 +7,8 @@ namespace Etcd.Actors.Raft;
 /// <item>When each peer was last heard from, and since when it has been heard continuously: a peer is active
 /// since the first message after a silence of more than an election timeout. The strict reconfiguration check
 /// (etcd's "connected for the last 5 s", <c>HealthInterval</c>) asks <see cref="ActiveFor"/>.</item>
-/// <item>When to ping every peer: every half election timeout (see <see cref="PeerPing"/>), and whether each
-/// peer's latest ping said it hears this member (<see cref="HearsUs"/>, for the link watch).</item>
+/// <item>When to ping every peer: every half election timeout (see <see cref="PeerPing"/>), and whether some
+/// ping of each peer within an election timeout said it hears this member (<see cref="HearsUs"/>, for the link watch).</item>
 /// <item>The <see cref="PeerLinkWatch"/> (leaderless reports, one-way links), made on first use.</item>
 /// </list>
 /// </summary>
@@ -40,11 +40,13 @@ public sealed class PeerHealth
     public void HeardPing(ulong peer, long now, bool hearsUs)
     {
         Heard(peer, now);
+        // A ping saying "not heard" erases nothing: anyone who knows the cluster and member ids can send one (without
+        // peer TLS), and letting it override the real peer's "heard" would let a stranger make us reset a working
+        // link (and with it forget our leader). The real peer's "heard" then ages out within an election timeout.
         if (hearsUs) _hearsUsAt[peer] = now;
-        else _hearsUsAt.Remove(peer);
     }
 
-    /// <summary>The latest ping of <paramref name="peer"/>, within an election timeout, said it hears this member.</summary>
+    /// <summary>Some ping of <paramref name="peer"/> within an election timeout said it hears this member.</summary>
     public bool HearsUs(ulong peer, long now) => _hearsUsAt.TryGetValue(peer, out var at) && now - at <= _electionTick;
 
     /// <summary>Some message of <paramref name="peer"/> arrived within an election timeout.</summary>

@@ -157,8 +157,18 @@ public sealed partial class RaftActor
     private void ResetLink(ulong peer)
     {
         if (!_peers.TryGet(peer, out var peerRef) || ((ExtendedActorSystem)Context.System).Provider is not Akka.Remote.IRemoteActorRefProvider remote) return;
+        // The quarantine stops our outbound endpoint, which Akka reports as a lost outbound association: that is our
+        // own doing, not the peer going away, and must not make us forget a leader (OnTransportLost).
+        _linkResetAt[peer] = _ticks;
         remote.Quarantine(peerRef.Path.Address, null);
     }
+
+    // When this member last reset its own link to each peer (ticks), bounded by the peer table's size.
+    private readonly Dictionary<ulong, long> _linkResetAt = new();
+
+    /// <summary>An outbound loss of <paramref name="peer"/>'s link that our own reset caused (within two election timeouts of it).</summary>
+    private bool ResetByUs(ulong peer) =>
+        _linkResetAt.TryGetValue(peer, out var at) && _ticks - at <= 2L * _settings.ElectionTick;
 
     /// <summary>
     /// Honoured only from a current member of our cluster (the envelope's cluster id was checked): a member that

@@ -85,6 +85,7 @@ public sealed partial class RaftActor
     {
         if (_node is not { } node) return;
         var peer = _peers.FindByAddress(e.RemoteAddress);
+        if (!e.IsInbound && peer is { } p && ResetByUs(p)) return;
         switch (TransportLoss.Judge(e.IsInbound, peer, node.Lead, node.Role == RaftRole.Follower))
         {
             case TransportLossVerdict.ForgetLeader:

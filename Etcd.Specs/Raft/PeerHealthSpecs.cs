@@ -78,7 +78,7 @@ public sealed class PeerHealthSpecs
     }
 
     [Fact]
-    public void A_peer_hears_us_while_its_latest_ping_within_an_election_timeout_says_so()
+    public void A_peer_hears_us_while_some_ping_within_an_election_timeout_says_so_and_a_ping_saying_not_erases_nothing()
     {
         var health = new PeerHealth(ElectionTick);
         Assert.False(health.HearsUs(2, 0));
@@ -86,10 +86,13 @@ public sealed class PeerHealthSpecs
         Assert.True(health.HeardRecently(2, 5));
         Assert.True(health.HearsUs(2, 5 + ElectionTick));
         Assert.False(health.HearsUs(2, 5 + ElectionTick + 1));
-        health.HeardPing(2, 6, hearsUs: false);
-        Assert.False(health.HearsUs(2, 6));
+        // A "not heard" (maybe forged by a stranger who knows the ids) does not override a recent "heard".
+        health.HeardPing(2, 6, hearsUs: true);
+        health.HeardPing(2, 7, hearsUs: false);
+        Assert.True(health.HearsUs(2, 7));
+        Assert.False(health.HearsUs(2, 6 + ElectionTick + 1));
         // Other messages say nothing about whether it hears us.
-        health.Heard(2, 7);
-        Assert.False(health.HearsUs(2, 7));
+        health.Heard(2, 6 + ElectionTick + 2);
+        Assert.False(health.HearsUs(2, 6 + ElectionTick + 2));
     }
 }
