@@ -77,13 +77,15 @@ public sealed class AuthGate
     public EtcdError? IsAdminPermitted(string user) => _published.IsAdminPermitted(user);
 
     /// <summary>
-    /// etcd's IsRangePermitted against the published state at its current revision ("" is no user), for checks the edge
-    /// makes itself (a watch's range). Under a lock: the check fills the published copy's permission cache.
+    /// etcd's IsRangePermitted against the published state, for checks the edge makes itself (a watch's range), at the
+    /// auth revision the caller's token was resolved at (a JWT's own): 0 is no user ("user name is empty"), a revision
+    /// older than the published one is "revision of auth store is old", as etcd's isOpPermitted. Under a lock: the check
+    /// fills the published copy's permission cache.
     /// </summary>
-    public EtcdError? IsRangePermitted(string user, Google.Protobuf.ByteString key, Google.Protobuf.ByteString rangeEnd)
+    public EtcdError? IsRangePermitted(string user, ulong revision, Google.Protobuf.ByteString key, Google.Protobuf.ByteString rangeEnd)
     {
         var store = _published;
-        lock (_checkLock) return store.IsRangePermitted(user, user.Length == 0 ? 0 : store.Revision, key, rangeEnd);
+        lock (_checkLock) return store.IsRangePermitted(user, revision, key, rangeEnd);
     }
 
     /// <summary>

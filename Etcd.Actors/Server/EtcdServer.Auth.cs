@@ -89,20 +89,25 @@ public sealed partial class EtcdServer
         if (_refs.Auth.IsAdminPermitted(info?.Username ?? "") is { } denied) throw EtcdErrors.AuthPackage(denied).ToException();
     }
 
-    /// <summary>etcd's isWatchPermitted: READ on the watched range; a bad token or no token (while enabled) is refused.</summary>
-    private async ValueTask<bool> IsWatchPermittedAsync(string? token, WatchCreateRequest create, CancellationToken ct)
+    /// <summary>
+    /// etcd's isWatchPermitted: READ on the watched range, checked at the auth revision the token was resolved at (a JWT
+    /// issued before any auth change is "revision of auth store is old", as etcd's isOpPermitted). Null when permitted,
+    /// else the refusal: no token (while enabled) "user name is empty", a bad token "invalid auth token".
+    /// </summary>
+    private async ValueTask<EtcdError?> IsWatchPermittedAsync(string? token, WatchCreateRequest create, CancellationToken ct)
     {
-        if (!_refs.Auth.Enabled) return true;
+        if (!_refs.Auth.Enabled) return null;
         RequestHeader? info;
         try
         {
             info = await AuthInfoAsync(token, ct).ConfigureAwait(false);
         }
-        catch (EtcdException)
+        catch (EtcdException e)
         {
-            return false;
+            return e.Error;
         }
-        return _refs.Auth.IsRangePermitted(info?.Username ?? "", create.Key, create.RangeEnd) is null;
+        // No token: etcd checks an empty AuthInfo (revision 0), which is "user name is empty".
+        return _refs.Auth.IsRangePermitted(info?.Username ?? "", info?.AuthRevision ?? 0, create.Key, create.RangeEnd);
     }
 
     public async Task<AuthenticateResponse> AuthenticateAsync(AuthenticateRequest request, CancellationToken ct = default)

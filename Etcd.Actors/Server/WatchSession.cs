@@ -18,15 +18,34 @@ public sealed class WatchSession : IAsyncDisposable
     private readonly WatchOutbox _outbox;
     private readonly int _maxResponseBytes;
     private readonly Func<bool> _memberStopping;
-    private readonly Func<WatchCreateRequest, CancellationToken, ValueTask<bool>>? _createPermitted;
+    private readonly Func<WatchCreateRequest, CancellationToken, ValueTask<EtcdError?>>? _createPermitted;
     private bool _partsPending;
 
     /// <summary>etcd's answer to a watch on a range the user may not read (rpctypes.ErrGRPCPermissionDenied.Error()).</summary>
     public const string PermissionDeniedReason = "rpc error: code = PermissionDenied desc = etcdserver: permission denied";
 
-    /// <param name="createPermitted">Whether the stream's user may read a create request's range (auth); null: always.</param>
+    /// <summary>etcd's answer to a watch with a token from before an auth change (rpctypes.ErrGRPCAuthOldRevision.Error()).</summary>
+    public const string AuthOldRevisionReason = "rpc error: code = InvalidArgument desc = etcdserver: revision of auth store is old";
+
+    /// <summary>etcd's answer to a watch with a bad token (rpctypes.ErrGRPCInvalidAuthToken.Error()).</summary>
+    public const string InvalidAuthTokenReason = "rpc error: code = Unauthenticated desc = etcdserver: invalid auth token";
+
+    /// <summary>etcd's answer to a watch without a token while auth is enabled (rpctypes.ErrGRPCUserEmpty.Error()).</summary>
+    public const string UserEmptyReason = "rpc error: code = InvalidArgument desc = etcdserver: user name is empty";
+
+    /// <summary>
+    /// etcd's v3rpc/watch.go (3.4.23+): the refusal's own rpc error as the cancel reason for the three auth errors it names,
+    /// "permission denied" for anything else.
+    /// </summary>
+    public static string DeniedReason(EtcdError error) =>
+        error == EtcdErrors.InvalidAuthToken ? InvalidAuthTokenReason
+        : error == EtcdErrors.AuthOldRevision ? AuthOldRevisionReason
+        : error == EtcdErrors.UserEmpty ? UserEmptyReason
+        : PermissionDeniedReason;
+
+    /// <param name="createPermitted">Null when the stream's user may read a create request's range, else the refusal (auth); null: always.</param>
     internal WatchSession(IActorRef stream, WatchOutbox outbox, int maxResponseBytes, Func<bool>? memberStopping = null,
-        Func<WatchCreateRequest, CancellationToken, ValueTask<bool>>? createPermitted = null)
+        Func<WatchCreateRequest, CancellationToken, ValueTask<EtcdError?>>? createPermitted = null)
     {
         _createPermitted = createPermitted;
         _stream = stream;
@@ -96,11 +115,12 @@ public sealed class WatchSession : IAsyncDisposable
 
     public async ValueTask SendAsync(WatchRequest request, CancellationToken ct)
     {
-        // etcd's isWatchPermitted: a watch on a range the user may not read is created canceled, with etcd's reason.
+        // etcd's isWatchPermitted: a watch the user may not open is created canceled, with the refusal's rpc error as reason.
         var denied = request.RequestUnionCase == WatchRequest.RequestUnionOneofCase.CreateRequest && _createPermitted is { } permitted
-                     && !await permitted(request.CreateRequest, ct).ConfigureAwait(false);
+            ? await permitted(request.CreateRequest, ct).ConfigureAwait(false)
+            : null;
         await _outbox.AcquirePermitAsync(ct).ConfigureAwait(false);
-        _stream.Tell(denied ? new WatchProtocol.DeniedCreate(PermissionDeniedReason) : new WatchProtocol.StreamRequest(request));
+        _stream.Tell(denied is not null ? new WatchProtocol.DeniedCreate(DeniedReason(denied)) : new WatchProtocol.StreamRequest(request));
     }
 
     /// <summary>The responses, in order, until the stream ends or <paramref name="ct"/> is canceled.</summary>

@@ -71,6 +71,18 @@ public sealed class AuthRpcSpecs(SideBySideFixture fixture, ITestOutputHelper ou
         await Step("alice watches elsewhere", () => Create("x", ""));
         await Step("alice watches her prefix", () => Create("/a/", "/a0"));
         await Step("alice watches everything", () => Create("\0", "\0"));
+        // The cancel reason is the refusal's own rpc error (etcd 3.4.23's watch.go), not always "permission denied".
+        async Task<string> CreateWith(Metadata? headers)
+        {
+            using var other = new Etcd.Api.Etcdserverpb.Watch.WatchClient(channel).Watch(headers, cancellationToken: cts.Token);
+            await other.RequestStream.WriteAsync(new WatchRequest { CreateRequest = new WatchCreateRequest { Key = B("/a/"), RangeEnd = B("/a0") } });
+            Assert.True(await other.ResponseStream.MoveNext(cts.Token));
+            var r = other.ResponseStream.Current;
+            return $"id={r.WatchId} created={r.Created} canceled={r.Canceled} reason=[{r.CancelReason}]";
+        }
+        await Step("a watch without a token", () => CreateWith(null));
+        await Step("a watch with a forged token", () => CreateWith(Token("abcdefghijklmnop.1")));
+        await Step("a watch with a malformed token", () => CreateWith(Token("garbage")));
         return steps;
     }
 }

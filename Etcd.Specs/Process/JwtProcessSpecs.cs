@@ -134,7 +134,20 @@ public sealed class JwtProcessSpecs(ITestOutputHelper output)
         }
         async Task Put(string name, string t, string key) =>
             steps.Add((name, await Rpc(async () => (await kv.PutAsync(new PutRequest { Key = B(key), Value = B("forged") }, Token(t))).Header.Revision > 0 ? "put" : "?")));
+        async Task Watch(string name, string t, long startRevision = 0)
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            using var watch = new Etcd.Api.Etcdserverpb.Watch.WatchClient(channel).Watch(Token(t), cancellationToken: cts.Token);
+            await watch.RequestStream.WriteAsync(new WatchRequest
+            {
+                CreateRequest = new WatchCreateRequest { Key = B("/a/"), RangeEnd = B("/a0"), StartRevision = startRevision, PrevKv = true },
+            });
+            Assert.True(await watch.ResponseStream.MoveNext(cts.Token));
+            var r = watch.ResponseStream.Current;
+            steps.Add((name, $"id={r.WatchId} created={r.Created} canceled={r.Canceled} events={r.Events.Count} reason=[{r.CancelReason}]"));
+        }
         await Put("bob writes his prefix with the token", token, "/a/2");
+        await Watch("bob watches his prefix with the token", token);
         var claimsJson = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(parts[1]));
         var asRoot = Base64Url.EncodeToString(Encoding.UTF8.GetBytes(claimsJson.Replace("\"bob\"", "\"root\"")));
         await Put("the token's username changed to root", $"{parts[0]}.{asRoot}.{parts[2]}", "k");
@@ -146,6 +159,9 @@ public sealed class JwtProcessSpecs(ITestOutputHelper output)
         // Any auth change after the token was made: the token's revision is old (etcd 3.4 JWT tokens carry it).
         await Ctl("--user=root:rootpw", "role", "add", "r2");
         await Put("bob's token after an auth change", token, "/a/4");
+        // A watch is refused the same way (etcd's isWatchPermitted checks at the token's revision): an old token must not
+        // open a watch, which with start_revision and prev_kv would replay history.
+        await Watch("bob watches his prefix from revision 1 with the token after an auth change", token, startRevision: 1);
         await Step("--user=root:rootpw", "get", "", "--from-key");
         return steps;
     }
