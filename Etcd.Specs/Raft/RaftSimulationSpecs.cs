@@ -35,11 +35,6 @@ public class RaftSimulationSpecs(ITestOutputHelper output)
     [MemberData(nameof(Seeds))]
     public void Five_members_stay_safe_under_faults_and_membership_changes_and_converge(ulong seed) => Run(seed, 5);
 
-    /// <summary>The hosts send as RaftActor does, without the empty MsgApps a later one of the same send supersedes.</summary>
-    [Theory]
-    [MemberData(nameof(Seeds))]
-    public void Three_members_stay_safe_and_converge_when_superseded_empty_appends_are_not_sent(ulong seed) => Run(seed, 3, coalesceAppends: true);
-
     /// <summary>
     /// One voter and learners joining, promoted and removed (never fewer than one voter): the leader's own write
     /// alone decides what commits while it is the only voter, and its host sends to the learners before that write
@@ -60,10 +55,10 @@ public class RaftSimulationSpecs(ITestOutputHelper output)
     [InlineData(16883308UL, 5, 20000)]
     public void Seeds_that_once_failed_stay_green(ulong seed, int members, int steps) => Run(seed, members, steps);
 
-    private void Run(ulong seed, int members, int? steps = null, int minVoters = 2, bool coalesceAppends = false)
+    private void Run(ulong seed, int members, int? steps = null, int minVoters = 2)
     {
-        output.WriteLine($"seed={seed} members={members} minVoters={minVoters} coalesceAppends={coalesceAppends} (replay with RAFT_SIM_SEED={seed})");
-        var sim = new RaftSimulation(seed, members, Math.Min(minVoters, members), coalesceAppends);
+        output.WriteLine($"seed={seed} members={members} minVoters={minVoters} (replay with RAFT_SIM_SEED={seed})");
+        var sim = new RaftSimulation(seed, members, Math.Min(minVoters, members));
         try
         {
             sim.Run(steps ?? Steps);

@@ -1,4 +1,3 @@
-using Etcd.Actors.Raft;
 using Etcd.Actors.Raft.Core;
 using Etcd.Api.Raftpb;
 using Google.Protobuf;
@@ -177,7 +176,7 @@ internal sealed partial class RaftNetwork
         var early = SendsEarly(wasLeader, rd);
         if (early.Count > 0)
         {
-            foreach (var m in CoalesceAppends ? OutboundAppends.Coalesce(early) : early)
+            foreach (var m in early)
             {
                 CheckSentDurably(id, m, voters, early: true);
                 Send(m);
@@ -208,9 +207,6 @@ internal sealed partial class RaftNetwork
         return early;
     }
 
-    /// <summary>Send as RaftActor does: without the empty MsgApps a later one of the same send supersedes (<see cref="OutboundAppends"/>).</summary>
-    public bool CoalesceAppends { get; set; }
-
     public bool HasOutstandingReady(ulong id) => _outstanding.ContainsKey(id);
 
     /// <summary>Readies whose messages went out before their write (statistics for the simulation).</summary>
@@ -233,8 +229,7 @@ internal sealed partial class RaftNetwork
         if (!_outstanding.Remove(id, out var rd)) throw new InvalidOperationException($"node {id:x} has no outstanding Ready");
         Persist(id, rd);
         _outstandingVoters.Remove(id, out var voters);
-        var toSend = _sentEarly.Remove(id, out var late) ? late : rd.Messages;
-        foreach (var m in CoalesceAppends ? OutboundAppends.Coalesce(toSend) : toSend)
+        foreach (var m in _sentEarly.Remove(id, out var late) ? late : rd.Messages)
         {
             CheckSentDurably(id, m, voters!, early: false);
             Send(m);

@@ -33,7 +33,7 @@ internal sealed class RaftSimulation
     /// Removals keep at least this many voters. With 1 the cluster spends much of its time as one voter plus learners
     /// (etcd's usual way to grow a one-member cluster), where the leader's own disk alone decides what commits.
     /// </param>
-    public RaftSimulation(ulong seed, int members, int minVoters = 2, bool coalesceAppends = false)
+    public RaftSimulation(ulong seed, int members, int minVoters = 2)
     {
         if (minVoters < 1 || minVoters > members) throw new ArgumentOutOfRangeException(nameof(minVoters));
         _minVoters = minVoters;
@@ -43,7 +43,6 @@ internal sealed class RaftSimulation
         CheckQuorum = _rnd.Next(2) == 0;
         Net = RaftNetwork.Bootstrap(seed, PreVote, CheckQuorum, ids);
         Net.ReportUnreachableOnLoss = _rnd.Next(2) == 0;
-        Net.CoalesceAppends = coalesceAppends;
         Net.Drop = m => Cut(m) || _rnd.Next(100) < _dropPercent;
         _nextId = (ulong)members + 1;
         _maxMembers = members + 3;
