@@ -15,8 +15,9 @@ namespace Etcd.Actors.Raft;
 /// timeouts handle. A follower that says it hears us is slow, not cut off: its answers wait for its own journal
 /// write (RaftActor sends a follower's messages only once its Ready is durable) while its pings do not, and
 /// resetting its connection would only throw away what is in flight to it.</item>
-/// <item>In any role, a peer whose pings arrive but say it has not heard us for
-/// <see cref="DeafAfterElectionTimeouts"/> election timeouts: our own connection to it is dead although the
+/// <item>In any role, a peer whose pings arrive but none of which has said, for
+/// <see cref="DeafAfterElectionTimeouts"/> election timeouts, that it hears us (PeerHealth.HearsUs: some ping within
+/// an election timeout said so): our own connection to it is dead although the
 /// peer's to us carries (a close our transport never noticed), and the caller resets it the same way
 /// (<c>answering</c> of <see cref="IsDeaf"/> is false when not leading).</item>
 /// </list>
@@ -60,7 +61,7 @@ public sealed class PeerLinkWatch
     /// <summary>
     /// Per peer and tick: <paramref name="answering"/> is, while leading, the follower's progress's RecentActive (it
     /// answered within the current election timeout; false when not leading), <paramref name="heard"/> whether any message of it arrived within an
-    /// election timeout, <paramref name="hearsUs"/> whether its latest ping (within an election timeout) said it
+    /// election timeout, <paramref name="hearsUs"/> whether some ping of it within an election timeout said it
     /// hears us. True when its link should be reset now.
     /// </summary>
     public bool IsDeaf(ulong peer, long now, bool answering, bool heard, bool hearsUs)

@@ -163,7 +163,8 @@ public sealed partial class RaftActor
         remote.Quarantine(peerRef.Path.Address, null);
     }
 
-    // When this member last reset its own link to each peer (ticks), bounded by the peer table's size.
+    // When this member last reset its own link to each peer (ticks). Only peers in the table get an entry, but a
+    // removed member's entry stays: a few ids per member ever added.
     private readonly Dictionary<ulong, long> _linkResetAt = new();
 
     /// <summary>An outbound loss of <paramref name="peer"/>'s link that our own reset caused (within two election timeouts of it).</summary>
