@@ -65,6 +65,17 @@ public sealed class PeerHealth
         return active;
     }
 
+    /// <summary>
+    /// <paramref name="peer"/> was removed from the cluster: its ids are never reused, so nothing of it is needed
+    /// again. Keeps these tables to the members there are.
+    /// </summary>
+    public void Forget(ulong peer)
+    {
+        _lastHeard.Remove(peer);
+        _activeSince.Remove(peer);
+        _hearsUsAt.Remove(peer);
+    }
+
     /// <summary>Every half election timeout (every tick when that is under one tick).</summary>
     public bool PingDue(long now) => now % Math.Max(1, _electionTick / 2) == 0;
 

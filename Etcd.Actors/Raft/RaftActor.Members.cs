@@ -45,7 +45,10 @@ public sealed partial class RaftActor
         foreach (var id in mc.Removed)
         {
             _removal.NoteRemoved(id);
-            if (id != _memberId) _peers.Remove(id);
+            if (id == _memberId) continue;
+            _peers.Remove(id);
+            _health.Forget(id);
+            _linkResets.Forget(id);
         }
         if (mc.Removed.Contains(_memberId)) OnRemoved("the member has been permanently removed from the cluster");
         if (_node is { Role: RaftRole.Leader }) TryProposeMembership();
@@ -158,18 +161,10 @@ public sealed partial class RaftActor
     {
         if (!_peers.TryGet(peer, out var peerRef) || ((ExtendedActorSystem)Context.System).Provider is not Akka.Remote.IRemoteActorRefProvider remote) return;
         // The quarantine stops our outbound endpoint, which Akka reports as a lost outbound association: that is our
-        // own doing, not the peer going away, and must not make us forget a leader (OnTransportLost).
-        _linkResetAt[peer] = _ticks;
+        // own doing, not the peer going away, and must not make us forget a leader (OnTransportLost, LinkResets).
+        _linkResets.Reset(peer, _ticks);
         remote.Quarantine(peerRef.Path.Address, null);
     }
-
-    // When this member last reset its own link to each peer (ticks). Only peers in the table get an entry, but a
-    // removed member's entry stays: a few ids per member ever added.
-    private readonly Dictionary<ulong, long> _linkResetAt = new();
-
-    /// <summary>An outbound loss of <paramref name="peer"/>'s link that our own reset caused (within two election timeouts of it).</summary>
-    private bool ResetByUs(ulong peer) =>
-        _linkResetAt.TryGetValue(peer, out var at) && _ticks - at <= 2L * _settings.ElectionTick;
 
     /// <summary>
     /// Honoured only from a current member of our cluster (the envelope's cluster id was checked): a member that

@@ -85,8 +85,8 @@ public sealed partial class RaftActor
     {
         if (_node is not { } node) return;
         var peer = _peers.FindByAddress(e.RemoteAddress);
-        if (!e.IsInbound && peer is { } p && ResetByUs(p)) return;
-        switch (TransportLoss.Judge(e.IsInbound, peer, node.Lead, node.Role == RaftRole.Follower))
+        var ours = !e.IsInbound && peer is { } p && _linkResets.TakeOwnLoss(p, _ticks);
+        switch (TransportLoss.Judge(e.IsInbound, peer, node.Lead, node.Role == RaftRole.Follower, ours))
         {
             case TransportLossVerdict.ForgetLeader:
                 _log.Info("raft {0:x16}: lost the connection to leader {1:x16}; electing sooner", _memberId, node.Lead);

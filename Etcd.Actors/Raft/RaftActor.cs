@@ -29,6 +29,7 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
     private readonly PeerDirectory _peers;
     // Which peers we hear from, since when, when to ping them, and the link watch (PeerHealth.cs).
     private readonly PeerHealth _health;
+    private readonly LinkResets _linkResets;
     // Every client request held until answered: reads, forwards, the group-commit queue, appended proposals, the
     // leadership transfer (RaftRequests.cs).
     private readonly RaftRequests _requests;
@@ -51,6 +52,7 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
         _waits = waits;
         _status = status ?? new MemberStatus();
         _health = new PeerHealth(settings.ElectionTick);
+        _linkResets = new LinkResets(settings.ElectionTick);
         _requests = new RaftRequests(settings, member.Id, context => Node.ReadIndex(context));
         _removal = new MemberRemoval(settings.RemovedStopTicks);
         _membership = new MembershipQueue(settings.MaxQueuedConfChanges, settings.NoLeaderTimeoutTicks);

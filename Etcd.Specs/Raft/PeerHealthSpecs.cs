@@ -95,4 +95,17 @@ public sealed class PeerHealthSpecs
         health.Heard(2, 6 + ElectionTick + 2);
         Assert.False(health.HearsUs(2, 6 + ElectionTick + 2));
     }
+
+    [Fact]
+    public void A_removed_peer_is_forgotten()
+    {
+        var health = new PeerHealth(ElectionTick);
+        health.HeardPing(2, 100, hearsUs: true);
+        health.Heard(3, 100);
+        health.Forget(2);
+        Assert.False(health.HeardRecently(2, 101));
+        Assert.False(health.HearsUs(2, 101));
+        Assert.Equal(new HashSet<ulong> { Self, 3 }, health.ActiveFor(0, 101, Self));
+        Assert.DoesNotContain("2@", health.Describe(101));
+    }
 }

@@ -24,4 +24,11 @@ public sealed class TransportLossSpecs
     [InlineData(true, null, Leader, true)]
     public void Anything_else_is_ignored(bool inbound, ulong? peer, ulong lead, bool following) =>
         Assert.Equal(TransportLossVerdict.Ignore, TransportLoss.Judge(inbound, peer, lead, following));
+
+    [Fact]
+    public void The_outbound_loss_our_own_reset_caused_is_ignored_but_an_inbound_one_is_still_probed()
+    {
+        Assert.Equal(TransportLossVerdict.Ignore, TransportLoss.Judge(inbound: false, Leader, Leader, following: true, causedByOurReset: true));
+        Assert.Equal(TransportLossVerdict.ProbeLeader, TransportLoss.Judge(inbound: true, Leader, Leader, following: true, causedByOurReset: true));
+    }
 }
