@@ -168,6 +168,24 @@ public sealed class LessorSpecs
     }
 
     [Fact]
+    public void A_clearing_that_never_applied_is_proposed_again_by_a_renewal_a_retry_interval_later()
+    {
+        var l = NewLessor();
+        l.Promote(0, 0);
+        Grant(l, 1, 60, now: 0, remaining: 30);
+        // The clearing is refused ("too many requests") or lost while this member goes on leading: nothing applies.
+        Assert.True(l.Renew(1, 10_000).ClearCheckpoint);
+        // While it may still be in flight, renewals propose no more.
+        Assert.False(l.Renew(1, 10_000 + 3 * Second - 1).ClearCheckpoint);
+        // A retry interval later the log still holds 30 s: a failover would give the kept-alive lease only that.
+        Assert.True(l.Renew(1, 10_000 + 3 * Second).ClearCheckpoint);
+        Assert.False(l.Renew(1, 10_000 + 3 * Second + 1).ClearCheckpoint);
+        // Once the clearing applies, renewals propose nothing.
+        l.Apply(new LeaseChange(LeaseChangeKind.Checkpointed, new LeaseRecord(1, 60, 0)), 20_000);
+        Assert.False(l.Renew(1, 30_000).ClearCheckpoint);
+    }
+
+    [Fact]
     public void Without_checkpointing_nothing_is_checkpointed_and_renewals_clear_nothing()
     {
         var l = NewLessor(checkpointing: false);

@@ -22,7 +22,8 @@ public sealed class Lessor
     /// <param name="checkpointIntervalMs">How often the leader checkpoints a lease's remaining TTL (etcd's
     /// leaseCheckpointInterval, 5 min); 0 turns checkpointing off (etcd's default; ours is on).</param>
     /// <param name="retryRevokeMs">How long after proposing a lease's revocation the leader proposes it again if the
-    /// lease still exists (etcd's expiredLeaseRetryInterval, 3 s): a proposal lost in a leader change is not final.</param>
+    /// lease still exists (etcd's expiredLeaseRetryInterval, 3 s): a proposal lost in a leader change is not final. A
+    /// renewal's clearing of a checkpoint that has not applied after as long is proposed again too.</param>
     public Lessor(long checkpointIntervalMs, long retryRevokeMs)
     {
         if (checkpointIntervalMs < 0) throw new ArgumentOutOfRangeException(nameof(checkpointIntervalMs));
@@ -121,9 +122,17 @@ public sealed class Lessor
         if (!_leases.TryGetValue(id, out var s)) return new RenewOutcome(0, false, false);
         // An expired lease whose revocation is under way is not brought back (etcd: "lease expired" → TTL 0 answer).
         if (s.ExpiryMs <= now) return new RenewOutcome(0, false, false);
-        var clear = Checkpointing && s.RemainingTtl > 0;
-        // Recorded at once, so renewals until the checkpoint applies propose no more (the applied 0 agrees).
-        if (clear) s.RemainingTtl = 0;
+        // A clearing proposed earlier that has not applied a retry interval later was refused ("too many requests")
+        // or lost while this member went on leading (proposals here have no waiter): propose it again, or the log keeps
+        // the old remaining TTL until the next checkpoint, and a failover meanwhile would cut a kept-alive lease short.
+        var clearLost = s.AppliedRemainingTtl > 0 && s.ClearProposedAt is { } proposed && now - proposed >= RetryRevokeMs;
+        var clear = Checkpointing && (s.RemainingTtl > 0 || clearLost);
+        // Recorded at once, so renewals until the clearing applies (or its retry is due) propose no more.
+        if (clear)
+        {
+            s.RemainingTtl = 0;
+            s.ClearProposedAt = now;
+        }
         s.ExpiryMs = now + s.Ttl * 1000;
         Queue(id, s, s.ExpiryMs);
         return new RenewOutcome(s.Ttl, false, clear);
@@ -252,5 +261,7 @@ public sealed class Lessor
         public long QueuedAt { get; set; }
         public long CheckpointAt { get; set; }
         public long? RevokeProposedAt { get; set; }
+        // When a renewal last proposed clearing the applied remaining TTL (see Renew).
+        public long? ClearProposedAt { get; set; }
     }
 }
