@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using Etcd.Actors.Auth.Core;
-using Etcd.Actors.Compactor.Core;
+using Etcd.Actors.Configuration;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Etcd.Actors.Auth;

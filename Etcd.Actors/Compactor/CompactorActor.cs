@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Etcd.Actors.Compactor.Core;
+using Etcd.Actors.Configuration;
 using Etcd.Actors.Errors;
 
 namespace Etcd.Actors.Compactor;

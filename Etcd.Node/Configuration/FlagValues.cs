@@ -1,4 +1,5 @@
 using System.Globalization;
+using Etcd.Actors.Configuration;
 
 namespace Etcd.Node.Configuration;
 
@@ -21,7 +22,7 @@ public static class FlagValues
         FlagKind.Int => long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i)
             ? i <= spec.Max ? i : throw new FormatException("value out of range")
             : throw new FormatException("parse error"),
-        FlagKind.Duration => GoDuration.TryParse(text, out var d) ? d : throw new FormatException("parse error"),
+        FlagKind.Duration => GoDurations.TryParse(text, out var d, out _) ? d : throw new FormatException("parse error"),
         FlagKind.Urls => ParseUrls(text, allowEmpty: spec.Default.Length == 0),
         FlagKind.List => text.Length == 0 ? Array.Empty<string>() : text.Split(',').Select(x => x.Trim()).ToArray(),
         _ => throw new ArgumentOutOfRangeException(nameof(spec)),

@@ -31,7 +31,8 @@ public static class Parts
         // etcd's corrupt.go decisions (CheckInitialHashKV, checkHashKV), on samples the shell gathers.
         new("Corruption.Core", ["Errors"]),
         // etcd's v3compactor decisions (periodic and revision policies), with time and revisions as inputs.
-        new("Compactor.Core", []),
+        // GoDurations (Configuration) formats the retention as etcd logs it.
+        new("Compactor.Core", ["Configuration"]),
         // etcd's watchableStore: watcher groups, synced/unsynced, victims, over mvccpb events and the MVCC core's key order.
         new("Watch.Core", ["Mvcc.Core", "Errors"]),
         // etcd's lessor: the applied lease table (LeaseTable) and the time side (Lessor), which takes the time as a
@@ -46,7 +47,8 @@ public static class Parts
         new("Errors", []),
         // etcd's pkg/wait: registered by the facade, completed by the store, failed by Raft.
         new("Wait", ["Errors"]),
-        // Reading reference.conf and validated settings values (SettingsReader): every part's Settings.Create uses it.
+        // Reading reference.conf and validated settings values (SettingsReader): every part's Settings.Create uses it;
+        // and Go's duration syntax (GoDurations), shared by the command line, the compactor and the JWT options.
         new("Configuration", []),
         // Akka serializer and journal/SQLite plumbing (its HOCON is embedded .conf, read through Configuration): knows
         // messages, not the actors that send them.
@@ -81,8 +83,8 @@ public static class Parts
 
         // The auth core's outside: bcrypt (BCrypt.Net-Next), the cryptographic token letters, JWT tokens (IdentityModel),
         // and the member's AuthGate (the applied state the edge reads, the token table), whose answers are Errors values.
-        // The JWT ttl option is a Go duration, parsed by Compactor.Core's GoDurations (pure, with Go's error wording).
-        new("Auth", ["Auth.Core", "Errors", "Compactor.Core"]),
+        // The JWT ttl option is a Go duration, parsed by Configuration's GoDurations (pure, with Go's error wording).
+        new("Auth", ["Auth.Core", "Errors", "Configuration"]),
 
         // ---- the facade: builds the actor tree, the only part that knows them all ----
         new("Server", ["Raft.Core", "Raft", "Mvcc.Core", "Mvcc", "Cluster.Core", "Cluster", "Apply", "Errors", "Wait",

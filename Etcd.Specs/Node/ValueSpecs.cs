@@ -1,4 +1,5 @@
 using System.Net;
+using Etcd.Actors.Configuration;
 using Etcd.Node.Configuration;
 using Etcd.Node.Hosting;
 using Etcd.Node.Logging;
@@ -19,7 +20,7 @@ public sealed class ValueSpecs
     [InlineData("2500us", 2.5)]
     public void Go_durations_parse_as_go_parses_them(string text, double ms)
     {
-        Assert.True(GoDuration.TryParse(text, out var value));
+        Assert.True(GoDurations.TryParse(text, out var value, out _));
         Assert.Equal(TimeSpan.FromMilliseconds(ms), value);
     }
 
@@ -29,9 +30,10 @@ public sealed class ValueSpecs
     [InlineData("5 s")]
     [InlineData("5d")]
     [InlineData("s")]
+    [InlineData("99999999999999999999999999999h")] // beyond decimal: Go's "invalid duration", not an exception
     public void Bad_go_durations_are_rejected(string text)
     {
-        Assert.False(GoDuration.TryParse(text, out _));
+        Assert.False(GoDurations.TryParse(text, out _, out _));
     }
 
     [Theory]

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Etcd.Actors.Configuration;
 
 namespace Etcd.Actors.Compactor.Core;
 

@@ -1,11 +1,13 @@
 using System.Globalization;
 using System.Text;
 
-namespace Etcd.Actors.Compactor.Core;
+namespace Etcd.Actors.Configuration;
 
 /// <summary>
-/// Go's time.ParseDuration and Duration.String for the retention flag, with Go's error wording, since etcd prints
-/// it ("time: invalid duration", "time: missing unit in duration", "time: unknown unit ... in duration").
+/// Go's time.ParseDuration and Duration.String, so duration flags and options accept exactly what etcd accepts (a
+/// sequence of decimal numbers with units ns, us (µs), ms, s, m, h, e.g. "300ms", "1.5h", "2h45m"; "0" alone) and
+/// errors read as etcd prints them ("time: invalid duration", "time: missing unit in duration", "time: unknown unit
+/// ... in duration"). Pure: the command line (Etcd.Node), the auto compactor's retention and the JWT ttl use it.
 /// </summary>
 public static class GoDurations
 {
@@ -49,7 +51,9 @@ public static class GoDurations
                 error = $"unknown unit \"{unit}\" in duration";
                 return false;
             }
-            ticks += number * Units[match].Ticks;
+            // decimal throws where Go reports an overflow as "invalid duration".
+            try { ticks += number * Units[match].Ticks; }
+            catch (OverflowException) { return false; }
             if (ticks > TimeSpan.MaxValue.Ticks) return false;
             s = s[u..];
         }
