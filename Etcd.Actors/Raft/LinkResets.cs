@@ -6,7 +6,8 @@ namespace Etcd.Actors.Raft;
 /// Akka.Remote's EndpointManager (a quarantine request without a UID), which stops the writable endpoint; its
 /// EndpointWriter's PostStop publishes exactly one <c>DisassociatedEvent</c> for it (Akka.Remote 1.5,
 /// EndpointManager's Quarantine handler and EndpointWriter.PostStop). So a reset excuses the first outbound loss of
-/// that peer within two election timeouts and no more: a redial that fails after the gate opens again is real
+/// that peer within two election timeouts and no more (the caller passes only DisassociatedEvents: an
+/// AssociationErrorEvent is a failed dial): a redial that fails after the gate opens again is real
 /// evidence that the peer is gone and takes the fast-failover path as any other loss. No clock: the caller passes
 /// its tick count.
 /// </summary>

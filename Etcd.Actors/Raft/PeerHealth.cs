@@ -74,6 +74,7 @@ public sealed class PeerHealth
         _lastHeard.Remove(peer);
         _activeSince.Remove(peer);
         _hearsUsAt.Remove(peer);
+        _linkWatch?.Forget(peer);
     }
 
     /// <summary>Every half election timeout (every tick when that is under one tick).</summary>

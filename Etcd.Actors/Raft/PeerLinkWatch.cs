@@ -83,4 +83,7 @@ public sealed class PeerLinkWatch
 
     /// <summary>The role changed (leading or not): what counts as an answer changed, so every period starts afresh.</summary>
     public void NotLeading() => _unansweredSince.Clear();
+
+    /// <summary>The peer left the configuration (<see cref="PeerHealth.Forget"/>).</summary>
+    public void Forget(ulong peer) => _unansweredSince.Remove(peer);
 }

@@ -85,7 +85,9 @@ public sealed partial class RaftActor
     {
         if (_node is not { } node) return;
         var peer = _peers.FindByAddress(e.RemoteAddress);
-        var ours = !e.IsInbound && peer is { } p && _linkResets.TakeOwnLoss(p, _ticks);
+        // Only a DisassociatedEvent can be the one our reset caused (EndpointWriter.PostStop publishes nothing else); an
+        // AssociationErrorEvent is a failed dial, evidence whatever we did before, and must not spend the marker.
+        var ours = e is Akka.Remote.DisassociatedEvent && !e.IsInbound && peer is { } p && _linkResets.TakeOwnLoss(p, _ticks);
         switch (TransportLoss.Judge(e.IsInbound, peer, node.Lead, node.Role == RaftRole.Follower, ours))
         {
             case TransportLossVerdict.ForgetLeader:

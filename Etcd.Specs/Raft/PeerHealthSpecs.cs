@@ -107,5 +107,13 @@ public sealed class PeerHealthSpecs
         Assert.False(health.HearsUs(2, 101));
         Assert.Equal(new HashSet<ulong> { Self, 3 }, health.ActiveFor(0, 101, Self));
         Assert.DoesNotContain("2@", health.Describe(101));
+
+        // Its link watch period starts afresh too: a deaf verdict one period after the first unanswered tick, not before.
+        var watch = health.LinkWatch;
+        Assert.False(watch.IsDeaf(2, 0, answering: false, heard: true, hearsUs: false));
+        health.Forget(2);
+        var deaf = PeerLinkWatch.DeafAfterElectionTimeouts * ElectionTick;
+        Assert.False(watch.IsDeaf(2, deaf, answering: false, heard: true, hearsUs: false));
+        Assert.True(watch.IsDeaf(2, 2 * deaf, answering: false, heard: true, hearsUs: false));
     }
 }
