@@ -11,6 +11,7 @@ using Etcd.Api.Etcdserverpb;
 using Etcd.Specs.Support;
 using Xunit;
 using Xunit.Abstractions;
+using static Etcd.Specs.Lease.LeaseCalls;
 
 namespace Etcd.Specs.Lease;
 
@@ -23,7 +24,6 @@ namespace Etcd.Specs.Lease;
 public sealed class LeaseForwardingTrustSpecs : TestKit
 {
     private const ulong Self = 1, Other = 2, Removed = 3, Stranger = 4, Cluster = 0xCC;
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
     private readonly ITestOutputHelper _output;
     private readonly ManualTime _time = new();
     private readonly ActorSystem _other;
@@ -98,13 +98,6 @@ public sealed class LeaseForwardingTrustSpecs : TestKit
         Sys.EventStream.Publish(new RaftProtocol.LeaderChanged(Self, leader, 2));
         lease.Tell(Members());
         return lease;
-    }
-
-    private static async Task BarrierAsync(IActorRef lease)
-    {
-        var listed = new TaskCompletionSource<IReadOnlyList<long>>();
-        lease.Tell(new LeaseProtocol.List(listed));
-        await listed.Task.WaitAsync(Wait);
     }
 
     private static PeerEnvelope Answer(ulong seq, long leaseId, long ttl) =>

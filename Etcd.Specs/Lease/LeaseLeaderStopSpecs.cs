@@ -8,6 +8,7 @@ using Etcd.Actors.Raft;
 using Etcd.Actors.Wait;
 using Etcd.Specs.Raft;
 using Xunit;
+using static Etcd.Specs.Lease.LeaseCalls;
 
 namespace Etcd.Specs.Lease;
 
@@ -19,7 +20,6 @@ namespace Etcd.Specs.Lease;
 public sealed class LeaseLeaderStopSpecs() : TestKit(RaftActorSpecs.TestJournalConfig, "lease-leader-stop-specs")
 {
     private const ulong Member = 0x4C01;
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
     private readonly ManualTime _time = new();
     private ulong _ids = 100;
 
@@ -27,24 +27,6 @@ public sealed class LeaseLeaderStopSpecs() : TestKit(RaftActorSpecs.TestJournalC
     {
         LoopInterval = TimeSpan.FromMilliseconds(50), PromoteExtension = TimeSpan.Zero, ForwardTimeout = TimeSpan.FromSeconds(5),
     };
-
-    private static MvccLeaseProtocol.LeasesApplied Granted(long id, long ttl) =>
-        new(false, [new LeaseChange(LeaseChangeKind.Granted, new LeaseRecord(id, ttl, 0))]);
-
-    private static async Task<long> KeepAliveAsync(IActorRef lease, long id)
-    {
-        var renewed = new TaskCompletionSource<long>();
-        lease.Tell(new LeaseProtocol.KeepAlive(id, renewed));
-        return await renewed.Task.WaitAsync(Wait);
-    }
-
-    /// <summary>A round trip: every message told to <paramref name="lease"/> before it has been handled.</summary>
-    private static async Task BarrierAsync(IActorRef lease)
-    {
-        var listed = new TaskCompletionSource<IReadOnlyList<long>>();
-        lease.Tell(new LeaseProtocol.List(listed));
-        await listed.Task.WaitAsync(Wait);
-    }
 
     /// <summary>A keep-alive told now is not renewed; once the forward timeout passes it fails with "no leader".</summary>
     private async Task AssertNotRenewedAsync(IActorRef lease, long id)

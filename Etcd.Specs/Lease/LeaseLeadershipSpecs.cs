@@ -11,6 +11,7 @@ using Etcd.Actors.Wait;
 using Etcd.Specs.Raft;
 using Google.Protobuf;
 using Xunit;
+using static Etcd.Specs.Lease.LeaseCalls;
 
 namespace Etcd.Specs.Lease;
 
@@ -23,7 +24,6 @@ namespace Etcd.Specs.Lease;
 public sealed class LeaseLeadershipSpecs() : TestKit(RaftActorSpecs.TestJournalConfig, "lease-leadership-specs")
 {
     private const ulong Member = 0x4C11;
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
     private readonly ManualTime _time = new();
     private ulong _ids = 100;
 
@@ -33,24 +33,6 @@ public sealed class LeaseLeadershipSpecs() : TestKit(RaftActorSpecs.TestJournalC
     {
         LoopInterval = TimeSpan.FromMilliseconds(50), PromoteExtension = TimeSpan.Zero, LeadershipWait = TimeSpan.FromSeconds(3),
     };
-
-    private static MvccLeaseProtocol.LeasesApplied Granted(long id, long ttl) =>
-        new(false, [new LeaseChange(LeaseChangeKind.Granted, new LeaseRecord(id, ttl, 0))]);
-
-    private static async Task<long> KeepAliveAsync(IActorRef lease, long id)
-    {
-        var renewed = new TaskCompletionSource<long>();
-        lease.Tell(new LeaseProtocol.KeepAlive(id, renewed));
-        return await renewed.Task.WaitAsync(Wait);
-    }
-
-    /// <summary>A round trip: every message told to <paramref name="lease"/> before it has been handled.</summary>
-    private static async Task BarrierAsync(IActorRef lease)
-    {
-        var listed = new TaskCompletionSource<IReadOnlyList<long>>();
-        lease.Tell(new LeaseProtocol.List(listed));
-        await listed.Task.WaitAsync(Wait);
-    }
 
     /// <summary>Holds the next journal write until released; later writes pass.</summary>
     private sealed class HeldWrite(TaskCompletionSource writing, Task release) : IJournalInterceptor

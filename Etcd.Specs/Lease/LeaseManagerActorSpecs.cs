@@ -7,6 +7,7 @@ using Etcd.Actors.Mvcc;
 using Etcd.Actors.Raft;
 using Etcd.Api.Etcdserverpb;
 using Xunit;
+using static Etcd.Specs.Lease.LeaseCalls;
 
 namespace Etcd.Specs.Lease;
 
@@ -17,7 +18,6 @@ namespace Etcd.Specs.Lease;
 public sealed class LeaseManagerActorSpecs : TestKit
 {
     private const ulong Self = 1, Other = 2;
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
     private readonly ManualTime _time = new();
     private ulong _ids = 100;
 
@@ -40,9 +40,6 @@ public sealed class LeaseManagerActorSpecs : TestKit
     }
 
     private static LeaseSettings Settings => LeaseSettings.Default with { LoopInterval = TimeSpan.FromMilliseconds(50), PromoteExtension = TimeSpan.Zero };
-
-    private static MvccLeaseProtocol.LeasesApplied Granted(long id, long ttl) =>
-        new(false, [new LeaseChange(LeaseChangeKind.Granted, new LeaseRecord(id, ttl, 0))]);
 
     [Fact]
     public async Task The_leader_proposes_an_expired_leases_revocation_once_and_a_follower_never()
