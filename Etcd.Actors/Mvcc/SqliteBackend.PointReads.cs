@@ -9,11 +9,12 @@ namespace Etcd.Actors.Mvcc;
 /// <summary>
 /// The point read of one key revision (<see cref="GetRevision"/>), the read a Range makes once per key: a range of
 /// 26,000 keys is 26,000 of them. Through <see cref="SqliteCommand.ExecuteReader()"/> each one allocated a data
-/// reader, a parameter binder per parameter, a record with per-column caches and two arrays, ~1.4 KB per key with
-/// 256-byte values (dotnet-counters, docs/benchmarks.md "Reads and writes"), and a large read's garbage is what
-/// paused the puts beside it. So this one statement is stepped through SQLitePCL.raw (the library under
-/// Microsoft.Data.Sqlite, on the same connection): the only allocations left are the row's one array, holding its
-/// key then its value, and the <see cref="KeyValue"/> with its two <see cref="ByteString"/>s over that array.
+/// reader, a parameter binder per parameter, a record with per-column caches and two arrays: 1,128 B for a row with a
+/// 256-byte value (SqliteBackendPointReadSpecs), and a large read's garbage, alive until its response is sent, is
+/// what paused the puts beside it (docs/benchmarks.md "Reads and writes"). So this one statement is stepped through
+/// SQLitePCL.raw (the library under Microsoft.Data.Sqlite, on the same connection): the only allocations left are
+/// the row's one array, holding its key then its value, and the <see cref="KeyValue"/> with its two
+/// <see cref="ByteString"/>s over that array (432 B).
 /// </summary>
 public sealed partial class SqliteBackend
 {

