@@ -32,7 +32,7 @@ public sealed partial class SqliteBackend
         {
             Check(raw.sqlite3_bind_int64(stmt, 1, rev.Main));
             Check(raw.sqlite3_bind_int64(stmt, 2, rev.Sub));
-            var rc = raw.sqlite3_step(stmt);
+            var rc = Step(stmt);
             if (rc == raw.SQLITE_DONE) return null;
             if (rc != raw.SQLITE_ROW) Check(rc);
             var key = raw.sqlite3_column_blob(stmt, PrKey);
@@ -58,6 +58,25 @@ public sealed partial class SqliteBackend
             // Ends the read (a statement left stepped would hold its read snapshot of the WAL).
             raw.sqlite3_reset(stmt);
         }
+    }
+
+    /// <summary>
+    /// One step, retried while another connection holds the file (SQLITE_BUSY / SQLITE_LOCKED: a snapshot's copy, or
+    /// a tool with the file open), up to the connection's default timeout, as SqliteCommand's own reads do; then the
+    /// error is thrown.
+    /// </summary>
+    private int Step(sqlite3_stmt stmt)
+    {
+        var rc = raw.sqlite3_step(stmt);
+        if (rc is not (raw.SQLITE_BUSY or raw.SQLITE_LOCKED)) return rc;
+        var deadline = Environment.TickCount64 + _conn.DefaultTimeout * 1000L;
+        while (rc is raw.SQLITE_BUSY or raw.SQLITE_LOCKED && Environment.TickCount64 < deadline)
+        {
+            raw.sqlite3_reset(stmt);
+            Thread.Sleep(10);
+            rc = raw.sqlite3_step(stmt);
+        }
+        return rc;
     }
 
     private sqlite3_stmt PreparePointRead()
