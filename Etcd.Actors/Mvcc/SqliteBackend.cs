@@ -31,8 +31,6 @@ public sealed partial class SqliteBackend : IBackend
     private readonly SqliteParameter _iMain, _iSub, _iKey, _iCreate, _iMod, _iVersion, _iValue, _iLease, _iTomb;
     private readonly SqliteCommand _delete;
     private readonly SqliteParameter _dMain, _dSub;
-    private readonly SqliteCommand _get;
-    private readonly SqliteParameter _gMain, _gSub;
     private readonly SqliteCommand _setMeta;
     private readonly SqliteParameter _mName, _mValue;
     private readonly SqliteCommand _pageCount, _freePages;
@@ -78,10 +76,6 @@ public sealed partial class SqliteBackend : IBackend
         _delete = Prepare("DELETE FROM kv WHERE rev_main = $m AND rev_sub = $s");
         _dMain = Param(_delete, "$m", SqliteType.Integer);
         _dSub = Param(_delete, "$s", SqliteType.Integer);
-
-        _get = Prepare($"SELECT {KvColumnsWithValue} FROM kv WHERE rev_main = $m AND rev_sub = $s");
-        _gMain = Param(_get, "$m", SqliteType.Integer);
-        _gSub = Param(_get, "$s", SqliteType.Integer);
 
         _setMeta = Prepare("INSERT OR REPLACE INTO meta (name, value) VALUES ($n, $v)");
         _mName = Param(_setMeta, "$n", SqliteType.Text);
@@ -145,10 +139,7 @@ public sealed partial class SqliteBackend : IBackend
         var i = FindPending(rev);
         if (i >= 0) return _pending[i].Kv;
 
-        _gMain.Value = rev.Main;
-        _gSub.Value = rev.Sub;
-        using var reader = _get.ExecuteReader();
-        return reader.Read() ? ReadKeyValue(reader, withValue: true) : null;
+        return ReadCommittedRevision(rev);
     }
 
     public void DeleteRevision(Revision rev) => _pendingDeletes.Add(rev);
@@ -217,7 +208,7 @@ public sealed partial class SqliteBackend : IBackend
     {
         _insert.Dispose();
         _delete.Dispose();
-        _get.Dispose();
+        DisposePointRead();
         _setMeta.Dispose();
         _pageCount.Dispose();
         _freePages.Dispose();
