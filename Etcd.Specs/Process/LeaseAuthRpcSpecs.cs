@@ -59,6 +59,8 @@ public sealed class LeaseAuthRpcSpecs(SideBySideFixture fixture, ITestOutputHelp
             ("forged token: leases", "Unauthenticated: etcdserver: invalid auth token"),
             ("alice: leases, one with a key she may not read", "PermissionDenied: etcdserver: permission denied"),
             ("root: leases", "ok 3"),
+            ("root revokes the lease with a key alice may not read", "ok revoked"),
+            ("alice: leases, every leased key hers", "ok 2"),
         ], actual.Fixed);
     }
 
@@ -136,6 +138,8 @@ public sealed class LeaseAuthRpcSpecs(SideBySideFixture fixture, ITestOutputHelp
         await Fixed("forged token: leases", () => Leases(forged));
         await Fixed("alice: leases, one with a key she may not read", () => Leases(Token(alice)));
         await Fixed("root: leases", () => Leases(Token(root)));
+        await Fixed("root revokes the lease with a key alice may not read", () => Revoke(Shared, Token(root)));
+        await Fixed("alice: leases, every leased key hers", () => Leases(Token(alice)));
         return (compared, fixedSteps);
     }
 }
