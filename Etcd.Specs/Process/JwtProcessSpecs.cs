@@ -67,6 +67,15 @@ public sealed class JwtProcessSpecs(ITestOutputHelper output)
                 (await kv.PutAsync(new PutRequest { Key = B("k"), Value = B("signed elsewhere") }, Token(token))).Header.Revision > 0 ? "put" : "?")));
             steps.Add(("range with it", await Rpc(async () =>
                 (await kv.RangeAsync(new RangeRequest { Key = B("k") }, Token(token))).Kvs.Single().Value.ToStringUtf8())));
+            // A token at an auth revision the member has not reached (a JWT from a member further ahead): etcd's reads refuse it
+            // after reading (doSerialize: the token's revision != the store's), its writes take it (isOpPermitted: only older is old).
+            var ahead = issuer.Sign("root", 99);
+            steps.Add(("range with a token from auth revision 99", await Rpc(async () =>
+                (await kv.RangeAsync(new RangeRequest { Key = B("k") }, Token(ahead))).Count.ToString())));
+            steps.Add(("serializable range with it", await Rpc(async () =>
+                (await kv.RangeAsync(new RangeRequest { Key = B("k"), Serializable = true }, Token(ahead))).Count.ToString())));
+            steps.Add(("put with it", await Rpc(async () =>
+                (await kv.PutAsync(new PutRequest { Key = B("k"), Value = B("ahead") }, Token(ahead))).Header.Revision > 0 ? "put" : "?")));
             return steps;
         }
 
