@@ -74,6 +74,12 @@ public sealed class JwtProcessSpecs(ITestOutputHelper output)
                 (await kv.RangeAsync(new RangeRequest { Key = B("k") }, Token(ahead))).Count.ToString())));
             steps.Add(("serializable range with it", await Rpc(async () =>
                 (await kv.RangeAsync(new RangeRequest { Key = B("k"), Serializable = true }, Token(ahead))).Count.ToString())));
+            steps.Add(("read-only txn with it", await Rpc(async () =>
+            {
+                var txn = new TxnRequest();
+                txn.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = B("k") } });
+                return (await kv.TxnAsync(txn, Token(ahead))).Responses.Single().ResponseRange.Count.ToString();
+            })));
             steps.Add(("put with it", await Rpc(async () =>
                 (await kv.PutAsync(new PutRequest { Key = B("k"), Value = B("ahead") }, Token(ahead))).Header.Revision > 0 ? "put" : "?")));
             return steps;
