@@ -112,17 +112,20 @@ public sealed partial class Applier
     /// <summary>
     /// A read served at the applied state, checked with the auth revision its token was resolved at (etcd's doSerialize
     /// with isOpPermitted): a permission revoked, a user deleted or a password changed since is "revision of auth store
-    /// is old", never an answer from a state the token no longer stands for.
+    /// is old", never an answer from a state the token no longer stands for. As etcd's doSerialize after its read
+    /// (`ai.Revision != authStore.Revision()`), a token at a revision this member has not reached (a JWT issued by a
+    /// member further ahead) is refused the same way; isOpPermitted alone (`&lt;`) would let it read.
     /// </summary>
     private EtcdError? CheckRead(IMessage request, RequestHeader? asker)
     {
         if (asker is null || !Auth.Enabled) return null;
-        return request switch
+        var denied = request switch
         {
             RangeRequest range => Auth.IsRangePermitted(asker.Username, asker.AuthRevision, range.Key, range.RangeEnd),
             TxnRequest txn => CheckTxn(asker, txn),
             _ => null,
         };
+        return denied ?? (asker.AuthRevision != 0 && asker.AuthRevision != Auth.Revision ? EtcdErrors.AuthOldRevision : null);
     }
 
     private ApplyResult ApplyAuth(InternalRaftRequest r, ulong term, ulong index)

@@ -89,17 +89,23 @@ public sealed class AuthGate
     }
 
     /// <summary>
-    /// READ on each of <paramref name="keys"/> at the auth revision a token was resolved at (etcd 3.4.26's
-    /// checkLeaseTimeToLive, the fix for CVE-2023-32082): the first refusal, or null. A revision older than the
-    /// published one is "revision of auth store is old", as etcd's isOpPermitted. One lock for all the keys.
+    /// READ (or, with <paramref name="write"/>, WRITE) on each of <paramref name="keys"/> at the auth revision a token
+    /// was resolved at: the first refusal, or null. etcd's checkLeaseTimeToLive (READ, 3.4.26's fix for CVE-2023-32082),
+    /// checkLeaseLeases (READ) and checkLeaseRenew (WRITE, both 3.4.42's fix for CVE-2026-33413). A revision older than
+    /// the published one is "revision of auth store is old", as etcd's isOpPermitted. One lock for all the keys.
     /// </summary>
-    public EtcdError? IsEachKeyReadable(string user, ulong revision, IReadOnlyList<Google.Protobuf.ByteString> keys)
+    public EtcdError? IsEachKeyPermitted(string user, ulong revision, IReadOnlyList<Google.Protobuf.ByteString> keys, bool write)
     {
         var store = _published;
         lock (_checkLock)
         {
             foreach (var key in keys)
-                if (store.IsRangePermitted(user, revision, key, Google.Protobuf.ByteString.Empty) is { } refused) return refused;
+            {
+                var refused = write
+                    ? store.IsPutPermitted(user, revision, key)
+                    : store.IsRangePermitted(user, revision, key, Google.Protobuf.ByteString.Empty);
+                if (refused is not null) return refused;
+            }
         }
         return null;
     }

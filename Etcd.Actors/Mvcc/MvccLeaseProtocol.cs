@@ -35,6 +35,12 @@ public static class MvccLeaseProtocol
     /// <summary>One lease at the applied state, with the store's revision (for the response header).</summary>
     public sealed record GetLease(long Id, TaskCompletionSource<LeaseView?> Completion);
 
+    /// <summary>
+    /// Every key attached to some lease at the applied state (etcd 3.4.42's checkLeaseLeases reads them all to decide
+    /// whether a user other than root may list the leases). Bounded by the number of leased keys.
+    /// </summary>
+    public sealed record GetLeasedKeys(TaskCompletionSource<IReadOnlyList<ByteString>> Completion);
+
     /// <summary>A lease at the applied state (null when it does not exist) with the keys attached to it, sorted bytewise.</summary>
     public sealed record LeaseView(LeaseRecord? Lease, IReadOnlyList<ByteString> Keys, long Revision);
 }

@@ -20,6 +20,7 @@ public sealed partial class MvccStoreActor
             var lease = _leases.Get(g.Id);
             g.Completion.TrySetResult(new MvccLeaseProtocol.LeaseView(lease, lease is null ? [] : _leases.Keys(g.Id), _store.CurrentRevision));
         });
+        Receive<MvccLeaseProtocol.GetLeasedKeys>(g => g.Completion.TrySetResult(_leases.AttachedKeys()));
         // A restarted lease manager: every change so far has been told (each batch's are told when it is durable), so
         // the table now is where the following batches' changes start from.
         Receive<MvccLeaseProtocol.GetLeaseTable>(g => g.ReplyTo.Tell(LeaseTable()));

@@ -62,33 +62,6 @@ public sealed partial class EtcdServer
     private async ValueTask<RequestHeader> ClientHeaderAsync(string? token, CancellationToken ct) =>
         (string.IsNullOrEmpty(token) ? null : await AuthInfoAsync(token, ct).ConfigureAwait(false)) ?? AnonymousHeader;
 
-    /// <summary>etcd's IsAdminPermitted at the edge (membership changes): "user name is empty" without a token.</summary>
-    private async ValueTask CheckAdminAsync(string? token, CancellationToken ct)
-    {
-        if (!_refs.Auth.Enabled) return;
-        var info = await AuthInfoAsync(token, ct).ConfigureAwait(false);
-        Check(_refs.Auth.IsAdminPermitted(info?.Username ?? ""));
-    }
-
-    /// <summary>
-    /// etcd 3.4's authMaintenanceServer (Hash, HashKV, Defragment, Snapshot): the same check, but its errors reach the
-    /// client untranslated, as auth/store.go's own strings with gRPC code Unknown (what etcdctl shows).
-    /// </summary>
-    public async ValueTask CheckMaintenanceAdminAsync(string? token, CancellationToken ct)
-    {
-        if (!_refs.Auth.Enabled) return;
-        RequestHeader? info;
-        try
-        {
-            info = await AuthInfoAsync(token, ct).ConfigureAwait(false);
-        }
-        catch (EtcdException e) when (e.Error == EtcdErrors.InvalidAuthToken)
-        {
-            throw EtcdErrors.AuthPackage(e.Error).ToException();
-        }
-        if (_refs.Auth.IsAdminPermitted(info?.Username ?? "") is { } denied) throw EtcdErrors.AuthPackage(denied).ToException();
-    }
-
     /// <summary>
     /// etcd's isWatchPermitted: READ on the watched range, checked at the auth revision the token was resolved at (a JWT
     /// issued before any auth change is "revision of auth store is old", as etcd's isOpPermitted). Null when permitted,

@@ -82,14 +82,24 @@ public sealed partial class EtcdServer
         return (TxnResponse)await ProposeAsync(new InternalRaftRequest { Header = header, Txn = request }, ct).ConfigureAwait(false);
     }
 
-    /// <summary>etcd 3.4 checks no permission for Compact (any authenticated or anonymous client may compact).</summary>
+    /// <summary>
+    /// A client's Compact: root only while auth is enabled, checked here before proposing, as etcd 3.4.42's kvServer
+    /// (the fix for CVE-2026-33413; etcd 3.4.23 let any caller, even anonymous, compact).
+    /// </summary>
     public async Task<CompactionResponse> CompactAsync(CompactionRequest request, CancellationToken ct = default, string? token = null)
     {
         ThrowIfLearner();
+        await CheckAdminAsync(token, ct).ConfigureAwait(false);
         Check(RequestValidator.ValidateCompaction(request));
-        // The token is still resolved: an invalid one is refused, as etcd's AuthInfoFromCtx does for every proposal.
         var header = await ClientHeaderAsync(token, ct).ConfigureAwait(false);
         return (CompactionResponse)await ProposeAsync(new InternalRaftRequest { Header = header, Compaction = request }, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The member's own compaction (the compactor, as etcd's calls EtcdServer.Compact): no caller to check.</summary>
+    internal async Task<CompactionResponse> CompactForMemberAsync(CompactionRequest request, CancellationToken ct)
+    {
+        Check(RequestValidator.ValidateCompaction(request));
+        return (CompactionResponse)await ProposeAsync(new InternalRaftRequest { Header = AnonymousHeader, Compaction = request }, ct).ConfigureAwait(false);
     }
 
     public async Task<StatusResponse> StatusAsync(CancellationToken ct = default)
@@ -128,7 +138,19 @@ public sealed partial class EtcdServer
         return (MemberPromoteResponse)await ChangeMembershipAsync(new MembershipChange { Promote = request }, ct).ConfigureAwait(false);
     }
 
-    /// <summary>Cluster.MemberList from this member's applied member table (etcd 3.4 answers locally too).</summary>
+    /// <summary>
+    /// A client's Cluster.MemberList: while auth is enabled any user, but a user (etcd 3.4.42's fix for CVE-2026-33413
+    /// made it root only; 3.4.43, etcd-io/etcd commit 084077d, lets any user list, so clients can find moved members).
+    /// </summary>
+    public async Task<MemberListResponse> MemberListAsync(string? token, CancellationToken ct)
+    {
+        ThrowIfStopped();
+        ThrowIfLearner();
+        await RequireAuthInfoAsync(token, ct).ConfigureAwait(false);
+        return await MemberListAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Cluster.MemberList from this member's applied member table (etcd 3.4 answers locally too), for the member itself.</summary>
     public async Task<MemberListResponse> MemberListAsync(CancellationToken ct = default)
     {
         ThrowIfStopped();
@@ -163,11 +185,15 @@ public sealed partial class EtcdServer
         }
     }
 
-    /// <summary>Maintenance.MoveLeader: only the leader can hand leadership on ("etcdserver: not leader" elsewhere).</summary>
-    public async Task<MoveLeaderResponse> MoveLeaderAsync(MoveLeaderRequest request, CancellationToken ct = default)
+    /// <summary>
+    /// Maintenance.MoveLeader: root only while auth is enabled (etcd 3.4.42, the fix for CVE-2026-33413), checked before
+    /// anything else; then only the leader can hand leadership on ("etcdserver: not leader" elsewhere).
+    /// </summary>
+    public async Task<MoveLeaderResponse> MoveLeaderAsync(MoveLeaderRequest request, CancellationToken ct = default, string? token = null)
     {
         ThrowIfStopped();
         ThrowIfLearner();
+        await CheckAdminAsync(token, ct).ConfigureAwait(false);
         var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Raft().Tell(new RaftProtocol.TransferLeadership(request.TargetID, tcs));
         await WithTimeout(tcs.Task.ContinueWith(t => { t.GetAwaiter().GetResult(); return true; }, TaskScheduler.Default), ct,
@@ -211,6 +237,17 @@ public sealed partial class EtcdServer
     /// Maintenance.Alarm: GET, ACTIVATE and DEACTIVATE all go through Raft and are applied on every member, as
     /// in etcd 3.4 (v3_server.go Alarm: raftRequestOnce); `etcdctl alarm disarm` lists, then deactivates each.
     /// </summary>
+    /// <param name="token">While auth is enabled GET needs a user and ACTIVATE/DEACTIVATE root (etcd 3.4.42's fix for
+    /// CVE-2026-33413 and 3.4.43's etcd-io/etcd commit 084077d, which let any user GET).</param>
+    public async Task<AlarmResponse> AlarmAsync(AlarmRequest request, CancellationToken ct, string? token)
+    {
+        ThrowIfLearner();
+        if (request.Action == AlarmRequest.Types.AlarmAction.Get) await RequireAuthInfoAsync(token, ct).ConfigureAwait(false);
+        else await CheckAdminAsync(token, ct).ConfigureAwait(false);
+        return await AlarmAsync(request, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>An alarm request of the member itself (the corruption monitor raising CORRUPT): no caller to check.</summary>
     public async Task<AlarmResponse> AlarmAsync(AlarmRequest request, CancellationToken ct = default)
     {
         ThrowIfLearner();

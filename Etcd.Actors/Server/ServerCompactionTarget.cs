@@ -6,7 +6,7 @@ namespace Etcd.Actors.Server;
 
 /// <summary>
 /// The compactor's view of the member: the revision from Status (answered by the store from its applied state),
-/// compaction through <see cref="EtcdServer.CompactAsync"/> (a proposal, as etcd's compactor calls
+/// compaction through <see cref="EtcdServer.CompactForMemberAsync"/> (a proposal, as etcd's compactor calls
 /// EtcdServer.Compact), leadership from <see cref="MemberStatus"/>.
 /// </summary>
 internal sealed class ServerCompactionTarget(EtcdServer server, MemberStatus status) : ICompactionTarget
@@ -17,5 +17,5 @@ internal sealed class ServerCompactionTarget(EtcdServer server, MemberStatus sta
         (await server.StatusAsync(ct).ConfigureAwait(false)).Header.Revision;
 
     public Task CompactAsync(long revision, CancellationToken ct) =>
-        server.CompactAsync(new CompactionRequest { Revision = revision }, ct);
+        server.CompactForMemberAsync(new CompactionRequest { Revision = revision }, ct);
 }

@@ -14,7 +14,7 @@ public sealed class ClusterService(EtcdServer server) : Cluster.ClusterBase
 {
     public override async Task<MemberListResponse> MemberList(MemberListRequest request, ServerCallContext context)
     {
-        try { return await server.MemberListAsync(context.CancellationToken).ConfigureAwait(false); }
+        try { return await server.MemberListAsync(AuthMetadata.Token(context), context.CancellationToken).ConfigureAwait(false); }
         catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
     }
 

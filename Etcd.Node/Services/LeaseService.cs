@@ -31,11 +31,13 @@ public sealed class LeaseService(EtcdServer server) : Lease.LeaseBase
         IServerStreamWriter<LeaseKeepAliveResponse> responseStream, ServerCallContext context)
     {
         var ct = context.CancellationToken;
+        // The stream's metadata, checked on every renewal as etcd's LeaseRenew does (a permission revoked meanwhile wins).
+        var token = AuthMetadata.Token(context);
         try
         {
             while (await requestStream.MoveNext(ct).ConfigureAwait(false))
             {
-                var response = await server.LeaseKeepAliveAsync(requestStream.Current.ID, ct).ConfigureAwait(false);
+                var response = await server.LeaseKeepAliveAsync(requestStream.Current.ID, ct, token).ConfigureAwait(false);
                 await responseStream.WriteAsync(response, ct).ConfigureAwait(false);
             }
         }
@@ -50,7 +52,7 @@ public sealed class LeaseService(EtcdServer server) : Lease.LeaseBase
 
     public override async Task<LeaseLeasesResponse> LeaseLeases(LeaseLeasesRequest request, ServerCallContext context)
     {
-        try { return await server.LeaseLeasesAsync(context.CancellationToken).ConfigureAwait(false); }
+        try { return await server.LeaseLeasesAsync(context.CancellationToken, AuthMetadata.Token(context)).ConfigureAwait(false); }
         catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
     }
 }

@@ -9,19 +9,25 @@ namespace Etcd.Node.Services;
 /// etcdserverpb.Maintenance: Status (what `etcdctl endpoint status` calls), MoveLeader (`etcdctl
 /// move-leader`), Hash and HashKV (`etcdctl endpoint hashkv`) and Alarm (`etcdctl alarm list|disarm`).
 /// Defragment and Snapshot fall through to the base class, which answers Unimplemented. Errors become gRPC
-/// status through <see cref="GrpcErrors"/>.
+/// status through <see cref="GrpcErrors"/>. While auth is enabled each checks its caller as etcd 3.4.42+ does
+/// (docs/design.md "Auth").
 /// </summary>
 public sealed class MaintenanceService(EtcdServer server) : Maintenance.MaintenanceBase
 {
     public override async Task<StatusResponse> Status(StatusRequest request, ServerCallContext context)
     {
-        try { return await server.StatusAsync(context.CancellationToken).ConfigureAwait(false); }
+        try
+        {
+            // Root only while auth is enabled (etcd 3.4.42's authMaintenanceServer, the fix for CVE-2026-33413); errors translated.
+            await server.CheckAdminAsync(AuthMetadata.Token(context), context.CancellationToken).ConfigureAwait(false);
+            return await server.StatusAsync(context.CancellationToken).ConfigureAwait(false);
+        }
         catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
     }
 
     public override async Task<MoveLeaderResponse> MoveLeader(MoveLeaderRequest request, ServerCallContext context)
     {
-        try { return await server.MoveLeaderAsync(request, context.CancellationToken).ConfigureAwait(false); }
+        try { return await server.MoveLeaderAsync(request, context.CancellationToken, AuthMetadata.Token(context)).ConfigureAwait(false); }
         catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
     }
 
@@ -29,7 +35,7 @@ public sealed class MaintenanceService(EtcdServer server) : Maintenance.Maintena
     {
         try
         {
-            // etcd 3.4's authMaintenanceServer: root only while auth is enabled (Hash too; Status, Alarm, MoveLeader are not checked).
+            // etcd 3.4's authMaintenanceServer: root only while auth is enabled, its errors untranslated (Hash too).
             await server.CheckMaintenanceAdminAsync(AuthMetadata.Token(context), context.CancellationToken).ConfigureAwait(false);
             return await server.HashKvAsync(request, context.CancellationToken).ConfigureAwait(false);
         }
@@ -48,7 +54,7 @@ public sealed class MaintenanceService(EtcdServer server) : Maintenance.Maintena
 
     public override async Task<AlarmResponse> Alarm(AlarmRequest request, ServerCallContext context)
     {
-        try { return await server.AlarmAsync(request, context.CancellationToken).ConfigureAwait(false); }
+        try { return await server.AlarmAsync(request, context.CancellationToken, AuthMetadata.Token(context)).ConfigureAwait(false); }
         catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
     }
 }

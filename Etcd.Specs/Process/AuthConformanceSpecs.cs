@@ -66,7 +66,7 @@ public sealed class AuthConformanceSpecs(SideBySideFixture fixture, ITestOutputH
         CtlIn("\nput /a/3 v\n\nput x v\n\n", Alice, "txn", "--interactive=false"),
         CtlIn("\nget /a/3\n\n\n", Alice, "txn", "--interactive=false"),
         CtlIn("\nget x\n\n\n", Alice, "txn", "--interactive=false"),
-        Ctl(Alice, "compaction", "1"),
+        // (compaction is root's since etcd 3.4.42, which the etcd 3.4.23 here predates: AuthAdvisorySpecs)
         Ctl(Alice, "user", "list"),
         Ctl(Alice, "user", "get", "alice"),
         Ctl(Alice, "user", "get", "root"),

@@ -67,6 +67,21 @@ public sealed class JwtProcessSpecs(ITestOutputHelper output)
                 (await kv.PutAsync(new PutRequest { Key = B("k"), Value = B("signed elsewhere") }, Token(token))).Header.Revision > 0 ? "put" : "?")));
             steps.Add(("range with it", await Rpc(async () =>
                 (await kv.RangeAsync(new RangeRequest { Key = B("k") }, Token(token))).Kvs.Single().Value.ToStringUtf8())));
+            // A token at an auth revision the member has not reached (a JWT from a member further ahead): etcd's reads refuse it
+            // after reading (doSerialize: the token's revision != the store's), its writes take it (isOpPermitted: only older is old).
+            var ahead = issuer.Sign("root", 99);
+            steps.Add(("range with a token from auth revision 99", await Rpc(async () =>
+                (await kv.RangeAsync(new RangeRequest { Key = B("k") }, Token(ahead))).Count.ToString())));
+            steps.Add(("serializable range with it", await Rpc(async () =>
+                (await kv.RangeAsync(new RangeRequest { Key = B("k"), Serializable = true }, Token(ahead))).Count.ToString())));
+            steps.Add(("read-only txn with it", await Rpc(async () =>
+            {
+                var txn = new TxnRequest();
+                txn.Success.Add(new RequestOp { RequestRange = new RangeRequest { Key = B("k") } });
+                return (await kv.TxnAsync(txn, Token(ahead))).Responses.Single().ResponseRange.Count.ToString();
+            })));
+            steps.Add(("put with it", await Rpc(async () =>
+                (await kv.PutAsync(new PutRequest { Key = B("k"), Value = B("ahead") }, Token(ahead))).Header.Revision > 0 ? "put" : "?")));
             return steps;
         }
 
@@ -124,6 +139,11 @@ public sealed class JwtProcessSpecs(ITestOutputHelper output)
         var kv = new KV.KVClient(channel);
         var auth = new Etcd.Api.Etcdserverpb.Auth.AuthClient(channel);
         var token = (await auth.AuthenticateAsync(new AuthenticateRequest { Name = "bob", Password = "bpw" })).Token;
+        var rootToken = (await auth.AuthenticateAsync(new AuthenticateRequest { Name = "root", Password = "rootpw" })).Token;
+        var lease = new Etcd.Api.Etcdserverpb.Lease.LeaseClient(channel);
+        await lease.LeaseGrantAsync(new LeaseGrantRequest { ID = 0x7501, TTL = 600 }, Token(rootToken));
+        await lease.LeaseGrantAsync(new LeaseGrantRequest { ID = 0x7502, TTL = 600 }, Token(rootToken));
+        await kv.PutAsync(new PutRequest { Key = B("/l"), Value = B("leased"), Lease = 0x7501 }, Token(rootToken));
         var parts = token.Split('.');
         using (var header = JsonDocument.Parse(Base64Url.DecodeFromChars(parts[0])))
         using (var claims = JsonDocument.Parse(Base64Url.DecodeFromChars(parts[1])))
@@ -159,6 +179,21 @@ public sealed class JwtProcessSpecs(ITestOutputHelper output)
         // Any auth change after the token was made: the token's revision is old (etcd 3.4 JWT tokens carry it).
         await Ctl("--user=root:rootpw", "role", "add", "r2");
         await Put("bob's token after an auth change", token, "/a/4");
+        // LeaseTimeToLive with keys compares the store's auth revision before and after its answer (etcd 3.4.26+'s
+        // checkLeaseTimeToLive), not the token's: root's token from before the change still reads the keys (root skips the
+        // per-key checks), and bob's on a lease without keys has nothing to be refused for. Admin-only calls check no
+        // token revision either (etcd's IsAdminPermitted), nor does MemberList (3.4.43's requireAuthInfo).
+        async Task Ttl(string name, string t, long id) => steps.Add((name, await Rpc(async () =>
+        {
+            var r = await lease.LeaseTimeToLiveAsync(new LeaseTimeToLiveRequest { ID = id, Keys = true }, Token(t));
+            return $"ttl={r.TTL > 0} keys={string.Join(',', r.Keys.Select(k => k.ToStringUtf8()))}";
+        })));
+        await Ttl("root's token after an auth change: time-to-live with keys", rootToken, 0x7501);
+        await Ttl("bob's token after an auth change: time-to-live with keys of a lease without keys", token, 0x7502);
+        steps.Add(("root's token after an auth change: user list", await Rpc(async () =>
+            string.Join(',', (await auth.UserListAsync(new AuthUserListRequest(), Token(rootToken))).Users))));
+        steps.Add(("bob's token after an auth change: member list", await Rpc(async () =>
+            (await new Etcd.Api.Etcdserverpb.Cluster.ClusterClient(channel).MemberListAsync(new MemberListRequest(), Token(token))).Members.Count.ToString())));
         // A watch is refused the same way (etcd's isWatchPermitted checks at the token's revision): an old token must not
         // open a watch, which with start_revision and prev_kv would replay history.
         await Watch("bob watches his prefix from revision 1 with the token after an auth change", token, startRevision: 1);

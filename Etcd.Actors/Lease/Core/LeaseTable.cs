@@ -112,6 +112,9 @@ public sealed class LeaseTable
     /// <summary>The keys attached to <paramref name="id"/>, sorted bytewise (empty for none or an unknown lease).</summary>
     public List<ByteString> Keys(long id) => KeysToRevoke(id) ?? new List<ByteString>();
 
+    /// <summary>Every key attached to some lease, in no particular order (a copy).</summary>
+    public List<ByteString> AttachedKeys() => [.. _keyLease.Keys];
+
     /// <summary>Every lease, by id.</summary>
     public List<LeaseRecord> All()
     {
