@@ -231,7 +231,8 @@ public sealed partial class MvccStoreActor : ReceiveActor
     {
         try
         {
-            message = parser.ParseFrom(e.Data);
+            // From the span: parsing a ByteString first wraps it in a CodedInputStream, one allocation per entry.
+            message = parser.ParseFrom(e.Data.Span);
             return true;
         }
         catch (Google.Protobuf.InvalidProtocolBufferException ex)

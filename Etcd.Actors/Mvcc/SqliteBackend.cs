@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Etcd.Actors.Mvcc.Core;
 using Etcd.Api.Mvccpb;
 using Google.Protobuf;
@@ -27,8 +26,7 @@ public sealed partial class SqliteBackend : IBackend
     private const string MetaScheduled = "scheduled_compact_rev";
 
     private readonly SqliteConnection _conn;
-    private readonly SqliteCommand _insert;
-    private readonly SqliteParameter _iMain, _iSub, _iKey, _iCreate, _iMod, _iVersion, _iValue, _iLease, _iTomb;
+    private readonly SqliteRowWriter _insert;
     private readonly SqliteCommand _delete;
     private readonly SqliteParameter _dMain, _dSub;
     private readonly SqliteCommand _setMeta;
@@ -59,19 +57,11 @@ public sealed partial class SqliteBackend : IBackend
              """);
         Exec(MembersSchema);
 
-        _insert = Prepare("""
+        // Parameters by position: 1 rev_main, 2 rev_sub, 3 key, 4 create_rev, 5 mod_rev, 6 version, 7 value, 8 lease, 9 tombstone.
+        _insert = new SqliteRowWriter(_conn, """
             INSERT OR REPLACE INTO kv (rev_main, rev_sub, key, create_rev, mod_rev, version, value, lease, tombstone)
-            VALUES ($m, $s, $k, $c, $mo, $v, $val, $l, $t)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
             """);
-        _iMain = Param(_insert, "$m", SqliteType.Integer);
-        _iSub = Param(_insert, "$s", SqliteType.Integer);
-        _iKey = Param(_insert, "$k", SqliteType.Blob);
-        _iCreate = Param(_insert, "$c", SqliteType.Integer);
-        _iMod = Param(_insert, "$mo", SqliteType.Integer);
-        _iVersion = Param(_insert, "$v", SqliteType.Integer);
-        _iValue = Param(_insert, "$val", SqliteType.Blob);
-        _iLease = Param(_insert, "$l", SqliteType.Integer);
-        _iTomb = Param(_insert, "$t", SqliteType.Integer);
 
         _delete = Prepare("DELETE FROM kv WHERE rev_main = $m AND rev_sub = $s");
         _dMain = Param(_delete, "$m", SqliteType.Integer);
@@ -152,7 +142,6 @@ public sealed partial class SqliteBackend : IBackend
     {
         using (var tx = _conn.BeginTransaction())
         {
-            _insert.Transaction = tx;
             _delete.Transaction = tx;
             _setMeta.Transaction = tx;
             if (_pendingScheduled != long.MinValue) SetMeta(MetaScheduled, _pendingScheduled);
@@ -160,16 +149,16 @@ public sealed partial class SqliteBackend : IBackend
             {
                 var row = _pending[i];
                 var kv = row.Kv;
-                _iMain.Value = row.Rev.Main;
-                _iSub.Value = row.Rev.Sub;
-                _iKey.Value = Bytes(kv.Key);
-                _iCreate.Value = kv.CreateRevision;
-                _iMod.Value = kv.ModRevision;
-                _iVersion.Value = kv.Version;
-                _iValue.Value = Bytes(kv.Value);
-                _iLease.Value = kv.Lease;
-                _iTomb.Value = row.Tombstone ? 1L : 0L;
-                _insert.ExecuteNonQuery();
+                _insert.Bind(1, row.Rev.Main);
+                _insert.Bind(2, row.Rev.Sub);
+                _insert.Bind(3, kv.Key.Span);
+                _insert.Bind(4, kv.CreateRevision);
+                _insert.Bind(5, kv.ModRevision);
+                _insert.Bind(6, kv.Version);
+                _insert.Bind(7, kv.Value.Span);
+                _insert.Bind(8, kv.Lease);
+                _insert.Bind(9, row.Tombstone ? 1L : 0L);
+                _insert.Execute();
             }
             for (var i = 0; i < _pendingDeletes.Count; i++)
             {
@@ -186,7 +175,6 @@ public sealed partial class SqliteBackend : IBackend
             MaybeFail("commit");
             tx.Commit();
         }
-        _insert.Transaction = null;
         _delete.Transaction = null;
         _setMeta.Transaction = null;
 
@@ -243,15 +231,6 @@ public sealed partial class SqliteBackend : IBackend
         cmd.Parameters.AddWithValue("$n", name);
         var v = cmd.ExecuteScalar();
         return v is null or DBNull ? missing : Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>The array behind a ByteString without copying when it owns the whole array (parsed messages do).</summary>
-    private static byte[] Bytes(ByteString b)
-    {
-        if (b.IsEmpty) return [];
-        if (MemoryMarshal.TryGetArray(b.Memory, out var seg) && seg.Offset == 0 && seg.Count == seg.Array!.Length)
-            return seg.Array;
-        return b.ToByteArray();
     }
 
     // The reader's array is ours alone, so wrapping it without a copy keeps ByteString's immutability.

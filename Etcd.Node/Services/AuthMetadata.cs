@@ -1,5 +1,6 @@
 using Etcd.Actors.Server;
 using Grpc.Core;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Etcd.Node.Services;
 
@@ -16,12 +17,21 @@ public static class AuthMetadata
     private const string NotAToken = "\u0001";
 
     /// <summary>The call's token or certificate credential, or null with neither.</summary>
+    /// <remarks>
+    /// Read from the HTTP/2 request's headers, not <see cref="ServerCallContext.RequestHeaders"/>: that property copies
+    /// every request header into a new <see cref="Metadata"/> on first use (Grpc.AspNetCore's HttpContextServerCallContext),
+    /// on every call. The value is the same: that copy turns a header's values into one string the same way (joined with
+    /// ","). The items are consulted only once something (<see cref="ClientCommonName.Middleware"/>) created them: reading
+    /// <c>HttpContext.Items</c> creates the feature and its dictionary on each request otherwise.
+    /// </remarks>
     public static string? Token(ServerCallContext context)
     {
-        var token = context.RequestHeaders.GetValue(TokenKey);
+        var http = context.GetHttpContext();
+        var token = http.Request.Headers.TryGetValue(TokenKey, out var values) ? (string?)values : null;
         // An empty value is still a token, and an invalid one: etcd's AuthInfoFromCtx takes md["token"][0] whatever it is.
         if (token is not null) return token.Length == 0 || CertificateCredential.IsCredential(token) ? NotAToken : token;
-        return context.GetHttpContext().Items.TryGetValue(ClientCommonName.ItemKey, out var name) && name is string commonName
+        return http.Features.Get<IItemsFeature>() is { } items
+               && items.Items.TryGetValue(ClientCommonName.ItemKey, out var name) && name is string commonName
             ? CertificateCredential.For(commonName)
             : null;
     }
