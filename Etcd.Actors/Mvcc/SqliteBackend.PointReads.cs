@@ -62,8 +62,8 @@ public sealed partial class SqliteBackend
 
     /// <summary>
     /// One step, retried while another connection holds the file (SQLITE_BUSY / SQLITE_LOCKED: a snapshot's copy, or
-    /// a tool with the file open), up to the connection's default timeout, as SqliteCommand's own reads do; then the
-    /// error is thrown.
+    /// a tool with the file open), up to the connection's default timeout (30 s), as SqliteCommand's own reads do; then
+    /// the error is thrown. A timeout of 0 means no retry here (SqliteCommand would wait without end; nothing sets it).
     /// </summary>
     private int Step(sqlite3_stmt stmt)
     {

@@ -5,8 +5,8 @@ using Microsoft.Data.Sqlite;
 namespace Etcd.Actors.Mvcc;
 
 /// <summary>
-/// One way to read a <c>kv</c> row into a <see cref="KeyValue"/>, for every query that does: the point read
-/// (<see cref="GetRevision"/>), the index rebuild (<see cref="LoadAll"/>, without values) and HashKV's walk
+/// One way to read a <c>kv</c> row into a <see cref="KeyValue"/> through Microsoft.Data.Sqlite, for every query that
+/// does but the point read (SqliteBackend.PointReads.cs, stepped through SQLitePCL.raw): the index rebuild (<see cref="LoadAll"/>, without values) and HashKV's walk
 /// (<see cref="ForEachRevision"/>). The columns stand in one order, the value last so that a query may leave it out.
 /// </summary>
 public sealed partial class SqliteBackend

@@ -58,6 +58,21 @@ public sealed class SqliteBackendPointReadSpecs(ITestOutputHelper output) : IDis
     }
 
     [Fact]
+    public void A_keys_only_answer_keeps_only_its_key_not_the_rows_value()
+    {
+        using var b = SqliteBackend.Open(DbPath);
+        b.PutRevision(new Revision(2, 0), Row(2, "k"u8.ToArray(), new byte[1 << 20]), false);
+        b.Commit(1);
+        var shaped = KvStore.Shape(b.GetRevision(new Revision(2, 0))!, keysOnly: true);
+        Assert.Equal("k", shaped.Key.ToStringUtf8());
+        Assert.True(shaped.Value.IsEmpty);
+        // The point read wraps key and value in one array: a key over it would keep the 1 MiB value alive until the
+        // response is sent (`etcdctl get --prefix --keys-only` over large values).
+        Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(shaped.Key.Memory, out var array));
+        Assert.Single(array.Array!);
+    }
+
+    [Fact]
     public void A_committed_row_costs_its_bytes_and_a_few_small_objects_and_no_more()
     {
         const int n = 2000;

@@ -1,6 +1,7 @@
 using Etcd.Actors.Errors;
 using Etcd.Api.Etcdserverpb;
 using Etcd.Api.Mvccpb;
+using Google.Protobuf;
 using SortOrder = Etcd.Api.Etcdserverpb.RangeRequest.Types.SortOrder;
 using SortTarget = Etcd.Api.Etcdserverpb.RangeRequest.Types.SortTarget;
 
@@ -110,13 +111,17 @@ public sealed partial class KvStore
         _ => ByKey,
     };
 
-    /// <summary>keys_only drops the value; the backend's object is shared, so copy rather than mutate.</summary>
+    /// <summary>
+    /// keys_only drops the value; the backend's object is shared, so copy rather than mutate. The key is copied too:
+    /// the backend's point read wraps key and value in one array (SqliteBackend.PointReads.cs), and a key that kept
+    /// that array would keep the dropped value alive until the response is sent.
+    /// </summary>
     internal static KeyValue Shape(KeyValue kv, bool keysOnly) =>
         !keysOnly
             ? kv
             : new KeyValue
             {
-                Key = kv.Key,
+                Key = ByteString.CopyFrom(kv.Key.Span),
                 CreateRevision = kv.CreateRevision,
                 ModRevision = kv.ModRevision,
                 Version = kv.Version,
