@@ -25,8 +25,16 @@ public sealed partial class SqliteBackend : IBackend
     private const string MetaCompacted = "finished_compact_rev";
     private const string MetaScheduled = "scheduled_compact_rev";
 
+    // Parameters by position: 1 rev_main, 2 rev_sub, 3 key, 4 create_rev, 5 mod_rev, 6 version, 7 value, 8 lease, 9 tombstone.
+    private const string InsertSql = """
+        INSERT OR REPLACE INTO kv (rev_main, rev_sub, key, create_rev, mod_rev, version, value, lease, tombstone)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+        """;
+
     private readonly SqliteConnection _conn;
-    private readonly SqliteRowWriter _insert;
+    // Prepared on first commit, not in the constructor: a constructor that throws after preparing would leave an
+    // unfinalized statement, which keeps the file open (a "zombie" connection) until a finalizer runs.
+    private SqliteRowWriter? _insert;
     private readonly SqliteCommand _delete;
     private readonly SqliteParameter _dMain, _dSub;
     private readonly SqliteCommand _setMeta;
@@ -56,12 +64,6 @@ public sealed partial class SqliteBackend : IBackend
              CREATE TABLE IF NOT EXISTS meta (name TEXT NOT NULL PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
              """);
         Exec(MembersSchema);
-
-        // Parameters by position: 1 rev_main, 2 rev_sub, 3 key, 4 create_rev, 5 mod_rev, 6 version, 7 value, 8 lease, 9 tombstone.
-        _insert = new SqliteRowWriter(_conn, """
-            INSERT OR REPLACE INTO kv (rev_main, rev_sub, key, create_rev, mod_rev, version, value, lease, tombstone)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-            """);
 
         _delete = Prepare("DELETE FROM kv WHERE rev_main = $m AND rev_sub = $s");
         _dMain = Param(_delete, "$m", SqliteType.Integer);
@@ -149,16 +151,17 @@ public sealed partial class SqliteBackend : IBackend
             {
                 var row = _pending[i];
                 var kv = row.Kv;
-                _insert.Bind(1, row.Rev.Main);
-                _insert.Bind(2, row.Rev.Sub);
-                _insert.Bind(3, kv.Key.Span);
-                _insert.Bind(4, kv.CreateRevision);
-                _insert.Bind(5, kv.ModRevision);
-                _insert.Bind(6, kv.Version);
-                _insert.Bind(7, kv.Value.Span);
-                _insert.Bind(8, kv.Lease);
-                _insert.Bind(9, row.Tombstone ? 1L : 0L);
-                _insert.Execute();
+                var insert = _insert ??= new SqliteRowWriter(_conn, InsertSql);
+                insert.Bind(1, row.Rev.Main);
+                insert.Bind(2, row.Rev.Sub);
+                insert.Bind(3, kv.Key.Span);
+                insert.Bind(4, kv.CreateRevision);
+                insert.Bind(5, kv.ModRevision);
+                insert.Bind(6, kv.Version);
+                insert.Bind(7, kv.Value.Span);
+                insert.Bind(8, kv.Lease);
+                insert.Bind(9, row.Tombstone ? 1L : 0L);
+                insert.Execute();
             }
             for (var i = 0; i < _pendingDeletes.Count; i++)
             {
@@ -194,7 +197,8 @@ public sealed partial class SqliteBackend : IBackend
 
     public void Dispose()
     {
-        _insert.Dispose();
+        _insert?.Dispose();
+        _insert = null;
         _delete.Dispose();
         DisposePointRead();
         _setMeta.Dispose();

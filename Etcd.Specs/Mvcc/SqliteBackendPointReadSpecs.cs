@@ -58,6 +58,32 @@ public sealed class SqliteBackendPointReadSpecs(ITestOutputHelper output) : IDis
     }
 
     [Fact]
+    public void A_backend_that_fails_to_open_leaves_no_file_open()
+    {
+        using (var b = SqliteBackend.Open(DbPath))
+        {
+            b.PutRevision(new Revision(2, 0), Row(2, "k"u8.ToArray(), "v"u8.ToArray()), false);
+            b.Commit(1);
+        }
+        using (var conn = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DbPath};Pooling=False"))
+        {
+            conn.Open();
+            using var cmd = conn.CreateCommand();
+            cmd.CommandText = "INSERT OR REPLACE INTO meta (name, value) VALUES ('finished_compact_rev', 'x')";
+            cmd.ExecuteNonQuery();
+        }
+        Assert.ThrowsAny<Exception>(() => SqliteBackend.Open(DbPath));
+        // A statement prepared before the failure and never finalized would keep mvcc.db (and its WAL) open in a
+        // zombie connection until a finalizer ran; a snapshot install renaming a new file over it meanwhile could
+        // then have its WAL removed by that late close.
+        var full = Path.GetFullPath(DbPath);
+        var open = Directory.GetFiles("/proc/self/fd")
+            .Select(fd => { try { return new FileInfo(fd).LinkTarget; } catch (IOException) { return null; } })
+            .Count(target => target is not null && target.StartsWith(full, StringComparison.Ordinal));
+        Assert.Equal(0, open);
+    }
+
+    [Fact]
     public void A_keys_only_answer_keeps_only_its_key_not_the_rows_value()
     {
         using var b = SqliteBackend.Open(DbPath);
