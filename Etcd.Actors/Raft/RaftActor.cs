@@ -202,8 +202,10 @@ public sealed partial class RaftActor : UntypedPersistentActor, IWithTimers
         ScheduleReady();
     }
 
-    private void SendMessages(IReadOnlyList<Message> messages)
+    private void SendMessages(IReadOnlyList<Message> all)
     {
+        // A batch's empty commit MsgApps go only when no later MsgApp of the same send carries their news (OutboundAppends).
+        var messages = OutboundAppends.Coalesce(all);
         _write.Sending(messages.Count);
         foreach (var m in messages)
         {

@@ -35,6 +35,11 @@ public class RaftSimulationSpecs(ITestOutputHelper output)
     [MemberData(nameof(Seeds))]
     public void Five_members_stay_safe_under_faults_and_membership_changes_and_converge(ulong seed) => Run(seed, 5);
 
+    /// <summary>The hosts send as RaftActor does, without the empty MsgApps a later one of the same send supersedes.</summary>
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void Three_members_stay_safe_and_converge_when_superseded_empty_appends_are_not_sent(ulong seed) => Run(seed, 3, coalesceAppends: true);
+
     /// <summary>
     /// One voter and learners joining, promoted and removed (never fewer than one voter): the leader's own write
     /// alone decides what commits while it is the only voter, and its host sends to the learners before that write
@@ -43,6 +48,12 @@ public class RaftSimulationSpecs(ITestOutputHelper output)
     [Theory]
     [MemberData(nameof(Seeds))]
     public void One_voter_with_learners_stays_safe_under_faults_and_crashes_mid_write_and_converges(ulong seed) => Run(seed, 1, minVoters: 1);
+
+    /// <summary>One voter and learners, the hosts sending as RaftActor does (without superseded empty MsgApps).</summary>
+    [Theory]
+    [MemberData(nameof(Seeds))]
+    public void One_voter_with_learners_stays_safe_and_converges_when_superseded_empty_appends_are_not_sent(ulong seed) =>
+        Run(seed, 1, minVoters: 1, coalesceAppends: true);
 
     /// <summary>
     /// Seeds that failed in longer runs than CI's (a stale-term vote lock-out, see RaftConfChangeSpecs). A seed
@@ -55,10 +66,21 @@ public class RaftSimulationSpecs(ITestOutputHelper output)
     [InlineData(16883308UL, 5, 20000)]
     public void Seeds_that_once_failed_stay_green(ulong seed, int members, int steps) => Run(seed, members, steps);
 
-    private void Run(ulong seed, int members, int? steps = null, int minVoters = 2)
+    /// <summary>
+    /// One-voter seeds that left a member holding entries its only remaining voter had lost in a crash mid-write,
+    /// after it applied its own removal (RaftSimulation.CountsAStoppedVoter): without the hosts' drop of superseded
+    /// empty MsgApps (8204084) and with it (1132417).
+    /// </summary>
+    [Theory]
+    [InlineData(8204084UL, false)]
+    [InlineData(1132417UL, true)]
+    public void One_voter_seeds_that_once_failed_stay_green(ulong seed, bool coalesceAppends) =>
+        Run(seed, 1, minVoters: 1, coalesceAppends: coalesceAppends);
+
+    private void Run(ulong seed, int members, int? steps = null, int minVoters = 2, bool coalesceAppends = false)
     {
-        output.WriteLine($"seed={seed} members={members} minVoters={minVoters} (replay with RAFT_SIM_SEED={seed})");
-        var sim = new RaftSimulation(seed, members, Math.Min(minVoters, members));
+        output.WriteLine($"seed={seed} members={members} minVoters={minVoters} coalesceAppends={coalesceAppends} (replay with RAFT_SIM_SEED={seed})");
+        var sim = new RaftSimulation(seed, members, Math.Min(minVoters, members), coalesceAppends);
         try
         {
             sim.Run(steps ?? Steps);

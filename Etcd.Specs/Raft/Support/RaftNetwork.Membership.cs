@@ -32,6 +32,20 @@ internal sealed partial class RaftNetwork
         foreach (var m in lost) Lose(m);
     }
 
+    /// <summary>
+    /// The members whose removal the outstanding Ready of <paramref name="id"/> hands out for applying: a crash before
+    /// <see cref="CompleteReady"/> loses that apply and the commit index behind it, though a leader's early send may
+    /// already have told the removed member.
+    /// </summary>
+    public IEnumerable<ulong> RemovalsInOutstandingReady(ulong id) =>
+        _outstanding.TryGetValue(id, out var rd)
+            ? rd.CommittedEntries.Where(e => e.Type == EntryType.EntryConfChange)
+                .Select(e => RaftNode.TryParseConfChange(e.Data))
+                .Where(cc => cc is { Type: ConfChangeType.ConfChangeRemoveNode })
+                .Select(cc => cc!.NodeId)
+                .ToList()
+            : [];
+
     public static ConfChange Change(ConfChangeType type, ulong node) => new() { Type = type, NodeId = node };
 
     public static ConfChange AddVoter(ulong node) => Change(ConfChangeType.ConfChangeAddNode, node);

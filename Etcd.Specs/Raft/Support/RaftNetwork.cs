@@ -1,3 +1,4 @@
+using Etcd.Actors.Raft;
 using Etcd.Actors.Raft.Core;
 using Etcd.Api.Raftpb;
 using Google.Protobuf;
@@ -176,7 +177,7 @@ internal sealed partial class RaftNetwork
         var early = SendsEarly(wasLeader, rd);
         if (early.Count > 0)
         {
-            foreach (var m in early)
+            foreach (var m in CoalesceAppends ? OutboundAppends.Coalesce(early) : early)
             {
                 CheckSentDurably(id, m, voters, early: true);
                 Send(m);
@@ -207,6 +208,9 @@ internal sealed partial class RaftNetwork
         return early;
     }
 
+    /// <summary>Send as RaftActor does: without the empty MsgApps a later one of the same send supersedes (<see cref="OutboundAppends"/>).</summary>
+    public bool CoalesceAppends { get; set; }
+
     public bool HasOutstandingReady(ulong id) => _outstanding.ContainsKey(id);
 
     /// <summary>Readies whose messages went out before their write (statistics for the simulation).</summary>
@@ -229,7 +233,8 @@ internal sealed partial class RaftNetwork
         if (!_outstanding.Remove(id, out var rd)) throw new InvalidOperationException($"node {id:x} has no outstanding Ready");
         Persist(id, rd);
         _outstandingVoters.Remove(id, out var voters);
-        foreach (var m in _sentEarly.Remove(id, out var late) ? late : rd.Messages)
+        var toSend = _sentEarly.Remove(id, out var late) ? late : rd.Messages;
+        foreach (var m in CoalesceAppends ? OutboundAppends.Coalesce(toSend) : toSend)
         {
             CheckSentDurably(id, m, voters!, early: false);
             Send(m);

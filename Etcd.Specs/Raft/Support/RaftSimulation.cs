@@ -33,7 +33,7 @@ internal sealed class RaftSimulation
     /// Removals keep at least this many voters. With 1 the cluster spends much of its time as one voter plus learners
     /// (etcd's usual way to grow a one-member cluster), where the leader's own disk alone decides what commits.
     /// </param>
-    public RaftSimulation(ulong seed, int members, int minVoters = 2)
+    public RaftSimulation(ulong seed, int members, int minVoters = 2, bool coalesceAppends = false)
     {
         if (minVoters < 1 || minVoters > members) throw new ArgumentOutOfRangeException(nameof(minVoters));
         _minVoters = minVoters;
@@ -43,6 +43,7 @@ internal sealed class RaftSimulation
         CheckQuorum = _rnd.Next(2) == 0;
         Net = RaftNetwork.Bootstrap(seed, PreVote, CheckQuorum, ids);
         Net.ReportUnreachableOnLoss = _rnd.Next(2) == 0;
+        Net.CoalesceAppends = coalesceAppends;
         Net.Drop = m => Cut(m) || _rnd.Next(100) < _dropPercent;
         _nextId = (ulong)members + 1;
         _maxMembers = members + 3;
@@ -65,7 +66,7 @@ internal sealed class RaftSimulation
     public override string ToString() =>
         $"prevote={PreVote} checkquorum={CheckQuorum} proposals={Proposals} reads={Reads} restarts={Restarts} compactions={Compactions} " +
         $"confchanges={ConfChanges} (skipped: {ConfChangesSkipped}) transfers={Transfers} snapshots={SnapshotsInstalled} (during a write: {Net.SnapshotsDuringOutstandingReady}) leaders={Net.LeaderOfTerm.Count} " +
-        $"early sends={Net.EarlySends} (by a lone voter: {Net.LoneVoterEarlySends}) crashes mid-write={Net.CrashesMidWrite} (after an early send: {Net.CrashesAfterEarlySend})";
+        $"early sends={Net.EarlySends} (by a lone voter: {Net.LoneVoterEarlySends}) crashes mid-write={Net.CrashesMidWrite} (after an early send: {Net.CrashesAfterEarlySend}, spared: {CrashesMidWriteSpared})";
 
     public void Run(int steps)
     {
@@ -159,9 +160,36 @@ internal sealed class RaftSimulation
     {
         // Half of the crashes hit a member whose write is in flight (a leader's messages of it may already be out).
         var writing = Net.Ids.Where(Net.HasOutstandingReady).ToList();
-        Net.Restart(writing.Count > 0 && _rnd.Next(2) == 0 ? writing[_rnd.Next(writing.Count)] : Pick());
+        var id = writing.Count > 0 && _rnd.Next(2) == 0 ? writing[_rnd.Next(writing.Count)] : Pick();
+        if (Net.HasOutstandingReady(id) && CountsAStoppedVoter(id))
+        {
+            // The crash comes just after the write instead (see CountsAStoppedVoter).
+            Net.CompleteReady(id);
+            CrashesMidWriteSpared++;
+        }
+        Net.Restart(id);
         Restarts++;
     }
+
+    /// <summary>
+    /// True when a crash of <paramref name="id"/> mid-write could leave it counting as a voter a running member whose
+    /// removal is committed: its removal is on the ledger while <paramref name="id"/> has not applied it, or the Ready
+    /// being written applies it. Once that member applies its removal it never campaigns again (etcd-io/raft's
+    /// <c>promotable</c>; etcd stops it outright), so <paramref name="id"/> can only win with its vote, which it
+    /// refuses to a shorter log. A crash mid-write after a leader's early send leaves exactly that: the removed member
+    /// holds entries <paramref name="id"/> lost, and the cluster never elects again, whatever the network does
+    /// (one-voter seeds 8204084 and 1132417: from two voters to one, the follower removed; the leader's Ready applied
+    /// the removal and its early send gave the follower that commit and entries beyond the leader's disk; the crash
+    /// lost the entries, the commit and the apply). etcd has the same hole (its 3.4 leader sends before its WAL write;
+    /// the removed member stops); it is a hazard of the single-step change that no host can repair, so the simulation
+    /// does not crash such a member mid-write, as it never removes a leader from two voters.
+    /// </summary>
+    private bool CountsAStoppedVoter(ulong id) =>
+        Net.Nodes.Keys.Any(x => x != id && !_committed.Contains(x) && Net[id].Config.IsVoter(x)) ||
+        Net.RemovalsInOutstandingReady(id).Any(x => x != id && Net.Nodes.ContainsKey(x));
+
+    /// <summary>Crashes mid-write turned into crashes after the write (<see cref="CountsAStoppedVoter"/>).</summary>
+    public int CrashesMidWriteSpared { get; private set; }
 
     private void Compact()
     {
