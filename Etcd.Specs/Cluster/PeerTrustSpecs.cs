@@ -165,7 +165,8 @@ public sealed class PeerTrustSpecs
         var leader = await cluster.LeaderAsync();
         var follower = (leader + 1) % 3;
         var before = await cluster.ViewsAsync();
-        var unchecked_ = typeof(EtcdServer).GetMethod("ProposeAsync", BindingFlags.NonPublic | BindingFlags.Instance);
+        var unchecked_ = typeof(EtcdServer).GetMethod("ProposeAsync", genericParameterCount: 0, BindingFlags.NonPublic | BindingFlags.Instance,
+            null, [typeof(InternalRaftRequest), typeof(CancellationToken)], null);
         Assert.NotNull(unchecked_);
         Task<IMessage> ProposeUnchecked(InternalRaftRequest r) => (Task<IMessage>)unchecked_!.Invoke(cluster[follower].Server, [r, CancellationToken.None])!;
 
