@@ -67,8 +67,9 @@ public sealed partial class EtcdServer
                 ? ProposeAsync<PutResponse>(new InternalRaftRequest { Header = header.Result, Put = request }, ct)
                 : PutAfterAuthAsync(request, header, ct);
         }
-        catch (EtcdException e)
+        catch (Exception e)
         {
+            // Whatever the checks throw arrives as a faulted task, exactly as from an async method.
             return Task.FromException<PutResponse>(e);
         }
     }
@@ -165,8 +166,11 @@ public sealed partial class EtcdServer
         return await MemberListAsync(ct).ConfigureAwait(false);
     }
 
-    /// <summary>Cluster.MemberList from this member's applied member table (etcd 3.4 answers locally too), for the member itself.</summary>
-    public async Task<MemberListResponse> MemberListAsync(CancellationToken ct = default)
+    /// <summary>
+    /// Cluster.MemberList from this member's applied member table (etcd 3.4 answers locally too), for the member itself.
+    /// Internal: a client's call goes through the checked overload; a public unchecked one would be too easy to bind.
+    /// </summary>
+    internal async Task<MemberListResponse> MemberListAsync(CancellationToken ct = default)
     {
         ThrowIfStopped();
         ThrowIfLearner();
@@ -262,8 +266,11 @@ public sealed partial class EtcdServer
         return await AlarmAsync(request, ct).ConfigureAwait(false);
     }
 
-    /// <summary>An alarm request of the member itself (the corruption monitor raising CORRUPT): no caller to check.</summary>
-    public async Task<AlarmResponse> AlarmAsync(AlarmRequest request, CancellationToken ct = default)
+    /// <summary>
+    /// An alarm request of the member itself (the corruption monitor raising CORRUPT): no caller to check. Internal, as
+    /// <see cref="MemberListAsync(CancellationToken)"/>.
+    /// </summary>
+    internal async Task<AlarmResponse> AlarmAsync(AlarmRequest request, CancellationToken ct = default)
     {
         ThrowIfLearner();
         return (AlarmResponse)await ProposeAsync(new InternalRaftRequest { Alarm = request }, ct).ConfigureAwait(false);

@@ -34,9 +34,11 @@ public static class GrpcHost
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Grpc", LogLevel.Warning);
-        // Hosting's per-request logger only logs at Information (request starting/finished), but while it is enabled at
-        // any level ASP.NET Core starts an Activity and a log scope for every request (HostingApplicationDiagnostics.
-        // BeginRequest tests IsEnabled(Critical)): ~5% of a put's allocations. Off, as nothing of it is ever written.
+        // Hosting's logger category writes request starting/finished at Information, and also a Critical "Application
+        // startup exception" and a Warning about overriding HTTP_PORTS; while it is enabled at any level ASP.NET Core
+        // starts an Activity and a log scope for every request (HostingApplicationDiagnostics.BeginRequest tests
+        // IsEnabled(Critical)): ~5% of a put's allocations. Off: a start-up exception still stops the member with
+        // NodeRunner's "cannot serve clients" line, and we set no HTTP_PORTS.
         builder.Logging.AddFilter(HostingDiagnosticsCategory, LogLevel.None);
 
         builder.Services.AddSingleton<IHostLifetime, SignalOwnedLifetime>();
