@@ -5,7 +5,7 @@ using Etcd.Actors.Server;
 namespace Etcd.Node.Configuration;
 
 /// <summary>
-/// Command line, environment and config file → one HOCON Config → EtcdServerSettings (DESIGN §7).
+/// Command line, environment and config file → one HOCON Config → EtcdServerSettings.
 /// Precedence: flags, then ETCD_* variables, then --config-file, then reference.conf, then etcd's flag
 /// defaults for keys reference.conf does not carry. Pure: the environment and the file reader are passed in.
 /// </summary>

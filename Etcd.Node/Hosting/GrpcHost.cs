@@ -7,8 +7,8 @@ using Etcd.Node.Tls;
 namespace Etcd.Node.Hosting;
 
 /// <summary>
-/// The client port: Kestrel with the etcd v3 gRPC services. Kept lean on purpose (reference/akka-notes.md
-/// §5b): ASP.NET Core and gRPC log at Warning only (request logging at Information costs ~45% throughput),
+/// The client port: Kestrel with the etcd v3 gRPC services. Kept lean on purpose (measured
+/// when it was built): ASP.NET Core and gRPC log at Warning only (request logging at Information costs ~45% throughput),
 /// no response compression, services are singletons (no per-call allocation), and no interceptor: each service maps etcd's errors to status itself (Services/GrpcErrors.cs).
 /// </summary>
 public static class GrpcHost

@@ -15,7 +15,7 @@ namespace Etcd.Specs.Architecture;
 /// <list type="bullet">
 /// <item>Each part uses only itself and what <see cref="Parts"/> allows it; nothing in the library uses Etcd.Node.</item>
 /// <item>The pure cores (<c>*/Core</c>) know neither Akka nor gRPC and reach for no wall clock, no shared
-/// randomness, no threads or tasks and no I/O (DESIGN §1): they are tested deterministically.</item>
+/// randomness, no threads or tasks and no I/O: they are tested deterministically.</item>
 /// <item>The library knows no gRPC status: errors are a domain catalogue (<c>Errors</c>) that the gRPC edge
 /// (Etcd.Node/Services) maps to status once; actor protocols carry no gRPC response messages.</item>
 /// </list>
