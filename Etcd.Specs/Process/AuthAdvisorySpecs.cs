@@ -37,9 +37,7 @@ public sealed class AuthAdvisorySpecs(SideBySideFixture fixture, ITestOutputHelp
         var actual = await SessionAsync(fixture.Nodes.Ours);
         EtcdctlSessions.AssertSame(expected.Compared, actual.Compared, output);
 
-        output.WriteLine("The 2026 advisories' fixes (the etcd 3.4.23 here predates them):");
-        for (var i = 0; i < actual.Fixed.Count; i++)
-            output.WriteLine($"{actual.Fixed[i].Item1}\n  etcd 3.4.23: {expected.Fixed[i].Item2}\n  ours: {actual.Fixed[i].Item2}");
+        RpcSteps.PrintFixes(output, "The 2026 advisories' fixes (the etcd 3.4.23 here predates them):", expected.Fixed, actual.Fixed);
         Assert.Equal(
         [
             ("no token: compact", "InvalidArgument: etcdserver: user name is empty"),
@@ -80,17 +78,9 @@ public sealed class AuthAdvisorySpecs(SideBySideFixture fixture, ITestOutputHelp
         foreach (var (key, lease) in new[] { ("/b/1", Foreign), ("/w/1", 0L), ("/a/1", 0L), ("k", 0L), ("l", 0L) })
             await kv.PutAsync(new PutRequest { Key = B(key), Value = B("v"), Lease = lease }, root);
 
-        var compared = new List<(string, string)>();
-        var fixedSteps = new List<(string, string)>();
-        async Task Step(List<(string, string)> into, string name, Func<Task<string>> call)
-        {
-            string result;
-            try { result = "ok " + await call(); }
-            catch (RpcException e) { result = $"{e.StatusCode}: {e.Status.Detail}"; }
-            into.Add((name, result));
-        }
-        Task Same(string name, Func<Task<string>> call) => Step(compared, name, call);
-        Task Fixed(string name, Func<Task<string>> call) => Step(fixedSteps, name, call);
+        var steps = new RpcSteps();
+        Task Same(string name, Func<Task<string>> call) => steps.Same(name, call);
+        Task Fixed(string name, Func<Task<string>> call) => steps.Fix(name, call);
 
         // CVE-2026-33413: compaction, maintenance and membership.
         async Task<string> Compact(Metadata? md) => (await kv.CompactAsync(new CompactionRequest { Revision = 1 }, md)).Header.Revision > 0 ? "compacted" : "?";
@@ -176,6 +166,6 @@ public sealed class AuthAdvisorySpecs(SideBySideFixture fixture, ITestOutputHelp
                 values.Add((await kv.RangeAsync(new RangeRequest { Key = B(key) }, root)).Kvs.SingleOrDefault()?.Value.ToStringUtf8() ?? "-");
             return string.Join(',', values);
         });
-        return (compared, fixedSteps);
+        return (steps.Compared, steps.Fixed);
     }
 }

@@ -33,9 +33,7 @@ public sealed class LeaseAuthRpcSpecs(SideBySideFixture fixture, ITestOutputHelp
         var actual = await SessionAsync(fixture.Nodes.Ours);
         EtcdctlSessions.AssertSame(expected.Compared, actual.Compared, output);
 
-        output.WriteLine("etcd 3.4.26+ and 3.4.42+ rules (the etcd 3.4.23 here predates them):");
-        for (var i = 0; i < actual.Fixed.Count; i++)
-            output.WriteLine($"{actual.Fixed[i].Item1}\n  etcd 3.4.23: {expected.Fixed[i].Item2}\n  ours: {actual.Fixed[i].Item2}");
+        RpcSteps.PrintFixes(output, "etcd 3.4.26+ and 3.4.42+ rules (the etcd 3.4.23 here predates them):", expected.Fixed, actual.Fixed);
         Assert.Equal(
         [
             ("alice: keys of a lease with a key she may not read", "PermissionDenied: etcdserver: permission denied"),
@@ -79,16 +77,8 @@ public sealed class LeaseAuthRpcSpecs(SideBySideFixture fixture, ITestOutputHelp
         await kv.PutAsync(new PutRequest { Key = B("/b/1"), Value = B("v"), Lease = Shared }, Token(root));
         await kv.PutAsync(new PutRequest { Key = B("/a/2"), Value = B("v"), Lease = Own }, Token(alice));
 
-        var compared = new List<(string, string)>();
-        var fixedSteps = new List<(string, string)>();
-        async Task Step(List<(string, string)> into, string name, Func<Task<string>> call)
-        {
-            string result;
-            try { result = "ok " + await call(); }
-            catch (RpcException e) { result = $"{e.StatusCode}: {e.Status.Detail}"; }
-            into.Add((name, result));
-        }
-        Task Compare(string name, Func<Task<string>> call) => Step(compared, name, call);
+        var steps = new RpcSteps();
+        Task Compare(string name, Func<Task<string>> call) => steps.Same(name, call);
         async Task<string> Grant(long id, Metadata? md) => (await lease.LeaseGrantAsync(new LeaseGrantRequest { ID = id, TTL = 600 }, md)).ID.ToString();
         async Task<string> Revoke(long id, Metadata? md) =>
             (await lease.LeaseRevokeAsync(new LeaseRevokeRequest { ID = id }, md)).Header.Revision > 0 ? "revoked" : "?";
@@ -116,7 +106,7 @@ public sealed class LeaseAuthRpcSpecs(SideBySideFixture fixture, ITestOutputHelp
         await Compare("revoke with a forged token", () => Revoke(0x7104, forged));
         await Compare("alice revokes a lease with a key she may not write", () => Revoke(Shared, Token(alice)));
 
-        Task Fixed(string name, Func<Task<string>> call) => Step(fixedSteps, name, call);
+        Task Fixed(string name, Func<Task<string>> call) => steps.Fix(name, call);
         await Fixed("alice: keys of a lease with a key she may not read", () => TimeToLive(Shared, true, Token(alice)));
         await Fixed("no token: keys", () => TimeToLive(Shared, true, null));
         await Fixed("no token: keys of an unknown lease", () => TimeToLive(0x7999, true, null));
@@ -140,6 +130,6 @@ public sealed class LeaseAuthRpcSpecs(SideBySideFixture fixture, ITestOutputHelp
         await Fixed("root: leases", () => Leases(Token(root)));
         await Fixed("root revokes the lease with a key alice may not read", () => Revoke(Shared, Token(root)));
         await Fixed("alice: leases, every leased key hers", () => Leases(Token(alice)));
-        return (compared, fixedSteps);
+        return (steps.Compared, steps.Fixed);
     }
 }
