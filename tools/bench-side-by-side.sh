@@ -4,7 +4,7 @@
 #
 #   tools/bench-side-by-side.sh [--ours-endpoint URL | --ours-cmd CMD | --etcd-only]
 #                               [--etcd-endpoint URL] [--etcd-bin PATH] [--scale N] [--runs N]
-#                               [--workloads kv,watch,lease]
+#                               [--workloads kv,watch,lease] [--variant NAME=CMD]... [--warmup]
 #
 #   --ours-endpoint URL  benchmark an already running server (e.g. http://127.0.0.1:2379)
 #   --ours-cmd CMD       start our server with CMD; the placeholders {data_dir} {client_url}
@@ -18,9 +18,15 @@
 #   --etcdctl-bin PATH   etcdctl used to seed key foo for the range runs (default: etcdctl on PATH)
 #   --scale N            divide the default --total of every command by N (quick smoke runs)
 #   --runs N             rounds: each command runs N times per server, etcd first in odd rounds and
-#                        ours first in even ones (default 1)
+#                        ours first in even ones (default 1); with variants, the servers' order rotates
+#                        by one place every round instead
+#   --variant NAME=CMD   one more of our servers to start (same placeholders as --ours-cmd) and run
+#                        beside the others, for A/B pairs of builds or settings in the same minutes;
+#                        may be repeated
+#   --warmup             before the first round, one untimed put 10/100 of 10,000 on every server
 #   --workloads LIST     which groups of commands (default kv,watch,lease):
 #                        kv    put, range l/s, txn-put, single-client put (the original set)
+#                        put   put 10 conns / 100 clients and put 1 conn / 1 client only
 #                        watch watch (100 watchers on a prefix over 10 streams, puts at full rate under
 #                              it, every watcher must get every event once, in order), then put with no
 #                              watchers and put with 1000 idle watchers, back to back
@@ -31,6 +37,7 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 ours_endpoint="" ours_cmd="" etcd_only=0 etcd_endpoint="" etcd_bin=etcd etcdctl_bin=etcdctl scale=1 runs=1 workloads=kv,watch,lease
+variants=() warmup=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --ours-endpoint) ours_endpoint=$2; shift 2 ;;
@@ -42,7 +49,9 @@ while [[ $# -gt 0 ]]; do
     --scale) scale=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --workloads) workloads=$2; shift 2 ;;
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    --variant) [[ $2 == *=* && ${2%%=*} =~ ^[A-Za-z0-9_.-]+$ ]] || { echo "--variant NAME=CMD" >&2; exit 2; }; variants+=("$2"); shift 2 ;;
+    --warmup) warmup=1; shift ;;
+    -h|--help) sed -n '2,36p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -51,7 +60,7 @@ for n in "$scale" "$runs"; do
 done
 IFS=, read -r -a wl_list <<<"$workloads"
 for w in "${wl_list[@]}"; do
-  [[ $w == kv || $w == watch || $w == lease ]] || { echo "--workloads: kv, watch and/or lease, got '$w'" >&2; exit 2; }
+  [[ $w == kv || $w == put || $w == watch || $w == lease ]] || { echo "--workloads: kv, put, watch and/or lease, got '$w'" >&2; exit 2; }
 done
 if [[ $etcd_only == 0 && -z $ours_endpoint && -z $ours_cmd ]]; then
   ours_cmd='dotnet run --project Etcd.Node -c Release -- --data-dir {data_dir} --listen-client-urls {client_url} --advertise-client-urls {client_url}'
@@ -90,6 +99,10 @@ if [[ $etcd_only == 0 ]]; then
   fi
   targets+=("ours=$ours_endpoint")
 fi
+for v in "${variants[@]}"; do
+  start_server "${v%%=*}" "${v#*=}"
+  targets+=("${v%%=*}=$started_url")
+done
 
 t() { echo $(( $1 / scale > 0 ? $1 / scale : 1 )); }
 commands=()
@@ -100,6 +113,9 @@ for w in "${wl_list[@]}"; do
       "range foo --conns 10 --clients 100 --total $(t 20000)"
       "range foo --conns 10 --clients 100 --total $(t 20000) --consistency s"
       "txn-put --conns 10 --clients 100 --total $(t 10000) --val-size 256 --key-space-size 100000 --txn-ops 4"
+      "put --conns 1 --clients 1 --total $(t 2000) --val-size 256") ;;
+    put) commands+=(
+      "put --conns 10 --clients 100 --total $(t 20000) --val-size 256 --key-space-size 100000"
       "put --conns 1 --clients 1 --total $(t 2000) --val-size 256") ;;
     watch) commands+=(
       "watch --conns 10 --clients 100 --watchers 100 --streams 10 --total $(t 5000) --val-size 256"
@@ -116,6 +132,11 @@ done
 for target in "${targets[@]}"; do
   # range foo needs the key to exist on every server.
   ETCDCTL_API=3 "$etcdctl_bin" --endpoints "${target#*=}" put foo bar >/dev/null
+  if [[ $warmup == 1 ]]; then
+    echo "# warm-up: ${target%%=*}" >&2
+    timeout --kill-after=10 300 "$bench" --endpoints "${target#*=}" --max-seconds 120 put --conns 10 --clients 100 --total 10000 \
+      --val-size 256 --key-space-size 100000 >/dev/null 2>&1 || true
+  fi
 done
 
 # Interleave: round by round, each command runs on both servers before the next command, so both see
@@ -127,6 +148,10 @@ raw=()
 for r in $(seq "$runs"); do
   order=("${targets[@]}")
   if (( r % 2 == 0 && ${#order[@]} == 2 )); then order=("${order[1]}" "${order[0]}"); fi
+  # Three servers or more: rotate by one place per round, so each goes first, in the middle and last in turn.
+  if (( ${#order[@]} > 2 )); then
+    k=$(( (r - 1) % ${#order[@]} )); order=("${order[@]:k}" "${order[@]:0:k}")
+  fi
   for cmd in "${commands[@]}"; do
     for target in "${order[@]}"; do
       name=${target%%=*} url=${target#*=}
@@ -137,7 +162,7 @@ for r in $(seq "$runs"); do
       line=$(timeout --kill-after=10 300 "$bench" --endpoints "$url" --seed 42 --max-seconds 120 ${spid:+--server-pids $spid} $cmd | grep '^RESULT' || true)
       [[ -n $line ]] || line="RESULT (no result line: see stderr above)"
       raw+=("$(printf '%s\t%s\t%s\t%s' "$cmd" "$r" "$name" "$line")")
-      printf '%-5s %s\n' "$name" "$line" >&2
+      printf '%-5s load=%s %s\n' "$name" "$(cut -d' ' -f1 /proc/loadavg)" "$line" >&2
     done
   done
 done
@@ -171,7 +196,8 @@ def cell(rows, key, d):
         try: out.append(f"{float(kv.get(key)):.{d}f}")
         except (TypeError, ValueError): out.append("n/a")
     return " / ".join(out) or "n/a"
-names = sorted({n for s in by.values() for n in s}, key=lambda n: n != "etcd")
+names = list(dict.fromkeys(n for s in by.values() for n in s))
+names.sort(key=lambda n: n != "etcd")
 print("| command | figure | " + " | ".join(names) + " |")
 print("|---|---|" + "---|" * len(names))
 for cmd, s in by.items():

@@ -124,7 +124,7 @@ public sealed class EtcdNode : IAsyncDisposable
     private static async Task<EtcdNode> StartMemberAsync(EtcdServerSettings settings, ActorSystem system, MemberIdentity identity,
         RaftMember member, CancellationToken ct)
     {
-        var waits = new WaitRegistry(settings.Raft.MaxPendingProposals);
+        var waits = new WaitRegistry(settings.Raft.MaxPendingProposals, settings.RequestTimeout);
         var jwt = settings.Jwt ?? Auth.AuthTokenSetup.Create(settings.AuthToken, warning => system.Log.Warning("auth: {0}", warning));
         var refs = new NodeRefs(new Auth.AuthGate(settings.AuthTokenTtl, () => new Auth.BcryptPasswordHasher(settings.BcryptCost), jwt: jwt));
         var leaderKnown = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -262,18 +262,20 @@ public sealed partial class EtcdServer
     private Task<IMessage> ProposeAsync(InternalRaftRequest request, CancellationToken ct) => ProposeAsync<IMessage>(request, ct);
 
     /// <summary>
-    /// Proposes <paramref name="request"/> and waits for its answer, of type <typeparamref name="T"/> (the applier answers
-    /// each request kind with its response type). The timeout is awaited here, not through <see cref="WithTimeout{T}"/>:
-    /// one state machine per proposal fewer (docs/benchmarks.md "Client path of a put").
+    /// Proposes <paramref name="request"/>; the task is its answer, of type <typeparamref name="T"/> (the applier answers
+    /// each request kind with its response type). Not async: the task is the registry's waiter itself, which fails with
+    /// "request timed out" through the registry's shared sweep and is cancelled with <paramref name="ct"/>
+    /// (<see cref="WaitRegistry"/>), so a proposal costs no timer and no state machine of its own (docs/benchmarks.md
+    /// "Waiting puts without a timer each"). Refusals before proposing are thrown here, synchronously.
     /// </summary>
-    private async Task<T> ProposeAsync<T>(InternalRaftRequest request, CancellationToken ct) where T : class, IMessage
+    private Task<T> ProposeAsync<T>(InternalRaftRequest request, CancellationToken ct) where T : class, IMessage
     {
         ThrowIfStopped();
         var id = _ids.Next();
         request.ID = id;
         var data = request.ToByteString();
         if (data.Length > Settings.MaxRequestBytes) throw EtcdErrors.RequestTooLarge.ToException();
-        var waiter = _waits.Register(id) ?? throw EtcdErrors.TooManyRequests.ToException();
+        var waiter = _waits.Register<T>(id, ct) ?? throw EtcdErrors.TooManyRequests.ToException();
         // Checked after Register: a MarkStopped that ran just before it would not have failed this waiter.
         var raft = _refs.Raft;
         var refused = _stopped ? EtcdErrors.Stopped : raft is null ? EtcdErrors.NoLeader : null;
@@ -282,21 +284,10 @@ public sealed partial class EtcdServer
             _waits.Forget(id);
             throw refused.ToException();
         }
+        // Cancelled already (Register ran its callback): nothing to propose, as an awaited WaitAsync would not have.
+        if (waiter.Task.IsCanceled) return waiter.Task;
         raft!.Tell(new RaftProtocol.Propose(id, data));
-        try
-        {
-            return (T)await waiter.Task.WaitAsync(Settings.RequestTimeout, ct).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            _waits.Forget(id); // timed out: nobody waits any more (a no-op if it completed)
-            throw EtcdErrors.Timeout.ToException();
-        }
-        catch
-        {
-            _waits.Forget(id); // cancelled or failed: nobody waits any more (a no-op if it completed)
-            throw;
-        }
+        return waiter.Task;
     }
 
     /// <param name="asker">A client's user and the auth revision its token was resolved at (empty without a token),
