@@ -78,24 +78,55 @@ public sealed partial class EtcdServer
         await ProposeAsync<PutResponse>(new InternalRaftRequest { Header = await header.ConfigureAwait(false), Put = request }, ct)
             .ConfigureAwait(false);
 
-    public async Task<DeleteRangeResponse> DeleteRangeAsync(DeleteRangeRequest request, CancellationToken ct = default, string? token = null)
+    /// <remarks>Not async itself, as <see cref="PutAsync"/>: with the header at hand the call is the proposal's own task.</remarks>
+    public Task<DeleteRangeResponse> DeleteRangeAsync(DeleteRangeRequest request, CancellationToken ct = default, string? token = null)
     {
-        ThrowIfLearner();
-        Check(RequestValidator.ValidateDeleteRange(request));
-        var header = await ClientHeaderAsync(token, ct).ConfigureAwait(false);
-        return (DeleteRangeResponse)await ProposeAsync(new InternalRaftRequest { Header = header, DeleteRange = request }, ct).ConfigureAwait(false);
+        try
+        {
+            ThrowIfLearner();
+            Check(RequestValidator.ValidateDeleteRange(request));
+            var header = ClientHeaderAsync(token, ct);
+            return header.IsCompletedSuccessfully
+                ? ProposeAsync<DeleteRangeResponse>(new InternalRaftRequest { Header = header.Result, DeleteRange = request }, ct)
+                : DeleteRangeAfterAuthAsync(request, header, ct);
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<DeleteRangeResponse>(e);
+        }
     }
 
-    public async Task<TxnResponse> TxnAsync(TxnRequest request, CancellationToken ct = default, string? token = null)
+    private async Task<DeleteRangeResponse> DeleteRangeAfterAuthAsync(DeleteRangeRequest request, ValueTask<RequestHeader> header, CancellationToken ct) =>
+        await ProposeAsync<DeleteRangeResponse>(new InternalRaftRequest { Header = await header.ConfigureAwait(false), DeleteRange = request }, ct)
+            .ConfigureAwait(false);
+
+    /// <remarks>Not async itself for a txn that writes, as <see cref="PutAsync"/>: with the header at hand the call is the
+    /// proposal's own task.</remarks>
+    public Task<TxnResponse> TxnAsync(TxnRequest request, CancellationToken ct = default, string? token = null)
     {
-        // etcd 3.4 lets a learner serve Status and serializable Range only, not even a serializable read txn.
-        ThrowIfLearner();
-        Check(RequestValidator.ValidateTxn(request, Settings.MaxTxnOps));
-        var header = await ClientHeaderAsync(token, ct).ConfigureAwait(false);
+        try
+        {
+            // etcd 3.4 lets a learner serve Status and serializable Range only, not even a serializable read txn.
+            ThrowIfLearner();
+            Check(RequestValidator.ValidateTxn(request, Settings.MaxTxnOps));
+            var header = ClientHeaderAsync(token, ct);
+            return header.IsCompletedSuccessfully && !RequestValidator.IsReadOnly(request)
+                ? ProposeAsync<TxnResponse>(new InternalRaftRequest { Header = header.Result, Txn = request }, ct)
+                : TxnAfterAuthAsync(request, header, ct);
+        }
+        catch (Exception e)
+        {
+            return Task.FromException<TxnResponse>(e);
+        }
+    }
+
+    private async Task<TxnResponse> TxnAfterAuthAsync(TxnRequest request, ValueTask<RequestHeader> pending, CancellationToken ct)
+    {
+        var header = await pending.ConfigureAwait(false);
         // A txn that only reads is served like a Range (etcd: linearizable unless every range is serializable).
         if (RequestValidator.IsReadOnly(request))
             return (TxnResponse)await ReadAsync(request, RequestValidator.IsSerializable(request), ct, header).ConfigureAwait(false);
-        return (TxnResponse)await ProposeAsync(new InternalRaftRequest { Header = header, Txn = request }, ct).ConfigureAwait(false);
+        return await ProposeAsync<TxnResponse>(new InternalRaftRequest { Header = header, Txn = request }, ct).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using Akka.Persistence;
 using Akka.Persistence.TestKit;
+using Etcd.Actors.Errors;
 using Etcd.Actors.Server;
 using Etcd.Api.Etcdserverpb;
 using Etcd.Specs.Support;
@@ -66,6 +67,33 @@ public sealed class ProposalWaitSpecs(ITestOutputHelper output) : IAsyncLifetime
         Assert.All(answered, a => Assert.True(a.Header.Revision > first1.Header.Revision));
         // Other specs' timers may come and go meanwhile, but not one per waiting put.
         Assert.True(during - before < Puts / 3, $"{during - before} more active timers while {Puts} puts waited");
+    }
+
+    [Fact]
+    public async Task Writes_answer_through_their_waiter_and_refusals_come_as_faulted_tasks_not_throws()
+    {
+        var server = _node.Server;
+        var put = await server.PutAsync(Put("pw/d", "1"));
+        var txn = new TxnRequest();
+        txn.Success.Add(new RequestOp { RequestPut = Put("pw/t", "2") });
+
+        var txnAnswer = await server.TxnAsync(txn);
+        var deleted = await server.DeleteRangeAsync(new DeleteRangeRequest { Key = ByteString.CopyFromUtf8("pw/d") });
+
+        Assert.True(txnAnswer.Succeeded);
+        Assert.Equal(put.Header.Revision + 1, txnAnswer.Header.Revision);
+        Assert.Equal(1, deleted.Deleted);
+        Assert.Equal(put.Header.Revision + 2, deleted.Header.Revision);
+        // The edge's checks fail the returned task (as an async method would), so the gRPC layer maps them the same way.
+        var emptyDelete = server.DeleteRangeAsync(new DeleteRangeRequest());
+        var emptyPut = server.PutAsync(new PutRequest());
+        var badTxn = new TxnRequest();
+        badTxn.Success.Add(new RequestOp { RequestPut = Put("pw/x", "1") });
+        badTxn.Success.Add(new RequestOp { RequestPut = Put("pw/x", "2") });
+        var duplicateTxn = server.TxnAsync(badTxn);
+        Assert.Equal("etcdserver: key is not provided", (await Assert.ThrowsAsync<EtcdException>(() => emptyDelete)).Error.Message);
+        Assert.Equal("etcdserver: key is not provided", (await Assert.ThrowsAsync<EtcdException>(() => emptyPut)).Error.Message);
+        Assert.Equal("etcdserver: duplicate key given in txn request", (await Assert.ThrowsAsync<EtcdException>(() => duplicateTxn)).Error.Message);
     }
 
     private sealed class HeldWrite(TaskCompletionSource writing, Task release) : IJournalInterceptor
