@@ -15,4 +15,7 @@ public interface IWaiter
 
     /// <summary>Fails it with <paramref name="error"/>; false when it was already done.</summary>
     bool Fail(Exception error);
+
+    /// <summary>Nobody waits for it any more (its caller gave up): unhooked from the caller's token, its task cancelled.</summary>
+    void Abandon();
 }

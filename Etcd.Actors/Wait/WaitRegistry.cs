@@ -76,10 +76,12 @@ public sealed partial class WaitRegistry(int capacity, TimeSpan? timeout = null)
         return waiter.Fail(error.ToException());
     }
 
-    /// <summary>Drops a waiter whose caller gave up (timeout or cancellation).</summary>
+    /// <summary>Drops a waiter whose caller gave up (timeout, cancellation, or a refusal before it was proposed).</summary>
     public void Forget(ulong id)
     {
-        if (_waiters.TryRemove(id, out _)) Interlocked.Decrement(ref _count);
+        if (!_waiters.TryRemove(id, out var waiter)) return;
+        Interlocked.Decrement(ref _count);
+        waiter.Abandon();
     }
 
     /// <summary>Drops <paramref name="waiter"/> if it is still the one registered under its id.</summary>

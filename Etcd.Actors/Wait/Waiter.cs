@@ -63,9 +63,17 @@ public sealed class Waiter<T> : TaskCompletionSource<T>, IWaiter where T : class
 
     private void OnCancelled(CancellationToken token)
     {
-        _registry!.Remove(this);
+        // Only while it still waits: one the applier or the sweep took out first gets their answer, not this.
+        if (!_registry!.Remove(this)) return;
         Detach();
         TrySetCanceled(token);
+    }
+
+    /// <inheritdoc />
+    public void Abandon()
+    {
+        Detach();
+        TrySetCanceled();
     }
 
     private void Detach()

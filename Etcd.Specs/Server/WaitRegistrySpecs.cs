@@ -66,6 +66,24 @@ public sealed class WaitRegistrySpecs
     }
 
     [Fact]
+    public async Task A_forgotten_waiter_is_unhooked_from_its_token_and_cancelled()
+    {
+        var waits = new WaitRegistry(10, TimeSpan.FromMinutes(1));
+        using var cts = new CancellationTokenSource();
+        var waiter = waits.Register<PutResponse>(13, cts.Token)!;
+
+        waits.Forget(13); // what EtcdServer does when it refuses the proposal after registering it
+
+        Assert.True(waiter.Task.IsCanceled);
+        Assert.Equal(0, waits.Count);
+        // Its registration was removed: cancelling the token later finds nothing to run and no waiter to remove.
+        var again = waits.Register<PutResponse>(13, CancellationToken.None)!;
+        await cts.CancelAsync();
+        Assert.Equal(1, waits.Count);
+        Assert.False(again.Task.IsCompleted);
+    }
+
+    [Fact]
     public void A_caller_cancelled_before_it_registers_is_not_left_waiting()
     {
         var waits = new WaitRegistry(10, TimeSpan.FromMinutes(1));
