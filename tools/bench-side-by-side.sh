@@ -51,7 +51,7 @@ while [[ $# -gt 0 ]]; do
     --workloads) workloads=$2; shift 2 ;;
     --variant) [[ $2 == *=* && ${2%%=*} =~ ^[A-Za-z0-9_.-]+$ ]] || { echo "--variant NAME=CMD" >&2; exit 2; }; variants+=("$2"); shift 2 ;;
     --warmup) warmup=1; shift ;;
-    -h|--help) sed -n '2,36p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
