@@ -35,7 +35,7 @@ public sealed partial class PeerTcpTransport
             if (Interlocked.Increment(ref _pendingInbound) > Settings.MaxPendingInbound)
             {
                 Interlocked.Decrement(ref _pendingInbound);
-                Warn(socket.RemoteEndPoint, $"too many connections in their handshake (max-pending-inbound {Settings.MaxPendingInbound})");
+                Warn(socket.RemoteEndPoint, $"rejected incoming connection from {socket.RemoteEndPoint}: too many connections in their handshake (max-pending-inbound {Settings.MaxPendingInbound})");
                 socket.Dispose();
                 continue;
             }
@@ -62,8 +62,8 @@ public sealed partial class PeerTcpTransport
                 {
                     await stream.DisposeAsync().ConfigureAwait(false);
                     Warn(remote, e is OperationCanceledException
-                        ? $"no TLS handshake within {Settings.ConnectTimeout.TotalMilliseconds:0} ms"
-                        : $"TLS handshake failed: {e.Message}");
+                        ? $"rejected incoming connection from {remote}: no TLS handshake within {Settings.ConnectTimeout.TotalMilliseconds:0} ms"
+                        : $"rejected incoming connection from {remote} due to TLS handshake failure: {e.Message}");
                     return;
                 }
             }
