@@ -23,15 +23,20 @@ internal sealed class PeerTransportNode : IAsyncDisposable
     private PeerTransportNode(string name, int port, PeerTlsSettings? tls, string extra)
     {
         Port = port;
-        var config = ConfigurationFactory.ParseString($$"""
-            akka.loglevel = WARNING
-            akka.stdout-loglevel = WARNING
-            akka.remote.etcd-peer {
+        // Both transports' sections, as EtcdNode.BuildConfig writes them: `extra` may enable DotNetty instead (an A/B).
+        var endpoint = $$"""
+            {
               hostname = "127.0.0.1"
               port = {{port}}
               maximum-frame-size = 4MiB
               enable-ssl = {{(tls is null ? "off" : "on")}}
             }
+            """;
+        var config = ConfigurationFactory.ParseString($$"""
+            akka.loglevel = WARNING
+            akka.stdout-loglevel = WARNING
+            akka.remote.etcd-peer {{endpoint}}
+            akka.remote.dot-netty.tcp {{endpoint}}
             {{extra}}
             """).WithFallback(EtcdConfig.Load("member.conf"));
         var setup = BootstrapSetup.Create().WithConfig(config);
