@@ -65,9 +65,11 @@ internal sealed partial class PeerAssociationHandle
                 end += read;
             }
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception e)
         {
             // Reset, closed under us, or a TLS record that does not decrypt: the connection is over either way.
+            if (e is not (IOException or SocketException or ObjectDisposedException or OperationCanceledException))
+                _transport.Unexpected(this, "reader", e);
         }
         finally
         {

@@ -43,10 +43,11 @@ internal sealed partial class PeerAssociationHandle
                 Interlocked.Add(ref _queuedBytes, -filled);
             }
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception e)
         {
-            // The connection is gone (reset, closed under us): the reader or End reports it; nothing more is sent.
-            Volatile.Write(ref _writerScheduled, 0);
+            // The connection is gone (reset, closed under us): End reports it once; nothing more is sent. Anything
+            // else is a bug of ours, said, and the connection ends too rather than leaving a writer that never runs.
+            if (e is not (IOException or SocketException or ObjectDisposedException)) _transport.Unexpected(this, "writer", e);
             End();
         }
         finally

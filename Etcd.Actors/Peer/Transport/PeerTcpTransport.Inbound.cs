@@ -87,6 +87,10 @@ public sealed partial class PeerTcpTransport
     internal void WarnBadFrame(PeerAssociationHandle handle, int length) =>
         Warn(handle.RemoteAddress.Host, $"closed the connection from {handle.RemoteAddress}: a frame of {length} bytes, maximum-frame-size is {Settings.MaximumFrameSize}");
 
+    /// <summary>An exception the loops do not expect (a bug of ours): logged with the connection, which then ends.</summary>
+    internal void Unexpected(PeerAssociationHandle handle, string loop, Exception e) =>
+        _log.Error(e, "peer transport: the {0} of {1} failed; closing the connection", loop, handle);
+
     private void Warn(EndPoint? from, string what) => Warn((from as IPEndPoint)?.Address.ToString() ?? "unknown", what);
 
     private void Warn(string host, string what)

@@ -120,15 +120,13 @@ public sealed partial class PeerTcpTransport : Akka.Remote.Transport.Transport
         }
     }
 
-    public override async Task<bool> Shutdown()
+    /// <summary>Stops accepting and ends every connection now (Akka.Remote calls it last, after its endpoints stopped).</summary>
+    public override Task<bool> Shutdown()
     {
         _stopping.Cancel();
         _server?.Dispose();
-        var handles = _open.Keys.ToArray();
-        // Endpoints being disassociated get flush-wait to finish (their own bound); the rest close now.
-        foreach (var h in handles) h.End();
-        await Task.CompletedTask.ConfigureAwait(false);
-        return true;
+        foreach (var h in _open.Keys.ToArray()) h.End();
+        return Task.FromResult(true);
     }
 
     private PeerAssociationHandle Open(PeerAssociationHandle handle)
