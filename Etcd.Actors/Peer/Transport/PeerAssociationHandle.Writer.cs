@@ -31,7 +31,9 @@ internal sealed partial class PeerAssociationHandle
                 if (filled == 0)
                 {
                     // Nothing queued: stand down, unless a Write slipped in after the last look (it saw us scheduled).
-                    Volatile.Write(ref _writerScheduled, 0);
+                    // A full fence (not a volatile write), so the looks at the queue and at _closing below cannot be
+                    // ordered before it: a Write or Disassociate whose own CAS failed while we were scheduled is seen.
+                    Interlocked.Exchange(ref _writerScheduled, 0);
                     if (_outbound.IsEmpty || Interlocked.CompareExchange(ref _writerScheduled, 1, 0) != 0)
                     {
                         if (_closing && _outbound.IsEmpty) _flushed.TrySetResult();
