@@ -198,9 +198,9 @@ public sealed class EtcdNode : IAsyncDisposable
         // One entry may be as large as --max-request-bytes; a MsgApp carries at least one.
         var frame = Math.Max(4L * 1024 * 1024, settings.MaxRequestBytes + 1024L * 1024);
         var level = settings.LogLevel switch { "debug" => "DEBUG", "info" => "INFO", "warn" => "WARNING", _ => "ERROR" };
-        var fromFlags = $$"""
-            akka.loglevel = {{level}}
-            akka.remote.dot-netty.tcp {
+        // The same endpoint for either transport (member.conf enables one: ours, or DotNetty for an A/B or fallback).
+        var endpoint = $$"""
+            {
               hostname = "{{bindHost}}"
               port = {{bindPort}}
               public-hostname = "{{publicHost}}"
@@ -208,6 +208,11 @@ public sealed class EtcdNode : IAsyncDisposable
               maximum-frame-size = {{frame}}b
               enable-ssl = {{(settings.PeerTls is null ? "off" : "on")}}
             }
+            """;
+        var fromFlags = $"""
+            akka.loglevel = {level}
+            akka.remote.dot-netty.tcp {endpoint}
+            akka.remote.etcd-peer {endpoint}
             """;
         var config = ConfigurationFactory.ParseString(fromFlags)
             .WithFallback(EtcdConfig.Load("member.conf"))

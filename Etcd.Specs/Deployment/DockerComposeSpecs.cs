@@ -69,7 +69,7 @@ public sealed class DockerComposeSpecs
 
         // Akka.Remote, the peer transport, binds every address and names itself by the service name,
         // which is how the other members address it on the compose network.
-        var remote = EtcdNode.BuildConfig(settings).GetConfig("akka.remote.dot-netty.tcp");
+        var remote = EtcdNode.BuildConfig(settings).GetConfig("akka.remote.etcd-peer");
         Assert.Equal("0.0.0.0", remote.GetString("hostname"));
         Assert.Equal(service, remote.GetString("public-hostname"));
         Assert.Equal(2380, remote.GetInt("public-port"));

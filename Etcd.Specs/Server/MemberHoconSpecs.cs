@@ -29,6 +29,8 @@ public sealed class MemberHoconSpecs
         Assert.Equal("remote", c.GetString("akka.actor.provider"));
         Assert.Equal(TimeSpan.FromSeconds(1), c.GetTimeSpan("akka.remote.retry-gate-closed-for"));
         Assert.Equal(TimeSpan.FromSeconds(2), c.GetTimeSpan("akka.remote.dot-netty.tcp.connection-timeout"));
+        Assert.Equal(TimeSpan.FromSeconds(2), c.GetTimeSpan("akka.remote.etcd-peer.connection-timeout"));
+        Assert.Equal(TimeSpan.FromSeconds(2), c.GetTimeSpan("akka.remote.handshake-timeout"));
         Assert.False(c.GetBoolean("akka.coordinated-shutdown.exit-clr"));
         Assert.Equal("etcd-protobuf", c.GetString("akka.actor.serialization-bindings.\"Google.Protobuf.IMessage, Google.Protobuf\""));
         Assert.Equal(9002, c.GetInt("akka.actor.serialization-identifiers.\"Etcd.Actors.Serialization.ProtobufSerializer, Etcd.Actors\""));
@@ -41,12 +43,18 @@ public sealed class MemberHoconSpecs
     public void Flags_decide_the_endpoint_frame_size_log_level_and_journal_file()
     {
         var c = EtcdNode.BuildConfig(Member);
-        var tcp = c.GetConfig("akka.remote.dot-netty.tcp");
-        Assert.Equal("0.0.0.0", tcp.GetString("hostname"));
-        Assert.Equal(12380, tcp.GetInt("port"));
-        Assert.Equal("m1.example", tcp.GetString("public-hostname"));
-        Assert.Equal(22380, tcp.GetInt("public-port"));
-        Assert.Equal(11L * 1024 * 1024, tcp.GetByteSize("maximum-frame-size")); // --max-request-bytes + 1 MiB
+        // Our transport is the one enabled; DotNetty's section gets the same endpoint, for a switch back by config alone.
+        Assert.Equal(["akka.remote.etcd-peer"], c.GetStringList("akka.remote.enabled-transports"));
+        foreach (var tcp in new[] { c.GetConfig("akka.remote.etcd-peer"), c.GetConfig("akka.remote.dot-netty.tcp") })
+        {
+            Assert.Equal("0.0.0.0", tcp.GetString("hostname"));
+            Assert.Equal(12380, tcp.GetInt("port"));
+            Assert.Equal("m1.example", tcp.GetString("public-hostname"));
+            Assert.Equal(22380, tcp.GetInt("public-port"));
+            Assert.Equal(11L * 1024 * 1024, tcp.GetByteSize("maximum-frame-size")); // --max-request-bytes + 1 MiB
+            Assert.False(tcp.GetBoolean("enable-ssl"));
+        }
+        Assert.Equal("Etcd.Actors.Peer.Transport.PeerTcpTransport, Etcd.Actors", c.GetString("akka.remote.etcd-peer.transport-class"));
         Assert.Equal("WARNING", c.GetString("akka.loglevel"));
         var journal = RaftHocon.ConnectionString(Member.JournalPath);
         Assert.Equal(journal, c.GetString("akka.persistence.journal.sql.connection-string"));

@@ -19,6 +19,7 @@ internal sealed class TestCluster : IAsyncDisposable
 {
     public const string ThrottlerHocon = """
         akka.remote.dot-netty.tcp.applied-adapters = [trttl]
+        akka.remote.etcd-peer.applied-adapters = [trttl]
         """;
 
     /// <summary>CLUSTER_SPEC_LOGLEVEL=INFO (or DEBUG) shows what the members log while a spec runs.</summary>

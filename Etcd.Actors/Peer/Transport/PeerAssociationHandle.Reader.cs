@@ -1,0 +1,102 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using Akka.Remote.Transport;
+using Google.Protobuf;
+
+namespace Etcd.Actors.Peer.Transport;
+
+// The reader: one loop per connection on a pooled buffer. A complete frame is handed up with one copy (the ByteString
+// Akka.Remote keeps); a partial one stays in the buffer, which grows by doubling only as far as bytes actually arrive,
+// so a length prefix claims nothing by itself. A prefix that is negative or over maximum-frame-size ends the
+// connection with a warning: the peer is not speaking this protocol (garbage, a stranger, another transport).
+internal sealed partial class PeerAssociationHandle
+{
+    private const int ReadBufferBytes = 64 * 1024;
+
+    private async Task ReadLoopAsync()
+    {
+        IHandleEventListener listener;
+        try
+        {
+            // Nothing is read before Akka.Remote registers who hears it (DotNetty keeps AutoRead off until then).
+            listener = await ReadHandlerSource.Task.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            _readerDone.TrySetResult();
+            return;
+        }
+        var buffer = ArrayPool<byte>.Shared.Rent(ReadBufferBytes);
+        int start = 0, end = 0;
+        try
+        {
+            while (true)
+            {
+                while (end - start >= FrameHeader)
+                {
+                    var length = BinaryPrimitives.ReadInt32LittleEndian(buffer.AsSpan(start));
+                    if (length < 0 || length > _settings.MaximumFrameSize)
+                    {
+                        _transport.WarnBadFrame(this, length);
+                        return;
+                    }
+                    if (end - start - FrameHeader < length) break;
+                    // While closing, what still arrives is the peer's last words to an endpoint that is gone.
+                    if (length > 0 && !_closing)
+                        listener.Notify(new InboundPayload(ByteString.CopyFrom(buffer, start + FrameHeader, length)));
+                    start += FrameHeader + length;
+                }
+                if (start == end)
+                {
+                    start = end = 0;
+                    if (buffer.Length > ReadBufferBytes)
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = ArrayPool<byte>.Shared.Rent(ReadBufferBytes);
+                    }
+                }
+                else if (end == buffer.Length)
+                {
+                    buffer = Room(buffer, ref start, ref end);
+                }
+                var read = await _stream.ReadAsync(buffer.AsMemory(end)).ConfigureAwait(false);
+                if (read == 0) return;
+                end += read;
+            }
+        }
+        catch (Exception e)
+        {
+            // Reset, closed under us, or a TLS record that does not decrypt: the connection is over either way.
+            if (e is not (IOException or SocketException or ObjectDisposedException or OperationCanceledException))
+                _transport.Unexpected(this, "reader", e);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            _readerDone.TrySetResult();
+            // A graceful close of ours waits for this (the peer's FIN) and ends the connection itself.
+            if (!_closing) End();
+            else if (Volatile.Read(ref _ended) == 0 && !_flushed.Task.IsCompleted) End();
+        }
+    }
+
+    /// <summary>Makes room at the end of a full buffer holding a partial frame: moves it to the front, or, when the
+    /// frame fills the buffer from the front already, a buffer twice the size (at most the frame's size).</summary>
+    private static byte[] Room(byte[] buffer, ref int start, ref int end)
+    {
+        var pending = end - start;
+        if (start > 0)
+        {
+            buffer.AsSpan(start, pending).CopyTo(buffer);
+            start = 0;
+            end = pending;
+            return buffer;
+        }
+        var frame = FrameHeader + BinaryPrimitives.ReadInt32LittleEndian(buffer);
+        var grown = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, frame));
+        buffer.AsSpan(0, pending).CopyTo(grown);
+        ArrayPool<byte>.Shared.Return(buffer);
+        return grown;
+    }
+}

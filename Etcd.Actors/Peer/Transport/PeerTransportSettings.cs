@@ -1,0 +1,54 @@
+using Akka.Configuration;
+
+namespace Etcd.Actors.Peer.Transport;
+
+/// <summary>
+/// The settings of <see cref="PeerTcpTransport"/>, read from its section (<c>akka.remote.etcd-peer</c> in member.conf).
+/// The endpoint keys are DotNetty's (hostname, port, public-hostname, public-port, maximum-frame-size, enable-ssl,
+/// connection-timeout), so EtcdNode.BuildConfig writes the flags' values once for either transport.
+/// </summary>
+/// <param name="MaximumFrameSize">The largest payload sent or taken: a bigger frame from the network closes that
+/// connection before anything of its claimed length is allocated; Akka.Remote drops a bigger outbound one.</param>
+/// <param name="ConnectTimeout">Bounds a TCP connect and, with TLS, each side's handshake: a stranger who connects and
+/// says nothing holds its slot this long at most.</param>
+/// <param name="OutboundQueueBytes">Bytes an association may hold unsent; past it <c>Write</c> returns false and
+/// Akka.Remote's EndpointWriter buffers and retries (a frame is always taken when nothing is queued).</param>
+/// <param name="CoalesceBytes">How many bytes of queued frames the writer copies into one pooled buffer for one send.</param>
+/// <param name="FlushWait">How long a disassociation waits for queued frames to leave and the peer to close.</param>
+/// <param name="MaxPendingInbound">Accepted connections still in their TLS handshake at once; more are closed at once.</param>
+public sealed record PeerTransportSettings(
+    string Hostname,
+    int Port,
+    string? PublicHostname,
+    int? PublicPort,
+    int MaximumFrameSize,
+    bool EnableSsl,
+    TimeSpan ConnectTimeout,
+    int OutboundQueueBytes,
+    int CoalesceBytes,
+    TimeSpan FlushWait,
+    int MaxPendingInbound)
+{
+    public static PeerTransportSettings Create(Config config)
+    {
+        var frame = config.GetByteSize("maximum-frame-size", 4L * 1024 * 1024) ?? 4L * 1024 * 1024;
+        if (frame is < 32_000 or > int.MaxValue - 4)
+            throw new ConfigurationException($"maximum-frame-size must be between 32000 bytes and 2 GiB, got {frame}");
+        var publicHost = config.GetString("public-hostname", "");
+        var publicPort = config.GetInt("public-port", 0);
+        var queue = config.GetByteSize("outbound-queue-size", 16L * 1024 * 1024) ?? 16L * 1024 * 1024;
+        var coalesce = config.GetByteSize("coalesce-size", 64L * 1024) ?? 64L * 1024;
+        return new PeerTransportSettings(
+            Hostname: config.GetString("hostname", "127.0.0.1") is { Length: > 0 } h ? h : "0.0.0.0",
+            Port: config.GetInt("port", 0),
+            PublicHostname: string.IsNullOrEmpty(publicHost) ? null : publicHost,
+            PublicPort: publicPort > 0 ? publicPort : null,
+            MaximumFrameSize: (int)frame,
+            EnableSsl: config.GetBoolean("enable-ssl", false),
+            ConnectTimeout: config.GetTimeSpan("connection-timeout", TimeSpan.FromSeconds(2)),
+            OutboundQueueBytes: (int)Math.Clamp(queue, 64 * 1024, int.MaxValue),
+            CoalesceBytes: (int)Math.Clamp(coalesce, 4 * 1024, 16 * 1024 * 1024),
+            FlushWait: config.GetTimeSpan("flush-wait", TimeSpan.FromSeconds(2)),
+            MaxPendingInbound: Math.Max(1, config.GetInt("max-pending-inbound", 64)));
+    }
+}
