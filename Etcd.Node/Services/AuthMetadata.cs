@@ -9,8 +9,7 @@ namespace Etcd.Node.Services;
 /// <c>authorization</c> (TokenFieldNameSwagger, what etcd's HTTP gateway passes on, read by etcd's AuthInfoFromCtx from
 /// any gRPC client too), or, with neither and with <c>--client-cert-auth</c>, its verified client certificate's common
 /// name (<see cref="ClientCommonName"/>), passed on as a <see cref="CertificateCredential"/>. A token wins over a
-/// certificate, as in etcd's AuthInfoFromCtx. The first value of the entry is the token, taken as it is (etcd strips
-/// no "Bearer " prefix).
+/// certificate, as in etcd's AuthInfoFromCtx. The value is the token as it is (etcd strips no "Bearer " prefix).
 /// </summary>
 public static class AuthMetadata
 {
@@ -26,18 +25,19 @@ public static class AuthMetadata
     /// <remarks>
     /// Read from the HTTP/2 request's headers, not <see cref="ServerCallContext.RequestHeaders"/>: that property copies
     /// every request header into a new <see cref="Metadata"/> on first use (Grpc.AspNetCore's HttpContextServerCallContext),
-    /// on every call. An entry sent twice has two values here, as in grpc-go's metadata, and only the first counts. The
-    /// items are consulted only once something (<see cref="ClientCommonName.Middleware"/>) created them: reading
+    /// on every call. The value is the same: that copy turns a header's values into one string the same way (joined with
+    /// ","), and an entry sent twice is an invalid token here as on etcd 3.4 (AuthMetadataSideBySideSpecs). The items
+    /// are consulted only once something (<see cref="ClientCommonName.Middleware"/>) created them: reading
     /// <c>HttpContext.Items</c> creates the feature and its dictionary on each request otherwise.
     /// </remarks>
     public static string? Token(ServerCallContext context)
     {
         var http = context.GetHttpContext();
         var headers = http.Request.Headers;
-        // etcd's AuthInfoFromCtx: md["token"], else md["authorization"], and of its values the first (ts[0]); an entry
-        // with an empty value is still a token, and an invalid one.
+        // etcd's AuthInfoFromCtx: md["token"], else md["authorization"]; an entry with an empty value is still a token,
+        // and an invalid one.
         var token = headers.TryGetValue(TokenKey, out var values) || headers.TryGetValue(AuthorizationKey, out values)
-            ? (values.Count > 0 ? values[0] ?? "" : "")
+            ? (string?)values ?? ""
             : null;
         if (token is not null) return token.Length == 0 || CertificateCredential.IsCredential(token) ? NotAToken : token;
         return http.Features.Get<IItemsFeature>() is { } items
