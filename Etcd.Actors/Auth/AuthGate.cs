@@ -107,7 +107,7 @@ public sealed partial class AuthGate
         lock (_checkLock) check = store.CheckFor(user, revision, write ? PermissionType.Write : PermissionType.Read);
         foreach (var key in keys)
         {
-            if (check.Permits(KeyInterval.Of(key, Google.Protobuf.ByteString.Empty)) is { } refused) return refused;
+            if (check.PermitsKey(key) is { } refused) return refused;
         }
         return null;
     }

@@ -3,6 +3,7 @@ using Etcd.Actors.Auth;
 using Etcd.Actors.Auth.Core;
 using Google.Protobuf;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Etcd.Specs.Auth;
 
@@ -11,20 +12,21 @@ namespace Etcd.Specs.Auth;
 /// LeaseKeepAlive on every key of one lease) takes only the user's permissions under the gate's lock: the other checks
 /// of the edge (a watch's range) do not wait while it walks the keys, however many there are.
 /// </summary>
-public sealed class AuthGateLockSpecs
+public sealed class AuthGateLockSpecs(ITestOutputHelper output)
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
 
     private static ByteString B(string s) => ByteString.CopyFromUtf8(s);
 
-    private static AuthGate Gate()
+    /// <summary>A gate with auth on: root, and user u with READWRITE on <c>[key, rangeEnd)</c>.</summary>
+    internal static AuthGate Gate(string key = "a", string rangeEnd = "b")
     {
         var s = new AuthStore();
         Assert.Null(s.UserAdd("root", "h:root", false));
         Assert.Null(s.UserGrantRole("root", "root"));
         Assert.Null(s.UserAdd("u", "h:u", false));
         Assert.Null(s.RoleAdd("r"));
-        Assert.Null(s.RoleGrantPermission("r", KeyPermission.Of(PermissionType.ReadWrite, "a", "b")));
+        Assert.Null(s.RoleGrantPermission("r", KeyPermission.Of(PermissionType.ReadWrite, key, rangeEnd)));
         Assert.Null(s.UserGrantRole("u", "r"));
         Assert.Null(s.AuthEnable());
         var gate = AuthGate.Default();
@@ -63,6 +65,45 @@ public sealed class AuthGateLockSpecs
         Assert.Same(Etcd.Actors.Errors.EtcdErrors.PermissionDenied, gate.IsEachKeyPermitted("nobody", revision, [B("a")], write: false));
         // No keys: nothing to refuse, whoever asks (etcd's loops check nothing).
         Assert.Null(gate.IsEachKeyPermitted("nobody", revision - 1, [], write: true));
+    }
+
+    [Fact]
+    public void Each_key_is_answered_as_a_one_key_range_check_answers_it()
+    {
+        // Seeded random permissions over a small alphabet (with "\0" and the empty key), every short key compared with
+        // IsRangePermitted(key, "") (etcd's isOpPermitted on [key, key + "\0")), which builds the interval the walk skips.
+        var seed = Environment.TickCount;
+        output.WriteLine($"seed {seed}");
+        var random = new Random(seed);
+        string[] alphabet = ["", "\0", "a", "b"];
+        var keys = new List<string> { "" };
+        for (var round = 0; round < 3; round++)
+            keys = [.. keys, .. keys.SelectMany(k => alphabet.Skip(1).Select(c => k + c))];
+        keys = [.. keys.Distinct()];
+        for (var trial = 0; trial < 50; trial++)
+        {
+            var s = new AuthStore();
+            Assert.Null(s.UserAdd("root", "h:root", false));
+            Assert.Null(s.UserGrantRole("root", "root"));
+            Assert.Null(s.UserAdd("u", "h:u", false));
+            Assert.Null(s.RoleAdd("r"));
+            for (var p = random.Next(1, 4); p > 0; p--)
+            {
+                var key = keys[random.Next(1, keys.Count)];
+                var end = random.Next(3) switch { 0 => "", 1 => "\0", _ => keys[random.Next(keys.Count)] };
+                var type = (PermissionType)random.Next(3);
+                s.RoleGrantPermission("r", KeyPermission.Of(type, key, end)); // an invalid range is refused: fine
+            }
+            Assert.Null(s.UserGrantRole("u", "r"));
+            Assert.Null(s.AuthEnable());
+            var gate = AuthGate.Default();
+            gate.Publish(s, 1);
+            foreach (var key in keys)
+            {
+                var k = B(key);
+                Assert.Equal(gate.IsRangePermitted("u", gate.Revision, k, ByteString.Empty), gate.IsEachKeyPermitted("u", gate.Revision, [k], write: false));
+            }
+        }
     }
 
     /// <summary>A key list whose enumeration stops after the first key until <see cref="Release"/> is set.</summary>

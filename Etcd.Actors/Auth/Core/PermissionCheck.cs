@@ -30,4 +30,11 @@ public readonly struct PermissionCheck
         if (_refusal is not null) return _refusal;
         return _allowed is null || _allowed.Covers(wanted) ? null : EtcdErrors.PermissionDenied;
     }
+
+    /// <summary><see cref="Permits"/> for the one key <paramref name="key"/>, allocating nothing.</summary>
+    public EtcdError? PermitsKey(Google.Protobuf.ByteString key)
+    {
+        if (_refusal is not null) return _refusal;
+        return _allowed is null || _allowed.CoversKey(key) ? null : EtcdErrors.PermissionDenied;
+    }
 }
