@@ -1,7 +1,7 @@
 # Helpers shared by the tools/bench-*.sh scripts (sourced, not run): free loopback ports, servers started in a
 # process group of their own and stopped by that group's id on exit (dotnet run spawns the server as a child), their
 # temp dirs removed, and a bounded readiness wait. Source it after `set -euo pipefail` and after setting $repo; it
-# installs the EXIT trap. Set $bench (the Etcd.Benchmark binary) before calling bench_wait_ready.
+# installs the EXIT trap. Set $bench (the Etcd.Benchmark binary; bench_build sets it) before calling bench_wait_ready.
 
 bench_pids=() bench_dirs=()
 
@@ -18,6 +18,18 @@ bench_cleanup() {
 }
 trap bench_cleanup EXIT
 trap 'exit 130' INT TERM
+
+# bench_build BUILD: with BUILD=1 builds Etcd.Benchmark and Etcd.Node (Release); then sets $bench (the Etcd.Benchmark
+# binary) and $node_dll (Etcd.Node.dll, run with dotnet), and fails if the binary is not there (--no-build before any build).
+bench_build() {
+  if [[ $1 == 1 ]]; then
+    dotnet build "$repo/tools/Etcd.Benchmark" -c Release -v q -nologo >&2
+    dotnet build "$repo/Etcd.Node" -c Release -v q -nologo >&2
+  fi
+  bench=$repo/tools/Etcd.Benchmark/bin/Release/net10.0/Etcd.Benchmark
+  node_dll=$repo/Etcd.Node/bin/Release/net10.0/Etcd.Node.dll
+  [[ -x $bench ]] || { echo "no $bench (drop --no-build)" >&2; return 1; }
+}
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'

@@ -53,12 +53,7 @@ done
 
 source "$repo/tools/bench-lib.sh"
 
-if [[ $build == 1 ]]; then
-  dotnet build "$repo/tools/Etcd.Benchmark" -c Release -v q -nologo >&2
-  dotnet build "$repo/Etcd.Node" -c Release -v q -nologo >&2
-fi
-bench=$repo/tools/Etcd.Benchmark/bin/Release/net10.0/Etcd.Benchmark
-[[ -x $bench ]] || { echo "no $bench (drop --no-build)" >&2; exit 1; }
+bench_build "$build"
 
 bench_tempdir bench-peer-certs; certs=$bench_dir
 (
@@ -85,7 +80,7 @@ start_cluster() { # CASE
   done
   endpoints[$c]="" pids[$c]=""
   for m in "${members[@]}"; do
-    if [[ $sys == etcd ]]; then cmd=(etcd); else cmd=(dotnet "$repo/Etcd.Node/bin/Release/net10.0/Etcd.Node.dll"); fi
+    if [[ $sys == etcd ]]; then cmd=(etcd); else cmd=(dotnet "$node_dll"); fi
     cmd+=(--name "$m" --data-dir "$dir/$m" --listen-client-urls "http://127.0.0.1:${cp[$m]}"
       --advertise-client-urls "http://127.0.0.1:${cp[$m]}" --listen-peer-urls "$scheme://127.0.0.1:${pp[$m]}"
       --initial-advertise-peer-urls "$scheme://127.0.0.1:${pp[$m]}" --initial-cluster "$ic"

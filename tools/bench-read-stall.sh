@@ -27,11 +27,7 @@ done
 
 source "$repo/tools/bench-lib.sh"
 
-if [[ $build == 1 ]]; then
-  dotnet build "$repo/tools/Etcd.Benchmark" -c Release -v q -nologo >&2
-  dotnet build "$repo/Etcd.Node" -c Release -v q -nologo >&2
-fi
-bench=$repo/tools/Etcd.Benchmark/bin/Release/net10.0/Etcd.Benchmark
+bench_build "$build"
 
 declare -A url
 start() {
@@ -47,7 +43,7 @@ start() {
   bench_wait_ready "${url[$name]}" "$bench_spawned" "$dir/server.log"
 }
 start etcd etcd
-start ours "dotnet $repo/Etcd.Node/bin/Release/net10.0/Etcd.Node.dll"
+start ours "dotnet $node_dll"
 
 put() { "$bench" --endpoints "$1" --conns 10 --clients 100 --total "$total" put --val-size 256 --key-space-size 100000 2>&1 | grep '^RESULT'; }
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p"; }

@@ -34,11 +34,7 @@ done
 
 source "$repo/tools/bench-lib.sh"
 
-if [[ $build == 1 ]]; then
-  dotnet build "$repo/tools/Etcd.Benchmark" -c Release -v q -nologo >&2
-  dotnet build "$repo/Etcd.Node" -c Release -v q -nologo >&2
-fi
-bench=$repo/tools/Etcd.Benchmark/bin/Release/net10.0/Etcd.Benchmark
+bench_build "$build"
 
 bench_tempdir bench-certs; certs=$bench_dir
 (
@@ -70,7 +66,7 @@ start() {
   bench_wait_ready "${tls[$name]}" "$bench_spawned" "$dir/server.log" "${tls_flags[@]}"
 }
 start etcd etcd
-start ours dotnet "$repo/Etcd.Node/bin/Release/net10.0/Etcd.Node.dll"
+start ours dotnet "$node_dll"
 
 ctl() { local u=$1; shift; ETCDCTL_API=3 etcdctl --endpoints "$u" "$@" >/dev/null; }
 for s in etcd ours; do

@@ -11,7 +11,7 @@ namespace Etcd.Actors.Auth;
 /// resolving refreshes a token's TTL). Tokens are member-local and not persisted, as in etcd: a restarted member
 /// forgets them and its clients authenticate again.
 /// </summary>
-public sealed class AuthGate
+public sealed partial class AuthGate
 {
     /// <summary>Most live tokens per member; past it the least recently used one is evicted (SimpleTokens).</summary>
     public const int TokenCapacity = 100_000;
@@ -23,6 +23,9 @@ public sealed class AuthGate
     private readonly long _start;
     private readonly Lazy<IPasswordHasher> _hasher;
     private volatile AuthStore _published = new();
+    // Raised after each Publish (which writes _published first): an answer cached at one generation was made with that
+    // state or a newer one (AuthGate.Leases.cs).
+    private long _generation;
     private ulong _applied;
 
     /// <param name="hasher">Made on first use: bcrypt's dummy hash costs one hash at the configured cost.</param>
@@ -64,6 +67,7 @@ public sealed class AuthGate
     public void Publish(AuthStore copy, ulong applied)
     {
         _published = copy;
+        Interlocked.Increment(ref _generation);
         Volatile.Write(ref _applied, applied);
     }
 
@@ -92,20 +96,18 @@ public sealed class AuthGate
     /// READ (or, with <paramref name="write"/>, WRITE) on each of <paramref name="keys"/> at the auth revision a token
     /// was resolved at: the first refusal, or null. etcd's checkLeaseTimeToLive (READ, 3.4.26's fix for CVE-2023-32082),
     /// checkLeaseLeases (READ) and checkLeaseRenew (WRITE, both 3.4.42's fix for CVE-2026-33413). A revision older than
-    /// the published one is "revision of auth store is old", as etcd's isOpPermitted. One lock for all the keys.
+    /// the published one is "revision of auth store is old", as etcd's isOpPermitted. Only the user's permissions are
+    /// taken under the lock (the check may fill the published copy's cache); the keys, as many as every leased key of
+    /// the member, are checked outside it against that immutable snapshot, so other checks do not wait for them.
     /// </summary>
-    public EtcdError? IsEachKeyPermitted(string user, ulong revision, IReadOnlyList<Google.Protobuf.ByteString> keys, bool write)
+    public EtcdError? IsEachKeyPermitted(string user, ulong revision, IEnumerable<Google.Protobuf.ByteString> keys, bool write)
     {
         var store = _published;
-        lock (_checkLock)
+        PermissionCheck check;
+        lock (_checkLock) check = store.CheckFor(user, revision, write ? PermissionType.Write : PermissionType.Read);
+        foreach (var key in keys)
         {
-            foreach (var key in keys)
-            {
-                var refused = write
-                    ? store.IsPutPermitted(user, revision, key)
-                    : store.IsRangePermitted(user, revision, key, Google.Protobuf.ByteString.Empty);
-                if (refused is not null) return refused;
-            }
+            if (check.PermitsKey(key) is { } refused) return refused;
         }
         return null;
     }

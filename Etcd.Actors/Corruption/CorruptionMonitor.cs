@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using Etcd.Actors.Configuration;
 using Etcd.Actors.Corruption.Core;
 using Etcd.Actors.Errors;
 using Etcd.Actors.Raft;
@@ -41,7 +42,7 @@ public sealed class CorruptionMonitor
     public async Task RunAsync(CancellationToken ct)
     {
         if (_interval <= TimeSpan.Zero) return;
-        _log.Info("enabled corruption checking with {0} interval", InitialCorruptCheck.GoDuration(_interval));
+        _log.Info("enabled corruption checking with {0} interval", GoDurations.Format(_interval));
         using var timer = new PeriodicTimer(_interval);
         try
         {

@@ -1,3 +1,4 @@
+using Etcd.Actors.Configuration;
 using Etcd.Actors.Errors;
 using Akka.Actor;
 using Akka.Event;
@@ -37,7 +38,7 @@ public static class InitialCorruptCheck
         }
 
         var timeout = AskTimeout(settings);
-        log.Info("{0:x} starting initial corruption check with timeout {1}...", self, GoDuration(timeout));
+        log.Info("{0:x} starting initial corruption check with timeout {1}...", self, GoDurations.Format(timeout));
         var peers = await PeerHashKvClient.AskAsync(system, self, clusterId, members, local.Revision, timeout, ct).ConfigureAwait(false);
         foreach (var p in peers.Where(p => p.Sample is null && p.Error is not null))
             log.Warning("{0:x} hash-kv error \"{1}\" on peer \"{2}\" with revision {3}", self, p.Error, p.PeerUrls[0], local.Revision);
@@ -52,7 +53,4 @@ public static class InitialCorruptCheck
     /// once. A peer that is down costs that long, as in etcd (whose peer listener accepts before it serves).
     /// </summary>
     internal static TimeSpan AskTimeout(EtcdServerSettings settings) => settings.RequestTimeout;
-
-    internal static string GoDuration(TimeSpan t) =>
-        t.TotalSeconds >= 1 && t.Milliseconds == 0 ? $"{(long)t.TotalSeconds}s" : $"{t.TotalMilliseconds:0}ms";
 }

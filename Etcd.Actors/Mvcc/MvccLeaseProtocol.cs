@@ -41,6 +41,16 @@ public static class MvccLeaseProtocol
     /// </summary>
     public sealed record GetLeasedKeys(TaskCompletionSource<IReadOnlyList<ByteString>> Completion);
 
+    /// <summary>
+    /// The keys attached to one lease at the applied state, in no particular order, with the key-set version the store
+    /// published for them (<see cref="Auth.LeaseKeyVersions"/>; 0 for none): what the keep-alive check walks when it has
+    /// no answer for that version yet. A copy, not sorted: the check needs every key, not an order.
+    /// </summary>
+    public sealed record GetLeaseKeySet(long Id, TaskCompletionSource<LeaseKeySet> Completion);
+
+    /// <summary>The answer to <see cref="GetLeaseKeySet"/>.</summary>
+    public sealed record LeaseKeySet(IReadOnlyList<ByteString> Keys, long Version);
+
     /// <summary>A lease at the applied state (null when it does not exist) with the keys attached to it, sorted bytewise.</summary>
     public sealed record LeaseView(LeaseRecord? Lease, IReadOnlyList<ByteString> Keys, long Revision);
 }

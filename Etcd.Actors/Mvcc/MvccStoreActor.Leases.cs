@@ -21,6 +21,9 @@ public sealed partial class MvccStoreActor
             g.Completion.TrySetResult(new MvccLeaseProtocol.LeaseView(lease, lease is null ? [] : _leases.Keys(g.Id), _store.CurrentRevision));
         });
         Receive<MvccLeaseProtocol.GetLeasedKeys>(g => g.Completion.TrySetResult(_leases.AttachedKeys()));
+        // Between batches, so the keys are exactly the ones the published version stands for.
+        Receive<MvccLeaseProtocol.GetLeaseKeySet>(g =>
+            g.Completion.TrySetResult(new MvccLeaseProtocol.LeaseKeySet(_leases.KeySet(g.Id), _authGate?.LeaseKeys.Of(g.Id) ?? 0)));
         // A restarted lease manager: every change so far has been told (each batch's are told when it is durable), so
         // the table now is where the following batches' changes start from.
         Receive<MvccLeaseProtocol.GetLeaseTable>(g => g.ReplyTo.Tell(LeaseTable()));
@@ -50,6 +53,9 @@ public sealed partial class MvccStoreActor
     {
         _leases.TakeChanges();
         _leaseManager?.Tell(LeaseTable());
+        // Rebuilt from the keys: every lease with keys gets a new key-set version for the edge's keep-alive check.
+        _leases.TakeKeySetChanges();
+        _authGate?.LeaseKeys.Reset(_leases.LeasesWithKeys());
     }
 
     private MvccLeaseProtocol.LeasesApplied LeaseTable()
@@ -64,6 +70,10 @@ public sealed partial class MvccStoreActor
     {
         var changes = _leases.TakeChanges();
         if (changes.Count > 0) _leaseManager?.Tell(new MvccLeaseProtocol.LeasesApplied(false, changes));
+        // Durable now: a renewal checked after this sees the new key sets (before any waiter hears of the batch).
+        var keySets = _leases.TakeKeySetChanges();
+        if (_authGate is { } gate)
+            foreach (var id in keySets) gate.LeaseKeys.Changed(id, _leases.HasKeys(id));
         NotifyLeaseApplied();
     }
 }

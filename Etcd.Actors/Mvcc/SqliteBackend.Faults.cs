@@ -4,10 +4,11 @@ namespace Etcd.Actors.Mvcc;
 
 /// <summary>
 /// Fault injection for specs: a hook registered for a backend file is asked before the file is opened
-/// (<c>"open"</c>) and inside every commit's transaction after its rows are written (<c>"commit"</c>), and may
+/// (<c>"open"</c>), inside every commit's transaction after its rows are written (<c>"commit"</c>) and before each
+/// step of the point read (<c>"read"</c>, <see cref="InjectedResult"/>), and may
 /// return the exception to throw there, e.g. a <c>SqliteException</c> with SQLITE_BUSY, SQLITE_IOERR or
 /// SQLITE_FULL, the errors a real disk gives. Keyed by full path, so specs in one process cannot disturb
-/// each other; production registers nothing and pays one volatile read per open and per commit.
+/// each other; production registers nothing and pays one volatile read per open, per commit and per point read.
 /// </summary>
 public sealed partial class SqliteBackend
 {
@@ -33,6 +34,22 @@ public sealed partial class SqliteBackend
     }
 
     private void MaybeFail(string operation) => MaybeFail(_fullPath, operation);
+
+    /// <summary>
+    /// For a <see cref="SqliteStatement"/>'s step (<c>"read"</c>: the point read): the SQLite result code of the
+    /// <see cref="SqliteException"/> the hook returns, taken instead of stepping (SQLITE_BUSY is retried as a real one
+    /// is), any other exception thrown, or SQLITE_OK to step.
+    /// </summary>
+    private int InjectedResult(string operation)
+    {
+        if (Volatile.Read(ref _registered) == 0 || !Faults.TryGetValue(_fullPath, out var fault)) return SQLitePCL.raw.SQLITE_OK;
+        return fault(operation) switch
+        {
+            null => SQLitePCL.raw.SQLITE_OK,
+            Microsoft.Data.Sqlite.SqliteException e => e.SqliteErrorCode,
+            var other => throw other,
+        };
+    }
 
     private sealed class Registration(string key) : IDisposable
     {

@@ -34,7 +34,7 @@ public sealed partial class SqliteBackend : IBackend
     private readonly SqliteConnection _conn;
     // Prepared on first commit, not in the constructor: a constructor that throws after preparing would leave an
     // unfinalized statement, which keeps the file open (a "zombie" connection) until a finalizer runs.
-    private SqliteRowWriter? _insert;
+    private SqliteStatement? _insert;
     private readonly SqliteCommand _delete;
     private readonly SqliteParameter _dMain, _dSub;
     private readonly SqliteCommand _setMeta;
@@ -151,7 +151,7 @@ public sealed partial class SqliteBackend : IBackend
             {
                 var row = _pending[i];
                 var kv = row.Kv;
-                var insert = _insert ??= new SqliteRowWriter(_conn, InsertSql);
+                var insert = _insert ??= new SqliteStatement(_conn, InsertSql);
                 insert.Bind(1, row.Rev.Main);
                 insert.Bind(2, row.Rev.Sub);
                 insert.Bind(3, kv.Key.Span);

@@ -59,7 +59,10 @@ public sealed partial class EtcdServer
     /// <summary>
     /// etcd 3.4.42's checkLeaseRenew (a keep-alive): a user is required; root may renew any lease; anyone else needs
     /// WRITE on every key attached to it (the keys it could not revoke, it may not keep alive either). An auth change
-    /// while checking is "revision of auth store is old". An unknown lease passes (its renewal answers TTL 0).
+    /// while checking is "revision of auth store is old". An unknown lease, or one without keys, passes (its renewal
+    /// answers TTL 0, or needs no permission). The answer for a lease's keys is kept (AuthGate.Leases.cs): a renewal of
+    /// a lease whose keys and auth state did not change since asks the store nothing, so renewals cost the apply
+    /// thread nothing, and a key walk is one unsorted copy per change, not a sorted copy per renewal.
     /// </summary>
     private async ValueTask CheckLeaseRenewAsync(long id, string? token, CancellationToken ct)
     {
@@ -68,8 +71,16 @@ public sealed partial class EtcdServer
         if (!gate.Enabled) return;
         var info = await AuthInfoAsync(token, ct).ConfigureAwait(false) ?? throw EtcdErrors.UserEmpty.ToException();
         if (gate.IsAdminPermitted(info.Username) is null) return;
-        var view = await LeaseViewAsync(id, ct).ConfigureAwait(false);
-        if (view?.Lease is not null) Check(gate.IsEachKeyPermitted(info.Username, info.AuthRevision, view.Keys, write: true));
+        var version = gate.LeaseKeys.Of(id);
+        EtcdError? refusal = null;
+        if (version != 0 && !gate.TryRenewVerdict(id, info.Username, info.AuthRevision, version, out refusal))
+        {
+            var tcs = new TaskCompletionSource<MvccLeaseProtocol.LeaseKeySet>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _refs.Mvcc.Tell(new MvccLeaseProtocol.GetLeaseKeySet(id, tcs));
+            var set = await WithTimeout(tcs.Task, ct).ConfigureAwait(false);
+            refusal = gate.CheckRenew(id, info.Username, info.AuthRevision, set.Version, set.Keys);
+        }
+        Check(refusal);
         if (gate.Revision != revision) throw EtcdErrors.AuthOldRevision.ToException();
     }
 
@@ -89,12 +100,5 @@ public sealed partial class EtcdServer
         var keys = await WithTimeout(tcs.Task, ct).ConfigureAwait(false);
         Check(gate.IsEachKeyPermitted(info.Username, info.AuthRevision, keys, write: false));
         if (gate.Revision != revision) throw EtcdErrors.AuthOldRevision.ToException();
-    }
-
-    private async Task<MvccLeaseProtocol.LeaseView?> LeaseViewAsync(long id, CancellationToken ct)
-    {
-        var tcs = new TaskCompletionSource<MvccLeaseProtocol.LeaseView?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _refs.Mvcc.Tell(new MvccLeaseProtocol.GetLease(id, tcs));
-        return await WithTimeout(tcs.Task, ct).ConfigureAwait(false);
     }
 }

@@ -33,6 +33,9 @@ public sealed partial class EtcdServer
     }
 
     public EtcdServerSettings Settings { get; }
+
+    /// <summary>The refs the edge talks to (specs put a counting stand-in between the edge and an actor).</summary>
+    internal NodeRefs Refs => _refs;
     public ulong MemberId { get; }
     public ulong ClusterId { get; }
 

@@ -1,6 +1,5 @@
 using Etcd.Actors.Errors;
 using Etcd.Actors.Server;
-using Etcd.Api.Authpb;
 using Etcd.Api.Etcdserverpb;
 using Etcd.Specs.Support;
 using Google.Protobuf;
@@ -21,27 +20,7 @@ public sealed class AuthReadRevisionSpecs : IAsyncLifetime
 
     private static ByteString B(string s) => ByteString.CopyFromUtf8(s);
 
-    public async Task InitializeAsync()
-    {
-        var peer = $"http://127.0.0.1:{FreePort.Next()}";
-        var settings = EtcdServerSettings.Default with
-        {
-            DataDir = _dir.Sub("data"), LogLevel = "warn", BcryptCost = 4,
-            ListenPeerUrls = [peer], AdvertisePeerUrls = [peer], InitialCluster = [new("default", [peer])],
-        };
-        _node = await EtcdNode.StartAsync(settings).WaitAsync(TimeSpan.FromSeconds(60));
-        var s = _node.Server;
-        await s.UserAddAsync(new AuthUserAddRequest { Name = "root", Password = "rootpw" }).WaitAsync(Wait);
-        await s.UserGrantRoleAsync(new AuthUserGrantRoleRequest { User = "root", Role = "root" }).WaitAsync(Wait);
-        await s.UserAddAsync(new AuthUserAddRequest { Name = "alice", Password = "apw" }).WaitAsync(Wait);
-        await s.RoleAddAsync(new AuthRoleAddRequest { Name = "r1" }).WaitAsync(Wait);
-        await s.RoleGrantPermissionAsync(new AuthRoleGrantPermissionRequest
-        {
-            Name = "r1", Perm = new Permission { PermType = Permission.Types.Type.Readwrite, Key = B("/a/"), RangeEnd = B("/a0") },
-        }).WaitAsync(Wait);
-        await s.UserGrantRoleAsync(new AuthUserGrantRoleRequest { User = "alice", Role = "r1" }).WaitAsync(Wait);
-        await s.AuthEnableAsync(new AuthEnableRequest()).WaitAsync(Wait);
-    }
+    public async Task InitializeAsync() => _node = await AuthMember.StartWithAliceAsync(_dir);
 
     public async Task DisposeAsync()
     {

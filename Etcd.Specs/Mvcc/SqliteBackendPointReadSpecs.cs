@@ -120,4 +120,35 @@ public sealed class SqliteBackendPointReadSpecs(ITestOutputHelper output) : IDis
         // Through SqliteCommand.ExecuteReader (main at 4e07692) the same read allocated 1,128 B.
         Assert.InRange(perRow, 256, 600);
     }
+
+    [Fact]
+    public void A_busy_file_is_retried_and_another_error_is_sqlite_s_own()
+    {
+        using var b = SqliteBackend.Open(DbPath);
+        var rev = new Revision(2, 0);
+        b.PutRevision(rev, Row(2, "a"u8.ToArray(), "one"u8.ToArray()), false);
+        b.Commit(1);
+
+        // Another connection holding the file answers SQLITE_BUSY: the read waits and steps again, as SqliteCommand does.
+        var busy = 3;
+        var steps = 0;
+        using (SqliteBackend.InjectFaults(DbPath, op =>
+               {
+                   if (op != "read") return null;
+                   steps++;
+                   return busy-- > 0 ? new Microsoft.Data.Sqlite.SqliteException("database is locked", SQLitePCL.raw.SQLITE_BUSY) : null;
+               }))
+        {
+            Assert.Equal("one", b.GetRevision(rev)!.Value.ToStringUtf8());
+        }
+        Assert.Equal(4, steps);
+
+        // Any other code is thrown as Microsoft.Data.Sqlite throws it, and the statement is ready for the next read.
+        using (SqliteBackend.InjectFaults(DbPath, op => op == "read" ? new Microsoft.Data.Sqlite.SqliteException("disk I/O error", SQLitePCL.raw.SQLITE_IOERR) : null))
+        {
+            var e = Assert.Throws<Microsoft.Data.Sqlite.SqliteException>(() => b.GetRevision(rev));
+            Assert.Equal(SQLitePCL.raw.SQLITE_IOERR, e.SqliteErrorCode);
+        }
+        Assert.Equal("one", b.GetRevision(rev)!.Value.ToStringUtf8());
+    }
 }

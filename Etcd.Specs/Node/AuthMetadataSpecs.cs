@@ -58,6 +58,27 @@ public sealed class AuthMetadataSpecs
     }
 
     [Fact]
+    public void Without_a_token_entry_the_authorization_entry_is_the_token_as_it_is()
+    {
+        // etcd's AuthInfoFromCtx reads md["token"], else md["authorization"] (rpctypes.TokenFieldNameSwagger).
+        var http = new DefaultHttpContext();
+        http.Items[ClientCommonName.ItemKey] = "alice";
+        http.Request.Headers["authorization"] = "Bearer abc.12";
+        Assert.Equal("Bearer abc.12", AuthMetadata.Token(new FakeCall(http)));
+
+        http.Request.Headers["token"] = "def.13";
+        Assert.Equal("def.13", AuthMetadata.Token(new FakeCall(http)));
+
+        http.Request.Headers.Remove("token");
+        http.Request.Headers["authorization"] = CertificateCredential.For("root");
+        Assert.False(CertificateCredential.TryGetUser(AuthMetadata.Token(new FakeCall(http))!, out _));
+        http.Request.Headers["authorization"] = "";
+        var empty = AuthMetadata.Token(new FakeCall(http));
+        Assert.False(string.IsNullOrEmpty(empty)); // a token, and an invalid one, not "no token"
+        Assert.False(CertificateCredential.TryGetUser(empty!, out _));
+    }
+
+    [Fact]
     public void Several_token_values_read_as_the_call_s_metadata_read_them()
     {
         // Grpc.AspNetCore's Metadata copy turns a header's values into one string joined with ","; so does this.

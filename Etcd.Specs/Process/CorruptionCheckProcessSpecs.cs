@@ -148,7 +148,7 @@ public sealed class CorruptionCheckProcessSpecs(ITestOutputHelper output) : IAsy
     }
 
     /// <summary>What a flipped bit on disk looks like: the newest put's value, rewritten in the stopped member's mvcc.db.</summary>
-    private static void Tamper(NodeProcess member)
+    internal static void Tamper(NodeProcess member)
     {
         var path = Path.Combine(member.DataDir, "member", "mvcc.db");
         using var conn = new SqliteConnection($"Data Source={path};Pooling=False");

@@ -201,7 +201,7 @@ public sealed class JwtProcessSpecs(ITestOutputHelper output)
         return steps;
     }
 
-    private static Metadata Token(string t) => new() { { "token", t } };
+    private static Metadata Token(string t) => AuthSetup.Token(t);
 
     private static string Show(Etcdctl.Result r)
     {

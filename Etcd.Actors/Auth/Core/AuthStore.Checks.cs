@@ -39,14 +39,21 @@ public sealed partial class AuthStore
     /// is empty"; one checked at an auth revision older than the store's is refused, so a revoked permission, a deleted
     /// user or a changed password takes effect at once; a user holding the root role may do everything.
     /// </summary>
-    private EtcdError? IsOpPermitted(string user, ulong revision, KeyInterval wanted, PermissionType type)
+    private EtcdError? IsOpPermitted(string user, ulong revision, KeyInterval wanted, PermissionType type) =>
+        CheckFor(user, revision, type).Permits(wanted);
+
+    /// <summary>
+    /// <see cref="IsOpPermitted"/> decided up to the key, for a caller that checks many keys: the result is immutable
+    /// and holds the user's merged permissions, so the keys may be checked without the caller's lock.
+    /// </summary>
+    public PermissionCheck CheckFor(string user, ulong revision, PermissionType type)
     {
-        if (!Enabled) return null;
-        if (revision == 0 || user.Length == 0) return EtcdErrors.UserEmpty;
-        if (revision < Revision) return EtcdErrors.AuthOldRevision;
-        if (!_users.TryGetValue(user, out var u)) return EtcdErrors.PermissionDenied;
-        if (u.HasRootRole) return null;
-        return PermissionsOf(u).For(type).Covers(wanted) ? null : EtcdErrors.PermissionDenied;
+        if (!Enabled) return PermissionCheck.Everything;
+        if (revision == 0 || user.Length == 0) return PermissionCheck.Refused(EtcdErrors.UserEmpty);
+        if (revision < Revision) return PermissionCheck.Refused(EtcdErrors.AuthOldRevision);
+        if (!_users.TryGetValue(user, out var u)) return PermissionCheck.Refused(EtcdErrors.PermissionDenied);
+        if (u.HasRootRole) return PermissionCheck.Everything;
+        return PermissionCheck.Within(PermissionsOf(u).For(type));
     }
 
     /// <summary>The user's merged permissions over all its roles (etcd's getMergedPerms); a missing role adds nothing.</summary>

@@ -42,15 +42,7 @@ public sealed class MergedIntervals
     /// <summary>Whether every key of <paramref name="wanted"/> lies in the union.</summary>
     public bool Covers(KeyInterval wanted)
     {
-        // The only candidate is the last interval beginning at or before wanted.Begin: the next one begins later,
-        // and the intervals are disjoint and non-adjacent, so a gap separates them.
-        int lo = 0, hi = _intervals.Length - 1, found = -1;
-        while (lo <= hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            if (KeyBytes.Compare(_intervals[mid].Begin, wanted.Begin) <= 0) { found = mid; lo = mid + 1; }
-            else hi = mid - 1;
-        }
+        var found = LastBeginningAtOrBefore(wanted.Begin);
         if (found < 0) return false;
         var candidate = _intervals[found];
         // wanted.Begin must be inside the candidate (not at or past its end) ...
@@ -58,5 +50,32 @@ public sealed class MergedIntervals
         // ... and its end must reach wanted's end. A range whose end is at or below its key (Range answers it
         // empty) needs only its first key: the candidate then already ends past wanted.End.
         return candidate.EndsAtOrAfter(wanted.End);
+    }
+
+    /// <summary>
+    /// Whether the one key <paramref name="key"/> lies in the union: <see cref="Covers"/> of <c>[key, key + "\0")</c>
+    /// without making that interval (a successor key allocated per key, where a lease's every key is checked). The
+    /// least key above <paramref name="key"/> is <c>key + "\0"</c>, so an end above the key reaches that interval's end.
+    /// </summary>
+    public bool CoversKey(Google.Protobuf.ByteString key)
+    {
+        var found = LastBeginningAtOrBefore(key);
+        if (found < 0) return false;
+        var end = _intervals[found].End;
+        return end is null || KeyBytes.Compare(end, key) > 0;
+    }
+
+    // The only candidate is the last interval beginning at or before the key: the next one begins later, and the
+    // intervals are disjoint and non-adjacent, so a gap separates them. -1 when none does.
+    private int LastBeginningAtOrBefore(Google.Protobuf.ByteString key)
+    {
+        int lo = 0, hi = _intervals.Length - 1, found = -1;
+        while (lo <= hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (KeyBytes.Compare(_intervals[mid].Begin, key) <= 0) { found = mid; lo = mid + 1; }
+            else hi = mid - 1;
+        }
+        return found;
     }
 }

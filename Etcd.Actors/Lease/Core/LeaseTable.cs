@@ -19,6 +19,9 @@ public sealed class LeaseTable
     private readonly Dictionary<ByteString, long> _keyLease = new();
     private readonly Dictionary<long, LeaseRecord?> _dirty = new();
     private readonly List<LeaseChange> _changes = new();
+    // Leases whose key set changed since the last TakeKeySetChanges: the store publishes a new version for each after
+    // the batch (AuthGate.LeaseKeys), so the edge's keep-alive check knows when a cached answer no longer holds.
+    private readonly HashSet<long> _keySetChanged = new();
 
     /// <param name="minTtl">etcd's minLeaseTTL (<see cref="LeaseRules.MinTtl"/>): shorter grants are raised to it.</param>
     /// <param name="restored">The leases the backend holds (no keys: <see cref="Attach"/> restores those from the keys).</param>
@@ -95,14 +98,14 @@ public sealed class LeaseTable
     public void Attach(long id, ByteString key)
     {
         if (!_leases.TryGetValue(id, out var e)) throw new InvalidOperationException($"lease table: attaching a key to lease {id:x16}, which does not exist");
-        (e.Keys ??= new HashSet<ByteString>()).Add(key);
+        if ((e.Keys ??= new HashSet<ByteString>()).Add(key)) _keySetChanged.Add(id);
         _keyLease[key] = id;
     }
 
     /// <summary>The key no longer carries lease <paramref name="id"/> (overwritten without it, or deleted).</summary>
     public void Detach(long id, ByteString key)
     {
-        if (_leases.TryGetValue(id, out var e)) e.Keys?.Remove(key);
+        if (_leases.TryGetValue(id, out var e) && e.Keys?.Remove(key) == true) _keySetChanged.Add(id);
         _keyLease.Remove(key);
     }
 
@@ -111,6 +114,31 @@ public sealed class LeaseTable
 
     /// <summary>The keys attached to <paramref name="id"/>, sorted bytewise (empty for none or an unknown lease).</summary>
     public List<ByteString> Keys(long id) => KeysToRevoke(id) ?? new List<ByteString>();
+
+    /// <summary>The keys attached to <paramref name="id"/> in no particular order (a copy; empty for none or an unknown lease).</summary>
+    public List<ByteString> KeySet(long id) =>
+        _leases.TryGetValue(id, out var e) && e.Keys is { Count: > 0 } keys ? new List<ByteString>(keys) : new List<ByteString>();
+
+    /// <summary>Whether <paramref name="id"/> exists and has a key attached.</summary>
+    public bool HasKeys(long id) => _leases.TryGetValue(id, out var e) && e.Keys is { Count: > 0 };
+
+    /// <summary>Every lease with a key attached (after the backend was opened, all of them have a new key set).</summary>
+    public List<long> LeasesWithKeys()
+    {
+        var ids = new List<long>();
+        foreach (var (id, e) in _leases)
+            if (e.Keys is { Count: > 0 }) ids.Add(id);
+        return ids;
+    }
+
+    /// <summary>The leases whose key set changed since the last call (keys attached or detached; revoked ones included).</summary>
+    public IReadOnlyList<long> TakeKeySetChanges()
+    {
+        if (_keySetChanged.Count == 0) return [];
+        var ids = _keySetChanged.ToArray();
+        _keySetChanged.Clear();
+        return ids;
+    }
 
     /// <summary>Every key attached to some lease, in no particular order (a copy).</summary>
     public List<ByteString> AttachedKeys() => [.. _keyLease.Keys];
