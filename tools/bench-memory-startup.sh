@@ -101,16 +101,17 @@ rss3() { # ROUND SYS
   out=$("$repo/tools/bench-cluster.sh" --no-build --workloads kv --total 30000 --systems "$kind" \
     --ours-cmd "${cmd_of[$2]} --name {name} --data-dir {data_dir} --listen-client-urls {client_url} --advertise-client-urls {client_url} --listen-peer-urls {peer_url} --initial-advertise-peer-urls {peer_url} --initial-cluster {initial_cluster} --initial-cluster-token bench-cluster --initial-cluster-state new" \
     2>/dev/null || true)
-  local hwm put
-  hwm=$(grep -o 'vmhwm_kb=[0-9]*' <<<"$out" | cut -d= -f2 | awk '{printf "%s%d", NR > 1 ? "/" : "", $1 / 1024}')
-  put=$(grep -E '^\s*'"$kind"'\s+put-all' <<<"$out" | grep -o 'ops_per_sec=[0-9.]*' | head -n1 | cut -d= -f2 || true)
-  emit rss3 "$1" "$2" "peak_mb=${hwm:-NaN} put_all_ops=${put:-NaN}"
+  local hwm
+  hwm=$(grep -o 'vmhwm_kb=[0-9]*' <<<"$out" | cut -d= -f2 | awk '{printf "%s%d", (NR > 1 ? "/" : ""), $1 / 1024}')
+  emit rss3 "$1" "$2" "peak_mb=${hwm:-NaN}"
 }
 
 start() { # PART ROUND SYS
   local out tpl="" ports=()
   if [[ $1 == start1m ]]; then tpl=${tpl_of[$3]}; ports=(--ports "$(<"$tpl/ports")" --data-template "$tpl/data.etcd"); fi
-  out=$(cd "$repo" && "$repo/tools/measure-startup.py" --runs 1 "${ports[@]}" -- ${cmd_of[$3]} | head -n1)
+  # The whole output first: a pipe closed early (head) would fail the script under pipefail.
+  out=$(cd "$repo" && "$repo/tools/measure-startup.py" --runs 1 "${ports[@]}" -- ${cmd_of[$3]})
+  out=$(grep -m1 '^run 1:' <<<"$out" || echo "run 1: ready - s, first put - s, CPU to ready - s")
   emit "$1" "$2" "$3" "$(sed -E 's/run 1: ready ([0-9.-]+) s, first put ([0-9.-]+) s, CPU to ready ([0-9.-]+) s.*/ready_s=\1 put_s=\2 cpu_s=\3/' <<<"$out")"
 }
 
