@@ -13,10 +13,13 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        var environment = Environment();
+        // First, before the member's threads allocate (NativeMemory says why).
+        NativeMemory.LimitMallocArenas(environment);
         StartupCommand command;
         try
         {
-            command = NodeConfiguration.Load(args, Environment(), File.ReadAllText);
+            command = NodeConfiguration.Load(args, environment, File.ReadAllText);
         }
         catch (FlagException e)
         {

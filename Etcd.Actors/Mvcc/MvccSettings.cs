@@ -46,6 +46,13 @@ public sealed record MvccSettings
     /// <summary>etcd.mvcc.max-open-ranges: ranges read in steps at once; one beyond it is read whole.</summary>
     public required int MaxOpenRanges { get; init; }
 
+    /// <summary>
+    /// etcd.mvcc.backend-cache-size: SQLite's page cache for the backend (PRAGMA cache_size). Pages it does not hold
+    /// are read from the operating system's file cache, so it trades the member's resident memory for a little CPU
+    /// per read of an uncached page.
+    /// </summary>
+    public required long BackendCacheBytes { get; init; }
+
     // etcd's defaultCompactBatchLimit (mvcc/kvstore.go), which it also uses for 0.
     private const int DefaultCompactionBatchLimit = 1000;
 
@@ -60,6 +67,7 @@ public sealed record MvccSettings
             MaxUnconsumedWatchBytes = r.Bytes("etcd.mvcc.max-unconsumed-watch-bytes", min: 1),
             RangeStepRows = r.Int("etcd.mvcc.range-step-rows", min: 1),
             MaxOpenRanges = r.Int("etcd.mvcc.max-open-ranges", min: 1),
+            BackendCacheBytes = r.Bytes("etcd.mvcc.backend-cache-size", min: 64 * 1024),
         };
     }
 }

@@ -31,6 +31,7 @@ public sealed partial class MvccStoreActor : ReceiveActor
     private readonly ulong _clusterId;
     private readonly WaitRegistry _waits;
     private readonly string _backendPath;
+    private readonly long _backendCacheBytes;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     // Replaced together when a snapshot is installed (OpenStore).
@@ -70,6 +71,7 @@ public sealed partial class MvccStoreActor : ReceiveActor
         _maxUnconsumedWatchBytes = settings.MaxUnconsumedWatchBytes;
         _rangeStepRows = settings.RangeStepRows;
         _maxOpenRanges = settings.MaxOpenRanges;
+        _backendCacheBytes = settings.BackendCacheBytes;
         OpenStore();
 
         Receive<MvccProtocol.RaftStarted>(_ => _raft = Sender);
@@ -93,7 +95,7 @@ public sealed partial class MvccStoreActor : ReceiveActor
     [MemberNotNull(nameof(_backend), nameof(_store), nameof(_applier), nameof(_members), nameof(_leases))]
     private void OpenStore()
     {
-        _backend = SqliteBackend.Open(_backendPath);
+        _backend = SqliteBackend.Open(_backendPath, _backendCacheBytes);
         try
         {
             // Config-independent: the proposing member raised the TTL to its minimum already (EtcdServer.LeaseGrantAsync).

@@ -49,12 +49,13 @@ public sealed partial class SqliteBackend : IBackend
     private long _pendingScheduled = long.MinValue;
     private long _pendingCompacted = long.MinValue;
 
-    private SqliteBackend(SqliteConnection conn)
+    private SqliteBackend(SqliteConnection conn, long cacheBytes)
     {
         _conn = conn;
         Exec("PRAGMA journal_mode=WAL;");
         Exec("PRAGMA synchronous=NORMAL;");
-        Exec("PRAGMA cache_size=-32768;"); // 32 MiB of page cache: range reads hit memory, as bbolt's mmap does
+        // etcd.mvcc.backend-cache-size (MvccSettings): SQLite's own page cache, in KiB when negative.
+        Exec($"PRAGMA cache_size=-{Math.Max(1, cacheBytes / 1024)};");
         Exec("""
              CREATE TABLE IF NOT EXISTS kv (
                rev_main INTEGER NOT NULL, rev_sub INTEGER NOT NULL, key BLOB NOT NULL,
@@ -86,8 +87,12 @@ public sealed partial class SqliteBackend : IBackend
         Exec(AuthSchema);
     }
 
-    /// <summary>Opens (creating if needed) the database at <paramref name="path"/>.</summary>
-    public static SqliteBackend Open(string path)
+    /// <summary>Opens (creating if needed) the database at <paramref name="path"/>, with reference.conf's page cache.</summary>
+    public static SqliteBackend Open(string path) => Open(path, MvccSettings.Default.BackendCacheBytes);
+
+    /// <summary>Opens (creating if needed) the database at <paramref name="path"/> with a page cache of
+    /// <paramref name="cacheBytes"/> (etcd.mvcc.backend-cache-size).</summary>
+    public static SqliteBackend Open(string path, long cacheBytes)
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
@@ -103,7 +108,7 @@ public sealed partial class SqliteBackend : IBackend
         conn.Open();
         try
         {
-            return new SqliteBackend(conn) { _fullPath = fullPath };
+            return new SqliteBackend(conn, cacheBytes) { _fullPath = fullPath };
         }
         catch
         {
@@ -256,6 +261,9 @@ public sealed partial class SqliteBackend : IBackend
         cmd.CommandText = sql;
         cmd.ExecuteNonQuery();
     }
+
+    /// <summary>PRAGMA cache_size of this connection (negative: KiB), for the specs.</summary>
+    internal long CacheSizePragma => Scalar("PRAGMA cache_size");
 
     private long Scalar(string sql)
     {
