@@ -30,7 +30,7 @@ public sealed partial class AuthGate
     public bool TryRenewVerdict(long lease, string user, ulong revision, long version, out EtcdError? refusal)
     {
         var generation = Interlocked.Read(ref _generation);
-        if (_renewVerdicts.TryGetValue((lease, user), out var v) && v.Generation == generation && v.Revision == revision && v.Version == version)
+        if ((generation & 1) == 0 && _renewVerdicts.TryGetValue((lease, user), out var v) && v.Generation == generation && v.Revision == revision && v.Version == version)
         {
             refusal = v.Refusal;
             return true;
@@ -41,14 +41,16 @@ public sealed partial class AuthGate
 
     /// <summary>
     /// WRITE on each of <paramref name="keys"/> (the lease's keys at <paramref name="version"/>, as the store answered
-    /// them), remembered for <see cref="TryRenewVerdict"/>. The generation is read before the state the check uses, so
-    /// an answer is never kept under a generation newer than its state.
+    /// them), remembered for <see cref="TryRenewVerdict"/>. The generation is read before and after the state the check
+    /// uses, and the answer kept only when it was even and did not move: never under a generation whose state it was
+    /// not made from.
     /// </summary>
     public EtcdError? CheckRenew(long lease, string user, ulong revision, long version, IReadOnlyCollection<ByteString> keys)
     {
         var generation = Interlocked.Read(ref _generation);
         var refusal = IsEachKeyPermitted(user, revision, keys, write: true);
         if (version == 0) return refusal; // no keys: nothing to walk next time either
+        if ((generation & 1) != 0 || Interlocked.Read(ref _generation) != generation) return refusal; // published meanwhile
         if (_renewVerdicts.Count >= RenewVerdictCapacity) _renewVerdicts.Clear();
         _renewVerdicts[(lease, user)] = new RenewVerdict(generation, revision, version, refusal);
         return refusal;

@@ -23,8 +23,9 @@ public sealed partial class AuthGate
     private readonly long _start;
     private readonly Lazy<IPasswordHasher> _hasher;
     private volatile AuthStore _published = new();
-    // Raised after each Publish (which writes _published first): an answer cached at one generation was made with that
-    // state or a newer one (AuthGate.Leases.cs).
+    // A sequence count around each Publish (odd while _published is being replaced, even once it is in place), so a
+    // kept keep-alive answer (AuthGate.Leases.cs) is used, and kept, only at an even generation that did not move while
+    // the state was read: an answer kept at generation g was made from g's state and no other.
     private long _generation;
     private ulong _applied;
 
@@ -66,8 +67,9 @@ public sealed partial class AuthGate
     /// <summary>The store's applied state after a durable batch: <paramref name="copy"/> is never changed after this.</summary>
     public void Publish(AuthStore copy, ulong applied)
     {
+        Interlocked.Increment(ref _generation); // odd: a state is being replaced
         _published = copy;
-        Interlocked.Increment(ref _generation);
+        Interlocked.Increment(ref _generation); // even again: copy is the state of this generation
         Volatile.Write(ref _applied, applied);
     }
 

@@ -51,14 +51,18 @@ internal sealed class SqliteStatement : IDisposable
 
     /// <summary>
     /// One step: true with a row (read its columns before the next step or <see cref="Reset"/>), false when done, or
-    /// the error thrown. Retried while another connection holds the file (SQLITE_BUSY / SQLITE_LOCKED: a snapshot's
-    /// copy, or a tool with the file open), up to the connection's default timeout (30 s), as SqliteCommand does. A
-    /// timeout of 0 means no retry here (SqliteCommand would wait without end; nothing sets it).
+    /// the error thrown. Outside a transaction (the point read, in autocommit) retried while another connection holds
+    /// the file (SQLITE_BUSY / SQLITE_LOCKED: a snapshot's copy, or a tool with the file open), up to the connection's
+    /// default timeout (30 s), as SqliteCommand does; a timeout of 0 means no retry here (SqliteCommand would wait
+    /// without end; nothing sets it). Inside the commit's transaction never retried: SQLite's documentation says to
+    /// roll back rather than step again there (https://www.sqlite.org/rescode.html#busy), LOCKED from our own
+    /// connection would never clear, and the commit holds the write lock from BEGIN IMMEDIATE anyway; the error
+    /// rolls the batch back and the store restarts from the journal, as before.
     /// </summary>
     public bool Step()
     {
         var rc = StepOnce();
-        if (rc is raw.SQLITE_BUSY or raw.SQLITE_LOCKED)
+        if (rc is raw.SQLITE_BUSY or raw.SQLITE_LOCKED && raw.sqlite3_get_autocommit(Db) != 0)
         {
             var deadline = Environment.TickCount64 + _conn.DefaultTimeout * 1000L;
             while (rc is raw.SQLITE_BUSY or raw.SQLITE_LOCKED && Environment.TickCount64 < deadline)

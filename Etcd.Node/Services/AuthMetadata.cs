@@ -25,8 +25,9 @@ public static class AuthMetadata
     /// <remarks>
     /// Read from the HTTP/2 request's headers, not <see cref="ServerCallContext.RequestHeaders"/>: that property copies
     /// every request header into a new <see cref="Metadata"/> on first use (Grpc.AspNetCore's HttpContextServerCallContext),
-    /// on every call. The value is the same: that copy turns a header's values into one string the same way (joined with
-    /// ","), and an entry sent twice is an invalid token here as on etcd 3.4 (AuthMetadataSideBySideSpecs). The items
+    /// on every call. An entry sent as two header fields reads as its first, as etcd's AuthInfoFromCtx takes ts[0] of what
+    /// grpc-go appends per field (a .NET client merges repeated values into one field "a, b", an invalid token on both,
+    /// AuthMetadataSideBySideSpecs). The items
     /// are consulted only once something (<see cref="ClientCommonName.Middleware"/>) created them: reading
     /// <c>HttpContext.Items</c> creates the feature and its dictionary on each request otherwise.
     /// </remarks>
@@ -37,7 +38,7 @@ public static class AuthMetadata
         // etcd's AuthInfoFromCtx: md["token"], else md["authorization"]; an entry with an empty value is still a token,
         // and an invalid one.
         var token = headers.TryGetValue(TokenKey, out var values) || headers.TryGetValue(AuthorizationKey, out values)
-            ? (string?)values ?? ""
+            ? values.Count > 0 ? values[0] ?? "" : ""
             : null;
         if (token is not null) return token.Length == 0 || CertificateCredential.IsCredential(token) ? NotAToken : token;
         return http.Features.Get<IItemsFeature>() is { } items

@@ -79,14 +79,14 @@ public sealed class AuthMetadataSpecs
     }
 
     [Fact]
-    public void Several_token_values_read_as_the_call_s_metadata_read_them()
+    public void An_entry_sent_as_two_fields_reads_as_its_first_as_etcd_s_AuthInfoFromCtx()
     {
-        // Grpc.AspNetCore's Metadata copy turns a header's values into one string joined with ","; so does this.
+        // etcd takes md["token"][0]; grpc-go keeps one value per header field.
         var http = new DefaultHttpContext();
         http.Request.Headers.Append("token", "a.1");
         http.Request.Headers.Append("token", "b.2");
 
-        Assert.Equal("a.1,b.2", AuthMetadata.Token(new FakeCall(http)));
+        Assert.Equal("a.1", AuthMetadata.Token(new FakeCall(http)));
     }
 
     /// <summary>A call whose HttpContext is <paramref name="http"/> (how Grpc.AspNetCore's GetHttpContext finds it outside
