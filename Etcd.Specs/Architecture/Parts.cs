@@ -53,6 +53,9 @@ public static class Parts
         // Akka serializer and journal/SQLite plumbing (its HOCON is embedded .conf, read through Configuration): knows
         // messages, not the actors that send them.
         new("Serialization", ["Configuration"]),
+        // Our Akka.Remote transport under the peer port (member.conf's transport-class): moves framed bytes between
+        // members, below Akka.Remote's handshake and our peer serializers; knows no message and no actor.
+        new("Peer.Transport", ["Serialization"]),
 
         // ---- logic between the cores and the actors ----
         // etcd's apply + request validation: turns committed requests into MVCC/membership calls.
