@@ -12,13 +12,17 @@ namespace Etcd.Actors.Mvcc;
 /// batch per <see cref="CompactionProtocol.ContinueCompaction"/> that the store tells itself. Applies, reads and
 /// HashKV that arrive meanwhile are served between two of them, so a compaction of a million revisions holds the
 /// store for one step at a time. etcd runs the batches on a goroutine beside the apply
-/// loop and sleeps 10 ms between them; here the mailbox is the scheduler, which needs no lock and no pause: a batch
-/// waits behind whatever arrived before it. A crash between batches leaves "scheduled" past "finished"; the store
-/// that reopens the file re-compacts its index and goes on from the first row (KvStore.Restore).
+/// loop and sleeps 10 ms between them; here the mailbox is the scheduler, which needs no lock, and a timer makes the
+/// same pause after each row batch (etcd.mvcc.compaction-batch-interval): without it, under a flood of puts every
+/// apply turn could be followed by a batch (measured in docs/benchmarks.md "Compaction and writes"). A crash between
+/// batches leaves "scheduled" past "finished"; the store that reopens the file re-compacts its index and goes on from
+/// the first row (KvStore.Restore).
 /// </summary>
 public sealed partial class MvccStoreActor
 {
     private readonly int _compactionBatchLimit;
+    private readonly TimeSpan _compactionBatchInterval;
+    private const string CompactionTimerKey = "compaction-batch";
     // Whether a ContinueCompaction is in the mailbox, so that no more than one ever is.
     private bool _compactionQueued;
     private Stopwatch? _compactionClock;
@@ -27,7 +31,7 @@ public sealed partial class MvccStoreActor
         Receive<CompactionProtocol.ContinueCompaction>(_ => CompactNextBatch());
 
     /// <summary>Queues the next batch if a compaction is under way and none is queued (after applies, at start).</summary>
-    private void ContinueCompactionLater()
+    private void ContinueCompactionLater(bool afterBatch = false)
     {
         if (_compactionQueued || !_store.CompactionPending) return;
         // Row batches held by a range reading below the target: its last step queues the batch
@@ -40,7 +44,12 @@ public sealed partial class MvccStoreActor
             _log.Info("store.index: compact {0}", _store.CompactedRevision);
         }
         _compactionQueued = true;
-        Self.Tell(CompactionProtocol.ContinueCompaction.Instance);
+        // After a row batch, etcd's pause (etcd.mvcc.compaction-batch-interval): the batches' share of this thread stays
+        // bounded under any write load. Index steps and the first batch follow at once, as in etcd's job.
+        if (afterBatch && _compactionBatchInterval > TimeSpan.Zero)
+            Timers.StartSingleTimer(CompactionTimerKey, CompactionProtocol.ContinueCompaction.Instance, _compactionBatchInterval);
+        else
+            Self.Tell(CompactionProtocol.ContinueCompaction.Instance);
     }
 
     private void CompactNextBatch()
@@ -67,6 +76,6 @@ public sealed partial class MvccStoreActor
             _compactionClock = null;
             return;
         }
-        ContinueCompactionLater();
+        ContinueCompactionLater(afterBatch: true);
     }
 }
