@@ -18,16 +18,17 @@
 # beside how long the put ran (a compaction longer than that stalled only part of it).
 #
 #   tools/bench-read-stall.sh [--case range|compact] [--keys N] [--revisions N] [--total N] [--rounds N]
-#                             [--max-reads N] [--base DIR] [--no-build]
+#                             [--max-reads N] [--base DIR] [--variant NAME=DIR]... [--no-build]
 #
-# --base DIR adds a third member, "base": DIR/Etcd.Node.dll (another build, e.g. main's, copied away), so a change is
-# measured as an A/B pair in the same minutes; the order of the systems rotates by one every round.
+# --base DIR adds a member "base" run from DIR/Etcd.Node.dll (another build, e.g. main's, copied away), so a change is
+# measured as an A/B pair in the same minutes; --variant NAME=DIR adds more such members. The order of the systems
+# rotates by one every round.
 #
 # Every process it starts runs in a process group of its own and is stopped by that group's id on exit; data
 # directories are temporary and removed; every loop is bounded in count.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-keys=10000 total=20000 rounds=2 max_reads=500 build=1 case=range revisions=1000000 base=""
+keys=10000 total=20000 rounds=2 max_reads=500 build=1 case=range revisions=1000000 variants=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --keys) keys=$2; shift 2 ;;
@@ -37,7 +38,8 @@ while [[ $# -gt 0 ]]; do
     --no-build) build=0; shift ;;
     --case) case=$2; shift 2 ;;
     --revisions) revisions=$2; shift 2 ;;
-    --base) base=$2; shift 2 ;;
+    --base) variants+=("base=$2"); shift 2 ;;
+    --variant) variants+=("$2"); shift 2 ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -70,7 +72,7 @@ start() {
 start etcd etcd
 start ours "dotnet $repo/Etcd.Node/bin/Release/net10.0/Etcd.Node.dll"
 systems=(etcd ours)
-if [[ -n $base ]]; then start base "dotnet $base/Etcd.Node.dll"; systems+=(base); fi
+for v in "${variants[@]}"; do start "${v%%=*}" "dotnet ${v#*=}/Etcd.Node.dll"; systems+=("${v%%=*}"); done
 # order_for ROUND: the systems rotated by one per round (two systems: etcd first on odd rounds, as before).
 order_for() { local n=${#systems[@]} i; order=(); for ((i = 0; i < n; i++)); do order+=("${systems[(i + $1 - 1) % n]}"); done; }
 
