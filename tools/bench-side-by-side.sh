@@ -31,6 +31,8 @@
 #                              it, every watcher must get every event once, in order), then put with no
 #                              watchers and put with 1000 idle watchers, back to back
 #                        lease lease-grant and lease-keepalive (1000 leases), 10 conns / 100 clients
+#                        range one key and 1,000 keys (256-byte values, under range1k/), linearizable and
+#                              serializable, 10 conns / 100 clients (issue 11's read goal)
 #
 # Servers this script starts are stopped by PID on exit and their temp dirs removed.
 set -euo pipefail
@@ -60,7 +62,7 @@ for n in "$scale" "$runs"; do
 done
 IFS=, read -r -a wl_list <<<"$workloads"
 for w in "${wl_list[@]}"; do
-  [[ $w == kv || $w == put || $w == watch || $w == lease ]] || { echo "--workloads: kv, put, watch and/or lease, got '$w'" >&2; exit 2; }
+  [[ $w == kv || $w == put || $w == watch || $w == lease || $w == range ]] || { echo "--workloads: kv, put, watch, lease and/or range, got '$w'" >&2; exit 2; }
 done
 if [[ $etcd_only == 0 && -z $ours_endpoint && -z $ours_cmd ]]; then
   ours_cmd='dotnet run --project Etcd.Node -c Release -- --data-dir {data_dir} --listen-client-urls {client_url} --advertise-client-urls {client_url}'
@@ -126,6 +128,11 @@ for w in "${wl_list[@]}"; do
     lease) commands+=(
       "lease-grant --conns 10 --clients 100 --total $(t 10000) --ttl 60"
       "lease-keepalive --conns 10 --clients 100 --total $(t 20000) --leases 1000 --ttl 60") ;;
+    range) commands+=(
+      "range foo --conns 10 --clients 100 --total $(t 40000)"
+      "range foo --conns 10 --clients 100 --total $(t 40000) --consistency s"
+      "range range1k/ range1k0 --conns 10 --clients 100 --total $(t 2000)"
+      "range range1k/ range1k0 --conns 10 --clients 100 --total $(t 2000) --consistency s") ;;
   esac
 done
 
@@ -136,6 +143,11 @@ for target in "${targets[@]}"; do
     echo "# warm-up: ${target%%=*}" >&2
     timeout --kill-after=10 300 "$bench" --endpoints "${target#*=}" --max-seconds 120 put --conns 10 --clients 100 --total 10000 \
       --val-size 256 --key-space-size 100000 >/dev/null 2>&1 || true
+  fi
+  # range: 1,000 keys of 256 bytes under range1k/ (read as [range1k/, range1k0)).
+  if [[ ,$workloads, == *,range,* ]]; then
+    "$bench" --endpoints "${target#*=}" --conns 1 --clients 10 --total 1000 put --key-prefix range1k/ --sequential-keys \
+      --key-space-size 1000 --val-size 256 >/dev/null
   fi
 done
 

@@ -5,19 +5,24 @@ using Akka.Event;
 namespace Etcd.Actors.Mvcc;
 
 /// <summary>
-/// Physical compaction in bounded batches (etcd's kvstore_compaction.go scheduleCompaction). Applying a
-/// Compaction compacts the index at once (reads below it fail from then on) and writes the "scheduled" mark with
-/// the batch; the backend rows go afterwards, --experimental-compaction-batch-limit rows looked at per batch, each
-/// batch its own transaction, one batch per <see cref="CompactionProtocol.ContinueCompaction"/> that the store tells
-/// itself. Applies, reads and HashKV that arrive meanwhile are served between two batches, so a compaction of a
-/// million revisions holds the store for one batch at a time. etcd runs the batches on a goroutine beside the apply
-/// loop and sleeps 10 ms between them; here the mailbox is the scheduler, which needs no lock and no pause: a batch
-/// waits behind whatever arrived before it. A crash between batches leaves "scheduled" past "finished"; the store
-/// that reopens the file re-compacts its index and goes on from the first row (KvStore.Restore).
+/// Index and physical compaction in bounded steps (etcd's kvstore.go compact job and kvstore_compaction.go
+/// scheduleCompaction). Applying a Compaction sets the compacted revision (reads below it fail from then on) and
+/// writes the "scheduled" mark with the batch; then the index is walked, --experimental-compaction-batch-limit keys
+/// per step, and the backend rows go, that many rows looked at per batch, each batch its own transaction: one step or
+/// batch per <see cref="CompactionProtocol.ContinueCompaction"/> that the store tells itself. Applies, reads and
+/// HashKV that arrive meanwhile are served between two of them, so a compaction of a million revisions holds the
+/// store for one step at a time. etcd runs the batches on a goroutine beside the apply
+/// loop and sleeps 10 ms between them; here the mailbox is the scheduler, which needs no lock, and a timer makes the
+/// same pause after each row batch (etcd.mvcc.compaction-batch-interval): without it, under a flood of puts every
+/// apply turn could be followed by a batch (measured in docs/benchmarks.md "Compaction and writes"). A crash between
+/// batches leaves "scheduled" past "finished"; the store that reopens the file re-compacts its index and goes on from
+/// the first row (KvStore.Restore).
 /// </summary>
 public sealed partial class MvccStoreActor
 {
     private readonly int _compactionBatchLimit;
+    private readonly TimeSpan _compactionBatchInterval;
+    private const string CompactionTimerKey = "compaction-batch";
     // Whether a ContinueCompaction is in the mailbox, so that no more than one ever is.
     private bool _compactionQueued;
     private Stopwatch? _compactionClock;
@@ -26,18 +31,25 @@ public sealed partial class MvccStoreActor
         Receive<CompactionProtocol.ContinueCompaction>(_ => CompactNextBatch());
 
     /// <summary>Queues the next batch if a compaction is under way and none is queued (after applies, at start).</summary>
-    private void ContinueCompactionLater()
+    private void ContinueCompactionLater(bool afterBatch = false)
     {
-        // Held by a range reading below the target: its last step queues the batch (MvccStoreActor.RangeSteps.cs).
-        if (_compactionQueued || !_store.CompactionPending || _store.CompactionHeldByReads) return;
+        if (_compactionQueued || !_store.CompactionPending) return;
+        // Row batches held by a range reading below the target: its last step queues the batch
+        // (MvccStoreActor.RangeSteps.cs). The index walk deletes no row, so such a range does not hold it.
+        if (!_store.IndexCompactionPending && _store.CompactionHeldByReads) return;
         if (_compactionClock is null)
         {
             _compactionClock = Stopwatch.StartNew();
-            // etcd's treeIndex.Compact line; the index is already compacted when this is logged.
+            // etcd's treeIndex.Compact line, logged when its walk begins.
             _log.Info("store.index: compact {0}", _store.CompactedRevision);
         }
         _compactionQueued = true;
-        Self.Tell(CompactionProtocol.ContinueCompaction.Instance);
+        // After a row batch, etcd's pause (etcd.mvcc.compaction-batch-interval): the batches' share of this thread stays
+        // bounded under any write load. Index steps and the first batch follow at once, as in etcd's job.
+        if (afterBatch && _compactionBatchInterval > TimeSpan.Zero)
+            Timers.StartSingleTimer(CompactionTimerKey, CompactionProtocol.ContinueCompaction.Instance, _compactionBatchInterval);
+        else
+            Self.Tell(CompactionProtocol.ContinueCompaction.Instance);
     }
 
     private void CompactNextBatch()
@@ -45,6 +57,12 @@ public sealed partial class MvccStoreActor
         _compactionQueued = false;
         // The store may have been replaced (snapshot install) or finished meanwhile.
         if (!_store.CompactionPending) return;
+        if (_store.IndexCompactionPending)
+        {
+            _store.CompactIndexStep(_compactionBatchLimit);
+            ContinueCompactionLater();
+            return;
+        }
         // A range read below the target still reads rows this batch could delete: the last of those reads to
         // finish queues the batch again (MvccStoreActor.RangeSteps.cs).
         if (_store.CompactionHeldByReads) return;
@@ -58,6 +76,6 @@ public sealed partial class MvccStoreActor
             _compactionClock = null;
             return;
         }
-        ContinueCompactionLater();
+        ContinueCompactionLater(afterBatch: true);
     }
 }

@@ -22,8 +22,10 @@ namespace Etcd.Actors.Mvcc;
 /// and checkpoints are in MvccStoreActor.Snapshot.cs. On failure it is restarted in place and reopens the
 /// backend, which holds exactly the committed batches; Raft re-delivers what came after the consistent index.
 /// </summary>
-public sealed partial class MvccStoreActor : ReceiveActor
+public sealed partial class MvccStoreActor : ReceiveActor, IWithTimers
 {
+    public ITimerScheduler Timers { get; set; } = null!;
+
     /// <summary>Most ReadAt batches waiting for the applied index; beyond it reads fail with "too many requests".</summary>
     private int MaxPendingReadBatches { get; }
 
@@ -68,6 +70,7 @@ public sealed partial class MvccStoreActor : ReceiveActor
         _backendPath = settings.BackendPath ?? throw new ArgumentException("MvccSettings.BackendPath is not set", nameof(settings));
         MaxPendingReadBatches = settings.MaxPendingReadBatches;
         _compactionBatchLimit = settings.CompactionBatchLimit;
+        _compactionBatchInterval = settings.CompactionBatchInterval;
         _maxUnconsumedWatchBytes = settings.MaxUnconsumedWatchBytes;
         _rangeStepRows = settings.RangeStepRows;
         _maxOpenRanges = settings.MaxOpenRanges;

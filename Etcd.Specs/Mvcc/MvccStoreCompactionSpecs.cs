@@ -110,6 +110,34 @@ public sealed class MvccStoreCompactionSpecs() : MvccStoreActorSpecBase("mvcc-co
         Assert.Equal("v195", ((RangeResponse)await read.Completion.Task.WaitAsync(Wait)).Kvs.Single().Value.ToStringUtf8());
     }
 
+    /// <summary>
+    /// etcd 3.4 sleeps 10 ms after each batch of rows (kvstore_compaction.go); the store waits
+    /// etcd.mvcc.compaction-batch-interval the same way, so that under a flood of applies the batches take a bounded
+    /// share of its thread: a put handed over after a batch is applied at once, the next batch only after the pause.
+    /// </summary>
+    [Fact]
+    public void After_a_batch_of_rows_the_next_waits_the_interval_while_applies_go_on()
+    {
+        var interval = TimeSpan.FromSeconds(1);
+        var store = Sys.ActorOf(MvccStoreActor.Props(
+            MemberSettings().MvccWithPaths with { CompactionBatchLimit = 100, CompactionBatchInterval = interval }, 0xAA, 0xCC, Waits));
+        Fill(store);
+        Sys.EventStream.Subscribe(TestActor, typeof(CompactionProtocol.BatchCommitted));
+        store.Tell(One(Compaction(Puts + 1, Puts)), TestActor);
+        ExpectMsg<MvccProtocol.Applied>(a => a.Index == Puts + 1, Wait);
+        Assert.Equal(1, ExpectMsg<CompactionProtocol.BatchCommitted>(Wait).Batch.Batches);
+        var sinceFirst = System.Diagnostics.Stopwatch.StartNew();
+        store.Tell(One(MvccEntries.Put(Puts + 2, "k1", "between")), TestActor);
+        ExpectMsg<MvccProtocol.Applied>(a => a.Index == Puts + 2, Wait);
+        var second = ExpectMsg<CompactionProtocol.BatchCommitted>(Wait).Batch;
+        Assert.Equal(2, second.Batches);
+        // Akka's scheduler never fires early by more than its tick (10 ms); a quarter of the interval is slack for that.
+        Assert.True(sinceFirst.Elapsed >= interval * 0.75, $"the second batch came {sinceFirst.Elapsed.TotalMilliseconds} ms after the first");
+        var last = second;
+        while (!last.Done) last = ExpectMsg<CompactionProtocol.BatchCommitted>(Wait).Batch;
+        Assert.Equal(Puts, last.Target);
+    }
+
     private static async Task<long> HashKvCompactRevisionAsync(IActorRef store)
     {
         var tcs = new TaskCompletionSource<HashReport>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -14,9 +14,10 @@ public sealed partial class KvStore
     private PendingCompaction? _compaction;
 
     /// <summary>
-    /// Compacts history at <paramref name="rev"/> (etcd's store.Compact): reads below it fail from now on and
-    /// the index forgets what they would have read, at once; the backend rows it no longer needs are deleted
-    /// later, in batches (<see cref="CompactNextBatch"/>), as etcd's FIFO scheduler does. The "scheduled" mark is
+    /// Compacts history at <paramref name="rev"/> (etcd's store.Compact): reads below it fail from now on; the
+    /// index forgets what they would have read in steps (<see cref="CompactIndexStep"/>) and the backend rows it no
+    /// longer needs are deleted afterwards, in batches (<see cref="CompactNextBatch"/>), both later, as etcd's FIFO
+    /// scheduler runs its compaction job beside the applies. The "scheduled" mark is
     /// written with the current batch, so a restart between the batches finishes the compaction (Restore).
     /// </summary>
     public KvResult<CompactionResponse> Compact(long rev)
@@ -45,6 +46,8 @@ public sealed partial class KvStore
         if (limit < 1) throw new ArgumentOutOfRangeException(nameof(limit), limit, "compaction batch limit must be at least 1");
         var c = _compaction ?? throw new InvalidOperationException("no compaction is pending");
         if (_changes != 0 || _dirty) throw new InvalidOperationException("compaction batch while a write is not committed");
+        // A caller that does not walk the index in steps (the actor does) gets it walked first: a batch needs the keep set.
+        FinishIndexCompaction();
         if (CompactionHeldByReads) throw new InvalidOperationException("compaction batch while a range reads below its target");
         var rows = _batchScratch;
         rows.Clear();
@@ -70,39 +73,88 @@ public sealed partial class KvStore
     }
 
     /// <summary>
-    /// Compacts the index at <paramref name="rev"/> and remembers what the backend must keep at or below it
-    /// (etcd's kvindex.Compact returns the same "available" set). A compaction still under way takes the new target
-    /// and looks at every row again from the first: a row the older one kept and its batches already passed may be
-    /// one the newer must delete (its key deleted between the two targets); going on from where it stood left such a
-    /// row behind, and a restart brought the deleted key back. etcd runs each compaction as its own job from the start.
+    /// Starts the index part of a compaction at <paramref name="rev"/>: the keys to walk are taken now (etcd's
+    /// treeIndex.Compact walks a clone of the tree, taking the index lock per key, beside the applies), and walked in
+    /// steps (<see cref="CompactIndexStep"/>), each compacting its keys and collecting what the backend must keep at
+    /// or below <paramref name="rev"/> (etcd's "available" set). Reads need no walk: the compacted revision, set on
+    /// apply, refuses those below it, and a read at or above it finds the same revision in a key's history whether
+    /// that history is compacted yet or not; a write only adds revisions above it, which neither the walk nor the
+    /// keep set looks at. A compaction still under way takes the new target and starts again from the first key and
+    /// the first row: a row the older one kept and its batches already passed may be one the newer must delete (its
+    /// key deleted between the two targets); going on from where it stood left such a row behind, and a restart
+    /// brought the deleted key back. etcd runs each compaction as its own job from the start.
     /// </summary>
     private void ScheduleCompaction(long rev)
     {
-        var removed = _removedScratch;
-        removed.Clear();
-        _index.Compact(rev, removed);
-        removed.Clear();
-        var keep = Core.HashKv.Keep(_index.Between(ByteString.Empty, ByteString.Empty), rev);
+        var keys = _index.Snapshot();
         if (_compaction is { } c)
         {
             c.Target = rev;
-            c.Keep = keep;
+            c.Keep = new HashSet<Revision>();
             c.Next = new Revision(0, 0);
+            c.Keys = keys;
+            c.KeysWalked = 0;
         }
         else
         {
-            _compaction = new PendingCompaction { Target = rev, Keep = keep, Next = new Revision(0, 0) };
+            _compaction = new PendingCompaction { Target = rev, Keep = new HashSet<Revision>(), Next = new Revision(0, 0), Keys = keys };
         }
     }
 
+    /// <summary>Whether the pending compaction still has index keys to walk (<see cref="CompactIndexStep"/>) before its row batches.</summary>
+    public bool IndexCompactionPending => _compaction is { Keys: not null };
+
+    /// <summary>
+    /// Walks the next <paramref name="limit"/> keys of the pending compaction's index walk: compacts each at the
+    /// target, drops it from the index when nothing is left of it, and adds what it keeps at or below the target to
+    /// the keep set. Returns true when the walk is done (the row batches follow). Touches no backend row, so it may
+    /// run while a range reads below the target, and between a write and its commit.
+    /// </summary>
+    public bool CompactIndexStep(int limit)
+    {
+        if (limit < 1) throw new ArgumentOutOfRangeException(nameof(limit), limit, "compaction batch limit must be at least 1");
+        var c = _compaction ?? throw new InvalidOperationException("no compaction is pending");
+        var keys = c.Keys ?? throw new InvalidOperationException("the compaction's index walk is done");
+        var end = (int)Math.Min(keys.Length, (long)c.KeysWalked + limit);
+        var removed = _removedScratch;
+        for (var i = c.KeysWalked; i < end; i++)
+        {
+            var ki = keys[i];
+            keys[i] = null!; // what the walk has passed is not kept alive by it
+            removed.Clear();
+            ki.Compact(c.Target, removed);
+            if (ki.IsEmpty) _index.Remove(ki);
+            else Core.HashKv.Keep(ki, c.Target, c.Keep);
+        }
+        removed.Clear();
+        c.KeysWalked = end;
+        if (end < keys.Length) return false;
+        c.Keys = null;
+        return true;
+    }
+
+    /// <summary>Walks what is left of the pending compaction's index walk at once (HashKV, watch history, a store opening).</summary>
+    private void FinishIndexCompaction()
+    {
+        while (IndexCompactionPending) CompactIndexStep(int.MaxValue);
+    }
+
     /// <summary>Whether a row a pending compaction will delete (HashKV skips it, so a half-done compaction hashes as a finished one).</summary>
-    private bool PendingDeletion(Revision rev) =>
-        _compaction is { } c && rev.Main <= c.Target && !c.Keep.Contains(rev);
+    private bool PendingDeletion(Revision rev)
+    {
+        if (_compaction is not { } c) return false;
+        if (c.Keys is not null) throw new InvalidOperationException("a compaction's keep set is asked for before its index walk is done");
+        return rev.Main <= c.Target && !c.Keep.Contains(rev);
+    }
 
     private sealed class PendingCompaction
     {
         public required long Target { get; set; }
         public required HashSet<Revision> Keep { get; set; }
+        // The index keys the walk still has to compact (from KeysWalked on), taken when the compaction was applied;
+        // null once the walk is done and the row batches run.
+        public KeyIndex[]? Keys { get; set; }
+        public int KeysWalked { get; set; }
         // The first row not looked at yet.
         public required Revision Next { get; set; }
         public int Batches { get; set; }

@@ -21,6 +21,8 @@ public sealed partial class KvStore
         if (rev > 0 && rev <= compactRev) return EtcdErrors.Compacted;
         if (rev > 0 && rev > currentRev) return EtcdErrors.FutureRev;
         if (rev == 0) rev = currentRev;
+        // The skip of rows still to be deleted needs the compaction's keep set, which its index walk collects.
+        FinishIndexCompaction();
         var keep = Core.HashKv.Keep(_index.Between(ByteString.Empty, ByteString.Empty), rev);
         var hasher = new HashKvHasher(rev, compactRev, keep, _compaction is null ? null : PendingDeletion);
         if (rev > 0) _backend.ForEachRevision(rev, hasher.Add);

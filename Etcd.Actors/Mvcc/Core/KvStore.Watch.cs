@@ -40,7 +40,10 @@ public sealed partial class KvStore
         var start = into.Count;
         var lastFull = to;
         var lastMain = 0L;
-        var compacting = _compaction is not null;
+        // Only rows at or below the compaction's target may still be deleted; skipping them needs its keep set, which
+        // its index walk collects. A watcher reading from above the target (the usual catch-up) waits for no walk.
+        var compacting = _compaction is { } c && from <= c.Target;
+        if (compacting) FinishIndexCompaction();
         _backend.ForEachRevisionBetween(from, to, (rev, kv, tombstone) =>
         {
             if (compacting && PendingDeletion(rev)) return true;

@@ -145,6 +145,8 @@ public sealed partial class KvStore
         {
             _compactMainRev = scheduled;
             ScheduleCompaction(scheduled);
+            // The store is not serving yet: walk the index at once, as before the walk went in steps.
+            FinishIndexCompaction();
         }
     }
 

@@ -111,6 +111,28 @@ public sealed class TreeIndex
         }
     }
 
+    /// <summary>
+    /// Every key index, in no particular order: what a compaction's index walk goes through in steps
+    /// (KvStore.CompactIndexStep). A copy of the hash map's values (an array walk, not the tree's), so that taking it
+    /// costs the apply little and the walk may drop keys from the index as it goes.
+    /// </summary>
+    public KeyIndex[] Snapshot()
+    {
+        var keys = new KeyIndex[_byKey.Count];
+        _byKey.Values.CopyTo(keys, 0);
+        return keys;
+    }
+
+    /// <summary>Drops a key index that compaction left with no history.</summary>
+    public void Remove(KeyIndex ki)
+    {
+        if (!ki.IsEmpty) throw new InvalidOperationException($"only an empty key index leaves the index, not {ki}");
+        if (!_byKey.TryGetValue(ki.Key, out var held) || !ReferenceEquals(held, ki))
+            throw new InvalidOperationException($"key index {ki.Key.ToStringUtf8()} is not in the index");
+        _byKey.Remove(ki.Key);
+        _sorted.Remove(ki);
+    }
+
     private KeyIndex GetOrAdd(ByteString key)
     {
         if (_byKey.TryGetValue(key, out var ki)) return ki;
