@@ -12,7 +12,8 @@ namespace Etcd.Specs.Mvcc;
 /// MvccStoreActor runs a compaction's backend deletions in batches of --experimental-compaction-batch-limit rows,
 /// one transaction and one mailbox turn each: what arrives meanwhile is served between two batches. Observed through
 /// the order of the store's own messages (Applied replies and BatchCommitted events reach the test actor from the
-/// store's thread, in the order it did things) and a backend hook inside each commit, never through timing.
+/// store's thread, in the order it did things) and a backend hook inside each commit, not through timing (but the spec of the batch interval, which asserts a
+/// lower bound on the gap between two batches).
 /// </summary>
 public sealed class MvccStoreCompactionSpecs() : MvccStoreActorSpecBase("mvcc-compaction")
 {

@@ -79,10 +79,13 @@ public sealed partial class KvStore
     /// or below <paramref name="rev"/> (etcd's "available" set). Reads need no walk: the compacted revision, set on
     /// apply, refuses those below it, and a read at or above it finds the same revision in a key's history whether
     /// that history is compacted yet or not; a write only adds revisions above it, which neither the walk nor the
-    /// keep set looks at. A compaction still under way takes the new target and starts again from the first key and
-    /// the first row: a row the older one kept and its batches already passed may be one the newer must delete (its
-    /// key deleted between the two targets); going on from where it stood left such a row behind, and a restart
-    /// brought the deleted key back. etcd runs each compaction as its own job from the start.
+    /// keep set looks at. A compaction still under way takes the new target, a new keep set and starts its row
+    /// batches again from the first row: a row the older one kept and its batches already passed may be one the
+    /// newer must delete (its key deleted between the two targets); going on from where they stood left such a row
+    /// behind, and a restart brought the deleted key back. Its walk goes on with the keys it has not reached yet and
+    /// then walks again those it had (at the new target, for the new keep set), with the keys put since at the end
+    /// (<see cref="ResumeWalk"/>): starting again from the first key, Compacts coming faster than a walk would
+    /// never reach the last keys. etcd runs each compaction as its own job to the end.
     /// </summary>
     private void ScheduleCompaction(long rev)
     {
@@ -92,13 +95,35 @@ public sealed partial class KvStore
             c.Target = rev;
             c.Keep = new HashSet<Revision>();
             c.Next = new Revision(0, 0);
-            c.Keys = keys;
+            c.Keys = c.Keys is null ? keys : ResumeWalk(c.Keys, c.KeysWalked, keys);
             c.KeysWalked = 0;
         }
         else
         {
             _compaction = new PendingCompaction { Target = rev, Keep = new HashSet<Revision>(), Next = new Revision(0, 0), Keys = keys };
         }
+    }
+
+    /// <summary>
+    /// The keys of a walk that a newer compaction takes over: first those the walk has not reached (still all in the
+    /// index: only the walk drops keys), then every other key of the index now. Each key comes once.
+    /// </summary>
+    private static KeyIndex[] ResumeWalk(KeyIndex[] walk, int walked, KeyIndex[] now)
+    {
+        var ahead = walk.Length - walked;
+        if (ahead == 0) return now;
+        var result = new KeyIndex[now.Length];
+        var first = new HashSet<KeyIndex>(ahead, ReferenceEqualityComparer.Instance);
+        var n = 0;
+        for (var i = walked; i < walk.Length; i++)
+        {
+            first.Add(walk[i]);
+            result[n++] = walk[i];
+        }
+        for (var i = 0; i < now.Length; i++)
+            if (!first.Contains(now[i])) result[n++] = now[i];
+        if (n != now.Length) throw new InvalidOperationException($"compaction walk resumed with {n} keys, the index has {now.Length}");
+        return result;
     }
 
     /// <summary>Whether the pending compaction still has index keys to walk (<see cref="CompactIndexStep"/>) before its row batches.</summary>

@@ -40,13 +40,15 @@ public sealed partial class KvStore
         var start = into.Count;
         var lastFull = to;
         var lastMain = 0L;
-        // Only rows at or below the compaction's target may still be deleted; skipping them needs its keep set, which
-        // its index walk collects. A watcher reading from above the target (the usual catch-up) waits for no walk.
+        // Only rows at or below the compaction's target may still be deleted, and history reads none below it
+        // (from >= the compacted revision, which is the target). At the target, a compaction deletes a row only if
+        // it is a tombstone: the key's generation ends there, and etcd's keyIndex.compact drops a generation left with
+        // its tombstone alone. So the skip needs no keep set, and no catch-up waits for the index walk.
         var compacting = _compaction is { } c && from <= c.Target;
-        if (compacting) FinishIndexCompaction();
+        var target = _compaction?.Target ?? 0;
         _backend.ForEachRevisionBetween(from, to, (rev, kv, tombstone) =>
         {
-            if (compacting && PendingDeletion(rev)) return true;
+            if (compacting && tombstone && rev.Main == target) return true;
             if (into.Count - start >= maxEvents && rev.Main != lastMain)
             {
                 lastFull = lastMain;
@@ -63,7 +65,10 @@ public sealed partial class KvStore
             {
                 var ev = into[i];
                 if (ev.Type == Event.Types.EventType.Put && ev.Kv.Version == 1) continue; // a creation has no previous value
-                ev.PrevKv = GetAt(ev.Kv.Key, ev.Kv.ModRevision - 1);
+                // Below the compacted revision etcd's range fails as compacted, so its prev_kv is empty; the index
+                // of a key the walk has not reached still holds that revision, so it must not be asked.
+                var prevRev = ev.Kv.ModRevision - 1;
+                ev.PrevKv = prevRev < _compactMainRev ? null : GetAt(ev.Kv.Key, prevRev);
             }
         }
         return lastFull;
