@@ -20,11 +20,23 @@ internal sealed partial class PeerAssociationHandle
         try
         {
             // Nothing is read before Akka.Remote registers who hears it (DotNetty keeps AutoRead off until then).
-            listener = await ReadHandlerSource.Task.ConfigureAwait(false);
+            // Akka completes the source on its own thread (for an inbound association in ProtocolStateActor's
+            // constructor) and without RunContinuationsAsynchronously: ForceYielding keeps this loop, its reads and
+            // its Notify calls, off that thread. Akka never registering (its handshake timer fired before it took the
+            // handle) would leave the connection open for good: past connection-timeout + handshake-timeout it ends.
+            listener = await ReadHandlerSource.Task.WaitAsync(_settings.ConnectTimeout + _settings.HandshakeTimeout, _ending.Token)
+                .ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
         }
         catch (OperationCanceledException)
         {
             _readerDone.TrySetResult();
+            return;
+        }
+        catch (TimeoutException)
+        {
+            _readerDone.TrySetResult();
+            _transport.WarnUnregistered(this);
+            End();
             return;
         }
         var buffer = ArrayPool<byte>.Shared.Rent(ReadBufferBytes);

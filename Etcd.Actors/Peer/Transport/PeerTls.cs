@@ -1,4 +1,5 @@
 using System.Net.Security;
+using System.Security.Cryptography;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
@@ -33,7 +34,18 @@ internal sealed class PeerTls
 
     private const SslProtocols Protocols = SslProtocols.Tls12 | SslProtocols.Tls13;
 
-    private static X509ChainPolicy NoDownloads() => new() { DisableCertificateDownloads = true, RevocationMode = X509RevocationMode.NoCheck };
+    private static readonly Oid ServerAuth = new("1.3.6.1.5.5.7.3.1");
+    private static readonly Oid ClientAuth = new("1.3.6.1.5.5.7.3.2");
+
+    /// <summary>The chain policy of one side. A CertificateChainPolicy of our own replaces the one SslStream builds,
+    /// and with it the extended key usage SslStream asks of the peer: it is put back (serverAuth of the side dialled,
+    /// clientAuth of the side dialling), so a certificate without that usage is a chain error as under DotNetty.</summary>
+    private static X509ChainPolicy NoDownloads(Oid usage)
+    {
+        var policy = new X509ChainPolicy { DisableCertificateDownloads = true, RevocationMode = X509RevocationMode.NoCheck };
+        policy.ApplicationPolicy.Add(usage);
+        return policy;
+    }
 
     /// <summary>Handshake as the dialling side; the peer's certificate is judged naming <paramref name="remote"/>.</summary>
     public async Task<SslStream> AsClientAsync(Stream inner, Address remote, CancellationToken ct)
@@ -45,7 +57,7 @@ internal sealed class PeerTls
             TargetHost = remote.Host,
             EnabledSslProtocols = Protocols,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-            CertificateChainPolicy = NoDownloads(),
+            CertificateChainPolicy = NoDownloads(ServerAuth),
             // Presented whenever the peer asks (Go's client does the same); DotNetty presented it in mutual mode only.
             LocalCertificateSelectionCallback = (_, _, _, _, _) => certificate,
             RemoteCertificateValidationCallback = (_, cert, chain, errors) => Judge(cert, chain, remote.ToString(), errors),
@@ -73,7 +85,7 @@ internal sealed class PeerTls
             ClientCertificateRequired = mutual,
             EnabledSslProtocols = Protocols,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-            CertificateChainPolicy = NoDownloads(),
+            CertificateChainPolicy = NoDownloads(ClientAuth),
             // Without mutual mode no certificate is asked for and none is judged (DotNetty's TlsHandler.Server).
             RemoteCertificateValidationCallback = (_, cert, chain, errors) => !mutual || Judge(cert, chain, peer, errors),
         };
