@@ -1,11 +1,14 @@
 using System.Buffers.Binary;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Remote.Transport;
 using Etcd.Actors.Configuration;
 using Etcd.Actors.Peer.Transport;
+using Etcd.Actors.Server;
 using Etcd.Specs.Support;
 using Xunit;
 using Xunit.Abstractions;
@@ -159,5 +162,30 @@ public sealed class PeerTransportBoundsSpecs(ITestOutputHelper output)
         {
             foreach (var s in stranger) s.Dispose();
         }
+    }
+
+    [Fact]
+    public async Task With_tls_the_chain_of_a_member_we_dial_is_judged_for_server_authentication()
+    {
+        using var dir = new TempDir("peer-transport-eku");
+        var certs = new TestCertificates(dir.Sub("pki"));
+        var usage = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The dialling side's validator sees SslStream's chain: it must carry the usage check DotNetty's did.
+        var dialling = new PeerTlsSettings(Load(certs.IssuePeer("a", "a", 4001)), false, (_, chain, _, _, _) =>
+        {
+            usage.TrySetResult(chain is not null && chain.ChainStatus.Any(s => s.Status == X509ChainStatusFlags.NotValidForUsage));
+            return false;
+        });
+        var clientAuthOnly = new PeerTlsSettings(Load(certs.IssueClient("b", "b", 4002)), false, (_, _, _, _, _) => true);
+        await using var a = PeerTransportNode.Start("a", dialling);
+        await using var b = PeerTransportNode.Start("b", clientAuthOnly);
+        a.SinkOf(b).Tell("to a member whose certificate is for client authentication only");
+        Assert.True(await usage.Task.WaitAsync(Within), "SslStream's chain did not check serverAuth");
+    }
+
+    private static X509Certificate2 Load(TestCertificates.Pair pair)
+    {
+        using var pem = X509Certificate2.CreateFromPemFile(pair.CertFile, pair.KeyFile);
+        return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
     }
 }
