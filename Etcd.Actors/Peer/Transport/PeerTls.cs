@@ -37,9 +37,10 @@ internal sealed class PeerTls
     private static readonly Oid ServerAuth = new("1.3.6.1.5.5.7.3.1");
     private static readonly Oid ClientAuth = new("1.3.6.1.5.5.7.3.2");
 
-    /// <summary>The chain policy of one side. A CertificateChainPolicy of our own replaces the one SslStream builds,
-    /// and with it the extended key usage SslStream asks of the peer: it is put back (serverAuth of the side dialled,
-    /// clientAuth of the side dialling), so a certificate without that usage is a chain error as under DotNetty.</summary>
+    /// <summary>The chain policy of one side, naming the extended key usage asked of the peer (serverAuth of the side
+    /// dialled, clientAuth of the side dialling), so a certificate without it is a chain error as under DotNetty.
+    /// SslStream on .NET 10 (Linux) adds it itself to a policy that names none (PeerTransportBoundsSpecs passes without
+    /// it); it is named here so the check does not rest on that.</summary>
     private static X509ChainPolicy NoDownloads(Oid usage)
     {
         var policy = new X509ChainPolicy { DisableCertificateDownloads = true, RevocationMode = X509RevocationMode.NoCheck };
