@@ -182,7 +182,7 @@ public sealed class PeerTcpTransportSpecs(ITestOutputHelper output)
         Assert.Equal(SslProtocols.Tls13, ssl.SslProtocol);
     }
 
-    private static PeerTlsSettings Tls(TempDir dir, TestCertificates.Pair pair, string ca) =>
+    internal static PeerTlsSettings Tls(TempDir dir, TestCertificates.Pair pair, string ca) =>
         PeerTlsSetup.Create(new PeerTlsOptions
         {
             CertFile = pair.CertFile, KeyFile = pair.KeyFile, TrustedCaFile = ca, ClientCertAuth = true, CrlFile = "",
@@ -190,7 +190,7 @@ public sealed class PeerTcpTransportSpecs(ITestOutputHelper output)
         }, dir.Path, ["https://127.0.0.1:2380"], new Capnslog(TextWriter.Null, "info"))!;
 
     /// <summary>The other side closes: a read returns 0 or the connection is reset, within 30 s.</summary>
-    private static async Task AssertClosedAsync(Socket socket)
+    internal static async Task AssertClosedAsync(Socket socket)
     {
         var buffer = new byte[4096];
         using var cts = new CancellationTokenSource(Within);

@@ -20,11 +20,26 @@ internal sealed partial class PeerAssociationHandle
         try
         {
             // Nothing is read before Akka.Remote registers who hears it (DotNetty keeps AutoRead off until then).
-            listener = await ReadHandlerSource.Task.ConfigureAwait(false);
+            // Akka never registering (its handshake timer fired before it took the handle) would leave the connection
+            // open for good: past connection-timeout + handshake-timeout it ends.
+            listener = await ReadHandlerSource.Task.WaitAsync(_settings.ConnectTimeout + _settings.HandshakeTimeout, _ending.Token)
+                .ConfigureAwait(false);
+            // Akka completes the source on its own thread (for an inbound association in ProtocolStateActor's
+            // constructor) and without RunContinuationsAsynchronously, so the await above resumes inside its SetResult.
+            // Yield to the thread pool before reading: the loop, its reads and its Notify calls stay off that thread.
+            // (ForceYielding on the await above would not do: it only yields when the task is complete already.)
+            await Task.CompletedTask.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
         }
         catch (OperationCanceledException)
         {
             _readerDone.TrySetResult();
+            return;
+        }
+        catch (TimeoutException)
+        {
+            _readerDone.TrySetResult();
+            _transport.WarnUnregistered(this);
+            End();
             return;
         }
         var buffer = ArrayPool<byte>.Shared.Rent(ReadBufferBytes);

@@ -23,19 +23,26 @@ internal sealed partial class PeerAssociationHandle : AssociationHandle, IThread
     private readonly ConcurrentQueue<ByteString> _outbound = new();
     private readonly TaskCompletionSource _flushed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _readerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _ending = new();
     private long _queuedBytes;
     private int _writerScheduled;
     private volatile bool _closing;
     private int _ended;
 
-    public PeerAssociationHandle(PeerTcpTransport transport, Address localAddress, Address remoteAddress, Socket socket, Stream stream)
+    public PeerAssociationHandle(PeerTcpTransport transport, Address localAddress, Address remoteAddress, Socket socket, Stream stream,
+        System.Net.IPAddress? inboundFrom = null)
         : base(localAddress, remoteAddress)
     {
+        InboundFrom = inboundFrom;
         _transport = transport;
         _socket = socket;
         _stream = stream;
         _settings = transport.Settings;
     }
+
+    /// <summary>The source address of an accepted connection (it counts against the inbound bounds until it ends);
+    /// null for one we dialled.</summary>
+    internal System.Net.IPAddress? InboundFrom { get; }
 
     /// <summary>Bytes queued and not yet handed to the socket (specs watch backpressure with it).</summary>
     internal long QueuedBytes => Volatile.Read(ref _queuedBytes);
@@ -81,7 +88,14 @@ internal sealed partial class PeerAssociationHandle : AssociationHandle, IThread
         {
             // The peer did not take our last frames or did not close in time: close outright.
         }
-        End();
+        catch (Exception e)
+        {
+            _transport.Unexpected(this, "close", e);
+        }
+        finally
+        {
+            End();
+        }
     }
 
     /// <summary>Closes the connection for good (idempotent) and tells the listener, if one was registered, once.</summary>
@@ -94,9 +108,13 @@ internal sealed partial class PeerAssociationHandle : AssociationHandle, IThread
         _socket.Dispose();
         _flushed.TrySetResult();
         _transport.Forget(this);
-        // A reader still waiting for its listener stops waiting; one that had it reports the end itself.
-        if (!ReadHandlerSource.TrySetCanceled() && ReadHandlerSource.Task.IsCompletedSuccessfully)
-            ReadHandlerSource.Task.Result.Notify(new Disassociated(DisassociateInfo.Unknown));
+        // A reader still waiting for its listener stops waiting (its await yields, so nothing runs inline here).
+        _ending.Cancel();
+        // ReadHandlerSource is Akka.Remote's to complete (ProtocolStateActor calls SetResult, which would throw on a
+        // source we had cancelled): the listener hears of the end when it registers, now or later.
+        ReadHandlerSource.Task.ContinueWith(static t => t.Result.Notify(new Disassociated(DisassociateInfo.Unknown)),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
     }
 
     public override string ToString() => $"PeerAssociationHandle({LocalAddress} -> {RemoteAddress})";

@@ -6,18 +6,38 @@ using Akka.Remote.Transport;
 
 namespace Etcd.Actors.Peer.Transport;
 
-// Accepting: each accepted connection gets connection-timeout for its TLS handshake, and at most
-// max-pending-inbound are in a handshake at once (more are closed on arrival), so strangers who connect and say
-// nothing hold neither a slot for long nor many slots. Without TLS there is no handshake here: Akka.Remote's own
-// protocol handshake (handshake-timeout) ends a silent inbound association above us.
+// Accepting: each accepted connection gets connection-timeout for its TLS handshake; at most max-pending-inbound are
+// in a handshake at once and max-pending-inbound-per-ip from one address, and at most max-inbound connections are
+// open and max-inbound-per-ip from one address (PeerInboundLimits); a connection over a bound is closed on arrival,
+// with a warning at most once per address per 30 s. So strangers who connect and say nothing hold neither a slot for
+// long nor many slots, and one address cannot take the slots the members need. Without TLS there is no handshake
+// here: Akka.Remote's own protocol handshake (handshake-timeout) ends a silent inbound association above us.
 public sealed partial class PeerTcpTransport
 {
+    private static readonly TimeSpan AcceptBackoffMin = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan AcceptBackoffMax = TimeSpan.FromSeconds(1);
+
     private async Task AcceptLoopAsync(IAssociationEventListener listener)
     {
+        try
+        {
+            await AcceptAsync(listener).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // A bug of ours: said, since nobody observes this task; the port then takes no more connections.
+            _log.Error(e, "peer transport: the accept loop failed; no more inbound connections are taken");
+        }
+    }
+
+    private async Task AcceptAsync(IAssociationEventListener listener)
+    {
         var server = _server!;
+        var backoff = AcceptBackoffMin;
         while (!_stopping.IsCancellationRequested)
         {
             Socket socket;
+            IPEndPoint remote;
             try
             {
                 socket = await server.AcceptAsync(_stopping.Token).ConfigureAwait(false);
@@ -28,27 +48,44 @@ public sealed partial class PeerTcpTransport
             }
             catch (SocketException e)
             {
-                // Per-connection trouble (reset before accept, out of descriptors): the listener itself goes on.
-                _log.Warning("peer transport: accept failed: {0}", e.Message);
+                // Per-connection trouble (reset before accept): the listener goes on. Anything else (out of
+                // descriptors, EMFILE) fails again at once: wait, doubling up to 1 s, instead of spinning a core.
+                Warn("accept", $"accept failed: {e.Message}");
+                if (e.SocketErrorCode is SocketError.ConnectionAborted or SocketError.ConnectionReset) continue;
+                try { await Task.Delay(backoff, _stopping.Token).ConfigureAwait(false); }
+                catch (OperationCanceledException) { return; }
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, AcceptBackoffMax.Ticks));
                 continue;
             }
-            if (Interlocked.Increment(ref _pendingInbound) > Settings.MaxPendingInbound)
+            backoff = AcceptBackoffMin;
+            try
             {
-                Interlocked.Decrement(ref _pendingInbound);
-                Warn(socket.RemoteEndPoint, $"rejected incoming connection from {socket.RemoteEndPoint}: too many connections in their handshake (max-pending-inbound {Settings.MaxPendingInbound})");
+                remote = (IPEndPoint)socket.RemoteEndPoint!;
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
                 socket.Dispose();
                 continue;
             }
-            _ = InboundAsync(socket, listener);
+            var from = remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address;
+            if (_limits.TryAdmit(from) is { } refused)
+            {
+                Warn(from.ToString(), $"rejected incoming connection from {remote}: {refused}");
+                socket.Dispose();
+                continue;
+            }
+            _ = InboundAsync(socket, remote, from, listener);
         }
     }
 
-    private async Task InboundAsync(Socket socket, IAssociationEventListener listener)
+    private async Task InboundAsync(Socket socket, IPEndPoint remote, IPAddress from, IAssociationEventListener listener)
     {
-        var remote = (IPEndPoint)socket.RemoteEndPoint!;
+        var established = false;
         try
         {
             socket.NoDelay = true;
+            // Like DotNetty's SO_KEEPALIVE: a member that vanished without a FIN is found out by the kernel too.
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
             Stream stream = new NetworkStream(socket, ownsSocket: true);
             if (_tls is not null)
             {
@@ -70,17 +107,28 @@ public sealed partial class PeerTcpTransport
             var localEnd = (IPEndPoint)socket.LocalEndPoint!;
             var local = new Address(SchemeIdentifier, System.Name, MappedHost(localEnd.Address), localEnd.Port);
             var remoteAddress = new Address(SchemeIdentifier, System.Name, HostOf(remote.Address), remote.Port);
-            listener.Notify(new InboundAssociation(Open(new PeerAssociationHandle(this, local, remoteAddress, socket, stream))));
+            var handle = new PeerAssociationHandle(this, local, remoteAddress, socket, stream, inboundFrom: from);
+            // From here the handle counts as open until it ends (Forget).
+            _limits.Established(from);
+            established = true;
+            listener.Notify(new InboundAssociation(Open(handle)));
         }
-        catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+        catch (Exception e)
         {
-            socket.Dispose();
+            if (e is not (IOException or SocketException or ObjectDisposedException))
+                _log.Error(e, "peer transport: taking the connection from {0} failed", remote);
+            if (!established) socket.Dispose();
         }
         finally
         {
-            Interlocked.Decrement(ref _pendingInbound);
+            if (!established) _limits.Abandoned(from);
         }
     }
+
+    /// <summary>A connection Akka.Remote never took (no listener registered within connection-timeout +
+    /// handshake-timeout): it is closed, and said at most once per peer host per 30 s.</summary>
+    internal void WarnUnregistered(PeerAssociationHandle handle) =>
+        Warn(handle.RemoteAddress.Host, $"closed the connection {handle}: Akka.Remote did not take it within {(Settings.ConnectTimeout + Settings.HandshakeTimeout).TotalMilliseconds:0} ms");
 
     /// <summary>A frame whose length prefix is negative or over maximum-frame-size: the connection ends (the reader
     /// returns) and it is said, at most once per peer host per 30 s.</summary>

@@ -27,14 +27,15 @@ public sealed partial class PeerTcpTransport : Akka.Remote.Transport.Transport
     private readonly ConcurrentDictionary<PeerAssociationHandle, byte> _open = new(ReferenceEqualityComparer.Instance);
     private readonly CancellationTokenSource _stopping = new();
     private readonly PeerWarnings _warnings;
+    private readonly PeerInboundLimits _limits;
     private Socket? _server;
-    private int _pendingInbound;
 
     public PeerTcpTransport(ActorSystem system, Config config)
     {
         System = system;
         Config = config;
-        Settings = PeerTransportSettings.Create(config);
+        Settings = PeerTransportSettings.Create(config, system.Settings.Config.GetTimeSpan("akka.remote.handshake-timeout", TimeSpan.FromSeconds(15)));
+        _limits = new PeerInboundLimits(Settings);
         _log = Logging.GetLogger(system, typeof(PeerTcpTransport));
         if (Settings.EnableSsl)
         {
@@ -58,6 +59,8 @@ public sealed partial class PeerTcpTransport : Akka.Remote.Transport.Transport
         var server = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
+            // Bound to [::], IPv4 members are taken too (DotNetty's listener is dual-mode there as well).
+            if (ip.Equals(IPAddress.IPv6Any)) server.DualMode = true;
             server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             server.Bind(new IPEndPoint(ip, Settings.Port));
             server.Listen(512);
@@ -89,6 +92,7 @@ public sealed partial class PeerTcpTransport : Akka.Remote.Transport.Transport
             if (ip.Equals(IPAddress.Any)) ip = IPAddress.Loopback;
             if (ip.Equals(IPAddress.IPv6Any)) ip = IPAddress.IPv6Loopback;
             socket = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
             await socket.ConnectAsync(new IPEndPoint(ip, port), timeout.Token).ConfigureAwait(false);
             Stream stream = new NetworkStream(socket, ownsSocket: true);
             if (_tls is not null)
@@ -120,7 +124,8 @@ public sealed partial class PeerTcpTransport : Akka.Remote.Transport.Transport
         }
     }
 
-    /// <summary>Stops accepting and ends every connection now (Akka.Remote calls it last, after its endpoints stopped).</summary>
+    /// <summary>Stops accepting and ends every connection still open now: Akka.Remote calls it last, after its
+    /// endpoints stopped (those disassociated gracefully already; what is left is cut).</summary>
     public override Task<bool> Shutdown()
     {
         _stopping.Cancel();
@@ -137,7 +142,12 @@ public sealed partial class PeerTcpTransport : Akka.Remote.Transport.Transport
         return handle;
     }
 
-    internal void Forget(PeerAssociationHandle handle) => _open.TryRemove(handle, out _);
+    /// <summary>A connection ended (once per handle): it no longer counts, nor against the inbound bounds.</summary>
+    internal void Forget(PeerAssociationHandle handle)
+    {
+        _open.TryRemove(handle, out _);
+        if (handle.InboundFrom is { } from) _limits.Closed(from);
+    }
 
     /// <summary>A handle's local address as DotNetty names it: the configured host name, else the socket's address.</summary>
     private string MappedHost(IPAddress address) => Settings.Hostname is { Length: > 0 } h

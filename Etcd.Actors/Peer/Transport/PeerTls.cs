@@ -1,4 +1,5 @@
 using System.Net.Security;
+using System.Security.Cryptography;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
@@ -33,7 +34,19 @@ internal sealed class PeerTls
 
     private const SslProtocols Protocols = SslProtocols.Tls12 | SslProtocols.Tls13;
 
-    private static X509ChainPolicy NoDownloads() => new() { DisableCertificateDownloads = true, RevocationMode = X509RevocationMode.NoCheck };
+    private static readonly Oid ServerAuth = new("1.3.6.1.5.5.7.3.1");
+    private static readonly Oid ClientAuth = new("1.3.6.1.5.5.7.3.2");
+
+    /// <summary>The chain policy of one side, naming the extended key usage asked of the peer (serverAuth of the side
+    /// dialled, clientAuth of the side dialling), so a certificate without it is a chain error as under DotNetty.
+    /// SslStream on .NET 10 (Linux) adds it itself to a policy that names none (PeerTransportBoundsSpecs passes without
+    /// it); it is named here so the check does not rest on that.</summary>
+    private static X509ChainPolicy NoDownloads(Oid usage)
+    {
+        var policy = new X509ChainPolicy { DisableCertificateDownloads = true, RevocationMode = X509RevocationMode.NoCheck };
+        policy.ApplicationPolicy.Add(usage);
+        return policy;
+    }
 
     /// <summary>Handshake as the dialling side; the peer's certificate is judged naming <paramref name="remote"/>.</summary>
     public async Task<SslStream> AsClientAsync(Stream inner, Address remote, CancellationToken ct)
@@ -45,7 +58,7 @@ internal sealed class PeerTls
             TargetHost = remote.Host,
             EnabledSslProtocols = Protocols,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-            CertificateChainPolicy = NoDownloads(),
+            CertificateChainPolicy = NoDownloads(ServerAuth),
             // Presented whenever the peer asks (Go's client does the same); DotNetty presented it in mutual mode only.
             LocalCertificateSelectionCallback = (_, _, _, _, _) => certificate,
             RemoteCertificateValidationCallback = (_, cert, chain, errors) => Judge(cert, chain, remote.ToString(), errors),
@@ -73,7 +86,7 @@ internal sealed class PeerTls
             ClientCertificateRequired = mutual,
             EnabledSslProtocols = Protocols,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-            CertificateChainPolicy = NoDownloads(),
+            CertificateChainPolicy = NoDownloads(ClientAuth),
             // Without mutual mode no certificate is asked for and none is judged (DotNetty's TlsHandler.Server).
             RemoteCertificateValidationCallback = (_, cert, chain, errors) => !mutual || Judge(cert, chain, peer, errors),
         };

@@ -16,6 +16,12 @@ namespace Etcd.Actors.Peer.Transport;
 /// <param name="CoalesceBytes">How many bytes of queued frames the writer copies into one pooled buffer for one send.</param>
 /// <param name="FlushWait">How long a disassociation waits for queued frames to leave and the peer to close.</param>
 /// <param name="MaxPendingInbound">Accepted connections still in their TLS handshake at once; more are closed at once.</param>
+/// <param name="MaxPendingInboundPerIp">The same from one source address, so one stranger cannot take every slot.</param>
+/// <param name="MaxInbound">Inbound connections (in a handshake or established) at once; more are closed at once.</param>
+/// <param name="MaxInboundPerIp">The same from one source address.</param>
+/// <param name="HandshakeTimeout">Akka.Remote's handshake-timeout: with <paramref name="ConnectTimeout"/>, how long a
+/// connection may wait for Akka.Remote to register its listener before it is closed (an orphan: Akka's handshake
+/// timer won the race against the association it asked for).</param>
 public sealed record PeerTransportSettings(
     string Hostname,
     int Port,
@@ -27,9 +33,15 @@ public sealed record PeerTransportSettings(
     int OutboundQueueBytes,
     int CoalesceBytes,
     TimeSpan FlushWait,
-    int MaxPendingInbound)
+    int MaxPendingInbound,
+    int MaxPendingInboundPerIp,
+    int MaxInbound,
+    int MaxInboundPerIp,
+    TimeSpan HandshakeTimeout)
 {
-    public static PeerTransportSettings Create(Config config)
+    /// <summary>Reads <paramref name="config"/> (the transport's section); <paramref name="handshakeTimeout"/> is
+    /// akka.remote.handshake-timeout.</summary>
+    public static PeerTransportSettings Create(Config config, TimeSpan? handshakeTimeout = null)
     {
         var frame = config.GetByteSize("maximum-frame-size", 4L * 1024 * 1024) ?? 4L * 1024 * 1024;
         if (frame is < 32_000 or > int.MaxValue - 4)
@@ -49,6 +61,10 @@ public sealed record PeerTransportSettings(
             OutboundQueueBytes: (int)Math.Clamp(queue, 64 * 1024, int.MaxValue),
             CoalesceBytes: (int)Math.Clamp(coalesce, 4 * 1024, 16 * 1024 * 1024),
             FlushWait: config.GetTimeSpan("flush-wait", TimeSpan.FromSeconds(2)),
-            MaxPendingInbound: Math.Max(1, config.GetInt("max-pending-inbound", 64)));
+            MaxPendingInbound: Math.Max(1, config.GetInt("max-pending-inbound", 64)),
+            MaxPendingInboundPerIp: Math.Max(1, config.GetInt("max-pending-inbound-per-ip", 8)),
+            MaxInbound: Math.Max(1, config.GetInt("max-inbound", 1024)),
+            MaxInboundPerIp: Math.Max(1, config.GetInt("max-inbound-per-ip", 64)),
+            HandshakeTimeout: handshakeTimeout ?? TimeSpan.FromSeconds(15));
     }
 }
