@@ -14,6 +14,19 @@ internal sealed partial class PeerAssociationHandle
 {
     private const int ReadBufferBytes = 64 * 1024;
 
+    // connection-timeout + handshake-timeout, clamped to what WaitAsync takes (an infinite or huge setting would
+    // otherwise make it throw and leave the connection neither read nor ended).
+    private TimeSpan RegistrationLimit
+    {
+        get
+        {
+            var max = TimeSpan.FromMilliseconds(int.MaxValue - 1);
+            var connect = _settings.ConnectTimeout < TimeSpan.Zero || _settings.ConnectTimeout > max ? max : _settings.ConnectTimeout;
+            var handshake = _settings.HandshakeTimeout < TimeSpan.Zero || _settings.HandshakeTimeout > max ? max : _settings.HandshakeTimeout;
+            return connect + handshake > max ? max : connect + handshake;
+        }
+    }
+
     private async Task ReadLoopAsync()
     {
         IHandleEventListener listener;
@@ -22,7 +35,7 @@ internal sealed partial class PeerAssociationHandle
             // Nothing is read before Akka.Remote registers who hears it (DotNetty keeps AutoRead off until then).
             // Akka never registering (its handshake timer fired before it took the handle) would leave the connection
             // open for good: past connection-timeout + handshake-timeout it ends.
-            listener = await ReadHandlerSource.Task.WaitAsync(_settings.ConnectTimeout + _settings.HandshakeTimeout, _ending.Token)
+            listener = await ReadHandlerSource.Task.WaitAsync(RegistrationLimit, _ending.Token)
                 .ConfigureAwait(false);
             // Akka completes the source on its own thread (for an inbound association in ProtocolStateActor's
             // constructor) and without RunContinuationsAsynchronously, so the await above resumes inside its SetResult.

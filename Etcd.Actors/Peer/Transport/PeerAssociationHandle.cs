@@ -103,18 +103,26 @@ internal sealed partial class PeerAssociationHandle : AssociationHandle, IThread
     {
         _closing = true;
         if (Interlocked.Exchange(ref _ended, 1) != 0) return;
-        try { _socket.Shutdown(SocketShutdown.Both); } catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
-        _stream.Dispose();
-        _socket.Dispose();
-        _flushed.TrySetResult();
-        _transport.Forget(this);
-        // A reader still waiting for its listener stops waiting (its await yields, so nothing runs inline here).
-        _ending.Cancel();
-        // ReadHandlerSource is Akka.Remote's to complete (ProtocolStateActor calls SetResult, which would throw on a
-        // source we had cancelled): the listener hears of the end when it registers, now or later.
-        ReadHandlerSource.Task.ContinueWith(static t => t.Result.Notify(new Disassociated(DisassociateInfo.Unknown)),
-            CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
+        try
+        {
+            try { _socket.Shutdown(SocketShutdown.Both); } catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
+            _stream.Dispose();
+            _socket.Dispose();
+        }
+        finally
+        {
+            // Whatever disposal did, the slot is released and the listener told: _ended is set, so nothing else will.
+            _flushed.TrySetResult();
+            _transport.Forget(this);
+            // A reader still waiting for its listener stops waiting (its catch may run inline here; it only records that
+            // it is done).
+            _ending.Cancel();
+            // ReadHandlerSource is Akka.Remote's to complete (ProtocolStateActor calls SetResult, which would throw on a
+            // source we had cancelled): the listener hears of the end when it registers, now or later.
+            ReadHandlerSource.Task.ContinueWith(static t => t.Result.Notify(new Disassociated(DisassociateInfo.Unknown)),
+                CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
     }
 
     public override string ToString() => $"PeerAssociationHandle({LocalAddress} -> {RemoteAddress})";
