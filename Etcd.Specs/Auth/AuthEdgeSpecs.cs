@@ -19,13 +19,7 @@ public sealed class AuthEdgeSpecs : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var peer = $"http://127.0.0.1:{FreePort.Next()}";
-        var settings = EtcdServerSettings.Default with
-        {
-            DataDir = _dir.Sub("data"), LogLevel = "warn", BcryptCost = 31,
-            ListenPeerUrls = [peer], AdvertisePeerUrls = [peer], InitialCluster = [new("default", [peer])],
-        };
-        _node = await EtcdNode.StartAsync(settings).WaitAsync(TimeSpan.FromSeconds(60));
+        _node = await SingleMember.StartAsync(SingleMember.Settings(_dir) with { BcryptCost = 31 });
         var s = _node.Server;
         // A root without a password (no hash), holding the root role: enough to turn auth on.
         await s.UserAddAsync(new AuthUserAddRequest { Name = "root", Options = new UserAddOptions { NoPassword = true } }).WaitAsync(Wait);

@@ -12,28 +12,15 @@ namespace Etcd.Specs.Auth;
 /// resolved at, as etcd's doSerialize, so a permission revoked between the resolve and the serve is "revision of auth
 /// store is old", linearizable or serializable, and never an answer the token no longer allows.
 /// </summary>
-public sealed class AuthReadRevisionSpecs : IAsyncLifetime
+public sealed class AuthReadRevisionSpecs() : AuthMemberSpecBase("auth-read-rev")
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
-    private readonly TempDir _dir = new("auth-read-rev");
-    private EtcdNode _node = null!;
-
-    private static ByteString B(string s) => ByteString.CopyFromUtf8(s);
-
-    public async Task InitializeAsync() => _node = await AuthMember.StartWithAliceAsync(_dir);
-
-    public async Task DisposeAsync()
-    {
-        await _node.DisposeAsync();
-        _dir.Dispose();
-    }
 
     [Fact]
     public async Task A_permission_revoked_between_the_token_resolve_and_the_serve_is_old_revision()
     {
-        var s = _node.Server;
-        var root = (await s.AuthenticateAsync(new AuthenticateRequest { Name = "root", Password = "rootpw" }).WaitAsync(Wait)).Token;
-        var alice = (await s.AuthenticateAsync(new AuthenticateRequest { Name = "alice", Password = "apw" }).WaitAsync(Wait)).Token;
+        var s = Node.Server;
+        var root = await LoginAsync("root", AuthMember.RootPassword);
+        var alice = await LoginAsync("alice", AuthMember.AlicePassword);
         await s.PutAsync(new PutRequest { Key = B("/a/1"), Value = B("secret") }, token: alice).WaitAsync(Wait);
         var linearizable = new RangeRequest { Key = B("/a/1") };
         var serializable = new RangeRequest { Key = B("/a/1"), Serializable = true };

@@ -15,29 +15,16 @@ namespace Etcd.Specs.Auth;
 /// the auth state changed since the last renewal, and still answers exactly as etcd: a key the user may not write
 /// attached since is "permission denied", detached again it passes, a permission revoked is refused at once.
 /// </summary>
-public sealed class LeaseRenewCheckSpecs : IAsyncLifetime
+public sealed class LeaseRenewCheckSpecs() : AuthMemberSpecBase("lease-renew-check")
 {
-    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
     private const long Lease = 0x5151;
-    private readonly TempDir _dir = new("lease-renew-check");
-    private EtcdNode _node = null!;
-
-    private static ByteString B(string s) => ByteString.CopyFromUtf8(s);
-
-    public async Task InitializeAsync() => _node = await AuthMember.StartWithAliceAsync(_dir);
-
-    public async Task DisposeAsync()
-    {
-        await _node.DisposeAsync();
-        _dir.Dispose();
-    }
 
     [Fact]
     public async Task Renewing_an_unchanged_lease_asks_the_store_nothing_and_a_changed_one_is_checked_again()
     {
-        var s = _node.Server;
-        var root = (await s.AuthenticateAsync(new AuthenticateRequest { Name = "root", Password = "rootpw" }).WaitAsync(Wait)).Token;
-        var alice = (await s.AuthenticateAsync(new AuthenticateRequest { Name = "alice", Password = "apw" }).WaitAsync(Wait)).Token;
+        var s = Node.Server;
+        var root = await LoginAsync("root", AuthMember.RootPassword);
+        var alice = await LoginAsync("alice", AuthMember.AlicePassword);
         await s.LeaseGrantAsync(new LeaseGrantRequest { ID = Lease, TTL = 600 }, token: root).WaitAsync(Wait);
         for (var i = 0; i < 50; i++)
             await s.PutAsync(new PutRequest { Key = B($"/a/{i:D2}"), Value = B("v"), Lease = Lease }, token: alice).WaitAsync(Wait);
@@ -46,7 +33,7 @@ public sealed class LeaseRenewCheckSpecs : IAsyncLifetime
         var refs = s.Refs;
         var store = refs.Mvcc;
         var counted = new int[1];
-        refs.SetMvcc(_node.System.ActorOf(Props.Create(() => new CountingForwarder(store, counted))));
+        refs.SetMvcc(Node.System.ActorOf(Props.Create(() => new CountingForwarder(store, counted))));
         try
         {
             for (var i = 0; i < 20; i++) Assert.True((await Renew(alice)).TTL > 0);

@@ -92,11 +92,26 @@ public class TreeIndexSpecs
     {
         var t = Fixture();
         Assert.Equal(5, t.Count);
+        // As KvStore.CompactIndexStep walks it: each key of a snapshot compacted, the empty ones removed.
         var removed = new List<Revision>();
-        t.Compact(7, removed);
+        foreach (var ki in t.Snapshot())
+        {
+            ki.Compact(7, removed);
+            if (ki.IsEmpty) t.Remove(ki);
+        }
         Assert.Equal(4, t.Count);
         Assert.Null(t.Find(B("b")));
         Assert.Equal(new[] { new Revision(4, 0), new Revision(7, 0) }, removed);
         Assert.Equal(new[] { H("a"), H("ab"), "63FF", H("d") }, Keys(t, ByteString.CopyFrom(0), Unbounded, 7));
+    }
+
+    [Fact]
+    public void Only_an_empty_key_index_leaves_the_index()
+    {
+        var t = Fixture();
+        var a = t.Find(B("a"))!;
+        Assert.Throws<InvalidOperationException>(() => t.Remove(a));
+        Assert.Equal(5, t.Count);
+        Assert.Equal(new[] { H("a") }, Keys(t, B("a"), null, 10));
     }
 }

@@ -19,13 +19,7 @@ public sealed class JournalDurabilitySpecs
     public async Task Every_journal_connection_of_a_member_goes_through_the_interceptor_that_sets_synchronous_full()
     {
         using var dir = new TempDir("etcd-journal-sync");
-        var peer = $"http://127.0.0.1:{FreePort.Next()}";
-        var settings = EtcdServerSettings.Default with
-        {
-            DataDir = dir.Sub("data"), LogLevel = "warn",
-            ListenPeerUrls = [peer], AdvertisePeerUrls = [peer], InitialCluster = [new("default", [peer])],
-        };
-        var node = await EtcdNode.StartAsync(settings).WaitAsync(TimeSpan.FromSeconds(60));
+        var node = await SingleMember.StartAsync(SingleMember.Settings(dir));
         try
         {
             // The journal plugin takes its connection options from this setup instead of its HOCON string.

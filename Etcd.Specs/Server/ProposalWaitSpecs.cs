@@ -21,16 +21,7 @@ public sealed class ProposalWaitSpecs(ITestOutputHelper output) : IAsyncLifetime
     private readonly TempDir _dir = new("etcd-proposal-wait");
     private EtcdNode _node = null!;
 
-    public async Task InitializeAsync()
-    {
-        var peer = $"http://127.0.0.1:{FreePort.Next()}";
-        var settings = EtcdServerSettings.Default with
-        {
-            DataDir = _dir.Sub("data"), ExtraHocon = TestJournals.Hocon, LogLevel = "warn",
-            ListenPeerUrls = [peer], AdvertisePeerUrls = [peer], InitialCluster = [new("default", [peer])],
-        };
-        _node = await EtcdNode.StartAsync(settings).WaitAsync(TimeSpan.FromSeconds(60));
-    }
+    public async Task InitializeAsync() => _node = await TestJournals.StartSingleMemberAsync(_dir);
 
     public async Task DisposeAsync()
     {

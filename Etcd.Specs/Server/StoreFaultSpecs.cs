@@ -27,13 +27,8 @@ public sealed class StoreFaultSpecs(ITestOutputHelper output) : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var peer = $"http://127.0.0.1:{FreePort.Next()}";
-        _settings = EtcdServerSettings.Default with
-        {
-            DataDir = _dir.Sub("data"), LogLevel = "warn",
-            ListenPeerUrls = [peer], AdvertisePeerUrls = [peer], InitialCluster = [new("default", [peer])],
-        };
-        _node = await EtcdNode.StartAsync(_settings).WaitAsync(TimeSpan.FromSeconds(60));
+        _settings = SingleMember.Settings(_dir);
+        _node = await SingleMember.StartAsync(_settings);
     }
 
     public async Task DisposeAsync()

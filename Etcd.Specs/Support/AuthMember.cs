@@ -19,13 +19,7 @@ public static class AuthMember
 
     public static async Task<EtcdNode> StartWithAliceAsync(TempDir dir)
     {
-        var peer = $"http://127.0.0.1:{FreePort.Next()}";
-        var settings = EtcdServerSettings.Default with
-        {
-            DataDir = dir.Sub("data"), LogLevel = "warn", BcryptCost = 4,
-            ListenPeerUrls = [peer], AdvertisePeerUrls = [peer], InitialCluster = [new("default", [peer])],
-        };
-        var node = await EtcdNode.StartAsync(settings).WaitAsync(TimeSpan.FromSeconds(60));
+        var node = await SingleMember.StartAsync(SingleMember.Settings(dir) with { BcryptCost = 4 });
         var s = node.Server;
         await s.UserAddAsync(new AuthUserAddRequest { Name = "root", Password = RootPassword }).WaitAsync(Wait);
         await s.UserGrantRoleAsync(new AuthUserGrantRoleRequest { User = "root", Role = "root" }).WaitAsync(Wait);

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Persistence;
 using Akka.Persistence.TestKit;
+using Etcd.Actors.Server;
 
 namespace Etcd.Specs.Support;
 
@@ -22,6 +23,13 @@ public static class TestJournals
           }
         }
         """;
+
+    /// <summary>
+    /// A whole single member (Kestrel off, warn logs) journaling into the test journal, its data under
+    /// <paramref name="dir"/>: what a spec of the member's reaction to journal faults starts from.
+    /// </summary>
+    public static Task<EtcdNode> StartSingleMemberAsync(TempDir dir) =>
+        SingleMember.StartAsync(SingleMember.Settings(dir) with { ExtraHocon = Hocon });
 
     /// <summary>The test journal of <paramref name="system"/>, to inject faults into.</summary>
     public static ITestJournal Of(ActorSystem system) => TestJournal.FromRef(Persistence.Instance.Apply(system).JournalFor(PluginId));

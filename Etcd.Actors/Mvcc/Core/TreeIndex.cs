@@ -92,26 +92,6 @@ public sealed class TreeIndex
     }
 
     /// <summary>
-    /// Compacts every key at <paramref name="atRev"/> and drops keys left with no history. The revisions
-    /// that no longer exist are appended to <paramref name="removed"/>.
-    /// </summary>
-    public void Compact(long atRev, List<Revision> removed)
-    {
-        List<KeyIndex>? empty = null;
-        foreach (var ki in _sorted)
-        {
-            ki.Compact(atRev, removed);
-            if (ki.IsEmpty) (empty ??= new List<KeyIndex>()).Add(ki);
-        }
-        if (empty is null) return;
-        foreach (var ki in empty)
-        {
-            _sorted.Remove(ki);
-            _byKey.Remove(ki.Key);
-        }
-    }
-
-    /// <summary>
     /// Every key index, in no particular order: what a compaction's index walk goes through in steps
     /// (KvStore.CompactIndexStep). A copy of the hash map's values (an array walk, not the tree's), so that taking it
     /// costs the apply little and the walk may drop keys from the index as it goes.
