@@ -20,6 +20,14 @@ public static class CompactionProtocol
         }
     }
 
+    /// <summary>
+    /// Completes <paramref name="Done"/> once no compaction is under way at the store: the one this member has
+    /// applied, or a newer one that took its walk over, has deleted its last row (a Compact RPC with <c>physical</c>,
+    /// as etcd's v3_server.go waits on the compaction's physc). Fails with "too many requests" beyond
+    /// <c>MvccStoreActor.MaxCompactionWaiters</c> waiting at once, and with "server stopped" when the store stops first.
+    /// </summary>
+    public sealed record NotifyCompacted(TaskCompletionSource Done);
+
     /// <summary>Published after each batch's transaction has committed; <c>Batch.Done</c> on the last one.</summary>
     public sealed record BatchCommitted(ulong MemberId, CompactionBatch Batch);
 }

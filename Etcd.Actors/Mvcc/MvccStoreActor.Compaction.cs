@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
+using Etcd.Actors.Errors;
 
 namespace Etcd.Actors.Mvcc;
 
@@ -26,9 +27,45 @@ public sealed partial class MvccStoreActor
     // Whether a ContinueCompaction is in the mailbox, so that no more than one ever is.
     private bool _compactionQueued;
     private Stopwatch? _compactionClock;
+    // Compact RPCs with physical set, waiting for the compaction under way to end; bounded like every queue here.
+    internal const int MaxCompactionWaiters = 1024;
+    private readonly List<TaskCompletionSource> _compactionWaiters = [];
 
-    private void ReceiveCompaction() =>
+    private void ReceiveCompaction()
+    {
         Receive<CompactionProtocol.ContinueCompaction>(_ => CompactNextBatch());
+        Receive<CompactionProtocol.NotifyCompacted>(n =>
+        {
+            if (!_store.CompactionPending) n.Done.TrySetResult();
+            else if (_compactionWaiters.Count >= MaxCompactionWaiters) n.Done.TrySetException(EtcdErrors.TooManyRequests.ToException());
+            else _compactionWaiters.Add(n.Done);
+        });
+    }
+
+    /// <summary>Answers the physical Compact RPCs once nothing is left to compact.</summary>
+    private void ReleaseCompactionWaiters()
+    {
+        if (_store.CompactionPending || _compactionWaiters.Count == 0) return;
+        foreach (var w in _compactionWaiters) w.TrySetResult();
+        _compactionWaiters.Clear();
+    }
+
+    private void FailCompactionWaiters(EtcdError error)
+    {
+        foreach (var w in _compactionWaiters) w.TrySetException(error.ToException());
+        _compactionWaiters.Clear();
+    }
+
+    /// <summary>
+    /// A snapshot replaced the store: what it carries is compacted from scratch (its own log line and clock), and
+    /// the RPCs waiting for the old store's compaction are answered when the new one has none under way.
+    /// </summary>
+    private void CompactionAfterStoreReplaced()
+    {
+        _compactionClock = null;
+        ReleaseCompactionWaiters();
+        ContinueCompactionLater();
+    }
 
     /// <summary>Queues the next batch if a compaction is under way and none is queued (after applies, at start).</summary>
     private void ContinueCompactionLater(bool afterBatch = false)
@@ -56,7 +93,11 @@ public sealed partial class MvccStoreActor
     {
         _compactionQueued = false;
         // The store may have been replaced (snapshot install) or finished meanwhile.
-        if (!_store.CompactionPending) return;
+        if (!_store.CompactionPending)
+        {
+            ReleaseCompactionWaiters();
+            return;
+        }
         if (_store.IndexCompactionPending)
         {
             _store.CompactIndexStep(_compactionBatchLimit);
@@ -74,6 +115,7 @@ public sealed partial class MvccStoreActor
             _log.Info("finished scheduled compaction at {0} (took {1}ms; {2} rows deleted in {3} batches)",
                 batch.Target, took.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture), batch.TotalDeleted, batch.Batches);
             _compactionClock = null;
+            ReleaseCompactionWaiters();
             return;
         }
         ContinueCompactionLater(afterBatch: true);

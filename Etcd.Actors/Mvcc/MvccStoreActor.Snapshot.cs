@@ -116,7 +116,7 @@ public sealed partial class MvccStoreActor
         Sender.Tell(new MvccProtocol.Applied(_applied));
         ServeReadyReads();
         // A snapshot taken while a compaction was under way carries it: finish it here (MvccStoreActor.Compaction.cs).
-        ContinueCompactionLater();
+        CompactionAfterStoreReplaced();
     }
 
     private void HandleCheckpoint()

@@ -144,6 +144,7 @@ public sealed partial class MvccStoreActor : ReceiveActor, IWithTimers
     {
         FailAllPendingReads(EtcdErrors.Stopped);
         FailOpenRanges(EtcdErrors.Stopped);
+        FailCompactionWaiters(EtcdErrors.Stopped);
         _backend.Dispose();
     }
 

@@ -134,7 +134,9 @@ public sealed partial class EtcdServer
 
     /// <summary>
     /// A client's Compact: root only while auth is enabled, checked here before proposing, as etcd 3.4.42's kvServer
-    /// (the fix for CVE-2026-33413; etcd 3.4.23 let any caller, even anonymous, compact).
+    /// (the fix for CVE-2026-33413; etcd 3.4.23 let any caller, even anonymous, compact). With <c>physical</c> the
+    /// answer waits, as etcd's, until this member's store has deleted the compacted rows: bounded by the caller's
+    /// deadline, not the request timeout, since a compaction of millions of revisions runs in paced batches for longer.
     /// </summary>
     public async Task<CompactionResponse> CompactAsync(CompactionRequest request, CancellationToken ct = default, string? token = null)
     {
@@ -142,7 +144,14 @@ public sealed partial class EtcdServer
         await CheckAdminAsync(token, ct).ConfigureAwait(false);
         Check(RequestValidator.ValidateCompaction(request));
         var header = await ClientHeaderAsync(token, ct).ConfigureAwait(false);
-        return (CompactionResponse)await ProposeAsync(new InternalRaftRequest { Header = header, Compaction = request }, ct).ConfigureAwait(false);
+        var response = (CompactionResponse)await ProposeAsync(new InternalRaftRequest { Header = header, Compaction = request }, ct).ConfigureAwait(false);
+        if (request.Physical)
+        {
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _refs.Mvcc.Tell(new CompactionProtocol.NotifyCompacted(done));
+            await done.Task.WaitAsync(ct).ConfigureAwait(false);
+        }
+        return response;
     }
 
     /// <summary>The member's own compaction (the compactor, as etcd's calls EtcdServer.Compact): no caller to check.</summary>

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Etcd.Actors.Errors;
 using Etcd.Actors.Mvcc;
 using Etcd.Api.Etcdserverpb;
 using Etcd.Api.Raftpb;
@@ -137,6 +138,70 @@ public sealed class MvccStoreCompactionSpecs() : MvccStoreActorSpecBase("mvcc-co
         var last = second;
         while (!last.Done) last = ExpectMsg<CompactionProtocol.BatchCommitted>(Wait).Batch;
         Assert.Equal(Puts, last.Target);
+    }
+
+    /// <summary>
+    /// A Compact RPC with <c>physical</c> waits for the store's NotifyCompacted: answered when the last batch has
+    /// committed, not before (checked inside every later batch's commit, on the store's thread), at once when nothing
+    /// is under way, and refused with "too many requests" past the bound.
+    /// </summary>
+    [Fact]
+    public async Task A_physical_compaction_is_answered_after_the_last_batch_and_waiters_are_bounded()
+    {
+        var store = StartStoreWithLimit();
+        Fill(store);
+        var idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        store.Tell(new CompactionProtocol.NotifyCompacted(idle));
+        await idle.Task.WaitAsync(Wait);
+
+        Sys.EventStream.Subscribe(TestActor, typeof(CompactionProtocol.BatchCommitted));
+        var waiters = Enumerable.Range(0, MvccStoreActor.MaxCompactionWaiters)
+            .Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToList();
+        var refused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var (commits, early) = (0, 0);
+        using var hook = SqliteBackend.InjectFaults(MemberSettings().BackendPath, op =>
+        {
+            if (op != "commit") return null;
+            var n = Interlocked.Increment(ref commits);
+            if (n == 2) // the first batch: the compaction is under way
+            {
+                foreach (var w in waiters) store.Tell(new CompactionProtocol.NotifyCompacted(w));
+                store.Tell(new CompactionProtocol.NotifyCompacted(refused));
+            }
+            else if (n > 2 && waiters.Any(w => w.Task.IsCompleted)) Interlocked.Increment(ref early);
+            return null;
+        });
+        store.Tell(One(Compaction(Puts + 1, Puts)), TestActor);
+        ExpectMsg<MvccProtocol.Applied>(a => a.Index == Puts + 1, Wait);
+        var last = ExpectMsg<CompactionProtocol.BatchCommitted>(Wait).Batch;
+        while (!last.Done) last = ExpectMsg<CompactionProtocol.BatchCommitted>(Wait).Batch;
+
+        await Task.WhenAll(waiters.Select(w => w.Task)).WaitAsync(Wait);
+        Assert.Equal(0, Volatile.Read(ref early));
+        Assert.True(last.Batches > 2, $"the compaction took {last.Batches} batches: too few to show a wait");
+        var tooMany = await Assert.ThrowsAsync<EtcdException>(() => refused.Task.WaitAsync(Wait));
+        Assert.Same(EtcdErrors.TooManyRequests, tooMany.Error);
+    }
+
+    [Fact]
+    public async Task A_physical_compaction_waiter_gets_server_stopped_when_the_store_stops_first()
+    {
+        var store = StartStoreWithLimit();
+        Fill(store);
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var commits = 0;
+        using var hook = SqliteBackend.InjectFaults(MemberSettings().BackendPath, op =>
+        {
+            if (op != "commit") return null;
+            var n = Interlocked.Increment(ref commits);
+            if (n == 2) store.Tell(new CompactionProtocol.NotifyCompacted(done));
+            else if (n == 3) Sys.Stop(store); // registered before this batch ran; the store stops after it
+            return null;
+        });
+        store.Tell(One(Compaction(Puts + 1, Puts)), TestActor);
+        ExpectMsg<MvccProtocol.Applied>(a => a.Index == Puts + 1, Wait);
+        var stopped = await Assert.ThrowsAsync<EtcdException>(() => done.Task.WaitAsync(Wait));
+        Assert.Same(EtcdErrors.Stopped, stopped.Error);
     }
 
     private static async Task<long> HashKvCompactRevisionAsync(IActorRef store)
