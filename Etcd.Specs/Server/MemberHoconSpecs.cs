@@ -43,9 +43,8 @@ public sealed class MemberHoconSpecs
     public void Flags_decide_the_endpoint_frame_size_log_level_and_journal_file()
     {
         var c = EtcdNode.BuildConfig(Member);
-        // DotNetty is enabled (ours is opt-in for now, member.conf); both sections get the same endpoint, so either is
-        // chosen by config alone.
-        Assert.Equal(["akka.remote.dot-netty.tcp"], c.GetStringList("akka.remote.enabled-transports"));
+        // Our transport is the one enabled; DotNetty's section gets the same endpoint, for a switch back by config alone.
+        Assert.Equal(["akka.remote.etcd-peer"], c.GetStringList("akka.remote.enabled-transports"));
         foreach (var tcp in new[] { c.GetConfig("akka.remote.etcd-peer"), c.GetConfig("akka.remote.dot-netty.tcp") })
         {
             Assert.Equal("0.0.0.0", tcp.GetString("hostname"));
