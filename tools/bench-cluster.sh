@@ -48,6 +48,8 @@
 #                restarted on its data dir and must rejoin: every member agrees on a leader and a
 #                linearizable get through the restarted member answers. The clusters are not recreated,
 #                so later runs start from a different leader and a bigger data set.
+# BENCH_WATCH_ARGS (environment): more flags for the watch run, e.g. "--warmup-puts 0" for the figures as taken
+# before the watch streams were warmed up (tools/Etcd.Benchmark/README.md, watch).
 # Ends with one markdown table and the raw RESULT lines. Every member it starts is stopped by process
 # group id on exit (SIGTERM, then SIGKILL after 5 s) and the temp dirs are removed; every wait loop and
 # every benchmark has a count and a time bound.
@@ -70,7 +72,7 @@ while [[ $# -gt 0 ]]; do
     --logs) logs_dir=$2; shift 2 ;;
     --no-build) build=0; shift ;;
     --workloads) workloads=$2; shift 2 ;;
-    -h|--help) sed -n '2,53p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,55p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -250,7 +252,7 @@ bench_run() {
 
 put_args="--conns 10 --clients 100 put --total $total --val-size 256 --key-space-size 100000"
 range_args="--conns 10 --clients 100 range foo --total $total"
-watch_args="--conns 10 --clients 100 watch --watchers 100 --streams 10 --total $(( total / 4 > 0 ? total / 4 : 1 )) --val-size 256"
+watch_args="--conns 10 --clients 100 watch --watchers 100 --streams 10 --total $(( total / 4 > 0 ? total / 4 : 1 )) --val-size 256${BENCH_WATCH_ARGS:+ $BENCH_WATCH_ARGS}"
 lease_grant_args="--conns 10 --clients 100 lease-grant --total $(( total / 2 > 0 ? total / 2 : 1 )) --ttl 60"
 keepalive_args="--conns 10 --clients 100 lease-keepalive --total $total --leases 1000 --ttl 60"
 

@@ -34,6 +34,8 @@
 #                        range one key and 1,000 keys (256-byte values, under range1k/), linearizable and
 #                              serializable, 10 conns / 100 clients (issue 11's read goal)
 #
+# BENCH_WATCH_ARGS (environment): more flags for the watch command, e.g. "--warmup-puts 0" for the figures as
+# taken before the watch streams were warmed up (tools/Etcd.Benchmark/README.md, watch).
 # Servers this script starts are stopped by PID on exit and their temp dirs removed.
 set -euo pipefail
 
@@ -53,7 +55,7 @@ while [[ $# -gt 0 ]]; do
     --workloads) workloads=$2; shift 2 ;;
     --variant) [[ $2 == *=* && ${2%%=*} =~ ^[A-Za-z0-9_.-]+$ ]] || { echo "--variant NAME=CMD" >&2; exit 2; }; variants+=("$2"); shift 2 ;;
     --warmup) warmup=1; shift ;;
-    -h|--help) sed -n '2,35p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,39p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -120,7 +122,7 @@ for w in "${wl_list[@]}"; do
       "put --conns 10 --clients 100 --total $(t 20000) --val-size 256 --key-space-size 100000"
       "put --conns 1 --clients 1 --total $(t 2000) --val-size 256") ;;
     watch) commands+=(
-      "watch --conns 10 --clients 100 --watchers 100 --streams 10 --total $(t 5000) --val-size 256"
+      "watch --conns 10 --clients 100 --watchers 100 --streams 10 --total $(t 5000) --val-size 256${BENCH_WATCH_ARGS:+ $BENCH_WATCH_ARGS}"
       # The issue's target: put rate with 1000 idle watchers within 10% of the rate with none, so the
       # two run back to back on each server ("--idle-watchers 0" keeps its row apart from kv's put).
       "put --conns 10 --clients 100 --total $(t 20000) --val-size 256 --key-space-size 100000 --idle-watchers 0"

@@ -137,12 +137,24 @@ public sealed class ArgParserSpecs
     [InlineData("range", "foo", "--idle-watchers", "10")]
     [InlineData("put", "--ready-file", "/tmp/x")]                       // only with --idle-watchers
     [InlineData("watch", "--ready-file=")]
+    [InlineData("watch", "--warmup-puts", "-1")]
+    [InlineData("put", "--warmup-puts", "10")]                          // watch only
+    [InlineData("put", "--delay-dump", "/tmp/x")]                       // watch only
     [InlineData("range", "foo", "--ready-file", "/tmp/x")]
     public void Watch_rejects(params string[] args) => Fail(args);
 
     [Fact]
     public void Watch_accepts_the_largest_recordable_run() =>
         Assert.Equal(2000, Ok("watch", "--watchers", "10000", "--total", "2000").Total);
+
+    [Fact]
+    public void Watch_warm_up_and_delay_dump()
+    {
+        var d = Ok("watch");
+        Assert.Equal((1000, null), (d.WarmUpPuts, d.DelayDump));
+        var o = Ok("watch", "--warmup-puts", "0", "--delay-dump", "/tmp/d.csv");
+        Assert.Equal((0, "/tmp/d.csv"), (o.WarmUpPuts, o.DelayDump));
+    }
 
     [Fact]
     public void Put_with_idle_watchers()

@@ -12,6 +12,7 @@ public sealed class WatchAnalysisSpecs
         AckTicks: [5, 30, 40, 0],
         Revisions: [2, 3, 4, 0],
         Ok: [true, true, true, false],
+        Conns: [0, 1, 0, 1],
         StartTick: 0,
         EndTick: 40,
         TimedOut: false);

@@ -40,6 +40,10 @@ public static class ArgParser
                               its own (one request, then its response) for lease i mod --leases  --leases 1000 --ttl 60
           put --idle-watchers K   also registers K watchers on keys nobody writes (over --streams streams)
                               before the load and keeps them during it
+          watch: --delay-dump PATH   write every (watcher, event) pair as CSV for a closer look at the delays
+          watch: --warmup-puts N   untimed puts under the prefix first (default 1000, at most --total; 0: none), every
+                              watcher's events of them awaited and not counted, so each stream's HTTP/2 receive
+                              window has grown (as the put connections are warmed up) before the clock starts
           watch / put --idle-watchers: --ready-file PATH   once every watcher is created, write PATH and wait
                               (within --max-seconds) until someone deletes it before the load starts, so a
                               script can measure the server with the watchers registered
@@ -74,7 +78,7 @@ public static class ArgParser
             "key-size", "val-size", "key-space-size", "sequential-keys",
             "rate", "kill-pid", "kill-after", "request-timeout", "steady-window", "steady-fraction",
         ],
-        [BenchCommand.Watch] = ["val-size", "watchers", "streams", "watch-prefix", "drain-timeout", "ready-file"],
+        [BenchCommand.Watch] = ["val-size", "watchers", "streams", "watch-prefix", "drain-timeout", "ready-file", "delay-dump", "warmup-puts"],
         [BenchCommand.LeaseGrant] = ["ttl"],
         [BenchCommand.LeaseKeepAlive] = ["ttl", "leases"],
     };
@@ -230,6 +234,8 @@ public static class ArgParser
                 DrainSeconds = PositiveDouble(flags, "drain-timeout", o.DrainSeconds),
                 IdleWatchers = NonNegativeInt(flags, "idle-watchers", o.IdleWatchers),
                 ReadyFile = flags.TryGetValue("ready-file", out var rf) && rf.Length > 0 ? rf : null,
+                DelayDump = flags.TryGetValue("delay-dump", out var dd) && dd.Length > 0 ? dd : null,
+                WarmUpPuts = NonNegativeInt(flags, "warmup-puts", o.WarmUpPuts),
                 Ttl = PositiveInt(flags, "ttl", (int)o.Ttl),
                 Leases = PositiveInt(flags, "leases", o.Leases),
             };

@@ -89,6 +89,15 @@ public sealed record BenchOptions
     /// it is deleted (a handshake for scripts that measure the server with the watchers registered).
     /// </summary>
     public string? ReadyFile { get; init; }
+    /// <summary>watch: a CSV of every (watcher, event) pair (see <see cref="WatchDelayDump"/>), for finding where a tail comes from.</summary>
+    public string? DelayDump { get; init; }
+    /// <summary>
+    /// watch: untimed puts under the prefix before the clock starts (at most --total), their events awaited and not
+    /// counted. A new stream's HTTP/2 receive window starts at 64 KB and grows only once data flows (SocketsHttpHandler's
+    /// dynamic window sizing), so without it the first ~100 puts' events wait for WINDOW_UPDATEs: +100 to +300 ms
+    /// after the put's answer, enough to set the p99 of a short run (docs/benchmarks.md, "Watch and lease").
+    /// </summary>
+    public int WarmUpPuts { get; init; } = 1000;
 
     // lease-grant / lease-keepalive.
     public long Ttl { get; init; } = 60;

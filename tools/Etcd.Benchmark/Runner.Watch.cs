@@ -5,8 +5,8 @@ using Grpc.Core;
 
 namespace Etcd.Benchmark;
 
-/// <summary>The put load of the watch command: each put's send tick, answer tick and revision.</summary>
-public sealed record WatchPuts(long[] SendTicks, long[] AckTicks, long[] Revisions, bool[] Ok, long StartTick, long EndTick, bool TimedOut);
+/// <summary>The put load of the watch command: each put's send tick, answer tick, revision and connection.</summary>
+public sealed record WatchPuts(long[] SendTicks, long[] AckTicks, long[] Revisions, bool[] Ok, int[] Conns, long StartTick, long EndTick, bool TimedOut);
 
 public sealed partial class Runner
 {
@@ -22,18 +22,21 @@ public sealed partial class Runner
         var ack = new long[n];
         var revs = new long[n];
         var ok = new bool[n];
+        var conns = new int[n];
         int next = -1;
         long start = Stopwatch.GetTimestamp();
         var workers = new Task[_o.Clients];
         for (int w = 0; w < workers.Length; w++)
         {
-            var client = _clients[w % _clients.Length];
+            int conn = w % _clients.Length;
+            var client = _clients[conn];
             workers[w] = Task.Run(async () =>
             {
                 for (int i = Interlocked.Increment(ref next); i < n && !ct.IsCancellationRequested; i = Interlocked.Increment(ref next))
                 {
                     try
                     {
+                        conns[i] = conn;
                         send[i] = Stopwatch.GetTimestamp();
                         using var call = client.PutAsync(requests[i], cancellationToken: ct);
                         var r = await call.ResponseAsync.ConfigureAwait(false);
@@ -58,6 +61,6 @@ public sealed partial class Runner
         }
         await Task.WhenAll(workers).ConfigureAwait(false);
         long end = Stopwatch.GetTimestamp();
-        return new WatchPuts(send, ack, revs, ok, start, end, Volatile.Read(ref next) < n || ct.IsCancellationRequested);
+        return new WatchPuts(send, ack, revs, ok, conns, start, end, Volatile.Read(ref next) < n || ct.IsCancellationRequested);
     }
 }

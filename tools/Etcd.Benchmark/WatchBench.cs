@@ -48,6 +48,12 @@ public static class WatchBench
                 Console.WriteLine($"RESULT op=watch watchers={o.Watchers} {Report.ErrorField($"--ready-file {o.ReadyFile} was not deleted within --max-seconds")}");
                 return 1;
             }
+            if (await WarmUpAsync(o, runner, streams, value, deadline.Token).ConfigureAwait(false) is { } warmError)
+            {
+                Console.Error.WriteLine($"error: {warmError}");
+                Console.WriteLine($"RESULT op=watch watchers={o.Watchers} {Report.ErrorField(warmError)}");
+                return 1;
+            }
             cpu0 = ServerCpu.ReadSeconds(o.ServerPids);
             puts = await runner.RunWatchPutsAsync(requests, deadline.Token).ConfigureAwait(false);
             long target = (long)puts.Ok.Count(x => x) * o.Watchers;
@@ -56,6 +62,10 @@ public static class WatchBench
         }
         // Disposed: the readers have ended, the logs are final.
         var a = WatchAnalysis.Analyze(puts, streams.Logs, Stopwatch.Frequency);
+        if (o.DelayDump is { } dumpPath)
+        {
+            WatchDelayDump.Write(dumpPath, puts, streams.Logs, o);
+        }
         var putErrors = runner.DistinctErrors();
         // Per put (each delivered to every watcher): from the first put to the last event read.
         Console.WriteLine(Report.FormatWatch(a, o, putErrors, streams.Errors, puts.TimedOut, drained) +
@@ -89,6 +99,60 @@ public static class WatchBench
             }
         }
         return true;
+    }
+
+    /// <summary>
+    /// --warmup-puts: that many untimed puts (keys prefix + "w" + 8 digits, never a measured key) at full rate, then
+    /// waits (--drain-timeout) until every watcher has all their events; those are counted apart and never logged, so
+    /// the check and the figures see the measured puts only. Null when done, else why it failed.
+    /// </summary>
+    private static async Task<string?> WarmUpAsync(BenchOptions o, Runner runner, WatchStreams streams, byte[] value, CancellationToken ct)
+    {
+        int n = Math.Min(o.WarmUpPuts, o.Total);
+        if (n == 0)
+        {
+            return null;
+        }
+        var requests = new PutRequest[n];
+        for (int i = 0; i < n; i++)
+        {
+            requests[i] = new PutRequest
+            {
+                Key = ByteString.CopyFromUtf8(o.WatchPrefix + "w" + i.ToString("D8", CultureInfo.InvariantCulture)),
+                Value = UnsafeByteOperations.UnsafeWrap(value),
+            };
+        }
+        streams.BeginWarmUp();
+        var warm = await runner.RunWatchPutsAsync(requests, ct).ConfigureAwait(false);
+        long last = 0, ok = 0;
+        for (int i = 0; i < n; i++)
+        {
+            if (warm.Ok[i])
+            {
+                ok++;
+                last = Math.Max(last, warm.Revisions[i]);
+            }
+        }
+        // Every warm-up put has answered, so every later event is above `last`.
+        streams.EndWarmUp(last);
+        if (warm.TimedOut || ok < n)
+        {
+            return $"warm-up: {ok} of {n} puts succeeded";
+        }
+        long target = ok * o.Watchers;
+        long until = Stopwatch.GetTimestamp() + (long)(o.DrainSeconds * Stopwatch.Frequency);
+        while (streams.WarmDelivered < target && Stopwatch.GetTimestamp() < until && !ct.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(2, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+        return streams.WarmDelivered >= target ? null : $"warm-up: {streams.WarmDelivered} of {target} events arrived within --drain-timeout";
     }
 
     /// <summary>Registering many watchers is set-up, not measured, but must not hang: 10 s plus 1 s per 1000 watchers.</summary>

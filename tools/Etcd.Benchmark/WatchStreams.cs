@@ -24,12 +24,24 @@ public sealed class WatchStreams : IAsyncDisposable
     private readonly int _watcherCount;
     private int _created;
     private long _delivered;
+    // Events at or below this revision are counted in _warmDelivered and not logged (the untimed warm-up's).
+    private long _ignoreUpTo = long.MinValue;
+    private long _warmDelivered;
     private readonly object _errorLock = new();
     private readonly List<string> _errors = [];
 
     public WatcherLog[] Logs { get; }
     /// <summary>Events received so far, over all watchers.</summary>
     public long Delivered => Interlocked.Read(ref _delivered);
+
+    /// <summary>Warm-up events received so far (<see cref="BeginWarmUp"/>), over all watchers; they are not logged.</summary>
+    public long WarmDelivered => Interlocked.Read(ref _warmDelivered);
+
+    /// <summary>From now on every event is a warm-up event, counted and not logged, until <see cref="EndWarmUp"/>.</summary>
+    public void BeginWarmUp() => Interlocked.Exchange(ref _ignoreUpTo, long.MaxValue);
+
+    /// <summary>Only events at or below <paramref name="lastWarmRevision"/> (the warm-up puts' last) are warm-up events.</summary>
+    public void EndWarmUp(long lastWarmRevision) => Interlocked.Exchange(ref _ignoreUpTo, lastWarmRevision);
 
     /// <summary>Stream and watcher errors (a stream that broke, a create the server refused, a cancel), at most 64.</summary>
     public IReadOnlyList<string> Errors
@@ -156,13 +168,24 @@ public sealed class WatchStreams : IAsyncDisposable
                     continue;
                 }
                 var log = Logs[watcher];
+                long ignoreUpTo = Interlocked.Read(ref _ignoreUpTo);
+                int logged = 0;
                 foreach (var ev in r.Events)
                 {
+                    if (ev.Kv.ModRevision <= ignoreUpTo)
+                    {
+                        continue;
+                    }
                     log.Add(ev.Kv.ModRevision, tick);
+                    logged++;
                 }
-                if (r.Events.Count > 0)
+                if (logged > 0)
                 {
-                    Interlocked.Add(ref _delivered, r.Events.Count);
+                    Interlocked.Add(ref _delivered, logged);
+                }
+                if (logged < r.Events.Count)
+                {
+                    Interlocked.Add(ref _warmDelivered, r.Events.Count - logged);
                 }
                 if (r.Canceled && !r.Created)
                 {
