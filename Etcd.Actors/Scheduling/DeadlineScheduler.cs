@@ -40,6 +40,12 @@ public sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimePro
     // Akka's own monotonic clock (Akka.Util.MonotonicClock) is internal: this one also counts from the first use.
     private static readonly long ClockStart = Stopwatch.GetTimestamp();
     private long _armedFor = long.MaxValue;
+    // The queue is swept of cancelled registrations when it reaches this size, which then becomes twice what is left
+    // (at least PurgeFloor): a registration cancelled long before its deadline (a replaced single timer, say) is
+    // otherwise held until it reaches the head, and the sweep keeps the queue within twice the live registrations at
+    // an amortised constant cost per Add.
+    private const int PurgeFloor = 4096;
+    private int _purgeAt = PurgeFloor;
     private bool _disposed;
     private long _wakeUps;
 
@@ -90,8 +96,19 @@ public sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimePro
         {
             if (_disposed) throw new SchedulerException("cannot enqueue after timer shutdown");
             _queue.Enqueue(new ScheduledEntry(action, cancelable, deadline, interval.Ticks), deadline);
+            if (_queue.Count >= _purgeAt) Purge();
             if (deadline < _armedFor) Arm(deadline);
         }
+    }
+
+    /// <summary>Under <see cref="_gate"/>: drops every cancelled registration and sets the next sweep's size.</summary>
+    private void Purge()
+    {
+        var live = new List<(ScheduledEntry, long)>(_queue.Count);
+        while (_queue.TryDequeue(out var entry, out var at))
+            if (!entry.Cancelled) live.Add((entry, at));
+        _queue.EnqueueRange(live);
+        _purgeAt = Math.Max(PurgeFloor, live.Count * 2);
     }
 
     /// <summary>Under <see cref="_gate"/>: the timer fires at <paramref name="deadline"/> (now if it is past).</summary>

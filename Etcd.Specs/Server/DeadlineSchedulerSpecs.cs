@@ -14,7 +14,8 @@ namespace Etcd.Specs.Server;
 /// nothing at rest, once per due time, where Akka's wheel ticked every 10 ms (docs/benchmarks.md, "Idle CPU and put
 /// 1/1"). What the members rely on still holds: registrations run no earlier than their deadline and in deadline order,
 /// a repeating one (the Raft tick, RaftActor.Recovery.cs) keeps its rate without bursts, a cancelled one never runs,
-/// and what is pending when the system terminates runs once, as with Akka's scheduler.
+/// and what is pending when the system terminates runs once, as with Akka's scheduler; cancelled registrations are
+/// swept instead of held until their deadline.
 /// </summary>
 public sealed class DeadlineSchedulerSpecs
 {
@@ -151,6 +152,25 @@ public sealed class DeadlineSchedulerSpecs
         Assert.Equal(0, once);
         Assert.Equal(3, repeats);
         Assert.Equal(0, scheduler.Pending);
+    }
+
+    [Fact]
+    public void Registrations_cancelled_long_before_their_deadline_do_not_pile_up()
+    {
+        using var scheduler = NewScheduler();
+        var live = new Cancelable((IScheduler)scheduler);
+        ((IScheduler)scheduler).Advanced.ScheduleOnce(TimeSpan.FromMinutes(10), () => { }, live);
+        for (var i = 0; i < 20_000; i++)
+        {
+            // A single timer replaced over and over, as an actor's StartSingleTimer with one key does.
+            var replaced = new Cancelable((IScheduler)scheduler);
+            ((IScheduler)scheduler).Advanced.ScheduleOnce(TimeSpan.FromMinutes(10), () => { }, replaced);
+            replaced.Cancel();
+        }
+
+        // Swept whenever the queue reaches twice what was live at the last sweep (at least 4,096).
+        Assert.InRange(scheduler.Pending, 1, 4096);
+        Assert.False(live.IsCancellationRequested);
     }
 
     [Fact]
