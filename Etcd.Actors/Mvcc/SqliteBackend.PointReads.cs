@@ -32,34 +32,28 @@ public sealed partial class SqliteBackend
             stmt.Bind(1, rev.Main);
             stmt.Bind(2, rev.Sub);
             if (!stmt.Step()) return null;
-            return ReadRow(stmt, PrKey, PrValue, PrCreate, PrMod, PrVersion, PrLease);
+            var key = stmt.Blob(PrKey);
+            var keyLength = key.Length;
+            // Spans into SQLite's row, valid until the next step or reset (no type conversion: both are BLOBs).
+            var row = new byte[keyLength + stmt.Bytes(PrValue)];
+            key.CopyTo(row);
+            stmt.Blob(PrValue).CopyTo(row.AsSpan(keyLength));
+            // The array is ours alone and never written again, so wrapping it keeps ByteString's immutability.
+            return new KeyValue
+            {
+                Key = Slice(row, 0, keyLength),
+                Value = Slice(row, keyLength, row.Length - keyLength),
+                CreateRevision = stmt.Int64(PrCreate),
+                ModRevision = stmt.Int64(PrMod),
+                Version = stmt.Int64(PrVersion),
+                Lease = stmt.Int64(PrLease),
+            };
         }
         finally
         {
             // Ends the read (a statement left stepped would hold its read snapshot of the WAL).
             stmt.Reset();
         }
-    }
-
-    /// <summary>The key-value of the row <paramref name="stmt"/> is on (the point read's and the range's batch read's).</summary>
-    private static KeyValue ReadRow(SqliteStatement stmt, int keyCol, int valueCol, int createCol, int modCol, int versionCol, int leaseCol)
-    {
-        var key = stmt.Blob(keyCol);
-        var keyLength = key.Length;
-        // Spans into SQLite's row, valid until the next step or reset (no type conversion: both are BLOBs).
-        var row = new byte[keyLength + stmt.Bytes(valueCol)];
-        key.CopyTo(row);
-        stmt.Blob(valueCol).CopyTo(row.AsSpan(keyLength));
-        // The array is ours alone and never written again, so wrapping it keeps ByteString's immutability.
-        return new KeyValue
-        {
-            Key = Slice(row, 0, keyLength),
-            Value = Slice(row, keyLength, row.Length - keyLength),
-            CreateRevision = stmt.Int64(createCol),
-            ModRevision = stmt.Int64(modCol),
-            Version = stmt.Int64(versionCol),
-            Lease = stmt.Int64(leaseCol),
-        };
     }
 
     private static ByteString Slice(byte[] row, int start, int length) =>
