@@ -23,6 +23,9 @@ public sealed partial class SqliteBackend
     /// <summary>Revisions bound per statement: three parameters each, far below SQLite's limit of 32,766.</summary>
     internal const int BatchRows = 128;
 
+    /// <summary>Bytes of one slab of rows (ReadSlabRow): under the 85,000 bytes that would put it on the large object heap.</summary>
+    private const int SlabBytes = 16 * 1024;
+
     // Columns as the point read's (SqliteBackend.PointReads.cs), after the position.
     private const int BrPos = 0, BrCreate = 1, BrMod = 2, BrVersion = 3, BrLease = 4, BrKey = 5, BrValue = 6;
 
@@ -53,14 +56,15 @@ public sealed partial class SqliteBackend
             into[0] = GetRevision(revs[0]);
             return;
         }
+        var slab = new RowSlab { RowsLeft = revs.Length };
         for (var start = 0; start < revs.Length; start += BatchRows)
         {
             var n = Math.Min(BatchRows, revs.Length - start);
-            ReadBatch(revs.Slice(start, n), into.Slice(start, n));
+            ReadBatch(revs.Slice(start, n), into.Slice(start, n), ref slab);
         }
     }
 
-    private void ReadBatch(ReadOnlySpan<Revision> revs, Span<KeyValue?> into)
+    private void ReadBatch(ReadOnlySpan<Revision> revs, Span<KeyValue?> into, ref RowSlab slab)
     {
         var stmt = _batchRead ??= new SqliteStatement(_conn, BatchReadSql, () => InjectedResult("read"));
         // Buffered rows are all after every committed one (the store writes in revision order), so one comparison
@@ -86,6 +90,7 @@ public sealed partial class SqliteBackend
             // Revisions start at 1 (main) and 0 (sub): -1 matches no row. Its position is never read.
             stmt.Bind(3 * i + 1, -1);
         }
+        slab.RowsLeft -= revs.Length - committed;
         if (committed == 0) return;
         try
         {
@@ -93,7 +98,7 @@ public sealed partial class SqliteBackend
             {
                 var pos = stmt.Int64(BrPos);
                 if ((ulong)pos >= (ulong)revs.Length) throw new InvalidOperationException($"sqlite: a range row at position {pos} of {revs.Length}");
-                into[(int)pos] = ReadRow(stmt, BrKey, BrValue, BrCreate, BrMod, BrVersion, BrLease);
+                into[(int)pos] = ReadSlabRow(stmt, ref slab);
             }
         }
         finally
@@ -101,6 +106,59 @@ public sealed partial class SqliteBackend
             // Ends the read transaction (a statement left stepped would hold its snapshot of the WAL).
             stmt.Reset();
         }
+    }
+
+    /// <summary>
+    /// The row <paramref name="stmt"/> is on, its key and value copied into the slab after the bytes earlier rows took
+    /// (a new slab when it is full, sized for the rows left at this row's size up to <see cref="SlabBytes"/>, so that
+    /// the last one is not mostly empty; a large row gets an array of its own). A range's rows all go into one response, so they live and die together: one array per ~<see cref="SlabBytes"/>
+    /// rather than one per row is one object fewer per key for the collector to trace and promote while the response is
+    /// built in steps and sent (a keys-only answer copies its keys out: KvStore.Shape). Each slab is ours alone and
+    /// never written again where a ByteString wraps it, so wrapping keeps ByteString's immutability.
+    /// </summary>
+    private static KeyValue ReadSlabRow(SqliteStatement stmt, ref RowSlab slab)
+    {
+        var key = stmt.Blob(BrKey);
+        var value = stmt.Blob(BrValue);
+        var need = key.Length + value.Length;
+        byte[] into;
+        int at;
+        if (need > SlabBytes / 4)
+        {
+            into = new byte[need];
+            at = 0;
+        }
+        else
+        {
+            if (slab.Array is null || slab.Array.Length - slab.Used < need)
+            {
+                slab.Array = new byte[(int)Math.Clamp((long)need * Math.Max(1, slab.RowsLeft), need, SlabBytes)];
+                slab.Used = 0;
+            }
+            into = slab.Array;
+            at = slab.Used;
+            slab.Used += need;
+        }
+        slab.RowsLeft--;
+        key.CopyTo(into.AsSpan(at));
+        value.CopyTo(into.AsSpan(at + key.Length));
+        return new KeyValue
+        {
+            Key = Slice(into, at, key.Length),
+            Value = Slice(into, at + key.Length, value.Length),
+            CreateRevision = stmt.Int64(BrCreate),
+            ModRevision = stmt.Int64(BrMod),
+            Version = stmt.Int64(BrVersion),
+            Lease = stmt.Int64(BrLease),
+        };
+    }
+
+    /// <summary>The array the rows of one <see cref="GetRevisions"/> are copied into, and how many may still come.</summary>
+    private struct RowSlab
+    {
+        public byte[]? Array;
+        public int Used;
+        public int RowsLeft;
     }
 
     private void DisposeBatchRead()
