@@ -113,8 +113,9 @@ public sealed partial class SqliteBackend
     /// (a new slab when it is full, sized for the rows left at this row's size up to <see cref="SlabBytes"/>, so that
     /// the last one is not mostly empty; a large row gets an array of its own). A range's rows all go into one
     /// response, so they live and die together: one array per ~<see cref="SlabBytes"/> rather than one per row is one
-    /// object fewer per key for the collector to trace and promote while the response is built in steps and sent (a keys-only answer copies its keys out: KvStore.Shape). Each slab is ours alone and
-    /// never written again where a ByteString wraps it, so wrapping keeps ByteString's immutability.
+    /// object fewer per key for the collector to trace and promote while the response is built in steps and sent (a
+    /// keys-only answer copies its keys out: KvStore.Shape). Each slab is ours alone and never written again where a
+    /// ByteString wraps it, so wrapping keeps ByteString's immutability.
     /// </summary>
     private static KeyValue ReadSlabRow(SqliteStatement stmt, ref RowSlab slab)
     {
