@@ -206,6 +206,7 @@ public sealed partial class SqliteBackend : IBackend
         _insert = null;
         _delete.Dispose();
         DisposePointRead();
+        DisposeBatchRead();
         _setMeta.Dispose();
         _pageCount.Dispose();
         _freePages.Dispose();

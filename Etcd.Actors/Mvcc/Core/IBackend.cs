@@ -32,6 +32,18 @@ public interface IBackend : IDisposable
     /// </summary>
     KeyValue? GetRevision(Revision rev);
 
+    /// <summary>
+    /// The key-values stored at <paramref name="revs"/>, position for position into <paramref name="into"/> (as long
+    /// as <paramref name="revs"/>), seeing buffered writes; null where a revision is absent. What a range reads: the
+    /// revisions come in key order, not revision order, and none twice. The objects may be shared: callers must not
+    /// mutate them. By default one <see cref="GetRevision"/> each; the SQLite backend reads a batch per statement.
+    /// </summary>
+    void GetRevisions(ReadOnlySpan<Revision> revs, Span<KeyValue?> into)
+    {
+        if (into.Length != revs.Length) throw new ArgumentException($"{into.Length} slots for {revs.Length} revisions", nameof(into));
+        for (var i = 0; i < revs.Length; i++) into[i] = GetRevision(revs[i]);
+    }
+
     /// <summary>Buffers the deletion of a revision removed by compaction.</summary>
     void DeleteRevision(Revision rev);
 

@@ -113,8 +113,9 @@ public sealed partial class KvStore
 
     /// <summary>
     /// keys_only drops the value; the backend's object is shared, so copy rather than mutate. The key is copied too:
-    /// the backend's point read wraps key and value in one array (SqliteBackend.PointReads.cs), and a key that kept
-    /// that array would keep the dropped value alive until the response is sent.
+    /// the backend's point read wraps key and value in one array (SqliteBackend.PointReads.cs), a range's batch read
+    /// many rows' in one slab (SqliteBackend.RangeReads.cs), and a key that kept that array would keep the dropped
+    /// values alive until the response is sent.
     /// </summary>
     internal static KeyValue Shape(KeyValue kv, bool keysOnly) =>
         !keysOnly

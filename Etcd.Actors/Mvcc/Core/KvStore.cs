@@ -157,6 +157,37 @@ public sealed partial class KvStore
         return ReadRevision(mod);
     }
 
+    /// <summary>Revisions a range reads from the backend at once (RangeCursor.Step); the scratch below is that long.</summary>
+    internal const int RangeReadChunk = 512;
+
+    // The values of one chunk of a range (ReadRevisions), cleared by the cursor after each so that it holds nothing.
+    private readonly KeyValue?[] _rangeScratch = new KeyValue?[RangeReadChunk];
+
+    /// <summary>
+    /// The key-values at <paramref name="revs"/> (at most <see cref="RangeReadChunk"/>), in their order, in the store's
+    /// scratch: the caller takes them and clears it. Every one must be there, as for <see cref="ReadRevision"/>.
+    /// </summary>
+    internal Span<KeyValue?> ReadRevisions(ReadOnlySpan<Revision> revs)
+    {
+        var into = _rangeScratch.AsSpan(0, revs.Length);
+        try
+        {
+            _backend.GetRevisions(revs, into);
+        }
+        catch
+        {
+            into.Clear();
+            throw;
+        }
+        for (var i = 0; i < into.Length; i++)
+        {
+            if (into[i] is not null) continue;
+            into.Clear();
+            throw new InvalidOperationException($"mvcc: revision {revs[i]} is in the index but not in the backend");
+        }
+        return into;
+    }
+
     internal KeyValue ReadRevision(Revision rev) =>
         _backend.GetRevision(rev)
         ?? throw new InvalidOperationException($"mvcc: revision {rev} is in the index but not in the backend");

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Etcd.Api.Etcdserverpb;
 using Etcd.Api.Mvccpb;
 using SortOrder = Etcd.Api.Etcdserverpb.RangeRequest.Types.SortOrder;
@@ -54,6 +55,8 @@ public sealed class RangeCursor
                 _take = (int)request.Limit;
                 _response.More = true;
             }
+            // Sized once rather than grown by doubling as the rows come.
+            _response.Kvs.Capacity = _take;
         }
     }
 
@@ -78,15 +81,37 @@ public sealed class RangeCursor
         if (maxRows < 1) throw new ArgumentOutOfRangeException(nameof(maxRows), maxRows, "a step reads at least one row");
         if (_finished) throw new InvalidOperationException("range cursor already finished");
         var end = (int)Math.Min((long)_next + maxRows, _take);
-        var r = _request;
-        for (; _next < end; _next++)
+        var revs = CollectionsMarshal.AsSpan(_revs);
+        while (_next < end)
         {
-            var kv = _store.ReadRevision(_revs[_next]);
-            if (_kvs is null)
+            var n = Math.Min(end - _next, KvStore.RangeReadChunk);
+            // The backend reads a chunk's rows together (SqliteBackend.RangeReads.cs), not one statement per key.
+            var kvs = _store.ReadRevisions(revs.Slice(_next, n));
+            try
             {
-                _response.Kvs.Add(KvStore.Shape(kv, r.KeysOnly));
-                continue;
+                Keep(kvs);
             }
+            finally
+            {
+                // The store's scratch: holds nothing between steps.
+                kvs.Clear();
+            }
+            _next += n;
+        }
+    }
+
+    private void Keep(Span<KeyValue?> kvs)
+    {
+        var r = _request;
+        if (_kvs is null)
+        {
+            var keysOnly = r.KeysOnly;
+            foreach (var kv in kvs) _response.Kvs.Add(KvStore.Shape(kv!, keysOnly));
+            return;
+        }
+        foreach (var read in kvs)
+        {
+            var kv = read!;
             if (_filtered)
             {
                 if (r.MaxModRevision != 0 && kv.ModRevision > r.MaxModRevision) continue;
@@ -126,6 +151,7 @@ public sealed class RangeCursor
             n = (int)_request.Limit;
             _response.More = true;
         }
+        _response.Kvs.Capacity = n;
         for (var i = 0; i < n; i++) _response.Kvs.Add(KvStore.Shape(_kvs[i], _request.KeysOnly));
         return _response;
     }
