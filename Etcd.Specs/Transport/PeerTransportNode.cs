@@ -23,7 +23,8 @@ internal sealed class PeerTransportNode : IAsyncDisposable
     private PeerTransportNode(string name, int port, PeerTlsSettings? tls, string extra)
     {
         Port = port;
-        // Both transports' sections, as EtcdNode.BuildConfig writes them: `extra` may enable DotNetty instead (an A/B).
+        // Both transports' sections, as EtcdNode.BuildConfig writes them, with ours enabled explicitly (these specs are
+        // about it, whatever member.conf's default is): `extra` may enable DotNetty instead (an A/B).
         var endpoint = $$"""
             {
               hostname = "127.0.0.1"
@@ -37,6 +38,7 @@ internal sealed class PeerTransportNode : IAsyncDisposable
             akka.stdout-loglevel = WARNING
             akka.remote.etcd-peer {{endpoint}}
             akka.remote.dot-netty.tcp {{endpoint}}
+            akka.remote.enabled-transports = ["akka.remote.etcd-peer"]
             {{extra}}
             """).WithFallback(EtcdConfig.Load("member.conf"));
         var setup = BootstrapSetup.Create().WithConfig(config);

@@ -34,12 +34,16 @@ internal sealed partial class PeerAssociationHandle
                     // A full fence (not a volatile write), so the looks at the queue and at _closing below cannot be
                     // ordered before it: a Write or Disassociate whose own CAS failed while we were scheduled is seen.
                     Interlocked.Exchange(ref _writerScheduled, 0);
-                    if (_outbound.IsEmpty || Interlocked.CompareExchange(ref _writerScheduled, 1, 0) != 0)
+                    if (!_outbound.IsEmpty && Interlocked.CompareExchange(ref _writerScheduled, 1, 0) == 0) continue;
+                    // Closing: "flushed" only from the writer that owns the slot (taken again here), so no other
+                    // writer's send is in flight when the close shuts the stream. The slot is then kept for good: a
+                    // Write that slipped past _closing stays queued instead of racing SslStream.ShutdownAsync.
+                    if (_closing && Interlocked.CompareExchange(ref _writerScheduled, 1, 0) == 0)
                     {
-                        if (_closing && _outbound.IsEmpty) _flushed.TrySetResult();
-                        return;
+                        if (!_outbound.IsEmpty) continue;
+                        _flushed.TrySetResult();
                     }
-                    continue;
+                    return;
                 }
                 await _stream.WriteAsync(buffer.AsMemory(0, filled)).ConfigureAwait(false);
                 Interlocked.Add(ref _queuedBytes, -filled);
