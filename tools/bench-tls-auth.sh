@@ -9,7 +9,7 @@
 #         prefix bench/, which every key is put under); auth is enabled just before this run and disabled after it
 # every put: --conns 10 --clients 100 --total N --val-size 256 --key-space-size 100000 --key-prefix bench/.
 # Odd rounds run tls, off, on; even rounds tls, on, off. Prints each RESULT line, a markdown table (ops/s, p99 ms,
-# server CPU µs per put; rounds separated by " / ") and the two targets: TLS, ours at least etcd's rate; auth,
+# server CPU µs per put, the benchmark client's own CPU µs per put; rounds separated by " / ") and the two targets: TLS, ours at least etcd's rate; auth,
 # ours on within 10% of ours off (means over the rounds).
 #
 #   tools/bench-tls-auth.sh [--runs N] [--total N] [--kinds LIST] [--variant NAME=DLL]... [--no-build]
@@ -162,7 +162,8 @@ print("| put 10 conns / 100 clients | figure | " + " | ".join(heads) + " |")
 print("|---|---|" + "---|" * len(servers))
 for kind in ("tls", "off", "on"):
     if kind not in rows: continue
-    for label, key, d in (("puts/s", "ops_per_sec", 0), ("p99 ms", "p99_ms", 1), ("server CPU µs per put", "server_cpu_us_per_op", 0)):
+    for label, key, d in (("puts/s", "ops_per_sec", 0), ("p99 ms", "p99_ms", 1), ("server CPU µs per put", "server_cpu_us_per_op", 0),
+                          ("benchmark client CPU µs per put", "client_cpu_us_per_op", 0)):
         print(f"| {labels[kind]} | {label} | " + " | ".join(cell(kind, s, key, d) for s in servers) + " |")
 print()
 if "tls" in rows:
