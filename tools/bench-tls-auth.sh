@@ -9,8 +9,8 @@
 #         prefix bench/, which every key is put under); auth is enabled just before this run and disabled after it
 # every put: --conns 10 --clients 100 --total N --val-size 256 --key-space-size 100000 --key-prefix bench/.
 # Odd rounds run tls, off, on; even rounds tls, on, off. Prints each RESULT line, a markdown table (ops/s, p99 ms,
-# server CPU µs per put, the benchmark client's own CPU µs per put; rounds separated by " / ") and the two targets: TLS, ours at least etcd's rate; auth,
-# ours on within 10% of ours off (means over the rounds).
+# server CPU µs per put, the benchmark client's own CPU µs per put; rounds separated by " / ") and the two
+# targets: TLS, ours at least etcd's rate; auth, ours on within 10% of ours off (means over the rounds).
 #
 #   tools/bench-tls-auth.sh [--runs N] [--total N] [--kinds LIST] [--variant NAME=DLL]... [--no-build]
 #
@@ -38,7 +38,7 @@ while [[ $# -gt 0 ]]; do
                [[ -f ${BASH_REMATCH[2]} ]] || { echo "--variant: no file ${BASH_REMATCH[2]}" >&2; exit 2; }
                variant_dll[$v]=$(realpath "${BASH_REMATCH[2]}"); variants+=("$v"); shift 2 ;;
     --no-build) build=0; shift ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
