@@ -7,8 +7,8 @@ namespace Etcd.Actors.Auth;
 /// What the gRPC edge of one member knows about auth, shared between the edge's threads and the store actor:
 /// a copy of the applied <see cref="AuthStore"/> published after each durable batch that changed it (never mutated
 /// once published, and read only through its cache-free methods, so no lock), and the member's simple tokens, which
-/// the store assigns when it applies an Authenticate entry and the edge resolves on every request (under a lock:
-/// resolving refreshes a token's TTL). Tokens are member-local and not persisted, as in etcd: a restarted member
+/// the store assigns when it applies an Authenticate entry and the edge resolves on every request (without a lock:
+/// <see cref="SimpleTokens"/> is thread-safe and its lookups take none). Tokens are member-local and not persisted, as in etcd: a restarted member
 /// forgets them and its clients authenticate again.
 /// </summary>
 public sealed partial class AuthGate
@@ -57,10 +57,7 @@ public sealed partial class AuthGate
     /// <summary>The index of the last durable batch that reached the gate (a token's index above it may be unknown yet).</summary>
     public ulong Applied => Volatile.Read(ref _applied);
 
-    public int TokenCount
-    {
-        get { lock (_tokensLock) return _tokens.Count; }
-    }
+    public int TokenCount => _tokens.Count;
 
     private TimeSpan Now => _time.GetElapsedTime(_start);
 
@@ -116,7 +113,8 @@ public sealed partial class AuthGate
 
     /// <summary>
     /// The token an applied Authenticate entry makes. Applying the same entry again (a store restarted in place is
-    /// handed the entries after its durable index again) finds its token already there and keeps it.
+    /// handed the entries after its durable index again) finds its token already there and keeps it. Under the gate's
+    /// lock: the look, the sweep and the assignment are one step for other assignments.
     /// </summary>
     public string AssignToken(string user, string prefix, ulong index)
     {
@@ -129,21 +127,12 @@ public sealed partial class AuthGate
         }
     }
 
-    /// <summary>The token's user (refreshing its TTL), or "invalid auth token".</summary>
-    public EtcdError? Resolve(string token, out string user)
-    {
-        lock (_tokensLock) return _tokens.Resolve(token, Now, out user);
-    }
+    /// <summary>The token's user (refreshing its TTL), or "invalid auth token". No lock: every request of the member comes here.</summary>
+    public EtcdError? Resolve(string token, out string user) => _tokens.Resolve(token, Now, out user);
 
     /// <summary>A deleted user or a changed password ends the user's sessions (etcd's invalidateUser).</summary>
-    public void InvalidateUser(string user)
-    {
-        lock (_tokensLock) _tokens.InvalidateUser(user);
-    }
+    public void InvalidateUser(string user) => _tokens.InvalidateUser(user);
 
     /// <summary>Auth disabled: every token goes.</summary>
-    public void ClearTokens()
-    {
-        lock (_tokensLock) _tokens.Clear();
-    }
+    public void ClearTokens() => _tokens.Clear();
 }

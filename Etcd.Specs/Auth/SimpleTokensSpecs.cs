@@ -1,14 +1,16 @@
 using Etcd.Actors.Auth.Core;
 using Etcd.Actors.Errors;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Etcd.Specs.Auth;
 
 /// <summary>
 /// etcd's simple tokens (auth/simple_token.go): <c>&lt;16 letters&gt;.&lt;index&gt;</c>, a TTL refreshed on use, and
-/// "invalid auth token" for anything unknown, malformed or expired; plus the table's bound.
+/// "invalid auth token" for anything unknown, malformed or expired; plus the table's bound, and resolving (every
+/// request of every client with auth on) without a lock or an allocation while other threads change the table.
 /// </summary>
-public sealed class SimpleTokensSpecs
+public sealed class SimpleTokensSpecs(ITestOutputHelper output)
 {
     private static readonly TimeSpan T0 = TimeSpan.FromSeconds(1000);
 
@@ -104,5 +106,76 @@ public sealed class SimpleTokensSpecs
         tokens.Assign("a", "aaaaaaaaaaaaaaaa", 1, T0);
         Assert.Throws<InvalidOperationException>(() => tokens.Assign("b", "aaaaaaaaaaaaaaaa", 1, T0));
         Assert.Throws<ArgumentException>(() => tokens.Assign("b", "short", 2, T0));
+    }
+
+    [Fact]
+    public void Resolving_a_token_allocates_nothing()
+    {
+        var tokens = new SimpleTokens(SimpleTokens.DefaultTtl, 10);
+        var token = tokens.Assign("alice", "abcdefghijklmnop", 42, T0);
+        tokens.Assign("bob", "bcdefghijklmnopq", 43, T0);
+        Assert.Null(tokens.Resolve(token, T0, out _));
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 1; i <= 1000; i++) Assert.Null(tokens.Resolve(token, T0 + TimeSpan.FromMilliseconds(i), out _));
+        // Before the lazy expiry index, each use moved the token in a sorted set: a new node per request.
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        // The uses count all the same: the TTL runs from the last one.
+        // Bob, never used since T0, goes; alice, used until T0 + 1 s, stays.
+        Assert.Equal(1, tokens.Expire(T0 + SimpleTokens.DefaultTtl + TimeSpan.FromMilliseconds(500)));
+        Assert.Equal(1, tokens.Count);
+        Assert.Equal(EtcdErrors.InvalidAuthToken, tokens.Resolve(token, T0 + SimpleTokens.DefaultTtl + TimeSpan.FromSeconds(2), out _));
+    }
+
+    [Fact]
+    public async Task Tokens_resolve_on_many_threads_while_others_are_assigned_expired_and_evicted()
+    {
+        var seed = Environment.TickCount;
+        output.WriteLine($"seed {seed}");
+        var random = new Random(seed);
+        var ttl = TimeSpan.FromSeconds(30);
+        const int capacity = 40;
+        var tokens = new SimpleTokens(ttl, capacity);
+        var assigned = new string[400];
+        var count = 0;
+        long clock = T0.Ticks;
+        using var stop = new CancellationTokenSource();
+        var resolvers = Enumerable.Range(0, 4).Select(w => Task.Run(() =>
+        {
+            var r = new Random(seed + w + 1);
+            var resolved = 0;
+            while (!stop.IsCancellationRequested)
+            {
+                var n = Volatile.Read(ref count);
+                if (n == 0) continue;
+                var token = Volatile.Read(ref assigned[r.Next(n)]);
+                if (tokens.Resolve(token, new TimeSpan(Interlocked.Read(ref clock)), out var user) is null)
+                {
+                    Assert.StartsWith("user", user);
+                    resolved++;
+                }
+            }
+            return resolved;
+        })).ToArray();
+        for (var i = 0; i < assigned.Length; i++)
+        {
+            var now = Interlocked.Add(ref clock, TimeSpan.FromMilliseconds(random.Next(0, 500)).Ticks);
+            var token = tokens.Assign("user" + i, SimpleTokens.NewPrefix(new SeededTokenRandom(seed + i)), (ulong)i + 1, new TimeSpan(now));
+            Volatile.Write(ref assigned[i], token);
+            Volatile.Write(ref count, i + 1);
+            if (random.Next(10) == 0) tokens.Expire(new TimeSpan(now));
+            Assert.True(tokens.Count <= capacity);
+        }
+        stop.Cancel();
+        var resolved = await Task.WhenAll(resolvers).WaitAsync(TimeSpan.FromSeconds(30));
+        output.WriteLine($"resolved {resolved.Sum()} times");
+        // Quiet again: the table and its index agree, and exactly the tokens it holds resolve.
+        var end = new TimeSpan(Interlocked.Read(ref clock));
+        var live = assigned.Count(t => tokens.Resolve(t, end, out _) is null);
+        Assert.Equal(tokens.Count, live);
+        Assert.True(live is > 0 and <= capacity, $"{live} live tokens");
+        // The last one assigned is always among them: it was used least long ago.
+        Assert.Null(tokens.Resolve(assigned[^1], end, out _));
+        Assert.Equal(live, tokens.Expire(end + ttl + TimeSpan.FromTicks(1)));
+        Assert.Equal(0, tokens.Count);
     }
 }

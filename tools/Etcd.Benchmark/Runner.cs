@@ -141,6 +141,7 @@ public sealed partial class Runner : IDisposable
         }
 
         double? cpu0 = ServerCpu.ReadSeconds(_o.ServerPids);
+        var own0 = Process.GetCurrentProcess().TotalProcessorTime;
         long start = Stopwatch.GetTimestamp();
         var workers = new Task[_o.Clients];
         for (int w = 0; w < workers.Length; w++)
@@ -151,6 +152,7 @@ public sealed partial class Runner : IDisposable
         await Task.WhenAll(workers).ConfigureAwait(false);
         double elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
         double? cpu1 = ServerCpu.ReadSeconds(_o.ServerPids);
+        var own1 = Process.GetCurrentProcess().TotalProcessorTime;
         foreach (var ctx in contexts)
         {
             await workload.EndWorkerAsync(ctx).ConfigureAwait(false);
@@ -164,7 +166,7 @@ public sealed partial class Runner : IDisposable
         }
         bool timedOut = _okCount + _errorCount < _o.Total;
         return new RunResult(_o.OpName, _o.Total, stats, _errorCount, errors, elapsed, timedOut,
-            ServerCpu.Fields(cpu0, cpu1, _okCount));
+            ServerCpu.Fields(cpu0, cpu1, _okCount) + ServerCpu.ClientFields(cpu0 is null ? null : own1 - own0, _okCount));
     }
 
     private async Task WorkerAsync(Workload workload, WorkerContext ctx, CancellationToken ct)

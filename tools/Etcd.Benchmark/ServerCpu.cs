@@ -66,6 +66,17 @@ public static class ServerCpu
         return string.Create(CultureInfo.InvariantCulture, $" server_cpu_ms={ms:F0} server_cpu_us_per_op={perOp}");
     }
 
+    /// <summary>
+    /// With --server-pids, the benchmark's own CPU per operation over the same window: on a small machine the client
+    /// shares the cores with the server, so what a client feature costs it (e.g. the token of --user) shows in the
+    /// server's rate too. Empty without <paramref name="own"/>.
+    /// </summary>
+    public static string ClientFields(TimeSpan? own, long ops)
+    {
+        if (own is not { } t || ops <= 0) return "";
+        return string.Create(CultureInfo.InvariantCulture, $" client_cpu_us_per_op={t.TotalMicroseconds / ops:F1}");
+    }
+
     private static string? TryRead(string path)
     {
         try

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Etcd.Actors.Errors;
 
@@ -9,6 +10,12 @@ namespace Etcd.Actors.Auth.Core;
 /// default 5 minutes, refreshed on every use). The time is whatever the caller passes (a monotonic reading), never read
 /// here. The table is bounded: at <see cref="Capacity"/> a new token evicts the one closest to expiry, i.e. the one
 /// used least recently, so logins keep working and the oldest idle session is the one that must log in again.
+/// <para>Thread-safe. <see cref="Resolve"/>, on every request of every client, takes no lock and allocates nothing: a
+/// lock-free lookup, and the TTL refresh is one compare-and-swap on the token's own expiry. The expiry index is lazy:
+/// it holds each token at an expiry at or before its real one, and is put right (a token moved to its real expiry)
+/// only when <see cref="Expire"/> or the bound reach it, under a lock that only the changes take. The index used to
+/// be updated on every use, under the caller's lock: a removal and an insertion (an allocated node) in a sorted set
+/// per request, which every request of the member queued for (docs/benchmarks.md "Client TLS and auth").</para>
 /// </summary>
 public sealed class SimpleTokens
 {
@@ -18,8 +25,10 @@ public sealed class SimpleTokens
     /// <summary>etcd's simpleTokenTTLDefault (300 s), used for <c>--auth-token simple</c>.</summary>
     public static readonly TimeSpan DefaultTtl = TimeSpan.FromMinutes(5);
 
-    private readonly Dictionary<string, Entry> _tokens = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Entry> _tokens = new(StringComparer.Ordinal);
+    // Every token at its indexed expiry (at or before its real one, Entry.Expiry); changed only under _lock.
     private readonly SortedSet<(TimeSpan Expiry, long Sequence, string Token)> _byExpiry = new();
+    private readonly Lock _lock = new();
     private long _sequence;
 
     public SimpleTokens(TimeSpan ttl, int capacity)
@@ -32,7 +41,10 @@ public sealed class SimpleTokens
 
     public TimeSpan Ttl { get; }
     public int Capacity { get; }
-    public int Count => _tokens.Count;
+    public int Count
+    {
+        get { lock (_lock) return _byExpiry.Count; }
+    }
 
     /// <summary>etcd's genTokenPrefix: 16 letters drawn from <paramref name="random"/>.</summary>
     public static string NewPrefix(ITokenRandom random)
@@ -56,9 +68,15 @@ public sealed class SimpleTokens
         if (prefix.Length != PrefixLength || prefix.Any(c => !Letters.Contains(c)))
             throw new ArgumentException($"auth: a simple token prefix is {PrefixLength} letters", nameof(prefix));
         var token = $"{prefix}.{index.ToString(CultureInfo.InvariantCulture)}";
-        if (_tokens.ContainsKey(token)) throw new InvalidOperationException("auth: a simple token was assigned twice");
-        while (_tokens.Count >= Capacity) Remove(_byExpiry.Min.Token);
-        Put(token, user, now + Ttl);
+        lock (_lock)
+        {
+            if (_tokens.ContainsKey(token)) throw new InvalidOperationException("auth: a simple token was assigned twice");
+            // Evicting re-indexes tokens used since they were indexed; each is re-indexed at most once per Assign, so
+            // the loop ends after at most twice the table's size steps even while the tokens are in use.
+            var steps = 2 * _byExpiry.Count + 1;
+            while (_byExpiry.Count >= Capacity) EvictOne(steps-- > 0);
+            Put(token, user, now + Ttl);
+        }
         return token;
     }
 
@@ -73,13 +91,15 @@ public sealed class SimpleTokens
     {
         user = "";
         if (!TryParseIndex(token, out _) || !_tokens.TryGetValue(token, out var entry)) return EtcdErrors.InvalidAuthToken;
-        if (now > entry.Expiry)
+        if (!entry.Refresh(now, now + Ttl))
         {
-            Remove(token);
+            lock (_lock)
+            {
+                // Expired: dropped here (a use since the check would have found it expired too).
+                if (_tokens.TryGetValue(token, out var current) && ReferenceEquals(current, entry) && now > entry.Expiry) Remove(token);
+            }
             return EtcdErrors.InvalidAuthToken;
         }
-        _byExpiry.Remove((entry.Expiry, entry.Sequence, token));
-        Put(token, entry.User, now + Ttl);
         user = entry.User;
         return null;
     }
@@ -102,10 +122,20 @@ public sealed class SimpleTokens
     public int Expire(TimeSpan now)
     {
         var dropped = 0;
-        while (_byExpiry.Count > 0 && now > _byExpiry.Min.Expiry)
+        lock (_lock)
         {
-            Remove(_byExpiry.Min.Token);
-            dropped++;
+            // A token indexed at an expiry already past is dropped if its real expiry is past too, else re-indexed at
+            // its real one (past now: the loop does not meet it again).
+            while (_byExpiry.Count > 0 && now > _byExpiry.Min.Expiry)
+            {
+                var (_, _, token) = _byExpiry.Min;
+                if (now > _tokens[token].Expiry)
+                {
+                    Remove(token);
+                    dropped++;
+                }
+                else Reindex(token);
+            }
         }
         return dropped;
     }
@@ -113,14 +143,32 @@ public sealed class SimpleTokens
     /// <summary>etcd's invalidateUser: a deleted user or a changed password ends the user's sessions.</summary>
     public void InvalidateUser(string user)
     {
-        foreach (var token in _tokens.Where(t => t.Value.User == user).Select(t => t.Key).ToList()) Remove(token);
+        lock (_lock)
+        {
+            foreach (var token in _tokens.Where(t => t.Value.User == user).Select(t => t.Key).ToList()) Remove(token);
+        }
     }
 
     /// <summary>etcd's disable: auth turned off drops every token.</summary>
     public void Clear()
     {
-        _tokens.Clear();
-        _byExpiry.Clear();
+        lock (_lock)
+        {
+            _tokens.Clear();
+            _byExpiry.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Drops the least recently used token: the first of the index, unless it was used since it was indexed (it is
+    /// then re-indexed at its real expiry and the next is looked at). With <paramref name="exact"/> false the first
+    /// goes whatever its use, which bounds the loop of <see cref="Assign"/> while the tokens are being used.
+    /// </summary>
+    private void EvictOne(bool exact)
+    {
+        var (indexed, _, token) = _byExpiry.Min;
+        if (exact && _tokens[token].Expiry > indexed) Reindex(token);
+        else Remove(token);
     }
 
     private void Put(string token, string user, TimeSpan expiry)
@@ -131,10 +179,49 @@ public sealed class SimpleTokens
         if (_tokens.Count != _byExpiry.Count) throw new InvalidOperationException("auth: token table and expiry index disagree");
     }
 
-    private void Remove(string token)
+    /// <summary>Moves <paramref name="token"/> in the index to its real expiry.</summary>
+    private void Reindex(string token)
     {
-        if (_tokens.Remove(token, out var entry)) _byExpiry.Remove((entry.Expiry, entry.Sequence, token));
+        var entry = _tokens[token];
+        _byExpiry.Remove((entry.Indexed, entry.Sequence, token));
+        entry.Indexed = entry.Expiry;
+        entry.Sequence = _sequence++;
+        _byExpiry.Add((entry.Indexed, entry.Sequence, token));
     }
 
-    private readonly record struct Entry(string User, TimeSpan Expiry, long Sequence);
+    private void Remove(string token)
+    {
+        if (_tokens.TryRemove(token, out var entry)) _byExpiry.Remove((entry.Indexed, entry.Sequence, token));
+    }
+
+    /// <summary>
+    /// A live token: its user, its real expiry (last use + TTL, raised by <see cref="Refresh"/> without a lock), and
+    /// where the index holds it (<see cref="Indexed"/>, <see cref="Sequence"/>: changed only under the table's lock).
+    /// </summary>
+    private sealed class Entry(string user, TimeSpan expiry, long sequence)
+    {
+        private long _expiryTicks = expiry.Ticks;
+
+        public string User { get; } = user;
+        public TimeSpan Indexed { get; set; } = expiry;
+        public long Sequence { get; set; } = sequence;
+        public TimeSpan Expiry => new(Volatile.Read(ref _expiryTicks));
+
+        /// <summary>
+        /// False when the token expired before <paramref name="now"/>; else its expiry becomes at least
+        /// <paramref name="expiry"/> (never lowered: a concurrent use with a later clock reading wins).
+        /// </summary>
+        public bool Refresh(TimeSpan now, TimeSpan expiry)
+        {
+            var seen = Volatile.Read(ref _expiryTicks);
+            while (true)
+            {
+                if (now.Ticks > seen) return false;
+                if (seen >= expiry.Ticks) return true;
+                var found = Interlocked.CompareExchange(ref _expiryTicks, expiry.Ticks, seen);
+                if (found == seen) return true;
+                seen = found;
+            }
+        }
+    }
 }
