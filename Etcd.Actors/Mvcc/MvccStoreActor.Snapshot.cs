@@ -104,12 +104,14 @@ public sealed partial class MvccStoreActor
             return;
         }
 
-        // A failure to open what was just installed is a crash: the restarted actor opens it again.
-        OpenStore();
         // The entries the snapshot stands for were never applied here, so the token changes they made (a user deleted,
         // a password changed, auth disabled) never reached this member's tokens: drop them all; clients log in again
-        // on "invalid auth token". etcd 3.4's authStore.Recover keeps them (the same gap).
+        // on "invalid auth token". etcd 3.4's authStore.Recover keeps them (the same gap). Dropped before OpenStore
+        // publishes the new auth state: an edge that reads the new auth revision can no longer find an old token
+        // (it reads the revision first), so an old session cannot pass as current.
         _authGate?.ClearTokens();
+        // A failure to open what was just installed is a crash: the restarted actor opens it again.
+        OpenStore();
         _log.Info("installed backend snapshot at consistent index {0} (was {1}): revision {2}, {3} keys, {4} members",
             _applied, previous, _store.CurrentRevision, _store.IndexedKeys, _members.Count);
         Sender.Tell(new MvccProtocol.SnapshotInstalled(_applied));

@@ -14,15 +14,17 @@ namespace Etcd.Actors.Scheduling;
 /// worker ~300 times for those ticks, 23-34 ms of CPU a second against etcd's 5-6 (docs/benchmarks.md, "Idle CPU and
 /// put 1/1"). A coarser tick would make every scheduled message later: a registration runs at the first tick after
 /// its deadline, and a repeating one is placed again from that tick, so the Raft tick of 100 ms already came every
-/// ~110 ms with 10 ms ticks and would come every 150 ms with 50 ms ticks. Here a registration runs when the runtime's
-/// timer fires for its deadline (about a millisecond late at best), and a repeating one keeps its rate: the next
+/// ~110 ms with 10 ms ticks (measured: docs/benchmarks.md; by its source the wheel's lag is one tick) and would come
+/// later still with 50 ms ticks. Here a registration runs when the runtime's timer fires for its deadline (up to
+/// <see cref="Slack"/> early, or a little late), and a repeating one keeps its rate: the next
 /// deadline is the last one plus the interval, as a Go time.Ticker (what etcd's Raft tick uses) keeps it, and like
 /// a Ticker it drops what it missed rather than firing a burst when it ran more than an interval late.
 /// <para>
 /// Due registrations run on the timer's pool thread one callback at a time (<see cref="_runGate"/>), in deadline
-/// order, as the wheel ran them on its one thread, so two messages scheduled for one actor arrive in the order of their
-/// deadlines. A cancelled registration is dropped when it reaches the head (as the wheel drops it at its bucket); it
-/// costs memory until then, no wake-up. On dispose (the ActorSystem's termination), as the wheel does, every
+/// order and, for equal deadlines, in the order they were scheduled (as the wheel ran one bucket), so two messages
+/// scheduled for one actor arrive in the order of their deadlines. A cancelled registration is dropped when it
+/// reaches the head (as the wheel drops it at its bucket); it costs memory until then, and the wake-up armed for it
+/// if it was the earliest. A repeating registration whose action throws is dropped, as the wheel drops it. On dispose (the ActorSystem's termination), as the wheel does, every
 /// registration still pending runs once.
 /// </para>
 /// </summary>
@@ -35,7 +37,9 @@ public sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimePro
 
     private readonly Lock _gate = new();
     private readonly Lock _runGate = new();
-    private readonly PriorityQueue<ScheduledEntry, long> _queue = new();
+    // Ordered by (deadline, sequence): PriorityQueue keeps no insertion order among equal priorities.
+    private readonly PriorityQueue<ScheduledEntry, (long Deadline, long Seq)> _queue = new();
+    private long _seq;
     private readonly Timer _timer;
     // Akka's own monotonic clock (Akka.Util.MonotonicClock) is internal: this one also counts from the first use.
     private static readonly long ClockStart = Stopwatch.GetTimestamp();
@@ -46,7 +50,7 @@ public sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimePro
     // an amortised constant cost per Add.
     private const int PurgeFloor = 4096;
     private int _purgeAt = PurgeFloor;
-    private bool _disposed;
+    private volatile bool _disposed;
     private long _wakeUps;
 
     /// <summary>Akka creates it from <c>akka.scheduler.implementation</c> with the system's config and a logger.</summary>
@@ -91,20 +95,23 @@ public sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimePro
 
     private void Add(TimeSpan delay, TimeSpan interval, IRunnable action, ICancelable? cancelable)
     {
-        var deadline = Now + Math.Max(0, delay.Ticks);
+        var deadline = Later(Now, delay.Ticks);
         lock (_gate)
         {
             if (_disposed) throw new SchedulerException("cannot enqueue after timer shutdown");
-            _queue.Enqueue(new ScheduledEntry(action, cancelable, deadline, interval.Ticks), deadline);
+            _queue.Enqueue(new ScheduledEntry(action, cancelable, deadline, interval.Ticks), (deadline, _seq++));
             if (_queue.Count >= _purgeAt) Purge();
             if (deadline < _armedFor) Arm(deadline);
         }
     }
 
+    /// <summary><paramref name="at"/> plus <paramref name="ticks"/> (negative: none), saturated: no overflow to the past.</summary>
+    private static long Later(long at, long ticks) => ticks <= 0 ? at : ticks > long.MaxValue - at ? long.MaxValue : at + ticks;
+
     /// <summary>Under <see cref="_gate"/>: drops every cancelled registration and sets the next sweep's size.</summary>
     private void Purge()
     {
-        var live = new List<(ScheduledEntry, long)>(_queue.Count);
+        var live = new List<(ScheduledEntry, (long, long))>(_queue.Count);
         while (_queue.TryDequeue(out var entry, out var at))
             if (!entry.Cancelled) live.Add((entry, at));
         _queue.EnqueueRange(live);
@@ -130,20 +137,23 @@ public sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimePro
             {
                 if (_disposed) return;
                 var now = Now;
-                while (_queue.TryPeek(out var head, out var at) && (head.Cancelled || at <= now + Slack))
+                while (_queue.TryPeek(out var head, out var at) && (head.Cancelled || at.Deadline <= now + Slack))
                 {
                     _queue.Dequeue();
                     if (head.Cancelled) continue;
                     (due ??= []).Add(head);
-                    if (head.Interval > 0)
-                    {
-                        // Fixed rate, as a Go Ticker; after a stall longer than an interval, one run and on from now.
-                        head.Deadline = head.Deadline + head.Interval > now ? head.Deadline + head.Interval : now + head.Interval;
-                        _queue.Enqueue(head, head.Deadline);
-                    }
+                }
+                // Repeating ones go back after the loop, so one with an interval within Slack runs once per wake-up.
+                foreach (var head in due ?? [])
+                {
+                    if (head.Interval <= 0) continue;
+                    // Fixed rate, as a Go Ticker; after a stall longer than an interval, one run and on from now.
+                    var next = Later(head.Deadline, head.Interval);
+                    head.Deadline = next > now ? next : Later(now, head.Interval);
+                    _queue.Enqueue(head, (head.Deadline, _seq++));
                 }
                 _armedFor = long.MaxValue;
-                if (_queue.TryPeek(out _, out var next)) Arm(next);
+                if (_queue.TryPeek(out _, out var first)) Arm(first.Deadline);
             }
             if (due is null) return;
             foreach (var entry in due) Run(entry);
@@ -158,9 +168,21 @@ public sealed class DeadlineScheduler : SchedulerBase, IDateTimeOffsetNowTimePro
         {
             entry.Action.Run();
         }
+        catch (SchedulerException) when (_disposed)
+        {
+            // A task run at dispose that schedules again: the wheel ignores this too.
+        }
         catch (Exception e)
         {
-            Log.Error(e, "Error running a scheduled task");
+            entry.Fail();
+            try
+            {
+                Log.Error(e, "Error running a scheduled task");
+            }
+            catch
+            {
+                // A logger that throws must not take the timer's thread (and the process) down with it.
+            }
         }
     }
 

@@ -15,5 +15,10 @@ internal sealed class ScheduledEntry(IRunnable action, ICancelable? cancelable, 
 
     public long Interval { get; } = interval;
 
-    public bool Cancelled => cancelable is { IsCancellationRequested: true };
+    // A repeating registration whose action threw is not run again, as the wheel drops it.
+    private volatile bool _failed;
+
+    public bool Cancelled => _failed || cancelable is { IsCancellationRequested: true };
+
+    public void Fail() => _failed = true;
 }

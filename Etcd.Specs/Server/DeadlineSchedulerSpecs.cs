@@ -12,7 +12,8 @@ namespace Etcd.Specs.Server;
 /// <summary>
 /// A member's Akka scheduler (Etcd.Actors/Scheduling/DeadlineScheduler.cs) wakes only when a registration is due:
 /// nothing at rest, once per due time, where Akka's wheel ticked every 10 ms (docs/benchmarks.md, "Idle CPU and put
-/// 1/1"). What the members rely on still holds: registrations run no earlier than their deadline and in deadline order,
+/// 1/1"). What the members rely on still holds: registrations run no earlier than their deadline (within a millisecond) and
+/// in deadline order, equal deadlines in the order scheduled,
 /// a repeating one (the Raft tick, RaftActor.Recovery.cs) keeps its rate without bursts, a cancelled one never runs,
 /// and what is pending when the system terminates runs once, as with Akka's scheduler; cancelled registrations are
 /// swept instead of held until their deadline.
@@ -183,6 +184,45 @@ public sealed class DeadlineSchedulerSpecs
         ((IScheduler)scheduler).Advanced.ScheduleOnce(TimeSpan.Zero, () => { });
 
         await after.Task.WaitAsync(Bound);
+    }
+
+    [Fact]
+    public async Task Registrations_with_equal_deadlines_run_in_the_order_they_were_scheduled()
+    {
+        // Back-to-back registrations with one delay often get the same deadline (100 ns ticks); a binary heap alone
+        // would not keep their order, where the wheel ran a bucket in insertion order.
+        using var scheduler = NewScheduler();
+        const int n = 2000;
+        var order = new ConcurrentQueue<int>();
+        var last = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        for (var i = 0; i < n; i++)
+        {
+            var k = i;
+            ((IScheduler)scheduler).Advanced.ScheduleOnce(TimeSpan.FromMilliseconds(200), () =>
+            {
+                order.Enqueue(k);
+                if (k == n - 1) last.SetResult();
+            });
+        }
+        await last.Task.WaitAsync(Bound);
+        Assert.Equal(Enumerable.Range(0, n), order);
+    }
+
+    [Fact]
+    public async Task A_repeating_registration_that_throws_is_dropped_as_the_wheel_drops_it()
+    {
+        using var scheduler = NewScheduler();
+        var runs = 0;
+        ((IScheduler)scheduler).Advanced.ScheduleRepeatedly(TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(20), () =>
+        {
+            Interlocked.Increment(ref runs);
+            throw new InvalidOperationException("boom");
+        });
+        // Ten of its intervals later (a one-shot on the same scheduler, so no wall-clock guess), it ran once.
+        var later = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        ((IScheduler)scheduler).Advanced.ScheduleOnce(TimeSpan.FromMilliseconds(220), () => later.SetResult());
+        await later.Task.WaitAsync(Bound);
+        Assert.Equal(1, Volatile.Read(ref runs));
     }
 
     [Fact]
