@@ -53,7 +53,7 @@ public sealed partial record EtcdServerSettings
     public int BcryptCost { get; init; } = Auth.BcryptPasswordHasher.DefaultCost;
 
     /// <summary>--auth-token-ttl: how long a simple token lives past its last use (etcd's default 300 s).</summary>
-    public TimeSpan AuthTokenTtl { get; init; } = Auth.Core.SimpleTokens.DefaultTtl;
+    public TimeSpan AuthTokenTtl { get; init; } = Auth.SimpleTokens.DefaultTtl;
 
     /// <summary>--auth-token: "simple", or "jwt,..." with its options (etcd's format, parsed by Auth.AuthTokenSetup).</summary>
     public string AuthToken { get; init; } = Auth.Core.TokenOptions.Simple;

@@ -56,6 +56,9 @@ public static class Parts
         // Our Akka.Remote transport under the peer port (member.conf's transport-class): moves framed bytes between
         // members, below Akka.Remote's handshake and our peer serializers; knows no message and no actor.
         new("Peer.Transport", ["Serialization"]),
+        // Akka's scheduler for a member (member.conf's akka.scheduler.implementation): a deadline queue under every
+        // Akka timer; knows no message and no actor of ours.
+        new("Scheduling", []),
 
         // ---- logic between the cores and the actors ----
         // etcd's apply + request validation: turns committed requests into MVCC/membership calls.

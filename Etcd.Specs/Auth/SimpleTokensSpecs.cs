@@ -1,3 +1,4 @@
+using Etcd.Actors.Auth;
 using Etcd.Actors.Auth.Core;
 using Etcd.Actors.Errors;
 using Xunit;

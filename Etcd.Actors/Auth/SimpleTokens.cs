@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using Etcd.Actors.Auth.Core;
 using Etcd.Actors.Errors;
 
-namespace Etcd.Actors.Auth.Core;
+namespace Etcd.Actors.Auth;
 
 /// <summary>
 /// etcd's simple tokens (auth/simple_token.go): <c>&lt;16 random letters&gt;.&lt;Raft index&gt;</c>, made when the
@@ -15,7 +16,9 @@ namespace Etcd.Actors.Auth.Core;
 /// it holds each token at an expiry at or before its real one, and is put right (a token moved to its real expiry)
 /// only when <see cref="Expire"/> or the bound reach it, under a lock that only the changes take. The index used to
 /// be updated on every use, under the caller's lock: a removal and an insertion (an allocated node) in a sorted set
-/// per request, which every request of the member queued for (docs/benchmarks.md "Client TLS and auth").</para>
+/// per request, which every request of the member queued for (docs/benchmarks.md "Client TLS and auth"). Being a
+/// concurrent table (a lock, atomics), it lives beside the auth core rather than in it (ArchitectureSpecs: cores take
+/// no threads); the apply path reaches it through the Auth part, as it reaches AuthGate.</para>
 /// </summary>
 public sealed class SimpleTokens
 {
