@@ -5,11 +5,12 @@ namespace Etcd.Actors.Auth;
 
 /// <summary>
 /// What the gRPC edge of one member knows about auth, shared between the edge's threads and the store actor:
-/// a copy of the applied <see cref="AuthStore"/> published after each durable batch that changed it (never mutated
-/// once published, and read only through its cache-free methods, so no lock), and the member's simple tokens, which
-/// the store assigns when it applies an Authenticate entry and the edge resolves on every request (without a lock:
-/// <see cref="SimpleTokens"/> is thread-safe and its lookups take none). Tokens are member-local and not persisted, as in etcd: a restarted member
-/// forgets them and its clients authenticate again.
+/// a copy of the applied <see cref="AuthStore"/> published after each durable batch that changed it (its state never
+/// mutated once published; only its per-user permission cache fills, under <c>_checkLock</c>), and the member's simple
+/// tokens, which the store assigns when it applies an Authenticate entry (<c>_tokensLock</c> makes look, sweep and
+/// assign one step) and the edge resolves on every request without a lock (<see cref="SimpleTokens"/> is thread-safe
+/// and its lookups take none). Tokens are member-local and not persisted, as in etcd: a restarted member forgets them
+/// and its clients authenticate again.
 /// </summary>
 public sealed partial class AuthGate
 {
