@@ -34,8 +34,9 @@ public interface IBackend : IDisposable
 
     /// <summary>
     /// The key-values stored at <paramref name="revs"/>, position for position into <paramref name="into"/> (as long
-    /// as <paramref name="revs"/>), seeing buffered writes; null where a revision is absent. What a range reads: the
-    /// revisions come in key order, not revision order, and none twice. The objects may be shared: callers must not
+    /// as <paramref name="revs"/>), seeing buffered writes; null where a revision is absent. What a range, a txn's
+    /// compares, a delete's previous values and a watcher's catch-up prev_kv read: the revisions come in any order (a
+    /// range's in key order), and a txn's compares may name one twice. The objects may be shared: callers must not
     /// mutate them. By default one <see cref="GetRevision"/> each; the SQLite backend reads a batch per statement.
     /// </summary>
     void GetRevisions(ReadOnlySpan<Revision> revs, Span<KeyValue?> into)

@@ -1,8 +1,6 @@
 using Etcd.Actors.Errors;
 using Etcd.Api.Etcdserverpb;
 using Etcd.Api.Mvccpb;
-using CompareResult = Etcd.Api.Etcdserverpb.Compare.Types.CompareResult;
-using CompareTarget = Etcd.Api.Etcdserverpb.Compare.Types.CompareTarget;
 using OpCase = Etcd.Api.Etcdserverpb.RequestOp.RequestOneofCase;
 
 namespace Etcd.Actors.Mvcc.Core;
@@ -16,8 +14,6 @@ namespace Etcd.Actors.Mvcc.Core;
 /// </summary>
 public sealed partial class KvStore
 {
-    private readonly List<Revision> _cmpRevs = new();
-
     /// <summary>A txn that only ranges (no puts, deletes or nested txns): etcd serves it like a Range.</summary>
     public static bool IsReadOnlyTxn(TxnRequest r)
     {
@@ -65,88 +61,6 @@ public sealed partial class KvStore
         path.Add(ok);
         foreach (var op in ok ? rt.Success : rt.Failure)
             if (op.RequestCase == OpCase.RequestTxn) ComputePath(op.RequestTxn, path);
-    }
-
-    private bool ApplyCompares(TxnRequest rt)
-    {
-        foreach (var c in rt.Compare)
-            if (!ApplyCompare(c)) return false;
-        return true;
-    }
-
-    /// <summary>
-    /// One compare (etcd's applyCompare): it must hold for every key in the range; with no key, it is
-    /// evaluated against zero values, except a VALUE compare, which then always fails.
-    /// </summary>
-    private bool ApplyCompare(Compare c)
-    {
-        var rev = ReadRev;
-        var end = IndexEnd(c.RangeEnd);
-        if (end is null)
-        {
-            if (!_index.TryGet(c.Key, rev, out var mod, out var created, out var version))
-                return c.Target != CompareTarget.Value && CompareValues(c, 0, 0, 0, 0, null);
-            // Version, create and mod revisions are in the index: only value and lease need the backend.
-            if (c.Target is CompareTarget.Value or CompareTarget.Lease)
-            {
-                var kv = ReadRevision(mod);
-                return CompareValues(c, kv.Version, kv.CreateRevision, kv.ModRevision, kv.Lease, kv);
-            }
-            return CompareValues(c, version, created.Main, mod.Main, 0, null);
-        }
-
-        var revs = _cmpRevs;
-        revs.Clear();
-        _index.Range(c.Key, end, rev, 0, revs, null);
-        try
-        {
-            if (revs.Count == 0) return c.Target != CompareTarget.Value && CompareValues(c, 0, 0, 0, 0, null);
-            for (var i = 0; i < revs.Count; i++)
-            {
-                var kv = ReadRevision(revs[i]);
-                if (!CompareValues(c, kv.Version, kv.CreateRevision, kv.ModRevision, kv.Lease, kv)) return false;
-            }
-            return true;
-        }
-        finally
-        {
-            revs.Clear();
-        }
-    }
-
-    /// <summary>etcd's compareKV; a target_union that does not match the target compares against zero.</summary>
-    private static bool CompareValues(Compare c, long version, long create, long mod, long lease, KeyValue? kv)
-    {
-        int result;
-        switch (c.Target)
-        {
-            case CompareTarget.Value:
-                var have = kv is null ? default : kv.Value.Span;
-                result = have.SequenceCompareTo(c.Value.Span);
-                break;
-            case CompareTarget.Create:
-                result = create.CompareTo(c.CreateRevision);
-                break;
-            case CompareTarget.Mod:
-                result = mod.CompareTo(c.ModRevision);
-                break;
-            case CompareTarget.Version:
-                result = version.CompareTo(c.Version);
-                break;
-            case CompareTarget.Lease:
-                result = lease.CompareTo(c.Lease);
-                break;
-            default:
-                return true;
-        }
-        return c.Result switch
-        {
-            CompareResult.Equal => result == 0,
-            CompareResult.NotEqual => result != 0,
-            CompareResult.Greater => result > 0,
-            CompareResult.Less => result < 0,
-            _ => true,
-        };
     }
 
     /// <summary>etcd's checkRequestPut over the chosen branches, before anything is written.</summary>

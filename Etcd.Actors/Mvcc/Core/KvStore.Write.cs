@@ -53,16 +53,8 @@ public sealed partial class KvStore
     private DeleteRangeResponse DeleteOp(DeleteRangeRequest d)
     {
         var resp = new DeleteRangeResponse();
-        var end = IndexEnd(d.RangeEnd);
-        if (d.PrevKv)
-        {
-            var revs = _revScratch;
-            revs.Clear();
-            _index.Range(d.Key, end, ReadRev, 0, revs, null);
-            for (var i = 0; i < revs.Count; i++) resp.PrevKvs.Add(ReadRevision(revs[i]));
-            revs.Clear();
-        }
-        resp.Deleted = DeleteKeys(d.Key, end);
+        // prev_kv: the keys' values before the delete, read with the deletes' own index range and in batches.
+        resp.Deleted = DeleteKeys(d.Key, IndexEnd(d.RangeEnd), d.PrevKv ? resp.PrevKvs : null);
         return resp;
     }
 }

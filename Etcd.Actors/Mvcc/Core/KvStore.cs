@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Etcd.Api.Etcdserverpb;
 using Etcd.Api.Mvccpb;
 using Google.Protobuf;
@@ -169,6 +170,23 @@ public sealed partial class KvStore
     /// </summary>
     internal Span<KeyValue?> ReadRevisions(ReadOnlySpan<Revision> revs)
     {
+        var into = ReadRevisionsOrNull(revs);
+        for (var i = 0; i < into.Length; i++)
+        {
+            if (into[i] is not null) continue;
+            into.Clear();
+            throw MissingRow(revs[i]);
+        }
+        return into;
+    }
+
+    /// <summary>
+    /// As <see cref="ReadRevisions"/>, but a revision with no row leaves its slot null: for readers that may not need
+    /// every row they read ahead (a txn's compares stop at the first that fails, KvStore.Compares.cs) and must fail on
+    /// a missing one only where they use it, as a read per key did.
+    /// </summary>
+    private Span<KeyValue?> ReadRevisionsOrNull(ReadOnlySpan<Revision> revs)
+    {
         var into = _rangeScratch.AsSpan(0, revs.Length);
         try
         {
@@ -179,18 +197,13 @@ public sealed partial class KvStore
             into.Clear();
             throw;
         }
-        for (var i = 0; i < into.Length; i++)
-        {
-            if (into[i] is not null) continue;
-            into.Clear();
-            throw new InvalidOperationException($"mvcc: revision {revs[i]} is in the index but not in the backend");
-        }
         return into;
     }
 
-    internal KeyValue ReadRevision(Revision rev) =>
-        _backend.GetRevision(rev)
-        ?? throw new InvalidOperationException($"mvcc: revision {rev} is in the index but not in the backend");
+    internal KeyValue ReadRevision(Revision rev) => _backend.GetRevision(rev) ?? throw MissingRow(rev);
+
+    private static InvalidOperationException MissingRow(Revision rev) =>
+        new($"mvcc: revision {rev} is in the index but not in the backend");
 
     /// <summary>Writes a new revision of <paramref name="key"/> (etcd's storeTxnWrite.put).</summary>
     private KeyValue PutKey(ByteString key, ByteString value, long lease)
@@ -225,29 +238,80 @@ public sealed partial class KvStore
         return kv;
     }
 
-    /// <summary>Deletes every key alive in the range; returns how many (etcd's storeTxnWrite.deleteRange).</summary>
-    private long DeleteKeys(ByteString key, ByteString? end)
+    /// <summary>
+    /// Deletes every key alive in the range; returns how many (etcd's storeTxnWrite.deleteRange). With
+    /// <paramref name="prevKvs"/>, each deleted key's key-value before the delete is added to it, in key order.
+    /// </summary>
+    private long DeleteKeys(ByteString key, ByteString? end, IList<KeyValue>? prevKvs)
     {
         var keys = _keyScratch;
+        var revs = _revScratch;
         keys.Clear();
-        _index.Range(key, end, ReadRev, 0, null, keys);
-        var main = _currentRev + 1;
-        for (var i = 0; i < keys.Count; i++)
+        revs.Clear();
+        _index.Range(key, end, ReadRev, 0, revs, keys);
+        try
         {
-            var ki = keys[i];
-            var rev = new Revision(main, _changes);
-            var tomb = new KeyValue { Key = ki.Key, ModRevision = main };
-            // Read before the tombstone goes in: the delete's previous value is the key as it is now.
-            var prev = EventSink is not null && EventPrevKv && ki.TryGet(main, out var pm, out _, out _) ? ReadRevision(pm) : null;
-            _backend.PutRevision(rev, tomb, true);
-            ki.Tombstone(rev);
-            if (_leases is not null) MoveLease(ki.Key, 0);
-            _changes++;
-            if (EventSink is not null) EventSink.Add(new Event { Type = Event.Types.EventType.Delete, Kv = tomb, PrevKv = prev });
+            return TombstoneKeys(keys, revs, prevKvs);
         }
-        var n = keys.Count;
-        keys.Clear();
-        return n;
+        finally
+        {
+            keys.Clear();
+            revs.Clear();
+        }
+    }
+
+    // The previous key-values of a delete's keys (TombstoneKeys), cleared after each.
+    private readonly List<KeyValue> _prevScratch = new();
+
+    /// <summary>
+    /// Tombstones <paramref name="keys"/>, in order, at the write's revision; <paramref name="revs"/> holds the
+    /// revision each is alive at now (what the index range gave with it). A key named twice (a lease's list) is deleted
+    /// once. The previous values, when the response (<paramref name="prevKvs"/>) or a watcher (<see cref="EventPrevKv"/>)
+    /// wants them, are all read first, a batch per <see cref="RangeReadChunk"/> keys (SqliteBackend.RangeReads.cs), not
+    /// a point read per key: so a missing row fails the delete before anything of it is written, as the response's
+    /// read before the deletes always did.
+    /// </summary>
+    private long TombstoneKeys(List<KeyIndex> keys, List<Revision> revs, IList<KeyValue>? prevKvs)
+    {
+        var eventPrev = EventSink is not null && EventPrevKv;
+        var prevs = _prevScratch;
+        prevs.Clear();
+        try
+        {
+            if (eventPrev || prevKvs is not null)
+            {
+                var all = CollectionsMarshal.AsSpan(revs);
+                for (var start = 0; start < all.Length; start += RangeReadChunk)
+                {
+                    var chunk = ReadRevisions(all.Slice(start, Math.Min(RangeReadChunk, all.Length - start)));
+                    foreach (var kv in chunk) prevs.Add(kv!);
+                    chunk.Clear();
+                }
+            }
+            var main = _currentRev + 1;
+            long deleted = 0;
+            for (var i = 0; i < keys.Count; i++)
+            {
+                var ki = keys[i];
+                // Alive when the range was read; dead now only if named twice and already deleted above.
+                if (!ki.TryGet(main, out _, out _, out _)) continue;
+                var rev = new Revision(main, _changes);
+                var tomb = new KeyValue { Key = ki.Key, ModRevision = main };
+                var prev = prevs.Count > 0 ? prevs[i] : null;
+                prevKvs?.Add(prev!);
+                _backend.PutRevision(rev, tomb, true);
+                ki.Tombstone(rev);
+                if (_leases is not null) MoveLease(ki.Key, 0);
+                _changes++;
+                deleted++;
+                if (EventSink is not null) EventSink.Add(new Event { Type = Event.Types.EventType.Delete, Kv = tomb, PrevKv = eventPrev ? prev : null });
+            }
+            return deleted;
+        }
+        finally
+        {
+            prevs.Clear();
+        }
     }
 
     /// <summary>
