@@ -33,6 +33,8 @@
 #                        lease lease-grant and lease-keepalive (1000 leases), 10 conns / 100 clients
 #                        range one key and 1,000 keys (256-byte values, under range1k/), linearizable and
 #                              serializable, 10 conns / 100 clients (issue 11's read goal)
+#                        txnrange the 1,000 keys read by a txn, 10 conns / 100 clients: as a read-only txn's
+#                              range op, and as one value compare over them (range --txn op|compare)
 #
 # BENCH_WATCH_ARGS (environment): more flags for the watch command, e.g. "--warmup-puts 0" for the figures as
 # taken before the watch streams were warmed up (tools/Etcd.Benchmark/README.md, watch).
@@ -55,7 +57,7 @@ while [[ $# -gt 0 ]]; do
     --workloads) workloads=$2; shift 2 ;;
     --variant) [[ $2 == *=* && ${2%%=*} =~ ^[A-Za-z0-9_.-]+$ ]] || { echo "--variant NAME=CMD" >&2; exit 2; }; variants+=("$2"); shift 2 ;;
     --warmup) warmup=1; shift ;;
-    -h|--help) sed -n '2,39p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,41p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -64,7 +66,7 @@ for n in "$scale" "$runs"; do
 done
 IFS=, read -r -a wl_list <<<"$workloads"
 for w in "${wl_list[@]}"; do
-  [[ $w == kv || $w == put || $w == watch || $w == lease || $w == range ]] || { echo "--workloads: kv, put, watch, lease and/or range, got '$w'" >&2; exit 2; }
+  [[ $w == kv || $w == put || $w == watch || $w == lease || $w == range || $w == txnrange ]] || { echo "--workloads: kv, put, watch, lease, range and/or txnrange, got '$w'" >&2; exit 2; }
 done
 if [[ $etcd_only == 0 && -z $ours_endpoint && -z $ours_cmd ]]; then
   ours_cmd='dotnet run --project Etcd.Node -c Release -- --data-dir {data_dir} --listen-client-urls {client_url} --advertise-client-urls {client_url}'
@@ -135,6 +137,9 @@ for w in "${wl_list[@]}"; do
       "range foo --conns 10 --clients 100 --total $(t 40000) --consistency s"
       "range range1k/ range1k0 --conns 10 --clients 100 --total $(t 2000)"
       "range range1k/ range1k0 --conns 10 --clients 100 --total $(t 2000) --consistency s") ;;
+    txnrange) commands+=(
+      "range range1k/ range1k0 --conns 10 --clients 100 --total $(t 2000) --txn op"
+      "range range1k/ range1k0 --conns 10 --clients 100 --total $(t 2000) --txn compare") ;;
   esac
 done
 
@@ -147,7 +152,7 @@ for target in "${targets[@]}"; do
       --val-size 256 --key-space-size 100000 >/dev/null 2>&1 || true
   fi
   # range: 1,000 keys of 256 bytes under range1k/ (read as [range1k/, range1k0)).
-  if [[ ,$workloads, == *,range,* ]]; then
+  if [[ ,$workloads, == *,range,* || ,$workloads, == *,txnrange,* ]]; then
     "$bench" --endpoints "${target#*=}" --conns 1 --clients 10 --total 1000 put --key-prefix range1k/ --sequential-keys \
       --key-space-size 1000 --val-size 256 >/dev/null
   fi

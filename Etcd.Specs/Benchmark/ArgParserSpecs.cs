@@ -61,6 +61,9 @@ public sealed class ArgParserSpecs
         Assert.Equal(("foo", "fop", "s"), (o.RangeKey, o.RangeEnd, o.Consistency));
         Assert.Null(Ok("range", "foo").RangeEnd);
         Assert.Equal("l", Ok("range", "foo").Consistency);
+        Assert.Equal("none", Ok("range", "foo").RangeTxn);
+        Assert.Equal("compare", Ok("range", "a", "b", "--txn", "compare").RangeTxn);
+        Assert.Equal("op", Ok("range", "a", "b", "--txn=op").RangeTxn);
     }
 
     [Fact]
@@ -104,6 +107,8 @@ public sealed class ArgParserSpecs
     [InlineData("range")]
     [InlineData("range", "a", "b", "c")]
     [InlineData("range", "foo", "--consistency", "x")]
+    [InlineData("range", "foo", "--txn", "put")]
+    [InlineData("put", "--txn", "op")]
     [InlineData("put", "extra")]
     [InlineData("put", "--total", "0")]
     [InlineData("put", "--total", "abc")]

@@ -25,6 +25,9 @@ public static class ArgParser
           put                 write keys            --key-size 8 --val-size 8 --key-space-size 1 --sequential-keys
                               --key-prefix P (not in etcd's tool: P before every key, e.g. what --user may write)
           range <key> [end]   read a key or [key, end)  --consistency l|s
+                              --txn op|compare (not in etcd's tool): send it as a read-only Txn instead, the
+                              range as its one op (op), or a Txn whose one compare covers the range (value > "",
+                              so every key's row is read) and that has no ops (compare)
           txn-put             txns of puts on sequential keys  --key-size 8 --val-size 8 --key-space-size 1 --txn-ops 1
           failover            puts at a fixed rate (open loop, --clients = max in flight) while --kill-pid is
                               SIGKILLed; reports the time to the first and to steady successes after the kill
@@ -71,7 +74,7 @@ public static class ArgParser
     private static readonly Dictionary<BenchCommand, HashSet<string>> CommandFlags = new()
     {
         [BenchCommand.Put] = ["key-size", "val-size", "key-space-size", "sequential-keys", "idle-watchers", "streams", "ready-file", "key-prefix"],
-        [BenchCommand.Range] = ["consistency"],
+        [BenchCommand.Range] = ["consistency", "txn"],
         [BenchCommand.TxnPut] = ["key-size", "val-size", "key-space-size", "txn-ops"],
         [BenchCommand.Failover] =
         [
@@ -256,7 +259,12 @@ public static class ArgParser
             {
                 return ParseResult.Fail($"--consistency must be l or s, got '{consistency}'");
             }
-            o = o with { RangeKey = rest[0], RangeEnd = rest.Count == 2 ? rest[1] : null, Consistency = consistency };
+            string txn = flags.GetValueOrDefault("txn", "none");
+            if (txn is not ("none" or "op" or "compare"))
+            {
+                return ParseResult.Fail($"--txn must be none, op or compare, got '{txn}'");
+            }
+            o = o with { RangeKey = rest[0], RangeEnd = rest.Count == 2 ? rest[1] : null, Consistency = consistency, RangeTxn = txn };
         }
         else if (rest.Count > 0)
         {

@@ -63,6 +63,11 @@ public sealed record BenchOptions
     public string? RangeEnd { get; init; }
     /// <summary>"l" (linearizable) or "s" (serializable).</summary>
     public string Consistency { get; init; } = "l";
+    /// <summary>
+    /// Not in etcd's tool: "none" (a Range), "op" (a read-only Txn with the range as its op) or "compare" (a Txn with
+    /// one value compare over the range and no ops): what a txn's reads of many keys cost.
+    /// </summary>
+    public string RangeTxn { get; init; } = "none";
 
     // failover (open loop: --clients bounds the requests in flight, see FailoverAnalysis).
     /// <summary>Puts scheduled per second, whatever the answers.</summary>

@@ -94,8 +94,9 @@ public sealed class PutWorkload : Workload
 
 public sealed class RangeWorkload : Workload
 {
-    // Immutable after construction; protobuf serialisation only reads it, so all workers share it.
+    // Immutable after construction; protobuf serialisation only reads them, so all workers share them.
     private readonly RangeRequest _request;
+    private readonly TxnRequest? _txn;
     private readonly BenchOptions _o;
 
     public RangeWorkload(BenchOptions o)
@@ -110,13 +111,42 @@ public sealed class RangeWorkload : Workload
         {
             _request.RangeEnd = ByteString.CopyFromUtf8(o.RangeEnd);
         }
+        _txn = o.RangeTxn switch
+        {
+            // Read-only either way, so both servers answer it as a read (no Raft entry), as they do a Range.
+            "op" => new TxnRequest { Success = { new RequestOp { RequestRange = _request } } },
+            "compare" => new TxnRequest
+            {
+                Compare =
+                {
+                    new Compare
+                    {
+                        Key = _request.Key,
+                        RangeEnd = _request.RangeEnd,
+                        Target = Compare.Types.CompareTarget.Value,
+                        Result = Compare.Types.CompareResult.Greater,
+                        Value = ByteString.Empty,
+                    },
+                },
+            },
+            _ => null,
+        };
     }
 
     public override string Description =>
-        $"range key={_o.RangeKey}{(_o.RangeEnd is null ? "" : " end=" + _o.RangeEnd)} consistency={_o.Consistency}";
+        $"range key={_o.RangeKey}{(_o.RangeEnd is null ? "" : " end=" + _o.RangeEnd)} consistency={_o.Consistency}" +
+        (_txn is null ? "" : $" txn={_o.RangeTxn}");
 
     public override async Task ExecuteAsync(WorkerContext ctx, int index, CancellationToken ct)
     {
+        if (_txn is not null)
+        {
+            using var txn = ctx.Conn.Kv.TxnAsync(_txn, cancellationToken: ct);
+            var resp = await txn.ResponseAsync.ConfigureAwait(false);
+            // A compare over keys that all have a value holds: a failed one means the keys are not there.
+            if (_o.RangeTxn == "compare" && !resp.Succeeded) throw new BenchCheckException("txn compare failed: are the keys there?");
+            return;
+        }
         using var call = ctx.Conn.Kv.RangeAsync(_request, cancellationToken: ct);
         await call.ResponseAsync.ConfigureAwait(false);
     }
