@@ -12,7 +12,10 @@ namespace Etcd.Actors.Mvcc.Core;
 /// </summary>
 public sealed partial class KvStore
 {
-    /// <summary>Attach each change's previous key-value to its event (a watcher asked for prev_kv). Costs a read per change.</summary>
+    /// <summary>
+    /// Attach each change's previous key-value to its event (a watcher asked for prev_kv). Costs a point read per put;
+    /// a delete or lease revoke reads its keys' previous values a batch at a time (<see cref="TombstoneKeys"/>).
+    /// </summary>
     public bool EventPrevKv { get; set; }
 
     private Event PutEvent(KeyValue kv, Revision? prevMod)
