@@ -81,7 +81,7 @@ public sealed class EtcdNode : IAsyncDisposable
         // The members' addresses pass the peer port's global inbound bounds (PeerInboundLimits): the initial cluster's
         // now, the member table's once MvccStoreActor has it (it publishes every change).
         var peerMembers = new Peer.Transport.PeerMemberAddresses();
-        if (known is not { Joined: true }) peerMembers.Publish(initial.PeerUrls().Values.SelectMany(u => u));
+        if (known is not { Joined: true }) _ = peerMembers.Publish(initial.PeerUrls().Values.SelectMany(u => u));
         setup = setup.And(new Peer.Transport.PeerMembersSetup(peerMembers));
         var system = ActorSystem.Create(PeerDirectory.SystemName, setup);
         try
@@ -100,7 +100,7 @@ public sealed class EtcdNode : IAsyncDisposable
                 null => await NewIdentityAsync(settings, initial, system, ct).ConfigureAwait(false),
             };
             // A joining member was given the cluster's own table (its members may not be the flags' initial cluster).
-            if (known is null && identity.Joined) peerMembers.Publish(peers.Values.SelectMany(u => u));
+            if (known is null && identity.Joined) _ = peerMembers.Publish(peers.Values.SelectMany(u => u));
             if (known is null) MemberIdentityStore.Save(settings.JournalPath, identity);
             // A member with data compares it with its peers' before it starts Raft (etcd: only when initialized).
             else await InitialCorruptCheck.RunAsync(system, settings, identity.MemberId, identity.ClusterId, ct).ConfigureAwait(false);

@@ -27,8 +27,9 @@ public sealed class PeerMemberAddresses
     public IReadOnlySet<IPAddress> Current => _addresses;
 
     /// <summary>Replaces the set with the hosts of <paramref name="peerUrls"/>: IP literals at once, host names when
-    /// resolved (in the background; a name that does not resolve adds nothing). Unparsable URLs are skipped.</summary>
-    public void Publish(IEnumerable<string> peerUrls)
+    /// resolved (in the background; a name that does not resolve adds nothing). Unparsable URLs are skipped. The task
+    /// completes when the names are resolved (nobody needs to wait for it; specs do).</summary>
+    public Task Publish(IEnumerable<string> peerUrls)
     {
         var literals = new HashSet<IPAddress>();
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -46,7 +47,7 @@ public sealed class PeerMemberAddresses
             foreach (var stale in _resolved.Keys.Where(k => !names.Contains(k)).ToList()) _resolved.Remove(stale);
             Apply(literals, names);
         }
-        if (names.Count > 0) _ = ResolveAsync(generation, literals, names);
+        return names.Count > 0 ? ResolveAsync(generation, literals, names) : Task.CompletedTask;
     }
 
     private async Task ResolveAsync(long generation, HashSet<IPAddress> literals, HashSet<string> names)
