@@ -2,7 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using Etcd.Actors.Apply;
 using Etcd.Actors.Cluster.Core;
-using Etcd.Actors.Peer.Transport;
+using Etcd.Actors.Peer;
 using Etcd.Api.Etcdserverpb;
 using Etcd.Api.Raftpb;
 using Google.Protobuf;

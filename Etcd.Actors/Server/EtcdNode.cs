@@ -80,9 +80,9 @@ public sealed class EtcdNode : IAsyncDisposable
         if (settings.PeerTls is { } tls) setup = setup.And(tls.ToSetup());
         // The members' addresses pass the peer port's global inbound bounds (PeerInboundLimits): the initial cluster's
         // now, the member table's once MvccStoreActor has it (it publishes every change).
-        var peerMembers = new Peer.Transport.PeerMemberAddresses();
+        var peerMembers = new Peer.PeerMemberAddresses();
         if (known is not { Joined: true }) _ = peerMembers.Publish(initial.PeerUrls().Values.SelectMany(u => u));
-        setup = setup.And(new Peer.Transport.PeerMembersSetup(peerMembers));
+        setup = setup.And(new Peer.PeerMembersSetup(peerMembers));
         var system = ActorSystem.Create(PeerDirectory.SystemName, setup);
         try
         {

@@ -1,5 +1,5 @@
 using System.Net;
-using Etcd.Actors.Peer.Transport;
+using Etcd.Actors.Peer;
 using Etcd.Actors.Server;
 using Etcd.Api.Etcdserverpb;
 using Etcd.Specs.Support;

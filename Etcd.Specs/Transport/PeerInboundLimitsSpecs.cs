@@ -1,6 +1,7 @@
 using System.Net;
 using Akka.Configuration;
 using Etcd.Actors.Configuration;
+using Etcd.Actors.Peer;
 using Etcd.Actors.Peer.Transport;
 using Xunit;
 

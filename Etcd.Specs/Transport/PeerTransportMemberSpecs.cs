@@ -6,6 +6,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using Akka.Remote.Transport;
 using Etcd.Actors.Configuration;
+using Etcd.Actors.Peer;
 using Etcd.Actors.Peer.Transport;
 using Etcd.Specs.Support;
 using Xunit;

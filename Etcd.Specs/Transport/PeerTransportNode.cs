@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Configuration;
 using Etcd.Actors.Configuration;
+using Etcd.Actors.Peer;
 using Etcd.Actors.Peer.Transport;
 using Etcd.Actors.Server;
 using Etcd.Specs.Support;

@@ -2,13 +2,13 @@ using System.Collections.Frozen;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Etcd.Actors.Peer.Transport;
+namespace Etcd.Actors.Peer;
 
 /// <summary>
 /// The source addresses the peer transport treats as the cluster's members: the hosts of the member table's peer URLs
 /// as this member knows them. EtcdNode seeds it with the initial cluster's URLs (or the table a joining member was
 /// given) and MvccStoreActor publishes its table whenever it changes (MvccStoreActor.Members.cs); the transport finds it
-/// as a <see cref="PeerMembersSetup"/>. Reads are lock-free (the accept loop asks once per connection). A member
+/// as a <see cref="PeerMembersSetup"/> (Transport/PeerTcpTransport.cs). Reads are lock-free (the accept loop asks once per connection). A member
 /// reaching us from an address its peer URL does not name (NAT, another interface) counts as a stranger, as before.
 /// </summary>
 public sealed class PeerMemberAddresses

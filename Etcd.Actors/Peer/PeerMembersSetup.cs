@@ -1,6 +1,6 @@
 using Akka.Actor.Setup;
 
-namespace Etcd.Actors.Peer.Transport;
+namespace Etcd.Actors.Peer;
 
 /// <summary>Hands <see cref="PeerMemberAddresses"/> to the peer transport (Akka.Remote constructs it from the
 /// ActorSystem alone) and to MvccStoreActor, which publishes the member table into it (EtcdNode.StartAsync).</summary>
