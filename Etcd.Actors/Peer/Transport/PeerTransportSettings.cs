@@ -19,8 +19,8 @@ namespace Etcd.Actors.Peer.Transport;
 /// <param name="MaxPendingInboundPerIp">The same from one source address, so one stranger cannot take every slot.</param>
 /// <param name="MaxInbound">Inbound connections (in a handshake or established) at once; more are closed at once.</param>
 /// <param name="MaxInboundPerIp">The same from one source address.</param>
-/// <param name="PartialFrameBudget">Bytes that receive buffers holding a partial frame may take past their first
-/// 64 KiB, over all connections (<see cref="PeerFrameBudget"/>): a stranger's connection that would go over it is closed.</param>
+/// <param name="PartialFrameBudget">Bytes of receive buffers grown past 64 KiB for a partial frame (each counts whole),
+/// over all connections (<see cref="PeerFrameBudget"/>): a stranger's connection that would go over it is closed.</param>
 /// <param name="HandshakeTimeout">Akka.Remote's handshake-timeout: with <paramref name="ConnectTimeout"/>, how long a
 /// connection may wait for Akka.Remote to register its listener before it is closed (an orphan: Akka's handshake
 /// timer won the race against the association it asked for).</param>
