@@ -2,8 +2,9 @@ namespace Etcd.Actors.Peer.Transport;
 
 /// <summary>
 /// The bytes that receive buffers holding a partial frame may take, over all connections of one transport
-/// (partial-frame-budget, member.conf). A reader grows its buffer past 64 KiB only with bytes taken from here (a grown buffer counts whole);
-/// a stranger's connection whose growth would go over the budget is closed instead (PeerAssociationHandle.Reader.cs).
+/// (partial-frame-budget, member.conf). A reader grows its buffer past 64 KiB only with bytes taken from here (a
+/// grown buffer counts whole); a stranger's connection whose growth would go over the budget is closed instead
+/// (PeerAssociationHandle.Reader.cs).
 /// Without it a partial frame held up to twice maximum-frame-size per connection until Akka's failure detector ended
 /// the association (acceptable-heartbeat-pause, 120 s by default), so max-inbound connections could pin gigabytes.
 /// A member's connection always takes what it needs (it is counted, so strangers get less), so strangers filling the
