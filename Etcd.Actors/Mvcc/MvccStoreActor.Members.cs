@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using Etcd.Actors.Apply;
 using Etcd.Actors.Cluster.Core;
+using Etcd.Actors.Peer;
 using Etcd.Api.Etcdserverpb;
 using Etcd.Api.Raftpb;
 using Google.Protobuf;
@@ -118,6 +119,15 @@ public sealed partial class MvccStoreActor
     }
 
     private MvccProtocol.MembersChanged MembersMessage() => new(_members.ToProto(), _members.Removed);
+
+    /// <summary>Tells the peer transport the members' addresses (their connections pass its global inbound bounds,
+    /// Peer/Transport/PeerInboundLimits.cs): on opening the backend and after a batch that changed the table. A new
+    /// member's table is empty until its bootstrap entries apply: EtcdNode's seed (the initial cluster) stays till then.</summary>
+    private void PublishMemberAddresses()
+    {
+        if (_members.Count == 0) return;
+        Context.System.Settings.Setup.Get<PeerMembersSetup>().OnSuccess(s => s.Addresses.Publish(_members.Members.SelectMany(m => m.PeerUrls)));
+    }
 
     private static string Verb(MemberChange change) => change switch
     {

@@ -112,6 +112,7 @@ public sealed partial class MvccStoreActor : ReceiveActor, IWithTimers
         }
         _applier = new Applier(_store, _leases, _clusterId, _memberId) { Auth = _backend.LoadAuth(), Gate = _authGate };
         _members = _backend.Members;
+        PublishMemberAddresses();
         _alarms = _backend.Alarms;
         _applied = _store.ConsistentIndex;
         AttachWatch();
@@ -218,6 +219,7 @@ public sealed partial class MvccStoreActor : ReceiveActor, IWithTimers
 
         if (membersChanged)
         {
+            PublishMemberAddresses();
             Sender.Tell(MembersMessage());
             // The lease manager answers forwarded keep-alives only from current members (LeaseManagerActor.Forwarding.cs).
             _leaseManager?.Tell(MembersMessage());

@@ -78,6 +78,11 @@ public sealed class EtcdNode : IAsyncDisposable
         // https peer URLs: BuildConfig turned enable-ssl on; the certificate and the validator come as a setup
         // (Akka.Remote prefers it over its HOCON ssl section, which can only name a PFX file or a store).
         if (settings.PeerTls is { } tls) setup = setup.And(tls.ToSetup());
+        // The members' addresses pass the peer port's global inbound bounds (PeerInboundLimits): the initial cluster's
+        // now, the member table's once MvccStoreActor has it (it publishes every change).
+        var peerMembers = new Peer.PeerMemberAddresses();
+        if (known is not { Joined: true }) _ = peerMembers.Publish(initial.PeerUrls().Values.SelectMany(u => u));
+        setup = setup.And(new Peer.PeerMembersSetup(peerMembers));
         var system = ActorSystem.Create(PeerDirectory.SystemName, setup);
         try
         {
@@ -94,6 +99,8 @@ public sealed class EtcdNode : IAsyncDisposable
                 not null => (known, initial.PeerUrls()),
                 null => await NewIdentityAsync(settings, initial, system, ct).ConfigureAwait(false),
             };
+            // A joining member was given the cluster's own table (its members may not be the flags' initial cluster).
+            if (known is null && identity.Joined) _ = peerMembers.Publish(peers.Values.SelectMany(u => u));
             if (known is null) MemberIdentityStore.Save(settings.JournalPath, identity);
             // A member with data compares it with its peers' before it starts Raft (etcd: only when initialized).
             else await InitialCorruptCheck.RunAsync(system, settings, identity.MemberId, identity.ClusterId, ct).ConfigureAwait(false);

@@ -55,7 +55,10 @@ public static class Parts
         new("Serialization", ["Configuration"]),
         // Our Akka.Remote transport under the peer port (member.conf's transport-class): moves framed bytes between
         // members, below Akka.Remote's handshake and our peer serializers; knows no message and no actor.
-        new("Peer.Transport", ["Serialization"]),
+        new("Peer.Transport", ["Serialization", "Peer"]),
+        // The members' peer addresses as this member knows them (PeerMemberAddresses): the store (Mvcc) and the node
+        // (Server) publish them, the transport reads them (its global inbound bounds spare members, issue 10's review).
+        new("Peer", []),
         // Akka's scheduler for a member (member.conf's akka.scheduler.implementation): a deadline queue under every
         // Akka timer; knows no message and no actor of ours.
         new("Scheduling", []),
@@ -71,7 +74,7 @@ public static class Parts
         // MvccStoreActor: applies committed entries, serves reads, completes waiters; hands changes to the watch hub.
         // It persists the auth state (Auth.Core's rows) and publishes it to the member's AuthGate (Auth).
         new("Mvcc", ["Mvcc.Core", "Apply", "Cluster.Core", "Alarm.Core", "Errors", "Wait", "Serialization", "Configuration", "Watch", "Watch.Core", "Lease.Core",
-            "Auth.Core", "Auth"]),
+            "Auth.Core", "Auth", "Peer"]),
         // RaftActor: drives the core, persists, sends; tells MvccStoreActor what committed (MvccProtocol), validates
         // forwarded proposals with the edge's validator (Apply), fails waiters; leader duties drive lease expiry.
         // (Lease and Lease.Core were planned here for "leader duties drive lease expiry"; the lease manager learns
@@ -95,7 +98,7 @@ public static class Parts
         // ---- the facade: builds the actor tree, the only part that knows them all ----
         new("Server", ["Raft.Core", "Raft", "Mvcc.Core", "Mvcc", "Cluster.Core", "Cluster", "Apply", "Errors", "Wait",
             "Serialization", "Configuration", "Alarm.Core", "Corruption", "Corruption.Core", "Watch.Core", "Watch", "Lease.Core", "Lease",
-            "Compactor", "Compactor.Core", "Auth.Core", "Auth"]),
+            "Compactor", "Compactor.Core", "Auth.Core", "Auth", "Peer"]),
         // etcd's corrupt.go lives in package etcdserver: the corruption checks are the facade's own work (the
         // initial check before the tree starts, the leader's periodic check through EtcdServer), in a folder of
         // their own. Facade and checks are one layer, so each may use the other; nothing below uses either.

@@ -2,6 +2,8 @@ using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Configuration;
 using Etcd.Actors.Configuration;
+using Etcd.Actors.Peer;
+using Etcd.Actors.Peer.Transport;
 using Etcd.Actors.Server;
 using Etcd.Specs.Support;
 
@@ -20,7 +22,7 @@ internal sealed class PeerTransportNode : IAsyncDisposable
 
     private readonly Channel<object> _seen = Channel.CreateUnbounded<object>();
 
-    private PeerTransportNode(string name, int port, PeerTlsSettings? tls, string extra)
+    private PeerTransportNode(string name, int port, PeerTlsSettings? tls, string extra, PeerMemberAddresses? members)
     {
         Port = port;
         // Both transports' sections, as EtcdNode.BuildConfig writes them, with ours enabled explicitly (these specs are
@@ -41,13 +43,16 @@ internal sealed class PeerTransportNode : IAsyncDisposable
             akka.remote.enabled-transports = ["akka.remote.etcd-peer"]
             {{extra}}
             """).WithFallback(EtcdConfig.Load("member.conf"));
-        var setup = BootstrapSetup.Create().WithConfig(config);
-        System = tls is null ? ActorSystem.Create(name, setup) : ActorSystem.Create(name, setup.And(tls.ToSetup()));
+        var setup = Akka.Actor.Setup.ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config));
+        if (members is not null) setup = setup.And(new PeerMembersSetup(members));
+        System = ActorSystem.Create(name, tls is null ? setup : setup.And(tls.ToSetup()));
         System.ActorOf(Props.Create(() => new Sink(_seen.Writer)), "sink");
     }
 
-    public static PeerTransportNode Start(string name, PeerTlsSettings? tls = null, string extra = "") =>
-        new(name, FreePort.Next(), tls, extra);
+    /// <param name="members">The addresses this node's transport takes for the cluster's members (EtcdNode publishes
+    /// the member table's); none when null.</param>
+    public static PeerTransportNode Start(string name, PeerTlsSettings? tls = null, string extra = "", PeerMemberAddresses? members = null) =>
+        new(name, FreePort.Next(), tls, extra, members);
 
     public ActorSystem System { get; }
     public int Port { get; }

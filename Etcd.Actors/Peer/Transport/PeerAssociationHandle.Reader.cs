@@ -10,6 +10,8 @@ namespace Etcd.Actors.Peer.Transport;
 // Akka.Remote keeps); a partial one stays in the buffer, which grows by doubling only as far as bytes actually arrive,
 // so a length prefix claims nothing by itself. A prefix that is negative or over maximum-frame-size ends the
 // connection with a warning: the peer is not speaking this protocol (garbage, a stranger, another transport).
+// A buffer grown past the first 64 KiB counts whole against the transport's partial-frame budget until it shrinks
+// back: a stranger's connection whose growth the budget refuses ends with a warning naming it (PeerFrameBudget).
 internal sealed partial class PeerAssociationHandle
 {
     private const int ReadBufferBytes = 64 * 1024;
@@ -57,6 +59,8 @@ internal sealed partial class PeerAssociationHandle
         }
         var buffer = ArrayPool<byte>.Shared.Rent(ReadBufferBytes);
         int start = 0, end = 0;
+        // What this connection holds of the partial-frame budget: the length of a grown buffer, else nothing.
+        long charged = 0;
         try
         {
             while (true)
@@ -82,11 +86,29 @@ internal sealed partial class PeerAssociationHandle
                     {
                         ArrayPool<byte>.Shared.Return(buffer);
                         buffer = ArrayPool<byte>.Shared.Rent(ReadBufferBytes);
+                        _transport.FrameBudget.Release(charged);
+                        charged = 0;
                     }
+                }
+                else if (end == buffer.Length && start > 0)
+                {
+                    // Moves the partial frame to the front.
+                    buffer.AsSpan(start, end - start).CopyTo(buffer);
+                    end -= start;
+                    start = 0;
                 }
                 else if (end == buffer.Length)
                 {
-                    buffer = Room(buffer, ref start, ref end);
+                    var grown = Grow(buffer);
+                    if (!_transport.FrameBudget.TryTake(grown.Length - charged, Member))
+                    {
+                        ArrayPool<byte>.Shared.Return(grown);
+                        _transport.WarnFrameBudget(this, grown.Length);
+                        return;
+                    }
+                    charged = grown.Length;
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = grown;
                 }
                 var read = await _stream.ReadAsync(buffer.AsMemory(end)).ConfigureAwait(false);
                 if (read == 0) return;
@@ -102,6 +124,7 @@ internal sealed partial class PeerAssociationHandle
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+            _transport.FrameBudget.Release(charged);
             _readerDone.TrySetResult();
             // A graceful close of ours waits for this (the peer's FIN) and ends the connection itself.
             if (!_closing) End();
@@ -109,22 +132,13 @@ internal sealed partial class PeerAssociationHandle
         }
     }
 
-    /// <summary>Makes room at the end of a full buffer holding a partial frame: moves it to the front, or, when the
-    /// frame fills the buffer from the front already, a buffer twice the size (at most the frame's size).</summary>
-    private static byte[] Room(byte[] buffer, ref int start, ref int end)
+    /// <summary>A buffer for a partial frame that fills <paramref name="buffer"/> from the front: twice the size (at
+    /// most the frame's size), holding what arrived so far. The caller returns the old one.</summary>
+    private static byte[] Grow(byte[] buffer)
     {
-        var pending = end - start;
-        if (start > 0)
-        {
-            buffer.AsSpan(start, pending).CopyTo(buffer);
-            start = 0;
-            end = pending;
-            return buffer;
-        }
         var frame = FrameHeader + BinaryPrimitives.ReadInt32LittleEndian(buffer);
         var grown = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, frame));
-        buffer.AsSpan(0, pending).CopyTo(grown);
-        ArrayPool<byte>.Shared.Return(buffer);
+        buffer.AsSpan().CopyTo(grown);
         return grown;
     }
 }

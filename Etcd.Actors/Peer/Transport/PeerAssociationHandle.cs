@@ -30,19 +30,23 @@ internal sealed partial class PeerAssociationHandle : AssociationHandle, IThread
     private int _ended;
 
     public PeerAssociationHandle(PeerTcpTransport transport, Address localAddress, Address remoteAddress, Socket socket, Stream stream,
-        System.Net.IPAddress? inboundFrom = null)
+        bool member, PeerInboundSlot? inboundSlot = null)
         : base(localAddress, remoteAddress)
     {
-        InboundFrom = inboundFrom;
+        Member = member;
+        InboundSlot = inboundSlot;
         _transport = transport;
         _socket = socket;
         _stream = stream;
         _settings = transport.Settings;
     }
 
-    /// <summary>The source address of an accepted connection (it counts against the inbound bounds until it ends);
-    /// null for one we dialled.</summary>
-    internal System.Net.IPAddress? InboundFrom { get; }
+    /// <summary>Where an accepted connection counts against the inbound bounds until it ends; null for one we dialled.</summary>
+    internal PeerInboundSlot? InboundSlot { get; }
+
+    /// <summary>The remote address was a member's when the connection began: its partial frames are never refused
+    /// by the partial-frame budget (<see cref="PeerFrameBudget"/>).</summary>
+    internal bool Member { get; }
 
     /// <summary>Bytes queued and not yet handed to the socket (specs watch backpressure with it).</summary>
     internal long QueuedBytes => Volatile.Read(ref _queuedBytes);

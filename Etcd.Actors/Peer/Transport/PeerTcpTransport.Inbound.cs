@@ -9,7 +9,8 @@ namespace Etcd.Actors.Peer.Transport;
 // Accepting: each accepted connection gets connection-timeout for its TLS handshake; at most max-pending-inbound are
 // in a handshake at once and max-pending-inbound-per-ip from one address, and at most max-inbound connections are
 // open and max-inbound-per-ip from one address (PeerInboundLimits); a connection over a bound is closed on arrival,
-// with a warning at most once per address per 30 s. So strangers who connect and say nothing hold neither a slot for
+// with a warning at most once per address per 30 s; members' addresses pass the global bounds (PeerInboundLimits says
+// why). So strangers who connect and say nothing hold neither a slot for
 // long nor many slots, and one address cannot take the slots the members need. Without TLS there is no handshake
 // here: Akka.Remote's own protocol handshake (handshake-timeout) ends a silent inbound association above us.
 public sealed partial class PeerTcpTransport
@@ -67,18 +68,18 @@ public sealed partial class PeerTcpTransport
                 socket.Dispose();
                 continue;
             }
-            var from = remote.Address.IsIPv4MappedToIPv6 ? remote.Address.MapToIPv4() : remote.Address;
-            if (_limits.TryAdmit(from) is { } refused)
+            var (slot, refused) = _limits.TryAdmit(remote.Address);
+            if (refused is not null)
             {
-                Warn(from.ToString(), $"rejected incoming connection from {remote}: {refused}");
+                Warn(slot.ToString(), $"rejected incoming connection from {remote}: {refused}");
                 socket.Dispose();
                 continue;
             }
-            _ = InboundAsync(socket, remote, from, listener);
+            _ = InboundAsync(socket, remote, slot, listener);
         }
     }
 
-    private async Task InboundAsync(Socket socket, IPEndPoint remote, IPAddress from, IAssociationEventListener listener)
+    private async Task InboundAsync(Socket socket, IPEndPoint remote, PeerInboundSlot slot, IAssociationEventListener listener)
     {
         var established = false;
         try
@@ -107,9 +108,9 @@ public sealed partial class PeerTcpTransport
             var localEnd = (IPEndPoint)socket.LocalEndPoint!;
             var local = new Address(SchemeIdentifier, System.Name, MappedHost(localEnd.Address), localEnd.Port);
             var remoteAddress = new Address(SchemeIdentifier, System.Name, HostOf(remote.Address), remote.Port);
-            var handle = new PeerAssociationHandle(this, local, remoteAddress, socket, stream, inboundFrom: from);
+            var handle = new PeerAssociationHandle(this, local, remoteAddress, socket, stream, slot.Member, slot);
             // From here the handle counts as open until it ends (Forget).
-            _limits.Established(from);
+            _limits.Established(slot);
             established = true;
             listener.Notify(new InboundAssociation(Open(handle)));
         }
@@ -121,7 +122,7 @@ public sealed partial class PeerTcpTransport
         }
         finally
         {
-            if (!established) _limits.Abandoned(from);
+            if (!established) _limits.Abandoned(slot);
         }
     }
 
@@ -134,6 +135,11 @@ public sealed partial class PeerTcpTransport
     /// returns) and it is said, at most once per peer host per 30 s.</summary>
     internal void WarnBadFrame(PeerAssociationHandle handle, int length) =>
         Warn(handle.RemoteAddress.Host, $"closed the connection from {handle.RemoteAddress}: a frame of {length} bytes, maximum-frame-size is {Settings.MaximumFrameSize}");
+
+    /// <summary>A stranger's partial frame would take the partial-frame budget over: the connection ends (the reader
+    /// returns), said at most once per peer host per 30 s.</summary>
+    internal void WarnFrameBudget(PeerAssociationHandle handle, long buffer) =>
+        Warn(handle.RemoteAddress.Host, $"closed the connection from {handle.RemoteAddress}: a partial frame needs a {buffer} byte buffer, over the partial-frame-budget ({FrameBudget.Used} of {FrameBudget.Limit} bytes held)");
 
     /// <summary>An exception the loops do not expect (a bug of ours): logged with the connection, which then ends.</summary>
     internal void Unexpected(PeerAssociationHandle handle, string loop, Exception e) =>

@@ -28,6 +28,7 @@ public sealed partial class PeerTcpTransport : Akka.Remote.Transport.Transport
     private readonly CancellationTokenSource _stopping = new();
     private readonly PeerWarnings _warnings;
     private readonly PeerInboundLimits _limits;
+    private readonly PeerMemberAddresses _members;
     private Socket? _server;
 
     public PeerTcpTransport(ActorSystem system, Config config)
@@ -35,7 +36,11 @@ public sealed partial class PeerTcpTransport : Akka.Remote.Transport.Transport
         System = system;
         Config = config;
         Settings = PeerTransportSettings.Create(config, system.Settings.Config.GetTimeSpan("akka.remote.handshake-timeout", TimeSpan.FromSeconds(15)));
-        _limits = new PeerInboundLimits(Settings);
+        // The member table's addresses when the member publishes them (EtcdNode); else nobody is a member.
+        var members = system.Settings.Setup.Get<PeerMembersSetup>();
+        _members = members.HasValue ? members.Value.Addresses : new PeerMemberAddresses();
+        _limits = new PeerInboundLimits(Settings, _members);
+        FrameBudget = new PeerFrameBudget(Settings.PartialFrameBudget);
         _log = Logging.GetLogger(system, typeof(PeerTcpTransport));
         if (Settings.EnableSsl)
         {
@@ -50,6 +55,9 @@ public sealed partial class PeerTcpTransport : Akka.Remote.Transport.Transport
     }
 
     internal PeerTransportSettings Settings { get; }
+
+    /// <summary>The bytes partial frames may hold over all connections (PeerAssociationHandle.Reader.cs).</summary>
+    internal PeerFrameBudget FrameBudget { get; }
 
     public override bool IsResponsibleFor(Address remote) => true;
 
@@ -105,7 +113,7 @@ public sealed partial class PeerTcpTransport : Akka.Remote.Transport.Transport
             }
             var localEnd = (IPEndPoint)socket.LocalEndPoint!;
             var local = new Address(SchemeIdentifier, System.Name, MappedHost(localEnd.Address), localEnd.Port);
-            return Open(new PeerAssociationHandle(this, local, remoteAddress, socket, stream));
+            return Open(new PeerAssociationHandle(this, local, remoteAddress, socket, stream, member: _members.Contains(ip)));
         }
         catch (OperationCanceledException)
         {
@@ -146,7 +154,7 @@ public sealed partial class PeerTcpTransport : Akka.Remote.Transport.Transport
     internal void Forget(PeerAssociationHandle handle)
     {
         _open.TryRemove(handle, out _);
-        if (handle.InboundFrom is { } from) _limits.Closed(from);
+        if (handle.InboundSlot is { } slot) _limits.Closed(slot);
     }
 
     /// <summary>A handle's local address as DotNetty names it: the configured host name, else the socket's address.</summary>

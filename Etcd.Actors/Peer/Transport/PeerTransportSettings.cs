@@ -19,6 +19,8 @@ namespace Etcd.Actors.Peer.Transport;
 /// <param name="MaxPendingInboundPerIp">The same from one source address, so one stranger cannot take every slot.</param>
 /// <param name="MaxInbound">Inbound connections (in a handshake or established) at once; more are closed at once.</param>
 /// <param name="MaxInboundPerIp">The same from one source address.</param>
+/// <param name="PartialFrameBudget">Bytes of receive buffers grown past 64 KiB for a partial frame (each counts whole),
+/// over all connections (<see cref="PeerFrameBudget"/>): a stranger's connection that would go over it is closed.</param>
 /// <param name="HandshakeTimeout">Akka.Remote's handshake-timeout: with <paramref name="ConnectTimeout"/>, how long a
 /// connection may wait for Akka.Remote to register its listener before it is closed (an orphan: Akka's handshake
 /// timer won the race against the association it asked for).</param>
@@ -37,6 +39,7 @@ public sealed record PeerTransportSettings(
     int MaxPendingInboundPerIp,
     int MaxInbound,
     int MaxInboundPerIp,
+    long PartialFrameBudget,
     TimeSpan HandshakeTimeout)
 {
     /// <summary>Reads <paramref name="config"/> (the transport's section); <paramref name="handshakeTimeout"/> is
@@ -65,6 +68,7 @@ public sealed record PeerTransportSettings(
             MaxPendingInboundPerIp: Math.Max(1, config.GetInt("max-pending-inbound-per-ip", 8)),
             MaxInbound: Math.Max(1, config.GetInt("max-inbound", 1024)),
             MaxInboundPerIp: Math.Max(1, config.GetInt("max-inbound-per-ip", 64)),
+            PartialFrameBudget: Math.Max(0, config.GetByteSize("partial-frame-budget", 256L * 1024 * 1024) ?? 256L * 1024 * 1024),
             HandshakeTimeout: handshakeTimeout ?? TimeSpan.FromSeconds(15));
     }
 }
