@@ -87,8 +87,8 @@ public sealed partial class KvStore
         {
             // The store's scratch: holds nothing after the compares.
             kvs.Clear();
-            revs.Clear();
-            plan.Clear();
+            ClearScratch(revs);
+            ClearScratch(plan);
             _cmpDropped = 0;
         }
     }

@@ -26,8 +26,8 @@ public sealed partial class KvStore
         }
         finally
         {
-            alive.Clear();
-            revs.Clear();
+            ClearScratch(alive);
+            ClearScratch(revs);
         }
         EndWrite();
         return deleted;
