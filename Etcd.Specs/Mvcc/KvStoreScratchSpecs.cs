@@ -54,4 +54,26 @@ public sealed class KvStoreScratchSpecs
         Assert.Equal(N, s.Delete(K(0), "l", prevKv: true).Deleted);
         Assert.True(s.ScratchCapacity < KvStore.ScratchKeep, $"after a delete: {s.ScratchCapacity}");
     }
+
+    [Fact]
+    public void A_delete_nothing_wants_previous_values_of_lists_no_revisions()
+    {
+        var s = new KvStore(new InMemoryBackend());
+        for (var i = 0; i < 1000; i++) s.Put(K(i), "v");
+        s.Commit(1);
+        Assert.Equal(0, s.RevScratchCapacity);
+
+        // No prev_kv, no watchers: keys only (the revisions were listed, 1,000 of them, before the fix).
+        Assert.Equal(500, s.Delete(K(0), K(500)).Deleted);
+        s.EventSink = new List<Event>();
+        Assert.Equal(250, s.Delete(K(500), K(750)).Deleted);
+        Assert.Equal(100, s.DeleteKeysInOneRevision(Enumerable.Range(750, 100).Select(i => B(K(i))).ToList()));
+        Assert.Equal(0, s.RevScratchCapacity);
+
+        // Watchers wanting previous values: listed and read.
+        s.EventPrevKv = true;
+        Assert.Equal(150, s.Delete(K(850), "l").Deleted);
+        Assert.True(s.RevScratchCapacity >= 150);
+        Assert.All(s.EventSink!.TakeLast(150), ev => Assert.Equal("v", ev.PrevKv.Value.ToStringUtf8()));
+    }
 }

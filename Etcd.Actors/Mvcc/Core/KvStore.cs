@@ -267,7 +267,8 @@ public sealed partial class KvStore
         var revs = _revScratch;
         keys.Clear();
         revs.Clear();
-        _index.Range(key, end, ReadRev, 0, revs, keys);
+        // The revisions are listed only for a read of the previous values (TombstoneKeys): a plain delete needs keys.
+        _index.Range(key, end, ReadRev, 0, WantsPrevValues(prevKvs) ? revs : null, keys);
         try
         {
             return TombstoneKeys(keys, revs, prevKvs);
@@ -279,12 +280,19 @@ public sealed partial class KvStore
         }
     }
 
+    /// <summary>Whether a delete reads its keys' previous values: for its response or for watchers.</summary>
+    private bool WantsPrevValues(IList<KeyValue>? prevKvs) => prevKvs is not null || (EventSink is not null && EventPrevKv);
+
+    /// <summary>The entries the range and delete revision scratch has room for now.</summary>
+    internal int RevScratchCapacity => _revScratch.Capacity;
+
     // The previous key-values of a delete's keys (TombstoneKeys), cleared after each.
     private readonly List<KeyValue> _prevScratch = new();
 
     /// <summary>
     /// Tombstones <paramref name="keys"/>, in order, at the write's revision; <paramref name="revs"/> holds the
-    /// revision each is alive at now (what the index range gave with it). A key named twice (a lease's list) is deleted
+    /// revision each is alive at now (what the index range gave with it), listed only when the previous values are
+    /// read (<see cref="WantsPrevValues"/>). A key named twice (a lease's list) is deleted
     /// once. The previous values, when the response (<paramref name="prevKvs"/>) or a watcher (<see cref="EventPrevKv"/>)
     /// wants them, are all read first, a batch per <see cref="RangeReadChunk"/> keys (SqliteBackend.RangeReads.cs), not
     /// a point read per key: so a missing row fails the delete before anything of it is written, as the response's
@@ -297,7 +305,7 @@ public sealed partial class KvStore
         prevs.Clear();
         try
         {
-            if (eventPrev || prevKvs is not null)
+            if (WantsPrevValues(prevKvs))
             {
                 var all = CollectionsMarshal.AsSpan(revs);
                 for (var start = 0; start < all.Length; start += RangeReadChunk)
