@@ -101,4 +101,46 @@ public sealed class KvStoreCompareLookAheadSpecs
         Assert.Equal(20 * 1100, b.BatchedRows);
         Assert.All(b.BatchSizes.SkipLast(1), n => Assert.Equal(KvStore.RangeReadChunk, n));
     }
+
+    /// <summary>
+    /// A 600-key compare straddles the first chunk boundary; its last 88 revisions leave room in its second chunk, so
+    /// the one-key compare, the 50-key compare and the start of the 1,100-key compare after it are listed then and
+    /// read in that chunk. Each is still evaluated only when reached, and a row of one after a failure is never used.
+    /// </summary>
+    [Fact]
+    public void Compares_after_one_straddling_a_chunk_boundary_are_read_ahead_in_its_chunk_and_evaluated_in_order()
+    {
+        // K(i) is put first at revision 2 + 1099 - i; K(700) and K(800) are put only once.
+        static Revision Only(int i) => new(2 + 1099 - i, 0);
+        List<Compare> Compares(string first = "", string second = "", string third = "", string fourth = "") =>
+        [
+            first == "" ? Value(CompareResult.Greater, K(0), K(600)) : Value(CompareResult.NotEqual, K(0), K(600), first),
+            Value(CompareResult.Equal, K(700), value: second == "" ? V(700) : second),
+            third == "" ? Value(CompareResult.Greater, K(800), K(850)) : Value(CompareResult.NotEqual, K(800), K(850), third),
+            fourth == "" ? Value(CompareResult.Greater, K(0), K(1100)) : Value(CompareResult.NotEqual, K(0), K(1100), fourth),
+        ];
+
+        var (s, b) = Filled(1100);
+        Assert.Equal(600 + 1 + 50 + 1100, Listed(s, Compares(), out var held));
+        Assert.True(held);
+        Assert.Equal([512, 512, 512, 215], b.BatchSizes);
+        // The first chunk's 512 were dropped before the look-ahead listed the rest.
+        Assert.Equal(88 + 1 + 50 + 1100, s.CompareRevisionsPeak);
+
+        // Each compare fails in turn: the later rows in the second chunk were read but not evaluated.
+        foreach (var compares in new[] { Compares(second: "nope"), Compares(third: V(820)), Compares(fourth: V(100)) })
+        {
+            b.ResetCounts();
+            Assert.False(Holds(s, compares));
+            Assert.Equal([512, 512], b.BatchSizes);
+        }
+        // The first compare fails at k0550 (its second chunk): the one-key compare's lost row is never used.
+        b.Lose(Only(700));
+        b.ResetCounts();
+        Assert.False(Holds(s, Compares(first: V(550))));
+        Assert.Equal([512, 512], b.BatchSizes);
+        // When the compares reach it, it fails loudly.
+        var e = Assert.Throws<InvalidOperationException>(() => Holds(s, Compares()));
+        Assert.Contains($"revision {Only(700)} is in the index but not in the backend", e.Message);
+    }
 }
