@@ -112,7 +112,15 @@ public sealed class KvStoreBatchedReadSpecs
 
         // The same compares with the 11th value compare made to fail: the txn fails, whichever the backend read.
         compares[20] = Cmp(CompareTarget.Value, CompareResult.Equal, K(70), value: "nope");
+        b.ResetCounts();
         Assert.False(Holds(s, compares.ToArray()));
+        // All 23 rows are read in the first chunk, yet evaluated in order: the compares on k0005 after the failing one
+        // would throw on its lost row (k0005's only revision, at 2 + 299 - 5) if they were evaluated.
+        b.Lose(new Revision(2 + 299 - 5, 0));
+        Assert.False(Holds(s, compares.ToArray()));
+        Assert.Equal([23, 23], b.BatchSizes);
+        compares[20] = Cmp(CompareTarget.Value, CompareResult.Equal, K(70), value: V(70));
+        Assert.Throws<InvalidOperationException>(() => Holds(s, compares.ToArray()));
     }
 
     [Fact]

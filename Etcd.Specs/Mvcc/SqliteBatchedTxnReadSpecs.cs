@@ -78,4 +78,21 @@ public sealed class SqliteBatchedTxnReadSpecs : IDisposable
         b.GetRevisions(revs, into);
         Assert.Equal(["k5", "k3", "k5", "k11", "k3", null], into.Select(kv => kv?.Key.ToStringUtf8()));
     }
+
+    [Fact]
+    public void A_revision_named_twice_while_its_row_is_still_in_the_uncommitted_buffer_fills_both_slots()
+    {
+        using var b = SqliteBackend.Open(DbPath);
+        static KeyValue Row(int main) => new() { Key = B($"k{main}"), Value = B($"v{main}"), ModRevision = main, CreateRevision = main, Version = 1 };
+        for (var main = 2; main < 6; main++) b.PutRevision(new Revision(main, 0), Row(main), false);
+        b.Commit(1);
+        // Written by the txn in progress (a put, then a compare or prev_kv of a later txn level reading it): not
+        // committed, so only the backend's pending buffer has them.
+        for (var main = 6; main < 9; main++) b.PutRevision(new Revision(main, 0), Row(main), false);
+        Revision[] revs = [new(7, 0), new(3, 0), new(7, 0), new(8, 0), new(3, 0), new(8, 0), new(99, 0)];
+        var into = new KeyValue?[revs.Length];
+        b.GetRevisions(revs, into);
+        Assert.Equal(["k7", "k3", "k7", "k8", "k3", "k8", null], into.Select(kv => kv?.Key.ToStringUtf8()));
+        b.Commit(2);
+    }
 }

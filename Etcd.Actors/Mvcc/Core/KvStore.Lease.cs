@@ -21,13 +21,14 @@ public sealed partial class KvStore
         try
         {
             var rev = ReadRev;
-            for (var i = 0; i < keys.Count; i++) _index.Range(keys[i], null, rev, 0, revs, alive);
+            var listRevs = WantsPrevValues(null) ? revs : null;
+            for (var i = 0; i < keys.Count; i++) _index.Range(keys[i], null, rev, 0, listRevs, alive);
             deleted = TombstoneKeys(alive, revs, null);
         }
         finally
         {
-            alive.Clear();
-            revs.Clear();
+            ClearScratch(alive);
+            ClearScratch(revs);
         }
         EndWrite();
         return deleted;

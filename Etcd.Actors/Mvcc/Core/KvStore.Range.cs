@@ -41,6 +41,7 @@ public sealed partial class KvStore
         {
             // A one-key get (the common read) costs no list of its own; one that stays open needs one.
             cursor.OwnRevisions();
+            ClearScratch(_revScratch);
             _openRanges.Add(cursor);
         }
         return cursor;

@@ -105,8 +105,8 @@ public sealed partial class KvStore
         }
         finally
         {
-            at.Clear();
-            revs.Clear();
+            ClearScratch(at);
+            ClearScratch(revs);
         }
     }
 }

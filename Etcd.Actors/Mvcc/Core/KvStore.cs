@@ -36,6 +36,25 @@ public sealed partial class KvStore
     private readonly List<Revision> _revScratch = new();
     private readonly List<KeyIndex> _keyScratch = new();
 
+    /// <summary>
+    /// Entries a scratch list keeps room for once cleared. One use above it (a delete or compare over a million keys)
+    /// would otherwise hold its peak array for the store's life: such a list is let go and grows again when next
+    /// needed, which a use that large amortises.
+    /// </summary>
+    internal const int ScratchKeep = 64 * 1024;
+
+    /// <summary>Clears <paramref name="list"/> and lets its array go if it grew above <see cref="ScratchKeep"/>.</summary>
+    internal static void ClearScratch<T>(List<T> list)
+    {
+        list.Clear();
+        if (list.Capacity > ScratchKeep) list.Capacity = 0;
+    }
+
+    /// <summary>The entries the store's scratch lists have room for now; a spec's measure of what they hold on to.</summary>
+    internal long ScratchCapacity =>
+        (long)_revScratch.Capacity + _keyScratch.Capacity + _prevScratch.Capacity + _cmpRevs.Capacity + _cmpPlan.Capacity
+        + _prevRevs.Capacity + _prevEvents.Capacity;
+
     /// <param name="backend">Storage; its rows are loaded into the index here.</param>
     /// <param name="leaseExists">Lease lookup for puts with a lease; until leases exist, none does.</param>
     public KvStore(IBackend backend, Func<long, bool>? leaseExists = null)
@@ -248,24 +267,32 @@ public sealed partial class KvStore
         var revs = _revScratch;
         keys.Clear();
         revs.Clear();
-        _index.Range(key, end, ReadRev, 0, revs, keys);
+        // The revisions are listed only for a read of the previous values (TombstoneKeys): a plain delete needs keys.
+        _index.Range(key, end, ReadRev, 0, WantsPrevValues(prevKvs) ? revs : null, keys);
         try
         {
             return TombstoneKeys(keys, revs, prevKvs);
         }
         finally
         {
-            keys.Clear();
-            revs.Clear();
+            ClearScratch(keys);
+            ClearScratch(revs);
         }
     }
+
+    /// <summary>Whether a delete reads its keys' previous values: for its response or for watchers.</summary>
+    private bool WantsPrevValues(IList<KeyValue>? prevKvs) => prevKvs is not null || (EventSink is not null && EventPrevKv);
+
+    /// <summary>The entries the range and delete revision scratch has room for now.</summary>
+    internal int RevScratchCapacity => _revScratch.Capacity;
 
     // The previous key-values of a delete's keys (TombstoneKeys), cleared after each.
     private readonly List<KeyValue> _prevScratch = new();
 
     /// <summary>
     /// Tombstones <paramref name="keys"/>, in order, at the write's revision; <paramref name="revs"/> holds the
-    /// revision each is alive at now (what the index range gave with it). A key named twice (a lease's list) is deleted
+    /// revision each is alive at now (what the index range gave with it), listed only when the previous values are
+    /// read (<see cref="WantsPrevValues"/>). A key named twice (a lease's list) is deleted
     /// once. The previous values, when the response (<paramref name="prevKvs"/>) or a watcher (<see cref="EventPrevKv"/>)
     /// wants them, are all read first, a batch per <see cref="RangeReadChunk"/> keys (SqliteBackend.RangeReads.cs), not
     /// a point read per key: so a missing row fails the delete before anything of it is written, as the response's
@@ -278,7 +305,7 @@ public sealed partial class KvStore
         prevs.Clear();
         try
         {
-            if (eventPrev || prevKvs is not null)
+            if (WantsPrevValues(prevKvs))
             {
                 var all = CollectionsMarshal.AsSpan(revs);
                 for (var start = 0; start < all.Length; start += RangeReadChunk)
@@ -310,7 +337,7 @@ public sealed partial class KvStore
         }
         finally
         {
-            prevs.Clear();
+            ClearScratch(prevs);
         }
     }
 

@@ -130,7 +130,7 @@ public sealed class RangeCursor
         if (_finished) throw new InvalidOperationException("range cursor already finished");
         _finished = true;
         _store.Forget(this);
-        _revs.Clear();
+        KvStore.ClearScratch(_revs);
         if (_kvs is null) return _response;
 
         if (_sortOrder != SortOrder.None)
@@ -162,6 +162,6 @@ public sealed class RangeCursor
         if (_finished) return;
         _finished = true;
         _store.Forget(this);
-        _revs.Clear();
+        KvStore.ClearScratch(_revs);
     }
 }
