@@ -83,7 +83,18 @@ public sealed class EtcdNode : IAsyncDisposable
         var peerMembers = new Peer.PeerMemberAddresses();
         if (known is not { Joined: true }) _ = peerMembers.Publish(initial.PeerUrls().Values.SelectMany(u => u));
         setup = setup.And(new Peer.PeerMembersSetup(peerMembers));
-        var system = ActorSystem.Create(PeerDirectory.SystemName, setup);
+        ActorSystem system;
+        try
+        {
+            system = ActorSystem.Create(PeerDirectory.SystemName, setup);
+        }
+        catch
+        {
+            peerMembers.Dispose();
+            throw;
+        }
+        // Lookup failures go to the member's log; host names are resolved again until the system terminates.
+        peerMembers.AttachTo(system);
         try
         {
             await warmSerializer.ConfigureAwait(false);
