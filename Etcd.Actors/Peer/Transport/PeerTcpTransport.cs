@@ -59,6 +59,10 @@ public sealed partial class PeerTcpTransport : Akka.Remote.Transport.Transport
     /// <summary>The bytes partial frames may hold over all connections (PeerAssociationHandle.Reader.cs).</summary>
     internal PeerFrameBudget FrameBudget { get; }
 
+    /// <summary>Whether <paramref name="ip"/> is a member's address now (the member table may change while a
+    /// connection lives).</summary>
+    internal bool IsMember(IPAddress ip) => _members.Contains(ip);
+
     public override bool IsResponsibleFor(Address remote) => true;
 
     public override async Task<(Address, TaskCompletionSource<IAssociationEventListener>)> Listen()
@@ -113,7 +117,7 @@ public sealed partial class PeerTcpTransport : Akka.Remote.Transport.Transport
             }
             var localEnd = (IPEndPoint)socket.LocalEndPoint!;
             var local = new Address(SchemeIdentifier, System.Name, MappedHost(localEnd.Address), localEnd.Port);
-            return Open(new PeerAssociationHandle(this, local, remoteAddress, socket, stream, member: _members.Contains(ip)));
+            return Open(new PeerAssociationHandle(this, local, remoteAddress, socket, stream, ip));
         }
         catch (OperationCanceledException)
         {
