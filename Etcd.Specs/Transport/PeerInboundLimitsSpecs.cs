@@ -126,4 +126,16 @@ public sealed class PeerInboundLimitsSpecs
         budget.Release(1024);
         Assert.Equal(0, budget.Used);
     }
+    [Fact]
+    public void A_negative_partial_frame_budget_is_refused_and_the_largest_frame_buffer_is_arrayPools_power_of_two()
+    {
+        var section = EtcdConfig.Load("member.conf").GetConfig("akka.remote.etcd-peer");
+        var e = Assert.Throws<ConfigurationException>(() =>
+            PeerTransportSettings.Create(ConfigurationFactory.ParseString("partial-frame-budget = -1").WithFallback(section)));
+        Assert.Contains("partial-frame-budget", e.Message);
+        // 4 MiB + the 4-byte prefix is rented as 8 MiB: the default budget (256 MiB) holds 32 of them.
+        var settings = PeerTransportSettings.Create(section);
+        Assert.Equal(8L * 1024 * 1024, settings.LargestFrameBuffer);
+        Assert.True(settings.PartialFrameBudget >= settings.LargestFrameBuffer);
+    }
 }

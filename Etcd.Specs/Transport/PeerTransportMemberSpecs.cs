@@ -30,7 +30,7 @@ public sealed class PeerTransportMemberSpecs(ITestOutputHelper output)
         return members;
     }
 
-    private static async Task<Socket> ConnectFromAsync(string source, int port)
+    internal static async Task<Socket> ConnectFromAsync(string source, int port)
     {
         var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -111,7 +111,7 @@ public sealed class PeerTransportMemberSpecs(ITestOutputHelper output)
         }
     }
 
-    private sealed class Frames : IHandleEventListener
+    internal sealed class Frames : IHandleEventListener
     {
         public readonly Channel<int> Sizes = Channel.CreateUnbounded<int>();
 
@@ -122,7 +122,7 @@ public sealed class PeerTransportMemberSpecs(ITestOutputHelper output)
     }
 
     // Registers every inbound connection's reader at once, as ProtocolStateActor does; nothing above it.
-    private sealed class TakeAll(IHandleEventListener reader) : IAssociationEventListener
+    internal sealed class TakeAll(IHandleEventListener reader) : IAssociationEventListener
     {
         public void Notify(IAssociationEvent ev)
         {
@@ -130,7 +130,7 @@ public sealed class PeerTransportMemberSpecs(ITestOutputHelper output)
         }
     }
 
-    private static byte[] Frame(int length, int send)
+    internal static byte[] Frame(int length, int send)
     {
         var bytes = new byte[4 + send];
         BinaryPrimitives.WriteInt32LittleEndian(bytes, length);

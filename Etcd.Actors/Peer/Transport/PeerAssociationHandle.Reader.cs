@@ -143,8 +143,10 @@ internal sealed partial class PeerAssociationHandle
         }
     }
 
-    /// <summary>A buffer for a partial frame that fills <paramref name="buffer"/> from the front: twice the size (at
-    /// most the frame's size), holding what arrived so far. The caller returns the old one.</summary>
+    /// <summary>A buffer for a partial frame that fills <paramref name="buffer"/> from the front: twice the size, or
+    /// the frame's size with its prefix when that is less, as ArrayPool rents it (rounded up to a power of two, so up
+    /// to <see cref="PeerTransportSettings.LargestFrameBuffer"/>), holding what arrived so far. The caller returns
+    /// the old one.</summary>
     private static byte[] Grow(byte[] buffer)
     {
         var frame = FrameHeader + BinaryPrimitives.ReadInt32LittleEndian(buffer);

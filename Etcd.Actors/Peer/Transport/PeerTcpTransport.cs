@@ -42,6 +42,10 @@ public sealed partial class PeerTcpTransport : Akka.Remote.Transport.Transport
         _limits = new PeerInboundLimits(Settings, _members);
         FrameBudget = new PeerFrameBudget(Settings.PartialFrameBudget);
         _log = Logging.GetLogger(system, typeof(PeerTcpTransport));
+        if (Settings.PartialFrameBudget < Settings.LargestFrameBuffer)
+            _log.Warning("peer transport: partial-frame-budget ({0} bytes) is below the {1} byte buffer a frame of maximum-frame-size ({2} bytes) needs: " +
+                "large frames from addresses outside the member table (a member behind NAT) are refused even when nothing else holds the budget",
+                Settings.PartialFrameBudget, Settings.LargestFrameBuffer, Settings.MaximumFrameSize);
         if (Settings.EnableSsl)
         {
             var setup = system.Settings.Setup.Get<DotNettySslSetup>();
