@@ -23,6 +23,8 @@ namespace Etcd.Actors.Peer.Transport;
 /// as ArrayPool rounded it up), over all connections (<see cref="PeerFrameBudget"/>): a stranger's connection that
 /// would go over it is closed. Not negative; the transport warns at start when it is below
 /// <see cref="LargestFrameBuffer"/>.</param>
+/// <param name="StrangerIpv6PrefixLength">The prefix a stranger's IPv6 address is counted by for the per-address
+/// bounds: 64 (one host's share, RFC 4291 2.5.4) by default, 128 counts each address apart.</param>
 /// <param name="HandshakeTimeout">Akka.Remote's handshake-timeout: with <paramref name="ConnectTimeout"/>, how long a
 /// connection may wait for Akka.Remote to register its listener before it is closed (an orphan: Akka's handshake
 /// timer won the race against the association it asked for).</param>
@@ -42,7 +44,8 @@ public sealed record PeerTransportSettings(
     int MaxInbound,
     int MaxInboundPerIp,
     long PartialFrameBudget,
-    TimeSpan HandshakeTimeout)
+    TimeSpan HandshakeTimeout,
+    int StrangerIpv6PrefixLength = 64)
 {
     /// <summary>The receive buffer a frame of maximum-frame-size grows to: its size with the length prefix, rounded up
     /// to a power of two as ArrayPool.Shared rents it (it pools arrays up to 1 GiB; larger ones are exact). A
@@ -71,6 +74,8 @@ public sealed record PeerTransportSettings(
         var budget = config.GetByteSize("partial-frame-budget", 256L * 1024 * 1024) ?? 256L * 1024 * 1024;
         // A negative budget was taken as 0 before: every stranger's large frame refused, silently.
         if (budget < 0) throw new ConfigurationException($"partial-frame-budget must not be negative, got {budget}");
+        var prefix = config.GetInt("stranger-ipv6-prefix-length", 64);
+        if (prefix is < 1 or > 128) throw new ConfigurationException($"stranger-ipv6-prefix-length must be between 1 and 128, got {prefix}");
         return new PeerTransportSettings(
             Hostname: config.GetString("hostname", "127.0.0.1") is { Length: > 0 } h ? h : "0.0.0.0",
             Port: config.GetInt("port", 0),
@@ -87,6 +92,7 @@ public sealed record PeerTransportSettings(
             MaxInbound: Math.Max(1, config.GetInt("max-inbound", 1024)),
             MaxInboundPerIp: Math.Max(1, config.GetInt("max-inbound-per-ip", 64)),
             PartialFrameBudget: budget,
-            HandshakeTimeout: handshakeTimeout ?? TimeSpan.FromSeconds(15));
+            HandshakeTimeout: handshakeTimeout ?? TimeSpan.FromSeconds(15),
+            StrangerIpv6PrefixLength: prefix);
     }
 }
