@@ -81,9 +81,14 @@ public sealed class EtcdNode : IAsyncDisposable
         // The members' addresses pass the peer port's global inbound bounds (PeerInboundLimits): the initial cluster's
         // now, the member table's once MvccStoreActor has it (it publishes every change).
         var peerMembers = new Peer.PeerMemberAddresses();
-        if (known is not { Joined: true }) _ = peerMembers.Publish(initial.PeerUrls().Values.SelectMany(u => u));
         setup = setup.And(new Peer.PeerMembersSetup(peerMembers));
         var system = ActorSystem.Create(PeerDirectory.SystemName, setup);
+        // Lookup failures go to the member's log; host names are resolved again until the system terminates.
+        peerMembers.AttachTo(system);
+        // Published once attached, so a name that fails its first lookup is warned in the member's log. The accept
+        // loop starts only once Akka.Remote hands the transport its listener; a member's connection before this counts
+        // as a stranger's, which the bounds admit as long as they are not full.
+        if (known is not { Joined: true }) _ = peerMembers.Publish(initial.PeerUrls().Values.SelectMany(u => u));
         try
         {
             await warmSerializer.ConfigureAwait(false);

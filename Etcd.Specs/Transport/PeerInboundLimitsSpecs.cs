@@ -82,6 +82,21 @@ public sealed class PeerInboundLimitsSpecs
     }
 
     [Fact]
+    public void The_ipv6_prefix_strangers_are_counted_by_is_a_setting()
+    {
+        var section = EtcdConfig.Load("member.conf").GetConfig("akka.remote.etcd-peer");
+        Assert.Equal(64, PeerTransportSettings.Create(section).StrangerIpv6PrefixLength);
+        var settings = PeerTransportSettings.Create(ConfigurationFactory.ParseString("stranger-ipv6-prefix-length = 128").WithFallback(section));
+        var limits = new PeerInboundLimits(settings, new PeerMemberAddresses());
+        // Each address apart: the /64's neighbours do not share a count.
+        for (var i = 1; i <= 2 * settings.MaxPendingInboundPerIp; i++) Assert.Null(limits.TryAdmit(IPAddress.Parse($"2001:db8:1:2::{i:x}")).Refused);
+        Assert.Equal("2001:db8:1:2::1/128", limits.TryAdmit(IPAddress.Parse("2001:db8:1:2::1")).Slot.ToString());
+        Assert.Equal(IPAddress.Parse("2001:db8:1::"), PeerInboundLimits.Group(IPAddress.Parse("2001:db8:1:2::1"), 48));
+        Assert.Throws<ConfigurationException>(() =>
+            PeerTransportSettings.Create(ConfigurationFactory.ParseString("stranger-ipv6-prefix-length = 0").WithFallback(section)));
+    }
+
+    [Fact]
     public void A_slot_is_released_where_it_was_counted_when_the_member_table_changes_meanwhile()
     {
         var (limits, settings, members) = Limits("http://10.0.0.1:2380");
@@ -125,5 +140,17 @@ public sealed class PeerInboundLimitsSpecs
         Assert.True(budget.TryTake(24, member: false));
         budget.Release(1024);
         Assert.Equal(0, budget.Used);
+    }
+    [Fact]
+    public void A_negative_partial_frame_budget_is_refused_and_the_largest_frame_buffer_is_arrayPools_power_of_two()
+    {
+        var section = EtcdConfig.Load("member.conf").GetConfig("akka.remote.etcd-peer");
+        var e = Assert.Throws<ConfigurationException>(() =>
+            PeerTransportSettings.Create(ConfigurationFactory.ParseString("partial-frame-budget = -1").WithFallback(section)));
+        Assert.Contains("partial-frame-budget", e.Message);
+        // 4 MiB + the 4-byte prefix is rented as 8 MiB: the default budget (256 MiB) holds 32 of them.
+        var settings = PeerTransportSettings.Create(section);
+        Assert.Equal(8L * 1024 * 1024, settings.LargestFrameBuffer);
+        Assert.True(settings.PartialFrameBudget >= settings.LargestFrameBuffer);
     }
 }

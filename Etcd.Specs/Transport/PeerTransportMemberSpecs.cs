@@ -30,7 +30,7 @@ public sealed class PeerTransportMemberSpecs(ITestOutputHelper output)
         return members;
     }
 
-    private static async Task<Socket> ConnectFromAsync(string source, int port)
+    internal static async Task<Socket> ConnectFromAsync(string source, int port)
     {
         var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -111,7 +111,7 @@ public sealed class PeerTransportMemberSpecs(ITestOutputHelper output)
         }
     }
 
-    private sealed class Frames : IHandleEventListener
+    internal sealed class Frames : IHandleEventListener
     {
         public readonly Channel<int> Sizes = Channel.CreateUnbounded<int>();
 
@@ -122,7 +122,7 @@ public sealed class PeerTransportMemberSpecs(ITestOutputHelper output)
     }
 
     // Registers every inbound connection's reader at once, as ProtocolStateActor does; nothing above it.
-    private sealed class TakeAll(IHandleEventListener reader) : IAssociationEventListener
+    internal sealed class TakeAll(IHandleEventListener reader) : IAssociationEventListener
     {
         public void Notify(IAssociationEvent ev)
         {
@@ -130,7 +130,7 @@ public sealed class PeerTransportMemberSpecs(ITestOutputHelper output)
         }
     }
 
-    private static byte[] Frame(int length, int send)
+    internal static byte[] Frame(int length, int send)
     {
         var bytes = new byte[4 + send];
         BinaryPrimitives.WriteInt32LittleEndian(bytes, length);
@@ -186,6 +186,95 @@ public sealed class PeerTransportMemberSpecs(ITestOutputHelper output)
             await transport.Shutdown();
         }
         // Every connection ended: what they held is given back.
+        await UntilAsync(() => transport.FrameBudget.Used == 0, "the budget was given back");
+    }
+    /// <summary>A bare transport on a loopback port (no Akka.Remote above it) whose every inbound connection's frames
+    /// go to <paramref name="frames"/>.</summary>
+    private static async Task<(ActorSystem Actors, PeerTcpTransport Transport, int Port)> BareAsync(PeerMemberAddresses members,
+        string budget, Frames frames)
+    {
+        var setup = BootstrapSetup.Create().WithConfig(ConfigurationFactory.ParseString("akka.loglevel = WARNING"))
+            .And(new PeerMembersSetup(members));
+        var actors = ActorSystem.Create("bare", setup);
+        var section = ConfigurationFactory.ParseString($"""
+            hostname = "127.0.0.1"
+            port = 0
+            maximum-frame-size = 4MiB
+            partial-frame-budget = {budget}
+            """).WithFallback(EtcdConfig.Load("member.conf").GetConfig("akka.remote.etcd-peer"));
+        var transport = new PeerTcpTransport(actors, section);
+        var (address, listener) = await transport.Listen();
+        listener.SetResult(new TakeAll(frames));
+        return (actors, transport, address.Port!.Value);
+    }
+
+    private static async Task<int> NextFrameAsync(Frames frames)
+    {
+        using var cts = new CancellationTokenSource(Within);
+        return await frames.Sizes.Reader.ReadAsync(cts.Token);
+    }
+
+    [Fact]
+    public async Task A_grown_buffer_gives_its_budget_back_when_only_a_few_bytes_of_the_next_frame_are_left()
+    {
+        // The review of the budget: a stranger sending each large frame with the first bytes of the next one kept its
+        // grown buffer (and its charge) for good. Now it shrinks after each frame and grows again for the next.
+        var frames = new Frames();
+        var (actors, transport, port) = await BareAsync(new PeerMemberAddresses(), "8MiB", frames);
+        const int large = 1024 * 1024;
+        try
+        {
+            using var stranger = await ConnectFromAsync("127.0.0.2", port);
+            // The first frame's header, then each frame's payload with the next frame's header and 6 bytes of it.
+            await stranger.SendAsync(Frame(large, 0));
+            for (var i = 0; i < 3; i++)
+            {
+                var payload = new byte[large - (i == 0 ? 0 : 6) + 4 + 6];
+                BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(payload.Length - 10), large);
+                await stranger.SendAsync(payload);
+                Assert.Equal(large, await NextFrameAsync(frames));
+                await UntilAsync(() => transport.FrameBudget.Used == 0, $"frame {i}: the grown buffer's charge was given back");
+                output.WriteLine($"frame {i}: taken, budget back to 0");
+            }
+        }
+        finally
+        {
+            await transport.Shutdown();
+            await actors.Terminate();
+        }
+    }
+
+    [Fact]
+    public async Task Whether_a_connection_is_a_members_is_asked_when_its_buffer_grows_not_when_it_began()
+    {
+        var frames = new Frames();
+        var members = new PeerMemberAddresses();
+        var (actors, transport, port) = await BareAsync(members, "1MiB", frames);
+        const int big = 3 * 1024 * 1024;
+        try
+        {
+            // Accepted before this member knows the table (a leader reaching a restarting member): a stranger then.
+            using var early = await ConnectFromAsync("127.0.0.1", port);
+            await early.SendAsync(Frame(10, 10));
+            Assert.Equal(10, await NextFrameAsync(frames));
+            await members.Publish(["http://127.0.0.1:2380"]);
+            // A member's now: its frame over the whole budget is taken.
+            await early.SendAsync(Frame(big, big));
+            Assert.Equal(big, await NextFrameAsync(frames));
+
+            // A removed member's connection loses the exemption: the same frame closes it.
+            using var removed = await ConnectFromAsync("127.0.0.1", port);
+            await removed.SendAsync(Frame(10, 10));
+            Assert.Equal(10, await NextFrameAsync(frames));
+            await members.Publish(["http://127.0.0.9:2380"]);
+            await removed.SendAsync(Frame(big, big));
+            await PeerTcpTransportSpecs.AssertClosedAsync(removed);
+        }
+        finally
+        {
+            await transport.Shutdown();
+            await actors.Terminate();
+        }
         await UntilAsync(() => transport.FrameBudget.Used == 0, "the budget was given back");
     }
 }

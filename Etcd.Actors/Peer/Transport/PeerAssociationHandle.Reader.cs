@@ -11,7 +11,9 @@ namespace Etcd.Actors.Peer.Transport;
 // so a length prefix claims nothing by itself. A prefix that is negative or over maximum-frame-size ends the
 // connection with a warning: the peer is not speaking this protocol (garbage, a stranger, another transport).
 // A buffer grown past the first 64 KiB counts whole against the transport's partial-frame budget until it shrinks
-// back: a stranger's connection whose growth the budget refuses ends with a warning naming it (PeerFrameBudget).
+// back, which it does as soon as it holds less than 64 KiB (what is left of a partial frame moves along): a stranger's
+// connection whose growth the budget refuses ends with a warning naming it (PeerFrameBudget). Whether the peer is a
+// member is asked at each growth (Member), not when the connection began.
 internal sealed partial class PeerAssociationHandle
 {
     private const int ReadBufferBytes = 64 * 1024;
@@ -79,16 +81,25 @@ internal sealed partial class PeerAssociationHandle
                         listener.Notify(new InboundPayload(ByteString.CopyFrom(buffer, start + FrameHeader, length)));
                     start += FrameHeader + length;
                 }
-                if (start == end)
+                if (buffer.Length > ReadBufferBytes && end - start < ReadBufferBytes)
+                {
+                    // A grown buffer holding no more than a small leftover (the first bytes of the next frame) moves
+                    // it into a default-size one and gives its charge back: else a peer that always sends a few
+                    // bytes of the next frame with each frame kept a grown buffer charged for as long as it liked.
+                    // A large next frame grows it again by doubling as its bytes arrive (copies twice its size at
+                    // most, amortized).
+                    var small = ArrayPool<byte>.Shared.Rent(ReadBufferBytes);
+                    buffer.AsSpan(start, end - start).CopyTo(small);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = small;
+                    end -= start;
+                    start = 0;
+                    _transport.FrameBudget.Release(charged);
+                    charged = 0;
+                }
+                else if (start == end)
                 {
                     start = end = 0;
-                    if (buffer.Length > ReadBufferBytes)
-                    {
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        buffer = ArrayPool<byte>.Shared.Rent(ReadBufferBytes);
-                        _transport.FrameBudget.Release(charged);
-                        charged = 0;
-                    }
                 }
                 else if (end == buffer.Length && start > 0)
                 {
@@ -132,8 +143,10 @@ internal sealed partial class PeerAssociationHandle
         }
     }
 
-    /// <summary>A buffer for a partial frame that fills <paramref name="buffer"/> from the front: twice the size (at
-    /// most the frame's size), holding what arrived so far. The caller returns the old one.</summary>
+    /// <summary>A buffer for a partial frame that fills <paramref name="buffer"/> from the front: twice the size, or
+    /// the frame's size with its prefix when that is less, as ArrayPool rents it (rounded up to a power of two, so up
+    /// to <see cref="PeerTransportSettings.LargestFrameBuffer"/>), holding what arrived so far. The caller returns
+    /// the old one.</summary>
     private static byte[] Grow(byte[] buffer)
     {
         var frame = FrameHeader + BinaryPrimitives.ReadInt32LittleEndian(buffer);

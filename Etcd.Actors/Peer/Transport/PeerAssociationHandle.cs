@@ -20,6 +20,7 @@ internal sealed partial class PeerAssociationHandle : AssociationHandle, IThread
     private readonly Socket _socket;
     private readonly Stream _stream;
     private readonly PeerTransportSettings _settings;
+    private readonly System.Net.IPAddress _remoteIp;
     private readonly ConcurrentQueue<ByteString> _outbound = new();
     private readonly TaskCompletionSource _flushed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _readerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -30,10 +31,10 @@ internal sealed partial class PeerAssociationHandle : AssociationHandle, IThread
     private int _ended;
 
     public PeerAssociationHandle(PeerTcpTransport transport, Address localAddress, Address remoteAddress, Socket socket, Stream stream,
-        bool member, PeerInboundSlot? inboundSlot = null)
+        System.Net.IPAddress remoteIp, PeerInboundSlot? inboundSlot = null)
         : base(localAddress, remoteAddress)
     {
-        Member = member;
+        _remoteIp = remoteIp;
         InboundSlot = inboundSlot;
         _transport = transport;
         _socket = socket;
@@ -44,9 +45,11 @@ internal sealed partial class PeerAssociationHandle : AssociationHandle, IThread
     /// <summary>Where an accepted connection counts against the inbound bounds until it ends; null for one we dialled.</summary>
     internal PeerInboundSlot? InboundSlot { get; }
 
-    /// <summary>The remote address was a member's when the connection began: its partial frames are never refused
-    /// by the partial-frame budget (<see cref="PeerFrameBudget"/>).</summary>
-    internal bool Member { get; }
+    /// <summary>The remote address is a member's now (asked at each buffer growth, not frozen when the connection
+    /// began: a leader accepted before a restarting member published its table becomes a member's connection then,
+    /// and a removed member's connections lose the exemption): its partial frames are never refused by the
+    /// partial-frame budget (<see cref="PeerFrameBudget"/>).</summary>
+    internal bool Member => _transport.IsMember(_remoteIp);
 
     /// <summary>Bytes queued and not yet handed to the socket (specs watch backpressure with it).</summary>
     internal long QueuedBytes => Volatile.Read(ref _queuedBytes);

@@ -13,7 +13,8 @@ namespace Etcd.Actors.Peer.Transport;
 /// stranger with a few addresses (8 addresses x 8 handshakes, 16 x 64 connections) filled the global bounds and locked
 /// the members out (issue 10's review). So there are at most max-inbound + members x max-inbound-per-ip connections.</para>
 /// <para>Strangers are counted by source address, an IPv6 one by its /64 (one host is given a whole /64, RFC 4291
-/// section 2.5.4 and RFC 7421: per address, one host would have 2^64 of them); a member by its exact address; an
+/// section 2.5.4 and RFC 7421: per address, one host would have 2^64 of them; stranger-ipv6-prefix-length sets
+/// another prefix, e.g. 128 where a cloud /64 is shared by many hosts); a member by its exact address; an
 /// IPv4-mapped IPv6 address counts as the IPv4 one. Pure: no sockets, no clock (PeerInboundLimitsSpecs).</para>
 /// </summary>
 internal sealed class PeerInboundLimits(PeerTransportSettings settings, PeerMemberAddresses members)
@@ -28,7 +29,8 @@ internal sealed class PeerInboundLimits(PeerTransportSettings settings, PeerMemb
     {
         from = PeerMemberAddresses.Normalize(from);
         var member = members.Contains(from);
-        var slot = new PeerInboundSlot(member ? from : Group(from), member);
+        var slot = new PeerInboundSlot(member ? from : Group(from, settings.StrangerIpv6PrefixLength), member,
+            from.AddressFamily == AddressFamily.InterNetworkV6 && !member ? settings.StrangerIpv6PrefixLength : null);
         lock (_gate)
         {
             _bySource.TryGetValue((slot.Key, member), out var mine);
@@ -92,12 +94,13 @@ internal sealed class PeerInboundLimits(PeerTransportSettings settings, PeerMemb
         else _bySource[(slot.Key, slot.Member)] = counts;
     }
 
-    /// <summary>A stranger's key: its IPv4 address, or the /64 its IPv6 address is in.</summary>
-    internal static IPAddress Group(IPAddress address)
+    /// <summary>A stranger's key: its IPv4 address, or the prefix (stranger-ipv6-prefix-length, /64 by default) its
+    /// IPv6 address is in.</summary>
+    internal static IPAddress Group(IPAddress address, int prefixLength = 64)
     {
         if (address.AddressFamily != AddressFamily.InterNetworkV6) return address;
         var bytes = address.GetAddressBytes();
-        Array.Clear(bytes, 8, 8);
+        for (var bit = prefixLength; bit < 128; bit++) bytes[bit / 8] &= (byte)~(0x80 >> (bit % 8));
         return new IPAddress(bytes);
     }
 }

@@ -108,7 +108,7 @@ public sealed partial class PeerTcpTransport
             var localEnd = (IPEndPoint)socket.LocalEndPoint!;
             var local = new Address(SchemeIdentifier, System.Name, MappedHost(localEnd.Address), localEnd.Port);
             var remoteAddress = new Address(SchemeIdentifier, System.Name, HostOf(remote.Address), remote.Port);
-            var handle = new PeerAssociationHandle(this, local, remoteAddress, socket, stream, slot.Member, slot);
+            var handle = new PeerAssociationHandle(this, local, remoteAddress, socket, stream, remote.Address, slot);
             // From here the handle counts as open until it ends (Forget).
             _limits.Established(slot);
             established = true;

@@ -42,6 +42,10 @@ public sealed partial class PeerTcpTransport : Akka.Remote.Transport.Transport
         _limits = new PeerInboundLimits(Settings, _members);
         FrameBudget = new PeerFrameBudget(Settings.PartialFrameBudget);
         _log = Logging.GetLogger(system, typeof(PeerTcpTransport));
+        if (Settings.PartialFrameBudget < Settings.LargestFrameBuffer)
+            _log.Warning("peer transport: partial-frame-budget ({0} bytes) is below the {1} byte buffer a frame of maximum-frame-size ({2} bytes) needs: " +
+                "large frames from addresses outside the member table (a member behind NAT) are refused even when nothing else holds the budget",
+                Settings.PartialFrameBudget, Settings.LargestFrameBuffer, Settings.MaximumFrameSize);
         if (Settings.EnableSsl)
         {
             var setup = system.Settings.Setup.Get<DotNettySslSetup>();
@@ -58,6 +62,10 @@ public sealed partial class PeerTcpTransport : Akka.Remote.Transport.Transport
 
     /// <summary>The bytes partial frames may hold over all connections (PeerAssociationHandle.Reader.cs).</summary>
     internal PeerFrameBudget FrameBudget { get; }
+
+    /// <summary>Whether <paramref name="ip"/> is a member's address now (the member table may change while a
+    /// connection lives).</summary>
+    internal bool IsMember(IPAddress ip) => _members.Contains(ip);
 
     public override bool IsResponsibleFor(Address remote) => true;
 
@@ -113,7 +121,7 @@ public sealed partial class PeerTcpTransport : Akka.Remote.Transport.Transport
             }
             var localEnd = (IPEndPoint)socket.LocalEndPoint!;
             var local = new Address(SchemeIdentifier, System.Name, MappedHost(localEnd.Address), localEnd.Port);
-            return Open(new PeerAssociationHandle(this, local, remoteAddress, socket, stream, member: _members.Contains(ip)));
+            return Open(new PeerAssociationHandle(this, local, remoteAddress, socket, stream, ip));
         }
         catch (OperationCanceledException)
         {
