@@ -215,33 +215,50 @@ public sealed class PeerTransportMemberSpecs(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task A_grown_buffer_gives_its_budget_back_when_only_a_few_bytes_of_the_next_frame_are_left()
+    public async Task A_grown_buffer_keeps_only_what_the_frame_under_way_needs()
     {
-        // The review of the budget: a stranger sending each large frame with the first bytes of the next one kept its
-        // grown buffer (and its charge) for good. Now it shrinks after each frame and grows again for the next.
+        // The reviews of the budget: a stranger sending each large frame with some of the next one kept its grown
+        // buffer (and its charge) for good; first with a few bytes of the next frame, then, once a leftover under
+        // 64 KiB shrank it, with 64 KiB or more of a small next frame. Now a grown buffer keeps what the frame under
+        // way declares (ArrayPool rounds it up to a power of two), and nothing is charged at the default 64 KiB.
         var frames = new Frames();
-        var (actors, transport, port) = await BareAsync(new PeerMemberAddresses(), "8MiB", frames);
-        const int large = 1024 * 1024;
+        var (actors, transport, port) = await BareAsync(new PeerMemberAddresses(), "16MiB", frames);
+        const int KiB = 1024, MiB = 1024 * KiB;
         try
         {
             using var stranger = await ConnectFromAsync("127.0.0.2", port);
-            // The first frame's header, then each frame's payload with the next frame's header and 6 bytes of it.
-            await stranger.SendAsync(Frame(large, 0));
-            for (var i = 0; i < 3; i++)
-            {
-                var payload = new byte[large - (i == 0 ? 0 : 6) + 4 + 6];
-                BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(payload.Length - 10), large);
-                await stranger.SendAsync(payload);
-                Assert.Equal(large, await NextFrameAsync(frames));
-                await UntilAsync(() => transport.FrameBudget.Used == 0, $"frame {i}: the grown buffer's charge was given back");
-                output.WriteLine($"frame {i}: taken, budget back to 0");
-            }
+            await stranger.SendAsync(Frame(3 * MiB, 0));
+            // The 3 MiB frame (its buffer grew to 4 MiB) with 70 KiB of a 100 KiB frame: 128 KiB kept, not 4 MiB.
+            await stranger.SendAsync(Rest(3 * MiB, next: 100 * KiB, nextSent: 70 * KiB));
+            Assert.Equal(3 * MiB, await NextFrameAsync(frames));
+            await UntilAsync(() => transport.FrameBudget.Used == 128 * KiB, "a 100 KiB frame under way keeps 128 KiB");
+            // The rest of it with 6 bytes of a 1 MiB frame: its 128 KiB stay until the 1 MiB frame grows them.
+            await stranger.SendAsync(Rest(30 * KiB, next: MiB, nextSent: 6));
+            Assert.Equal(100 * KiB, await NextFrameAsync(frames));
+            Assert.Equal(128 * KiB, transport.FrameBudget.Used);
+            // Back-to-back 1 MiB frames keep their 2 MiB buffer instead of shrinking and growing again for each.
+            await stranger.SendAsync(Rest(MiB - 6, next: MiB, nextSent: 6));
+            Assert.Equal(MiB, await NextFrameAsync(frames));
+            await UntilAsync(() => transport.FrameBudget.Used == 2 * MiB, "the next 1 MiB frame keeps its 2 MiB buffer");
+            // The last large frame with 2 bytes of an 8-byte one: back to the default buffer, nothing charged.
+            await stranger.SendAsync(Rest(MiB - 6, next: 8, nextSent: 2));
+            Assert.Equal(MiB, await NextFrameAsync(frames));
+            await UntilAsync(() => transport.FrameBudget.Used == 0, "a small frame under way gives the charge back");
+            output.WriteLine("128 KiB, 128 KiB, 2 MiB, then 0 charged, as each frame under way needed");
         }
         finally
         {
             await transport.Shutdown();
             await actors.Terminate();
         }
+    }
+
+    // The remaining bytes of a frame, then the prefix of the next one (declaring next bytes) and nextSent of them.
+    private static byte[] Rest(int rest, int next, int nextSent)
+    {
+        var bytes = new byte[rest + 4 + nextSent];
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(rest), next);
+        return bytes;
     }
 
     [Fact]

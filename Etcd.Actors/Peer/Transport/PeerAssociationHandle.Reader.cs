@@ -81,21 +81,22 @@ internal sealed partial class PeerAssociationHandle
                         listener.Notify(new InboundPayload(ByteString.CopyFrom(buffer, start + FrameHeader, length)));
                     start += FrameHeader + length;
                 }
-                if (buffer.Length > ReadBufferBytes && end - start < ReadBufferBytes)
+                if (buffer.Length > ReadBufferBytes && PendingNeeds(buffer, start, end) <= buffer.Length / 2)
                 {
-                    // A grown buffer holding no more than a small leftover (the first bytes of the next frame) moves
-                    // it into a default-size one and gives its charge back: else a peer that always sends a few
-                    // bytes of the next frame with each frame kept a grown buffer charged for as long as it liked.
-                    // A large next frame grows it again by doubling as its bytes arrive (copies twice its size at
-                    // most, amortized).
-                    var small = ArrayPool<byte>.Shared.Rent(ReadBufferBytes);
-                    buffer.AsSpan(start, end - start).CopyTo(small);
+                    // A grown buffer keeps only what the frame under way needs (its declared length once its header
+                    // is in, at least the default size): else a peer that always sent some of the next frame with
+                    // each frame kept a grown buffer, and its charge, for as long as it liked. The peer must send a
+                    // frame whole before it can send a heartbeat, so what it holds of the budget costs it as many
+                    // bytes per acceptable heartbeat pause. Back-to-back large frames keep their buffer (no re-grow).
+                    var smaller = ArrayPool<byte>.Shared.Rent(PendingNeeds(buffer, start, end));
+                    buffer.AsSpan(start, end - start).CopyTo(smaller);
                     ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = small;
+                    buffer = smaller;
                     end -= start;
                     start = 0;
-                    _transport.FrameBudget.Release(charged);
-                    charged = 0;
+                    var keep = buffer.Length > ReadBufferBytes ? buffer.Length : 0;
+                    _transport.FrameBudget.Release(charged - keep);
+                    charged = keep;
                 }
                 else if (start == end)
                 {
@@ -141,6 +142,19 @@ internal sealed partial class PeerAssociationHandle
             if (!_closing) End();
             else if (Volatile.Read(ref _ended) == 0 && !_flushed.Task.IsCompleted) End();
         }
+    }
+
+    /// <summary>The buffer the bytes from <paramref name="start"/> to <paramref name="end"/> need: their frame's
+    /// prefix and declared length once the prefix is in (the parse loop has checked it), else what is there; at
+    /// least the default size. Less than a whole frame is pending here, so the result always exceeds
+    /// <c>end - start</c> and a buffer of it has room to read into.</summary>
+    private static int PendingNeeds(byte[] buffer, int start, int end)
+    {
+        var pending = end - start;
+        var needs = pending >= FrameHeader
+            ? FrameHeader + BinaryPrimitives.ReadInt32LittleEndian(buffer.AsSpan(start))
+            : pending;
+        return Math.Max(ReadBufferBytes, needs);
     }
 
     /// <summary>A buffer for a partial frame that fills <paramref name="buffer"/> from the front: twice the size, or
