@@ -27,7 +27,7 @@ public sealed partial class PeerMemberAddresses
         catch (Exception e)
         {
             // A bug of ours: said, since nobody observes this task; the addresses then stay as they are.
-            _warn($"peer member addresses: the lookup loop failed, host names are no longer resolved again: {e}");
+            Say($"peer member addresses: the lookup loop failed, host names are no longer resolved again: {e}");
         }
         finally
         {
@@ -54,7 +54,7 @@ public sealed partial class PeerMemberAddresses
             var failed = false;
             lock (_gate)
             {
-                foreach (var (name, addresses, error) in found)
+                foreach (var (name, addresses, error, gone) in found)
                 {
                     // Published away meanwhile: nothing to keep.
                     if (!_names.TryGetValue(name, out var state)) continue;
@@ -65,6 +65,9 @@ public sealed partial class PeerMemberAddresses
                         continue;
                     }
                     failed = true;
+                    // The name does not exist (NXDOMAIN) or has no address: what it had may be another host's by now
+                    // (a rescheduled pod's old IP), so it loses the exemption. A timeout or a transient error keeps it.
+                    if (gone) state.Addresses = [];
                     if (!state.Failing)
                         warnings.Add($"peer member addresses: cannot resolve {name} of the member peer URL {state.Url} ({error}); " +
                             (state.Addresses.Length > 0 ? "its earlier addresses stay" : "connections from it count as a stranger's") +
@@ -73,7 +76,7 @@ public sealed partial class PeerMemberAddresses
                 }
                 Apply();
             }
-            foreach (var w in warnings) _warn(w);
+            foreach (var w in warnings) Say(w);
             return !failed;
         }
         finally
@@ -82,24 +85,32 @@ public sealed partial class PeerMemberAddresses
         }
     }
 
-    private async Task<(string Name, IPAddress[] Addresses, string? Error)> LookupAsync(string name, CancellationToken token)
+    // A throwing logger must not end the loop (nobody observes its task).
+    private void Say(string text)
+    {
+        try { _warn(text); }
+        catch (Exception) { }
+    }
+
+    private async Task<(string Name, IPAddress[] Addresses, string? Error, bool Gone)> LookupAsync(string name, CancellationToken token)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
         timeout.CancelAfter(LookupTimeout);
         try
         {
             var addresses = await _resolve(name, timeout.Token).ConfigureAwait(false);
-            return addresses.Length > 0 ? (name, addresses, null) : (name, addresses, "no addresses");
+            return addresses.Length > 0 ? (name, addresses, null, false) : (name, addresses, "no addresses", true);
         }
         catch (OperationCanceledException) when (!token.IsCancellationRequested)
         {
-            return (name, [], $"no answer within {LookupTimeout.TotalSeconds:0} s");
+            return (name, [], $"no answer within {LookupTimeout.TotalSeconds:0} s", false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // Any failure, not only SocketException: an invalid name throws ArgumentException (over 255 characters:
             // ArgumentOutOfRangeException), and it must not spoil the other names' lookups.
-            return (name, [], $"{e.GetType().Name}: {e.Message}");
+            var gone = e is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.HostNotFound or System.Net.Sockets.SocketError.NoData };
+            return (name, [], $"{e.GetType().Name}: {e.Message}", gone);
         }
     }
 }

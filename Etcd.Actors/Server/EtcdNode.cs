@@ -82,13 +82,16 @@ public sealed class EtcdNode : IAsyncDisposable
         // now, the member table's once MvccStoreActor has it (it publishes every change).
         var peerMembers = new Peer.PeerMemberAddresses();
         setup = setup.And(new Peer.PeerMembersSetup(peerMembers));
+        var initialUrls = known is { Joined: true } ? [] : initial.PeerUrls().Values.SelectMany(u => u).ToList();
+        // IP literals before the transport listens, so no member's connection is admitted as a stranger's.
+        _ = peerMembers.Publish(initialUrls.Where(u =>
+            Uri.TryCreate(u, UriKind.Absolute, out var url) && global::System.Net.IPAddress.TryParse(url.Host.Trim('[', ']'), out _)));
         var system = ActorSystem.Create(PeerDirectory.SystemName, setup);
         // Lookup failures go to the member's log; host names are resolved again until the system terminates.
         peerMembers.AttachTo(system);
-        // Published once attached, so a name that fails its first lookup is warned in the member's log. The accept
-        // loop starts only once Akka.Remote hands the transport its listener; a member's connection before this counts
-        // as a stranger's, which the bounds admit as long as they are not full.
-        if (known is not { Joined: true }) _ = peerMembers.Publish(initial.PeerUrls().Values.SelectMany(u => u));
+        // Host names once attached, so a name that fails its first lookup is warned in the member's log; a member's
+        // connection before its name resolves counts as a stranger's, which the bounds admit while they are not full.
+        if (initialUrls.Count > 0) _ = peerMembers.Publish(initialUrls);
         try
         {
             await warmSerializer.ConfigureAwait(false);

@@ -83,4 +83,23 @@ public sealed class PeerMemberAddressesLookupSpecs
         await Task.Delay(200);
         Assert.Equal(after, Volatile.Read(ref lookups));
     }
+
+    [Fact]
+    public async Task A_name_that_no_longer_exists_loses_its_addresses_and_a_transient_failure_keeps_them()
+    {
+        // A rescheduled pod's old IP may be another host's by now: NXDOMAIN drops it; "try again" (a DNS server that
+        // did not answer) is no news about the name and keeps what it had.
+        var failing = 0;
+        using var members = new PeerMemberAddresses((name, _) => Volatile.Read(ref failing) == 0
+                ? Task.FromResult(new[] { IPAddress.Parse(name.StartsWith("gone") ? "10.0.0.5" : "10.0.0.6") })
+                : Task.FromException<IPAddress[]>(new System.Net.Sockets.SocketException(name.StartsWith("gone")
+                    ? (int)System.Net.Sockets.SocketError.HostNotFound : (int)System.Net.Sockets.SocketError.TryAgain)),
+            refresh: TimeSpan.FromMilliseconds(20), retry: TimeSpan.FromMilliseconds(20));
+        await members.Publish(["http://gone.etcd-headless:2380", "http://flaky.etcd-headless:2380"]).WaitAsync(Within);
+        Assert.True(members.Contains(IPAddress.Parse("10.0.0.5")));
+        Assert.True(members.Contains(IPAddress.Parse("10.0.0.6")));
+        Volatile.Write(ref failing, 1);
+        await UntilAsync(() => !members.Contains(IPAddress.Parse("10.0.0.5")), "the name that does not exist lost its address");
+        Assert.True(members.Contains(IPAddress.Parse("10.0.0.6")), "a transient failure keeps the address");
+    }
 }
