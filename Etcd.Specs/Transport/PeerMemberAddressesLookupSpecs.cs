@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Etcd.Actors.Peer;
+using Etcd.Specs.Support;
 using Xunit;
 
 namespace Etcd.Specs.Transport;
@@ -14,15 +15,7 @@ public sealed class PeerMemberAddressesLookupSpecs
 {
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(30);
 
-    private static async Task UntilAsync(Func<bool> condition, string what)
-    {
-        using var cts = new CancellationTokenSource(Within);
-        while (!condition())
-        {
-            try { await Task.Delay(10, cts.Token); }
-            catch (OperationCanceledException) { Assert.Fail($"not within {Within}: {what}"); }
-        }
-    }
+    private static Task UntilAsync(Func<bool> condition, string what) => Poll.UntilAsync(condition, what, Within);
 
     [Fact]
     public async Task A_name_too_long_to_look_up_does_not_spoil_the_other_names()

@@ -137,15 +137,7 @@ public sealed class PeerTransportMemberSpecs(ITestOutputHelper output)
         return bytes;
     }
 
-    private static async Task UntilAsync(Func<bool> condition, string what)
-    {
-        using var cts = new CancellationTokenSource(Within);
-        while (!condition())
-        {
-            try { await Task.Delay(10, cts.Token); }
-            catch (OperationCanceledException) { Assert.Fail($"not within {Within}: {what}"); }
-        }
-    }
+    private static Task UntilAsync(Func<bool> condition, string what) => Poll.UntilAsync(condition, what, Within);
 
     [Fact]
     public async Task Strangers_partial_frames_are_held_to_the_partial_frame_budget_and_a_members_are_not()
