@@ -184,7 +184,7 @@ internal static class DotnetEtcdScenarios
         await stop.CancelAsync();
         try { await keeping; }
         catch (OperationCanceledException) { }
-        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled) { }
+        catch (RpcException e) when (OwnCancel.Caused(e, stop.Token)) { }
         var expired = await deletes.WaitForAsync(rs => rs.FirstOrDefault(r => r.Events.Count > 0), "the abandoned lease never expired", TimeSpan.FromSeconds(60));
         Assert.Equal($"DELETE {prefix}kept", string.Join(",", expired.Events.Select(e => $"{e.Type.ToString().ToUpperInvariant()} {e.Kv.Key.ToStringUtf8()}")));
         Assert.Equal(-1, (await onF.LeaseTimeToLiveAsync(new DnPb.LeaseTimeToLiveRequest { ID = grant.ID })).TTL);

@@ -45,7 +45,7 @@ public sealed class WatchLeaseRpcSideBySideSpecs(SideBySideFixture fixture, ITes
     {
         using var cts = new CancellationTokenSource(within);
         try { return await call.ResponseStream.MoveNext(cts.Token) ? call.ResponseStream.Current : null; }
-        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled) { return null; }
+        catch (RpcException e) when (OwnCancel.Caused(e, cts.Token)) { return null; }
     }
 
     [Fact]
