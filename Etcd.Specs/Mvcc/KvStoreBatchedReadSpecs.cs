@@ -271,4 +271,35 @@ public sealed class KvStoreBatchedReadSpecs
         }
         Assert.Null(events[^1].PrevKv);
     }
+
+    [Fact]
+    public void Previous_values_over_more_than_a_chunk_are_read_a_chunk_at_a_time_and_each_lands_on_its_own_key()
+    {
+        // Both readers of many previous values share one chunked read (KvStore.ReadRevisionsInto): a delete's (for its
+        // response and its watchers) and a catch-up's. 1,100 keys cross two chunk boundaries; each key's value differs,
+        // so a value read for the wrong key, or a chunk read twice or skipped, shows.
+        var (s, b) = Filled(1100);
+        var from = s.CurrentRevision + 1;
+        for (var i = 0; i < 1100; i++) s.Put(K(i), $"x{i}");
+        s.Commit(++_index);
+        b.ResetCounts();
+
+        var events = new List<Event>();
+        Assert.Equal(s.CurrentRevision, s.History(from, s.CurrentRevision, 10_000, withPrevKv: true, events));
+        Assert.Equal(1100, events.Count);
+        Assert.Equal([512, 512, 76], b.BatchSizes);
+        Assert.Equal(Enumerable.Range(0, 1100).Select(V), events.Select(ev => ev.PrevKv.Value.ToStringUtf8()));
+
+        b.ResetCounts();
+        var sink = new List<Event>();
+        s.EventSink = sink;
+        s.EventPrevKv = true;
+        var d = s.Delete(K(0), K(1100), prevKv: true);
+        Assert.Equal(1100, d.Deleted);
+        Assert.Equal(0, b.PointReads);
+        Assert.Equal([512, 512, 76], b.BatchSizes);
+        Assert.Equal(Enumerable.Range(0, 1100).Select(K), d.PrevKvs.Select(kv => kv.Key.ToStringUtf8()));
+        Assert.Equal(Enumerable.Range(0, 1100).Select(i => $"x{i}"), d.PrevKvs.Select(kv => kv.Value.ToStringUtf8()));
+        Assert.Equal(d.PrevKvs, sink.Select(ev => ev.PrevKv));
+    }
 }

@@ -73,15 +73,18 @@ public sealed partial class KvStore
     /// <summary>
     /// Fills the prev_kv of the events from <paramref name="start"/> on, after the walk: each is the key's value at the
     /// revision before the event, found in the index, then read a batch per <see cref="RangeReadChunk"/> events
-    /// (SqliteBackend.RangeReads.cs) rather than one point read per event. A row the index names but the backend lacks
-    /// throws, as a point read of it did.
+    /// (<see cref="ReadRevisionsInto"/>) rather than one point read per event. A row the index names but the backend
+    /// lacks throws, as a point read of it did, before any event's prev_kv is set (the caller drops the events then:
+    /// MvccStoreActor.Watch.cs).
     /// </summary>
     private void ReadPrevKvs(List<Event> events, int start)
     {
         var at = _prevEvents;
         var revs = _prevRevs;
+        var prevs = _prevScratch;
         at.Clear();
         revs.Clear();
+        prevs.Clear();
         try
         {
             for (var i = start; i < events.Count; i++)
@@ -95,18 +98,14 @@ public sealed partial class KvStore
                 at.Add(i);
                 revs.Add(mod);
             }
-            var all = CollectionsMarshal.AsSpan(revs);
-            for (var from = 0; from < all.Length; from += RangeReadChunk)
-            {
-                var chunk = ReadRevisions(all.Slice(from, Math.Min(RangeReadChunk, all.Length - from)));
-                for (var j = 0; j < chunk.Length; j++) events[at[from + j]].PrevKv = chunk[j];
-                chunk.Clear();
-            }
+            ReadRevisionsInto(CollectionsMarshal.AsSpan(revs), prevs);
+            for (var j = 0; j < prevs.Count; j++) events[at[j]].PrevKv = prevs[j];
         }
         finally
         {
             ClearScratch(at);
             ClearScratch(revs);
+            ClearScratch(prevs);
         }
     }
 }

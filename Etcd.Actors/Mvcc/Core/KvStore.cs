@@ -219,6 +219,22 @@ public sealed partial class KvStore
         return into;
     }
 
+    /// <summary>
+    /// Appends the key-values at <paramref name="revs"/> (any number), in their order, to <paramref name="into"/>, read
+    /// a batch per <see cref="RangeReadChunk"/> (SqliteBackend.RangeReads.cs) rather than one point read per revision.
+    /// A missing row throws as in <see cref="ReadRevisions"/>, with the chunks before it appended: the callers (a
+    /// delete's previous values, a catch-up's prev_kv) read all before they use any, and clear the list after.
+    /// </summary>
+    private void ReadRevisionsInto(ReadOnlySpan<Revision> revs, List<KeyValue> into)
+    {
+        for (var start = 0; start < revs.Length; start += RangeReadChunk)
+        {
+            var chunk = ReadRevisions(revs.Slice(start, Math.Min(RangeReadChunk, revs.Length - start)));
+            foreach (var kv in chunk) into.Add(kv!);
+            chunk.Clear();
+        }
+    }
+
     internal KeyValue ReadRevision(Revision rev) => _backend.GetRevision(rev) ?? throw MissingRow(rev);
 
     private static InvalidOperationException MissingRow(Revision rev) =>
@@ -286,7 +302,8 @@ public sealed partial class KvStore
     /// <summary>The entries the range and delete revision scratch has room for now.</summary>
     internal int RevScratchCapacity => _revScratch.Capacity;
 
-    // The previous key-values of a delete's keys (TombstoneKeys), cleared after each.
+    // The previous key-values of a delete's keys (TombstoneKeys) or of a catch-up's events (ReadPrevKvs), cleared
+    // after each; neither runs inside the other.
     private readonly List<KeyValue> _prevScratch = new();
 
     /// <summary>
@@ -305,16 +322,7 @@ public sealed partial class KvStore
         prevs.Clear();
         try
         {
-            if (WantsPrevValues(prevKvs))
-            {
-                var all = CollectionsMarshal.AsSpan(revs);
-                for (var start = 0; start < all.Length; start += RangeReadChunk)
-                {
-                    var chunk = ReadRevisions(all.Slice(start, Math.Min(RangeReadChunk, all.Length - start)));
-                    foreach (var kv in chunk) prevs.Add(kv!);
-                    chunk.Clear();
-                }
-            }
+            if (WantsPrevValues(prevKvs)) ReadRevisionsInto(CollectionsMarshal.AsSpan(revs), prevs);
             var main = _currentRev + 1;
             long deleted = 0;
             for (var i = 0; i < keys.Count; i++)
