@@ -22,7 +22,8 @@ internal sealed class SqliteStatement : IDisposable
     private readonly string _sql;
     private readonly Func<int>? _injected;
     private sqlite3_stmt? _stmt;
-    // _stmt's pointer, for SqliteNative; valid while _stmt is not disposed.
+    // _stmt's pointer, for SqliteNative; valid while _stmt is not disposed. The backend keeps this object in a field
+    // for as long as it uses it, so _stmt (which this object roots) is never finalized during a call.
     private IntPtr _handle;
 
     /// <param name="injected">Asked before each step (specs' fault hook): a result code to take instead of stepping
@@ -125,7 +126,8 @@ internal sealed class SqliteStatement : IDisposable
     {
         if (length == 0) return;
         var data = SqliteNative.sqlite3_column_blob(Handle, column);
-        if (data == IntPtr.Zero) throw new InvalidOperationException($"sqlite: no data for a BLOB of {length} bytes in column {column}: {_sql}");
+        if (data == IntPtr.Zero)
+            throw new InvalidOperationException($"sqlite: no data for a BLOB of {length} bytes in column {column} (error code {raw.sqlite3_errcode(Db)}): {_sql}");
         Marshal.Copy(data, into, at, length);
     }
 
