@@ -32,12 +32,11 @@ public sealed partial class SqliteBackend
             stmt.Bind(1, rev.Main);
             stmt.Bind(2, rev.Sub);
             if (!stmt.Step()) return null;
-            var key = stmt.Blob(PrKey);
-            var keyLength = key.Length;
-            // Spans into SQLite's row, valid until the next step or reset (no type conversion: both are BLOBs).
-            var row = new byte[keyLength + stmt.Bytes(PrValue)];
-            key.CopyTo(row);
-            stmt.Blob(PrValue).CopyTo(row.AsSpan(keyLength));
+            var keyLength = stmt.Bytes(PrKey);
+            var valueLength = stmt.Bytes(PrValue);
+            var row = new byte[keyLength + valueLength];
+            stmt.CopyBlob(PrKey, row, 0, keyLength);
+            stmt.CopyBlob(PrValue, row, keyLength, valueLength);
             // The array is ours alone and never written again, so wrapping it keeps ByteString's immutability.
             return new KeyValue
             {

@@ -119,9 +119,9 @@ public sealed partial class SqliteBackend
     /// </summary>
     private static KeyValue ReadSlabRow(SqliteStatement stmt, ref RowSlab slab)
     {
-        var key = stmt.Blob(BrKey);
-        var value = stmt.Blob(BrValue);
-        var need = key.Length + value.Length;
+        var keyLength = stmt.Bytes(BrKey);
+        var valueLength = stmt.Bytes(BrValue);
+        var need = keyLength + valueLength;
         byte[] into;
         int at;
         if (need > SlabBytes / 4)
@@ -141,12 +141,12 @@ public sealed partial class SqliteBackend
             slab.Used += need;
         }
         slab.RowsLeft--;
-        key.CopyTo(into.AsSpan(at));
-        value.CopyTo(into.AsSpan(at + key.Length));
+        stmt.CopyBlob(BrKey, into, at, keyLength);
+        stmt.CopyBlob(BrValue, into, at + keyLength, valueLength);
         return new KeyValue
         {
-            Key = Slice(into, at, key.Length),
-            Value = Slice(into, at + key.Length, value.Length),
+            Key = Slice(into, at, keyLength),
+            Value = Slice(into, at + keyLength, valueLength),
             CreateRevision = stmt.Int64(BrCreate),
             ModRevision = stmt.Int64(BrMod),
             Version = stmt.Int64(BrVersion),

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
@@ -11,8 +12,9 @@ namespace Etcd.Actors.Mvcc;
 /// were ~15% of a member's, and a large range's garbage paused the puts beside it (docs/benchmarks.md). Here values are
 /// bound by position and the statement stepped with no allocation. It runs on the backend's connection (so inside the
 /// transaction <see cref="SqliteBackend.Commit"/> opened), is prepared on first use, and every failure is the same
-/// <see cref="SqliteException"/> (with SQLite's result code) the command would throw. Not thread-safe: the backend's
-/// owner uses it from one thread.
+/// <see cref="SqliteException"/> (with SQLite's result code) the command would throw. The per-row calls (step, reset,
+/// integer binds, column reads) go straight to the library on the raw pointer (<see cref="SqliteNative"/>). Not
+/// thread-safe: the backend's owner uses it from one thread.
 /// </summary>
 internal sealed class SqliteStatement : IDisposable
 {
@@ -20,6 +22,9 @@ internal sealed class SqliteStatement : IDisposable
     private readonly string _sql;
     private readonly Func<int>? _injected;
     private sqlite3_stmt? _stmt;
+    // _stmt's pointer, for SqliteNative; valid while _stmt is not disposed. The backend keeps this object in a field
+    // for as long as it uses it, so _stmt (which this object roots) is never finalized during a call.
+    private IntPtr _handle;
 
     /// <param name="injected">Asked before each step (specs' fault hook): a result code to take instead of stepping
     /// (SQLITE_BUSY, an I/O error), or SQLITE_OK to step.</param>
@@ -38,12 +43,22 @@ internal sealed class SqliteStatement : IDisposable
         {
             if (_stmt is not null) return _stmt;
             Check(raw.sqlite3_prepare_v2(Db, _sql, out var stmt));
+            _handle = stmt.DangerousGetHandle();
             return _stmt = stmt;
         }
     }
 
     /// <summary>Binds parameter <paramref name="index"/> (1-based, in the statement's order).</summary>
-    public void Bind(int index, long value) => Check(raw.sqlite3_bind_int64(Stmt, index, value));
+    public void Bind(int index, long value) => Check(SqliteNative.sqlite3_bind_int64(Handle, index, value));
+
+    private IntPtr Handle
+    {
+        get
+        {
+            if (_stmt is null) _ = Stmt;
+            return _handle;
+        }
+    }
 
     /// <summary>An empty blob is bound as a zero-length blob, never as NULL (the columns are NOT NULL).</summary>
     public void Bind(int index, ReadOnlySpan<byte> value) =>
@@ -67,7 +82,7 @@ internal sealed class SqliteStatement : IDisposable
             var deadline = Environment.TickCount64 + _conn.DefaultTimeout * 1000L;
             while (rc is raw.SQLITE_BUSY or raw.SQLITE_LOCKED && Environment.TickCount64 < deadline)
             {
-                raw.sqlite3_reset(Stmt);
+                SqliteNative.sqlite3_reset(Handle);
                 Thread.Sleep(10);
                 rc = StepOnce();
             }
@@ -81,7 +96,7 @@ internal sealed class SqliteStatement : IDisposable
     /// <summary>Ends the run (a statement left stepped would hold its read snapshot of the WAL, or its write state).</summary>
     public void Reset()
     {
-        if (_stmt is not null) raw.sqlite3_reset(_stmt);
+        if (_stmt is not null) SqliteNative.sqlite3_reset(_handle);
     }
 
     /// <summary>Runs a statement that returns no row once with the bound values, then resets it for the next.</summary>
@@ -97,24 +112,37 @@ internal sealed class SqliteStatement : IDisposable
         }
     }
 
-    public long Int64(int column) => raw.sqlite3_column_int64(Stmt, column);
+    public long Int64(int column) => SqliteNative.sqlite3_column_int64(Handle, column);
 
-    /// <summary>The column's bytes in SQLite's row: valid until the next step or reset.</summary>
-    public ReadOnlySpan<byte> Blob(int column) => raw.sqlite3_column_blob(Stmt, column);
+    /// <summary>The length of the row's BLOB in <paramref name="column"/>.</summary>
+    public int Bytes(int column) => SqliteNative.sqlite3_column_bytes(Handle, column);
 
-    public int Bytes(int column) => raw.sqlite3_column_bytes(Stmt, column);
+    /// <summary>
+    /// Copies the row's BLOB in <paramref name="column"/>, of <paramref name="length"/> bytes (<see cref="Bytes"/>),
+    /// into <paramref name="into"/> at <paramref name="at"/>. A BLOB column read as a BLOB is never converted, so the
+    /// pointer and the length agree whichever is asked first (https://www.sqlite.org/c3ref/column_blob.html).
+    /// </summary>
+    public void CopyBlob(int column, byte[] into, int at, int length)
+    {
+        if (length == 0) return;
+        var data = SqliteNative.sqlite3_column_blob(Handle, column);
+        if (data == IntPtr.Zero)
+            throw new InvalidOperationException($"sqlite: no data for a BLOB of {length} bytes in column {column} (error code {raw.sqlite3_errcode(Db)}): {_sql}");
+        Marshal.Copy(data, into, at, length);
+    }
 
     /// <summary>Finalizes the statement; the backend calls it before closing its connection (an open statement keeps the file open).</summary>
     public void Dispose()
     {
         _stmt?.Dispose();
         _stmt = null;
+        _handle = IntPtr.Zero;
     }
 
     private int StepOnce()
     {
         if (_injected?.Invoke() is { } rc && rc != raw.SQLITE_OK) return rc;
-        return raw.sqlite3_step(Stmt);
+        return SqliteNative.sqlite3_step(Handle);
     }
 
     // The one error mapping: SQLite's own message for the code, as Microsoft.Data.Sqlite raises it.

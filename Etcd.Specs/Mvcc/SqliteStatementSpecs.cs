@@ -59,4 +59,40 @@ public sealed class SqliteStatementSpecs
         }
         Assert.Equal(0, Count(conn));
     }
+
+    [Fact]
+    public void The_native_calls_reach_the_library_SQLitePCL_uses_and_read_back_what_it_wrote()
+    {
+        // A statement pointer passed to another copy of the library would corrupt memory: the check fails loudly instead.
+        SqliteNative.CheckSameLibrary();
+        using var conn = OpenMemory();
+        using (var create = conn.CreateCommand())
+        {
+            create.CommandText = "CREATE TABLE b (k BLOB NOT NULL, v BLOB NOT NULL, n INTEGER NOT NULL); " +
+                                 "INSERT INTO b VALUES (x'6b31', x'', -5), (x'6b32', randomblob(70000), 9007199254740993)";
+            create.ExecuteNonQuery();
+        }
+        var expected = new List<(byte[], byte[], long)>();
+        using (var read = conn.CreateCommand())
+        {
+            read.CommandText = "SELECT k, v, n FROM b ORDER BY k";
+            using var r = read.ExecuteReader();
+            while (r.Read()) expected.Add(((byte[])r[0], (byte[])r[1], r.GetInt64(2)));
+        }
+        var actual = new List<(byte[], byte[], long)>();
+        using var stmt = new SqliteStatement(conn, "SELECT k, v, n FROM b WHERE n > ?1 ORDER BY k");
+        stmt.Bind(1, long.MinValue);
+        while (stmt.Step())
+        {
+            var k = new byte[stmt.Bytes(0)];
+            var v = new byte[stmt.Bytes(1) + 3];
+            stmt.CopyBlob(0, k, 0, k.Length);
+            stmt.CopyBlob(1, v, 3, v.Length - 3);
+            actual.Add((k, v[3..], stmt.Int64(2)));
+        }
+        stmt.Reset();
+        Assert.Equal(2, actual.Count);
+        Assert.Equal(expected.Select(e => (Convert.ToHexString(e.Item1), Convert.ToHexString(e.Item2), e.Item3)),
+            actual.Select(a => (Convert.ToHexString(a.Item1), Convert.ToHexString(a.Item2), a.Item3)));
+    }
 }
