@@ -63,7 +63,7 @@ public sealed partial class WatchLeaseFaultSpecs(ITestOutputHelper output)
             for (var i = 0; i < 3; i++) watchers.Add(new ResumingWatcher(cluster[i].Endpoint, Prefix, PrefixEnd, start));
 
             var history = new HistoryRecorder(100_000);
-            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(300));
             var clients = Enumerable.Range(0, Workers).Select(w => Task.Run(() => Client(cluster, history, w, seed, stop.Token))).ToArray();
             await AckedAsync(40, "before any fault");
 

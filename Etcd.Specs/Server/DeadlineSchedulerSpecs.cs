@@ -85,16 +85,21 @@ public sealed class DeadlineSchedulerSpecs
         using var scheduler = NewScheduler();
         var order = new ConcurrentQueue<int>();
         var last = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        foreach (var ms in new[] { 200, 80, 160, 40, 120 })
-            ((IScheduler)scheduler).Advanced.ScheduleOnce(TimeSpan.FromMilliseconds(ms), () =>
+        // Each deadline is counted from one start, not from its own Add: a delay counts from the moment it is added, so
+        // a spec thread stalled between two adds (40 ms apart, they were flipped on a loaded 2-core box: [80, 40, 120,
+        // 200, 160]) would itself change the deadline order it then checks. Only a stall of more than the 100 ms spacing
+        // inside one ScheduleOnce call, or of the 300 ms lead over the five adds, could still reorder them.
+        var start = Stopwatch.StartNew();
+        foreach (var ms in new[] { 500, 200, 400, 100, 300 })
+            ((IScheduler)scheduler).Advanced.ScheduleOnce(TimeSpan.FromMilliseconds(300 + ms) - start.Elapsed, () =>
             {
                 order.Enqueue(ms);
-                if (ms == 200) last.SetResult();
+                if (ms == 500) last.SetResult();
             });
 
         await last.Task.WaitAsync(Bound);
 
-        Assert.Equal([40, 80, 120, 160, 200], order.ToArray());
+        Assert.Equal([100, 200, 300, 400, 500], order.ToArray());
     }
 
     [Fact]
@@ -104,16 +109,18 @@ public sealed class DeadlineSchedulerSpecs
         const int runs = 20;
         var interval = TimeSpan.FromMilliseconds(50);
         var times = new ConcurrentQueue<long>();
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The wake-ups counted at the last run, inside it: the spec's own continuation may run late on a busy box, and
+        // every run until it cancels costs one more wake-up that this bound is not about.
+        var done = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         var clock = Stopwatch.StartNew();
         var cancel = new Cancelable((IScheduler)scheduler);
         ((IScheduler)scheduler).Advanced.ScheduleRepeatedly(interval, interval, () =>
         {
             times.Enqueue(clock.ElapsedTicks * 1000 / Stopwatch.Frequency);
-            if (times.Count == runs) done.TrySetResult();
+            if (times.Count == runs) done.TrySetResult(scheduler.WakeUps);
         }, cancel);
 
-        await done.Task.WaitAsync(Bound);
+        var wakeUps = await done.Task.WaitAsync(Bound);
         cancel.Cancel();
 
         var at = times.ToArray();
@@ -121,7 +128,7 @@ public sealed class DeadlineSchedulerSpecs
         for (var k = 1; k <= runs; k++)
             Assert.True(at[k - 1] >= k * 50 - 1, $"run {k} at {at[k - 1]} ms, before {k * 50} ms ({string.Join(", ", at)})");
         // One wake-up per run (a stalled timer may cover two runs with one; it never adds wake-ups of its own).
-        Assert.True(scheduler.WakeUps <= runs + 1, $"{scheduler.WakeUps} wake-ups for {runs} runs");
+        Assert.True(wakeUps <= runs + 1, $"{wakeUps} wake-ups for {runs} runs");
     }
 
     [Fact]
@@ -130,7 +137,9 @@ public sealed class DeadlineSchedulerSpecs
         using var scheduler = NewScheduler();
         var once = 0;
         var onceCancel = new Cancelable((IScheduler)scheduler);
-        ((IScheduler)scheduler).Advanced.ScheduleOnce(TimeSpan.FromMilliseconds(50), () => Interlocked.Increment(ref once), onceCancel);
+        // Due in 200 ms, not sooner: it is cancelled on the next line, and a spec thread stalled past its deadline
+        // between the two would see it run for a reason that is not the scheduler's. The sentinel below is still later.
+        ((IScheduler)scheduler).Advanced.ScheduleOnce(TimeSpan.FromMilliseconds(200), () => Interlocked.Increment(ref once), onceCancel);
         onceCancel.Cancel();
 
         var repeats = 0;
