@@ -201,6 +201,17 @@ public sealed class PeerTcpTransportSpecs(ITestOutputHelper output)
         catch (SocketException) { }
     }
 
+    /// <summary>
+    /// Sends to a connection the other side is meant to close part-way (a frame over a bound): when the send outruns
+    /// the socket buffers it then fails with EPIPE (SocketError.Shutdown) or ECONNRESET, which says no more than the
+    /// <see cref="AssertClosedAsync"/> that must follow. A connection left open still fails that check.
+    /// </summary>
+    internal static async Task SendToClosingAsync(Socket socket, byte[] bytes)
+    {
+        try { await socket.SendAsync(bytes, SocketFlags.None); }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.Shutdown or SocketError.ConnectionReset or SocketError.ConnectionAborted) { }
+    }
+
     private static async Task ReadExactlyAsync(Socket socket, byte[] into)
     {
         using var cts = new CancellationTokenSource(Within);

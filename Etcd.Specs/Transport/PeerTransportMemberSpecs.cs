@@ -164,7 +164,7 @@ public sealed class PeerTransportMemberSpecs(ITestOutputHelper output)
             await UntilAsync(() => transport.FrameBudget.Used == 1024 * 1024, "the first stranger's buffer took the budget");
             // Another stranger's partial frame needs 128 KiB more: its connection is closed, the first one's holds on.
             using var second = await ConnectFromAsync("127.0.0.3", address.Port!.Value);
-            await second.SendAsync(Frame(big, 100 * 1024));
+            await PeerTcpTransportSpecs.SendToClosingAsync(second, Frame(big, 100 * 1024));
             await PeerTcpTransportSpecs.AssertClosedAsync(second);
             Assert.Equal(1024 * 1024, transport.FrameBudget.Used);
             // A member's frame of the same size is taken whole over the full budget.
@@ -276,7 +276,7 @@ public sealed class PeerTransportMemberSpecs(ITestOutputHelper output)
             await removed.SendAsync(Frame(10, 10));
             Assert.Equal(10, await NextFrameAsync(frames));
             await members.Publish(["http://127.0.0.9:2380"]);
-            await removed.SendAsync(Frame(big, big));
+            await PeerTcpTransportSpecs.SendToClosingAsync(removed, Frame(big, big));
             await PeerTcpTransportSpecs.AssertClosedAsync(removed);
         }
         finally

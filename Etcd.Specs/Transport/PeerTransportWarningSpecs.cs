@@ -47,7 +47,7 @@ public sealed class PeerTransportWarningSpecs() : TestKit("akka.loglevel = WARNI
             await EventFilter.Warning(contains: $"closed the connection from tcp://{Sys.Name}@127.0.0.6:{port}: a partial frame needs")
                 .ExpectOneAsync(async () =>
                 {
-                    await stranger.SendAsync(PeerTransportMemberSpecs.Frame(3 * 1024 * 1024, 3 * 512 * 1024));
+                    await PeerTcpTransportSpecs.SendToClosingAsync(stranger, PeerTransportMemberSpecs.Frame(3 * 1024 * 1024, 3 * 512 * 1024));
                     await PeerTcpTransportSpecs.AssertClosedAsync(stranger);
                 });
         }
