@@ -96,9 +96,9 @@ public sealed partial class PeerMemberAddresses : IDisposable
         var names = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var url in peerUrls)
         {
-            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Host.Length == 0) continue;
-            if (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip)) literals.Add(Normalize(ip));
-            else names.TryAdd(uri.Host, url);
+            if (!TryHost(url, out var host, out var ip)) continue;
+            if (ip is not null) literals.Add(Normalize(ip));
+            else names.TryAdd(host, url);
         }
         Task round;
         lock (_gate)
@@ -117,6 +117,18 @@ public sealed partial class PeerMemberAddresses : IDisposable
         try { _wake.Release(); }
         catch (SemaphoreFullException) { /* a wake is pending already */ }
         return round;
+    }
+
+    /// <summary>The host of a peer URL, and the address it names when it is an IP literal (an IPv6 one in brackets);
+    /// false for a URL that is not absolute or has no host.</summary>
+    public static bool TryHost(string url, out string host, out IPAddress? literal)
+    {
+        host = "";
+        literal = null;
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Host.Length == 0) return false;
+        host = uri.Host;
+        if (IPAddress.TryParse(host.Trim('[', ']'), out var ip)) literal = ip;
+        return true;
     }
 
     /// <summary>Stops the background lookups (idempotent).</summary>

@@ -84,8 +84,7 @@ public sealed class EtcdNode : IAsyncDisposable
         setup = setup.And(new Peer.PeerMembersSetup(peerMembers));
         var initialUrls = known is { Joined: true } ? [] : initial.PeerUrls().Values.SelectMany(u => u).ToList();
         // IP literals before the transport listens, so no member's connection is admitted as a stranger's.
-        _ = peerMembers.Publish(initialUrls.Where(u =>
-            Uri.TryCreate(u, UriKind.Absolute, out var url) && global::System.Net.IPAddress.TryParse(url.Host.Trim('[', ']'), out _)));
+        _ = peerMembers.Publish(initialUrls.Where(u => Peer.PeerMemberAddresses.TryHost(u, out _, out var ip) && ip is not null));
         var system = ActorSystem.Create(PeerDirectory.SystemName, setup);
         // Lookup failures go to the member's log; host names are resolved again until the system terminates.
         peerMembers.AttachTo(system);

@@ -20,7 +20,9 @@ namespace Etcd.Actors.Peer.Transport;
 internal sealed class PeerInboundLimits(PeerTransportSettings settings, PeerMemberAddresses members)
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<(IPAddress, bool), (int Pending, int Open)> _bySource = [];
+    // Keyed by the slot: its address (a stranger's IPv6 one as its prefix) and whether it is a member's (its prefix
+    // length follows from those two and the settings, so it splits no count).
+    private readonly Dictionary<PeerInboundSlot, (int Pending, int Open)> _bySource = [];
     private int _pending;
     private int _open;
 
@@ -33,7 +35,7 @@ internal sealed class PeerInboundLimits(PeerTransportSettings settings, PeerMemb
             from.AddressFamily == AddressFamily.InterNetworkV6 && !member ? settings.StrangerIpv6PrefixLength : null);
         lock (_gate)
         {
-            _bySource.TryGetValue((slot.Key, member), out var mine);
+            _bySource.TryGetValue(slot, out var mine);
             if (!member && _pending >= settings.MaxPendingInbound)
                 return (slot, $"too many connections in their handshake (max-pending-inbound {settings.MaxPendingInbound})");
             if (mine.Pending >= settings.MaxPendingInboundPerIp)
@@ -43,7 +45,7 @@ internal sealed class PeerInboundLimits(PeerTransportSettings settings, PeerMemb
             if (mine.Pending + mine.Open >= settings.MaxInboundPerIp)
                 return (slot, $"too many connections from {slot} (max-inbound-per-ip {settings.MaxInboundPerIp})");
             _pending++;
-            _bySource[(slot.Key, member)] = (mine.Pending + 1, mine.Open);
+            _bySource[slot] = (mine.Pending + 1, mine.Open);
             return (slot, null);
         }
     }
@@ -53,10 +55,10 @@ internal sealed class PeerInboundLimits(PeerTransportSettings settings, PeerMemb
     {
         lock (_gate)
         {
-            var mine = _bySource[(slot.Key, slot.Member)];
+            var mine = _bySource[slot];
             _pending--;
             _open++;
-            _bySource[(slot.Key, slot.Member)] = (mine.Pending - 1, mine.Open + 1);
+            _bySource[slot] = (mine.Pending - 1, mine.Open + 1);
         }
     }
 
@@ -65,7 +67,7 @@ internal sealed class PeerInboundLimits(PeerTransportSettings settings, PeerMemb
     {
         lock (_gate)
         {
-            var mine = _bySource[(slot.Key, slot.Member)];
+            var mine = _bySource[slot];
             _pending--;
             Set(slot, (mine.Pending - 1, mine.Open));
         }
@@ -76,7 +78,7 @@ internal sealed class PeerInboundLimits(PeerTransportSettings settings, PeerMemb
     {
         lock (_gate)
         {
-            var mine = _bySource[(slot.Key, slot.Member)];
+            var mine = _bySource[slot];
             _open--;
             Set(slot, (mine.Pending, mine.Open - 1));
         }
@@ -90,8 +92,8 @@ internal sealed class PeerInboundLimits(PeerTransportSettings settings, PeerMemb
 
     private void Set(PeerInboundSlot slot, (int Pending, int Open) counts)
     {
-        if (counts is (0, 0)) _bySource.Remove((slot.Key, slot.Member));
-        else _bySource[(slot.Key, slot.Member)] = counts;
+        if (counts is (0, 0)) _bySource.Remove(slot);
+        else _bySource[slot] = counts;
     }
 
     /// <summary>A stranger's key: its IPv4 address, or the prefix (stranger-ipv6-prefix-length, /64 by default) its
