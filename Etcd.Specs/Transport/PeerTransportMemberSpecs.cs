@@ -142,44 +142,43 @@ public sealed class PeerTransportMemberSpecs(ITestOutputHelper output)
     [Fact]
     public async Task Strangers_partial_frames_are_held_to_the_partial_frame_budget_and_a_members_are_not()
     {
-        var setup = BootstrapSetup.Create().WithConfig(ConfigurationFactory.ParseString("akka.loglevel = WARNING"))
-            .And(new PeerMembersSetup(LoopbackMember()));
-        using var actors = ActorSystem.Create("bare", setup);
-        var section = ConfigurationFactory.ParseString("""
-            hostname = "127.0.0.1"
-            port = 0
-            maximum-frame-size = 4MiB
-            partial-frame-budget = 1MiB
-            """).WithFallback(EtcdConfig.Load("member.conf").GetConfig("akka.remote.etcd-peer"));
-        var transport = new PeerTcpTransport(actors, section);
-        var (address, listener) = await transport.Listen();
         var frames = new Frames();
-        listener.SetResult(new TakeAll(frames));
+        var (actors, transport, port) = await BareAsync(LoopbackMember(), "1MiB", frames);
         const int big = 3 * 1024 * 1024;
         try
         {
             // 700 KiB of a 3 MiB frame: the reader's buffer doubles from 64 KiB to 1 MiB, the whole budget.
-            using var first = await ConnectFromAsync("127.0.0.2", address.Port!.Value);
+            using var first = await ConnectFromAsync("127.0.0.2", port);
             await first.SendAsync(Frame(big, 700 * 1024));
             await UntilAsync(() => transport.FrameBudget.Used == 1024 * 1024, "the first stranger's buffer took the budget");
             // Another stranger's partial frame needs 128 KiB more: its connection is closed, the first one's holds on.
-            using var second = await ConnectFromAsync("127.0.0.3", address.Port!.Value);
+            using var second = await ConnectFromAsync("127.0.0.3", port);
             await PeerTcpTransportSpecs.SendToClosingAsync(second, Frame(big, 100 * 1024));
             await PeerTcpTransportSpecs.AssertClosedAsync(second);
             Assert.Equal(1024 * 1024, transport.FrameBudget.Used);
             // A member's frame of the same size is taken whole over the full budget.
-            using var member = await ConnectFromAsync("127.0.0.1", address.Port!.Value);
+            using var member = await ConnectFromAsync("127.0.0.1", port);
             await member.SendAsync(Frame(big, big));
-            using var cts = new CancellationTokenSource(Within);
-            Assert.Equal(big, await frames.Sizes.Reader.ReadAsync(cts.Token));
+            Assert.Equal(big, await NextFrameAsync(frames));
         }
         finally
         {
             await transport.Shutdown();
+            await actors.Terminate();
         }
         // Every connection ended: what they held is given back.
         await UntilAsync(() => transport.FrameBudget.Used == 0, "the budget was given back");
     }
+
+    /// <summary>The transport's section for a bare loopback transport with a 4 MiB maximum frame and
+    /// <paramref name="budget"/> of partial-frame budget.</summary>
+    internal static Config BareSection(string budget) => ConfigurationFactory.ParseString($"""
+        hostname = "127.0.0.1"
+        port = 0
+        maximum-frame-size = 4MiB
+        partial-frame-budget = {budget}
+        """).WithFallback(EtcdConfig.Load("member.conf").GetConfig("akka.remote.etcd-peer"));
+
     /// <summary>A bare transport on a loopback port (no Akka.Remote above it) whose every inbound connection's frames
     /// go to <paramref name="frames"/>.</summary>
     private static async Task<(ActorSystem Actors, PeerTcpTransport Transport, int Port)> BareAsync(PeerMemberAddresses members,
@@ -188,13 +187,7 @@ public sealed class PeerTransportMemberSpecs(ITestOutputHelper output)
         var setup = BootstrapSetup.Create().WithConfig(ConfigurationFactory.ParseString("akka.loglevel = WARNING"))
             .And(new PeerMembersSetup(members));
         var actors = ActorSystem.Create("bare", setup);
-        var section = ConfigurationFactory.ParseString($"""
-            hostname = "127.0.0.1"
-            port = 0
-            maximum-frame-size = 4MiB
-            partial-frame-budget = {budget}
-            """).WithFallback(EtcdConfig.Load("member.conf").GetConfig("akka.remote.etcd-peer"));
-        var transport = new PeerTcpTransport(actors, section);
+        var transport = new PeerTcpTransport(actors, BareSection(budget));
         var (address, listener) = await transport.Listen();
         listener.SetResult(new TakeAll(frames));
         return (actors, transport, address.Port!.Value);

@@ -13,12 +13,7 @@ namespace Etcd.Specs.Transport;
 /// </summary>
 public sealed class PeerTransportWarningSpecs() : TestKit("akka.loglevel = WARNING")
 {
-    private static Config Section(string budget) => ConfigurationFactory.ParseString($"""
-        hostname = "127.0.0.1"
-        port = 0
-        maximum-frame-size = 4MiB
-        partial-frame-budget = {budget}
-        """).WithFallback(EtcdConfig.Load("member.conf").GetConfig("akka.remote.etcd-peer"));
+    private static Config Section(string budget) => PeerTransportMemberSpecs.BareSection(budget);
 
     [Fact]
     public async Task A_budget_below_one_largest_frame_buffer_is_warned_at_start()
