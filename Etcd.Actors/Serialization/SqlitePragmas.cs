@@ -24,6 +24,7 @@ public static class SqlitePragmas
     internal static DataOptions JournalDataOptions(string dbPath, JournalConnectionInterceptor interceptor) =>
         new DataOptions()
             .UseConnectionString(ProviderName.SQLiteMS, RaftHocon.ConnectionString(dbPath))
+            .UseDataProvider(JournalSqliteProvider.Instance)
             .UseInterceptor(interceptor);
 
     /// <summary>

@@ -1,0 +1,129 @@
+using System.Data.Common;
+using Akka.Persistence.Sql.Config;
+using Etcd.Actors.Serialization;
+using Etcd.Api.Etcdserverpb;
+using Etcd.Specs.Support;
+using Google.Protobuf;
+using LinqToDB;
+using LinqToDB.Data;
+using LinqToDB.Interceptors;
+using LinqToDB.Mapping;
+using Xunit;
+
+namespace Etcd.Specs.Server;
+
+/// <summary>
+/// The journal's connections build an INSERT's SQL once and reuse it (<see cref="JournalSqlOptimizer"/>), and set
+/// their pragmas once per native connection (<see cref="JournalConnectionInterceptor"/>), while every other statement
+/// keeps linq2db's own rules.
+/// </summary>
+public sealed class JournalInsertSpecs
+{
+    [Fact]
+    public async Task An_insert_with_string_and_blob_parameters_reuses_its_built_sql_on_the_journal_options()
+    {
+        using var dir = new TempDir("etcd-journal-insert");
+        var texts = await InsertTexts(SqlitePragmas.JournalDataOptions(dir.Sub("raft.db"), new JournalConnectionInterceptor()));
+        // The same string instance: linq2db handed out the command it built for the first insert.
+        Assert.All(texts.Skip(1), t => Assert.Same(texts[0], t));
+    }
+
+    [Fact]
+    public async Task Without_the_journal_provider_linq2db_builds_that_insert_again_for_every_row()
+    {
+        // What the spec above would see if the journal's options lost their provider: a new text per insert.
+        using var dir = new TempDir("etcd-journal-insert");
+        var plain = new DataOptions().UseConnectionString(ProviderName.SQLiteMS, RaftHocon.ConnectionString(dir.Sub("raft.db")));
+        var texts = await InsertTexts(plain);
+        Assert.NotSame(texts[0], texts[1]);
+        Assert.Equal(texts[0], texts[1]);
+    }
+
+    [Fact]
+    public void The_journal_options_name_the_provider_the_plugin_maps_by_and_carry_the_journal_provider()
+    {
+        using var dir = new TempDir("etcd-journal-insert");
+        var options = SqlitePragmas.JournalDataOptions(dir.Sub("raft.db"), new JournalConnectionInterceptor());
+        // Akka.Persistence.Sql picks its column mappings by the provider's name, so the name stays SQLite.MS.
+        Assert.Equal(ProviderName.SQLiteMS, options.ConnectionOptions.ProviderName);
+        Assert.IsType<JournalSqliteProvider>(options.ConnectionOptions.DataProvider);
+    }
+
+    [Fact]
+    public async Task Rows_with_and_without_nulls_keep_their_values_and_a_query_by_a_null_parameter_still_reads_is_null()
+    {
+        using var dir = new TempDir("etcd-journal-insert");
+        var options = SqlitePragmas.JournalDataOptions(dir.Sub("raft.db"), new JournalConnectionInterceptor());
+        await InsertTexts(options);
+        await using var db = new DataConnection(options);
+        var rows = db.GetTable<Row>().OrderBy(r => r.Id).ToList();
+        Assert.Equal(6, rows.Count);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            Assert.Equal(i % 2 == 0 ? null : $"m{i}", rows[i].Manifest);
+            Assert.Equal(i % 3 == 0 ? null : new byte[] { (byte)i, 7 }, rows[i].Message);
+        }
+        // A predicate on a parameter is still rebuilt per value: null must read IS NULL, not "= NULL" (which matches nothing).
+        string? wanted = null;
+        Assert.Equal([0, 2, 4], db.GetTable<Row>().Where(r => r.Manifest == wanted).OrderBy(r => r.Id).Select(r => r.Id).ToList());
+        wanted = "m3";
+        Assert.Equal([3], db.GetTable<Row>().Where(r => r.Manifest == wanted).Select(r => r.Id).ToList());
+    }
+
+    [Fact]
+    public async Task A_member_sets_the_journal_pragmas_once_per_native_connection_not_on_every_write()
+    {
+        using var dir = new TempDir("etcd-journal-insert");
+        var node = await SingleMember.StartAsync(SingleMember.Settings(dir));
+        try
+        {
+            // The plugin reads the options from this setup; the interceptor counting below is only in them.
+            Assert.True(node.System.Settings.Setup.Get<DataOptionsSetup>().HasValue, "the journal plugin gets no DataOptionsSetup");
+            var connections = node.JournalConnections!;
+            var opened = connections.Opened;
+            for (var i = 0; i < 20; i++)
+                await node.Server.PutAsync(new PutRequest { Key = ByteString.CopyFromUtf8($"pragma/{i}"), Value = ByteString.CopyFromUtf8("v") });
+            Assert.True(connections.Opened >= opened + 20, $"20 puts opened {connections.Opened - opened} journal connections");
+            Assert.InRange(connections.Configured, 1, 8);
+        }
+        finally
+        {
+            await node.DisposeAsync();
+        }
+    }
+
+    // Six inserts through linq2db's InsertAsync (as Akka.Persistence.Sql writes a journal row), nulls and values
+    // mixed, on a new DataConnection each (as the plugin opens one per write); the command texts linq2db executed.
+    private static async Task<List<string>> InsertTexts(DataOptions options)
+    {
+        var seen = new TextRecorder();
+        options = options.UseInterceptor(seen);
+        await using (var setup = new DataConnection(options))
+            await setup.ExecuteAsync("CREATE TABLE IF NOT EXISTS insert_row (id INTEGER NOT NULL PRIMARY KEY, manifest TEXT NULL, message BLOB NULL)");
+        for (var i = 0; i < 6; i++)
+        {
+            await using var db = new DataConnection(options);
+            await db.InsertAsync(new Row { Id = i, Manifest = i % 2 == 0 ? null : $"m{i}", Message = i % 3 == 0 ? null : [(byte)i, 7] });
+        }
+        return seen.Texts;
+    }
+
+    [Table("insert_row")]
+    private sealed class Row
+    {
+        [Column("id"), PrimaryKey] public long Id { get; set; }
+        [Column("manifest")] public string? Manifest { get; set; }
+        [Column("message")] public byte[]? Message { get; set; }
+    }
+
+    private sealed class TextRecorder : CommandInterceptor
+    {
+        public List<string> Texts { get; } = [];
+
+        public override DbCommand CommandInitialized(CommandEventData eventData, DbCommand command)
+        {
+            if (command.CommandText.StartsWith("INSERT", StringComparison.Ordinal)) Texts.Add(command.CommandText);
+            return command;
+        }
+    }
+}
