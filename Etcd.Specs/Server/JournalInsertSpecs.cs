@@ -31,12 +31,36 @@ public sealed class JournalInsertSpecs
     [Fact]
     public async Task Without_the_journal_provider_linq2db_builds_that_insert_again_for_every_row()
     {
-        // What the spec above would see if the journal's options lost their provider: a new text per insert.
+        // What the spec above would see if the journal's options lost their provider: a new text per insert. This
+        // pins linq2db 6.5's own rule (a string or byte[] parameter makes a statement parameter dependent); if a later
+        // linq2db caches such INSERTs itself, this fails and JournalSqlOptimizer may be unneeded.
         using var dir = new TempDir("etcd-journal-insert");
         var plain = new DataOptions().UseConnectionString(ProviderName.SQLiteMS, RaftHocon.ConnectionString(dir.Sub("raft.db")));
         var texts = await InsertTexts(plain);
         Assert.NotSame(texts[0], texts[1]);
         Assert.Equal(texts[0], texts[1]);
+    }
+
+    [Fact]
+    public async Task A_pooled_journal_connection_handed_out_again_still_runs_with_synchronous_full()
+    {
+        using var dir = new TempDir("etcd-journal-insert");
+        var interceptor = new JournalConnectionInterceptor();
+        var options = SqlitePragmas.JournalDataOptions(dir.Sub("raft.db"), interceptor);
+        SqlitePragmas.EnableWal(dir.Sub("raft.db"));
+        for (var i = 0; i < 3; i++)
+        {
+            await using var db = new DataConnection(options);
+            Assert.Equal(SqlitePragmas.SynchronousFull, await db.ExecuteAsync<long>("PRAGMA synchronous;"));
+        }
+        Assert.Equal(3, interceptor.Opened);
+        Assert.Equal(1, interceptor.Configured); // the pool's one native connection, configured the first time
+        // A native connection opened anew (the pool cleared) is configured again.
+        using (var samePool = new Microsoft.Data.Sqlite.SqliteConnection(RaftHocon.ConnectionString(dir.Sub("raft.db"))))
+            Microsoft.Data.Sqlite.SqliteConnection.ClearPool(samePool);
+        await using (var db = new DataConnection(options))
+            Assert.Equal(SqlitePragmas.SynchronousFull, await db.ExecuteAsync<long>("PRAGMA synchronous;"));
+        Assert.Equal(2, interceptor.Configured);
     }
 
     [Fact]
@@ -71,7 +95,7 @@ public sealed class JournalInsertSpecs
     }
 
     [Fact]
-    public async Task A_member_sets_the_journal_pragmas_once_per_native_connection_not_on_every_write()
+    public async Task A_member_sets_the_journal_pragmas_once_per_native_connection_and_builds_its_journal_insert_once()
     {
         using var dir = new TempDir("etcd-journal-insert");
         var node = await SingleMember.StartAsync(SingleMember.Settings(dir));
@@ -85,6 +109,10 @@ public sealed class JournalInsertSpecs
                 await node.Server.PutAsync(new PutRequest { Key = ByteString.CopyFromUtf8($"pragma/{i}"), Value = ByteString.CopyFromUtf8("v") });
             Assert.True(connections.Opened >= opened + 20, $"20 puts opened {connections.Opened - opened} journal connections");
             Assert.InRange(connections.Configured, 1, 8);
+            // The plugin's own journal rows (its JournalRow mapping, not a table of ours): built once, then reused.
+            var inserts = node.JournalInserts!;
+            Assert.True(inserts.Inserts >= 20, $"20 puts made {inserts.Inserts} journal INSERTs");
+            Assert.Equal(1, inserts.Built);
         }
         finally
         {
