@@ -17,7 +17,7 @@ namespace Etcd.Actors.Serialization;
 /// (<c>x = @p</c> against <c>x IS NULL</c>). Akka.Persistence.Sql writes each journal row with <c>InsertAsync</c>,
 /// whose parameters (<c>persistence_id</c>, <c>manifest</c>, <c>writer_uuid</c>, <c>message</c>) are strings and a
 /// byte array, so every journal write optimised, aliased and printed the same INSERT again: ~6 % of a member's CPU
-/// under one client's puts, and ~60 µs of each put's latency (docs/benchmarks.md "The journal write of one put").
+/// under one client's puts, and ~35 µs of each put's latency (docs/benchmarks.md "The journal write of one put").
 /// In an INSERT's column values a parameter is only bound, never compared, so its value cannot change the SQL; any
 /// other element that linq2db calls dependent (a sub-query, a cast of a parameter, a predicate) still is, and
 /// every other statement (the plugin's reads and deletes) is judged by linq2db's own rules.
