@@ -127,8 +127,11 @@ public sealed class DeadlineSchedulerSpecs
         // Run k (from 1) comes no earlier than k intervals after the start: late runs are not made up in a burst.
         for (var k = 1; k <= runs; k++)
             Assert.True(at[k - 1] >= k * 50 - 1, $"run {k} at {at[k - 1]} ms, before {k * 50} ms ({string.Join(", ", at)})");
-        // One wake-up per run (a stalled timer may cover two runs with one; it never adds wake-ups of its own).
-        Assert.True(wakeUps <= runs + 1, $"{wakeUps} wake-ups for {runs} runs");
+        // One wake-up per run (a stalled timer may cover two runs with one). The runtime's millisecond timer now and then
+        // fires a little more than the scheduler's slack before a deadline, and that wake-up re-arms for the remainder
+        // (the at-rest spec above allows one; CI saw 22 for 20 runs once): a few such, never one per run. Akka's wheel
+        // at its 10 ms tick would wake ~5 times per 50 ms run, ~100 here.
+        Assert.True(wakeUps <= runs + 3, $"{wakeUps} wake-ups for {runs} runs");
     }
 
     [Fact]
