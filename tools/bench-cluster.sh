@@ -6,7 +6,7 @@
 #   tools/bench-cluster.sh [--ours-cmd TEMPLATE] [--total N] [--runs N] [--systems etcd,ours]
 #                          [--failover-rate R] [--failover-seconds S] [--kill-after S]
 #                          [--etcd-bin PATH] [--etcdctl-bin PATH] [--logs DIR] [--no-build]
-#                          [--workloads kv,watch,lease,failover]
+#                          [--workloads kv,watch,lease,failover] [--warmup]
 #
 #   --ours-cmd TEMPLATE  how to start one of our members; {name} {data_dir} {client_url} {peer_url}
 #                        {initial_cluster} are substituted. Default:
@@ -21,6 +21,9 @@
 #   --etcd-bin PATH      etcd to start (default: etcd on PATH); --etcdctl-bin likewise
 #   --logs DIR           copy every member's log and every benchmark's full output to DIR on exit
 #   --no-build           do not build Etcd.Benchmark / Etcd.Node first
+#   --warmup             before run 1, an untimed put (10 conns / 100 clients, --total puts over all three members)
+#                        on every system, so put-all measures warm members, not the JIT's first seconds (the cold
+#                        figure is tools/measure-cold-put.sh's); without it put-all is each cluster's first load
 #   --workloads LIST     which groups run each round (default kv,watch,lease,failover; memory always):
 #                        kv = put-all put-leader range-l range-s; watch = watch put-idle0 put-idle1000;
 #                        lease = lease-grant lease-keepalive; failover = failover + rejoin
@@ -57,7 +60,7 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 ours_cmd="" total=20000 runs=1 systems="etcd,ours" fo_rate=200 fo_seconds=8 kill_after=2
-etcd_bin=etcd etcdctl_bin=etcdctl logs_dir="" build=1 workloads=kv,watch,lease,failover
+etcd_bin=etcd etcdctl_bin=etcdctl logs_dir="" build=1 workloads=kv,watch,lease,failover warmup=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --ours-cmd) ours_cmd=$2; shift 2 ;;
@@ -71,8 +74,9 @@ while [[ $# -gt 0 ]]; do
     --etcdctl-bin) etcdctl_bin=$2; shift 2 ;;
     --logs) logs_dir=$2; shift 2 ;;
     --no-build) build=0; shift ;;
+    --warmup) warmup=1; shift ;;
     --workloads) workloads=$2; shift 2 ;;
-    -h|--help) sed -n '2,55p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,58p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -422,6 +426,14 @@ for run, wl, sysname, line, note in rows:
 print("```")
 EOF
 }
+
+if (( warmup )); then
+  for sys in "${sys_list[@]}"; do
+    wait_leader "$sys" 30 "${members[@]}"
+    log "$sys warm-up: $put_args"
+    timeout --kill-after=10 300 "$bench" --seed 7 --endpoints "$(endpoints_of "$sys" "${members[@]}")" $put_args >"$work/out/warmup-$sys.txt" 2>&1 || true
+  done
+fi
 
 for run in $(seq "$runs"); do
   order=("${sys_list[@]}")
