@@ -20,17 +20,13 @@ public static class SqlitePragmas
     /// The linq2db options the journal plugin connects with (Akka.Persistence.Sql takes them from a
     /// <c>DataOptionsSetup</c> and uses them instead of its HOCON connection string): the journal file, provider
     /// SQLite.MS (the name the plugin picks its column mappings by) served by <see cref="JournalSqliteProvider"/>
-    /// (an INSERT's SQL built once), <paramref name="interceptor"/> on every connection, and
-    /// <paramref name="inserts"/>, when given, on every command.
+    /// (an INSERT's SQL built once), and <paramref name="interceptor"/> on every connection.
     /// </summary>
-    internal static DataOptions JournalDataOptions(string dbPath, JournalConnectionInterceptor interceptor, JournalInsertWatch? inserts = null)
-    {
-        var options = new DataOptions()
+    internal static DataOptions JournalDataOptions(string dbPath, JournalConnectionInterceptor interceptor) =>
+        new DataOptions()
             .UseConnectionString(ProviderName.SQLiteMS, RaftHocon.ConnectionString(dbPath))
             .UseDataProvider(JournalSqliteProvider.Instance)
             .UseInterceptor(interceptor);
-        return inserts is null ? options : options.UseInterceptor(inserts);
-    }
 
     /// <summary>
     /// Sets <c>synchronous=FULL</c> on an open journal connection and reads it back; throws when SQLite does not

@@ -45,9 +45,6 @@ public sealed class EtcdNode : IAsyncDisposable
     /// <summary>The interceptor every journal connection goes through (synchronous=FULL); specs count its opens.</summary>
     internal JournalConnectionInterceptor? JournalConnections { get; private set; }
 
-    /// <summary>The journal's INSERTs and how many had their SQL built (once per member); specs read it.</summary>
-    internal JournalInsertWatch? JournalInserts { get; private set; }
-
     /// <summary>Completes when the cluster removed this member; the host should then stop (etcd exits).</summary>
     public Task Removed => _removed.Task;
 
@@ -77,9 +74,8 @@ public sealed class EtcdNode : IAsyncDisposable
         // native connection the first time the pool hands it out (SqlitePragmas); PrepareJournal above checked that
         // this SQLite honours it.
         var journalConnections = new JournalConnectionInterceptor();
-        var journalInserts = new JournalInsertWatch();
         ActorSystemSetup setup = BootstrapSetup.Create().WithConfig(BuildConfig(settings))
-            .And(new DataOptionsSetup(SqlitePragmas.JournalDataOptions(settings.JournalPath, journalConnections, journalInserts)));
+            .And(new DataOptionsSetup(SqlitePragmas.JournalDataOptions(settings.JournalPath, journalConnections)));
         // https peer URLs: BuildConfig turned enable-ssl on; the certificate and the validator come as a setup
         // (Akka.Remote prefers it over its HOCON ssl section, which can only name a PFX file or a store).
         if (settings.PeerTls is { } tls) setup = setup.And(tls.ToSetup());
@@ -119,7 +115,6 @@ public sealed class EtcdNode : IAsyncDisposable
             var member = new RaftMember(identity.MemberId, identity.ClusterId, identity.Joined ? null : initial.BootstrapChanges(), peers);
             var node = await StartMemberAsync(settings, system, identity, member, ct).ConfigureAwait(false);
             node.JournalConnections = journalConnections;
-            node.JournalInserts = journalInserts;
             return node;
         }
         catch

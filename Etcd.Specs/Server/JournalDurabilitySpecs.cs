@@ -16,7 +16,7 @@ namespace Etcd.Specs.Server;
 public sealed class JournalDurabilitySpecs
 {
     [Fact]
-    public async Task Every_journal_connection_of_a_member_goes_through_the_interceptor_that_sets_synchronous_full()
+    public async Task Every_journal_connection_of_a_member_goes_through_the_interceptor_that_sets_synchronous_full_once_per_native_connection()
     {
         using var dir = new TempDir("etcd-journal-sync");
         var node = await SingleMember.StartAsync(SingleMember.Settings(dir));
@@ -24,10 +24,15 @@ public sealed class JournalDurabilitySpecs
         {
             // The journal plugin takes its connection options from this setup instead of its HOCON string.
             Assert.True(node.System.Settings.Setup.Get<DataOptionsSetup>().HasValue, "the journal plugin gets no DataOptionsSetup");
-            var before = node.JournalConnections!.Opened;
-            await node.Server.PutAsync(new PutRequest { Key = ByteString.CopyFromUtf8("sync/a"), Value = ByteString.CopyFromUtf8("1") });
+            var connections = node.JournalConnections!;
+            var before = connections.Opened;
+            for (var i = 0; i < 20; i++)
+                await node.Server.PutAsync(new PutRequest { Key = ByteString.CopyFromUtf8($"sync/{i}"), Value = ByteString.CopyFromUtf8("1") });
             Assert.True(before > 0, "recovery read the journal without the interceptor");
-            Assert.True(node.JournalConnections.Opened > before, "the put's journal write opened no connection through the interceptor");
+            Assert.True(connections.Opened > before, "the puts' journal writes opened no connection through the interceptor");
+            Assert.True(connections.Opened >= before + 20, $"20 puts opened {connections.Opened - before} journal connections");
+            // Each native connection the pool hands out is configured once, not at every open (JournalConnectionInterceptor).
+            Assert.InRange(connections.Configured, 1, 8);
         }
         finally
         {

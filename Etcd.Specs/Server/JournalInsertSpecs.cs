@@ -1,9 +1,13 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
+using Akka.Actor;
+using Akka.Actor.Setup;
+using Akka.Configuration;
+using Akka.Persistence;
 using Akka.Persistence.Sql.Config;
 using Etcd.Actors.Serialization;
-using Etcd.Api.Etcdserverpb;
+using Etcd.Api.Raftpb;
 using Etcd.Specs.Support;
-using Google.Protobuf;
 using LinqToDB;
 using LinqToDB.Data;
 using LinqToDB.Interceptors;
@@ -95,29 +99,41 @@ public sealed class JournalInsertSpecs
     }
 
     [Fact]
-    public async Task A_member_sets_the_journal_pragmas_once_per_native_connection_and_builds_its_journal_insert_once()
+    public async Task The_journal_plugins_own_rows_are_written_with_the_insert_built_for_the_first()
     {
+        // Akka.Persistence.Sql's own JournalRow mapping, through the options a member hands it (SqlitePragmas), not a
+        // table of ours: every persisted event's INSERT is the command text linq2db built for the first.
         using var dir = new TempDir("etcd-journal-insert");
-        var node = await SingleMember.StartAsync(SingleMember.Settings(dir));
+        var db = dir.Sub("raft.db");
+        SqlitePragmas.PrepareJournal(db);
+        var seen = new TextRecorder();
+        var config = ConfigurationFactory.ParseString("akka.loglevel = WARNING")
+            .WithFallback(ConfigurationFactory.ParseString(RaftHocon.Serialization))
+            .WithFallback(ConfigurationFactory.ParseString(RaftHocon.JournalHocon(db, autoInitialize: false)));
+        var setup = BootstrapSetup.Create().WithConfig(config)
+            .And(new DataOptionsSetup(SqlitePragmas.JournalDataOptions(db, new JournalConnectionInterceptor()).UseInterceptor(seen)));
+        var system = ActorSystem.Create("journal-insert", setup);
         try
         {
-            // The plugin reads the options from this setup; the interceptor counting below is only in them.
-            Assert.True(node.System.Settings.Setup.Get<DataOptionsSetup>().HasValue, "the journal plugin gets no DataOptionsSetup");
-            var connections = node.JournalConnections!;
-            var opened = connections.Opened;
-            for (var i = 0; i < 20; i++)
-                await node.Server.PutAsync(new PutRequest { Key = ByteString.CopyFromUtf8($"pragma/{i}"), Value = ByteString.CopyFromUtf8("v") });
-            Assert.True(connections.Opened >= opened + 20, $"20 puts opened {connections.Opened - opened} journal connections");
-            Assert.InRange(connections.Configured, 1, 8);
-            // The plugin's own journal rows (its JournalRow mapping, not a table of ours): built once, then reused.
-            var inserts = node.JournalInserts!;
-            Assert.True(inserts.Inserts >= 20, $"20 puts made {inserts.Inserts} journal INSERTs");
-            Assert.Equal(1, inserts.Built);
+            var writer = system.ActorOf(Props.Create(() => new Writer()));
+            for (ulong term = 1; term <= 20; term++)
+                Assert.Equal(term, await writer.Ask<ulong>(new HardStateSaved { State = new HardState { Term = term } }, TimeSpan.FromSeconds(30)));
         }
         finally
         {
-            await node.DisposeAsync();
+            await system.Terminate();
         }
+        var texts = seen.Texts.ToList();
+        Assert.True(texts.Count >= 20, $"20 persisted events made {texts.Count} journal INSERTs");
+        Assert.All(texts.Skip(1), t => Assert.Same(texts[0], t));
+    }
+
+    /// <summary>Persists each HardStateSaved it is sent (one journal write each) and answers with its term.</summary>
+    private sealed class Writer : ReceivePersistentActor
+    {
+        public override string PersistenceId => "journal-insert-spec";
+
+        public Writer() => Command<HardStateSaved>(e => Persist(e, saved => Sender.Tell(saved.State.Term)));
     }
 
     // Six inserts through linq2db's InsertAsync (as Akka.Persistence.Sql writes a journal row), nulls and values
@@ -133,7 +149,7 @@ public sealed class JournalInsertSpecs
             await using var db = new DataConnection(options);
             await db.InsertAsync(new Row { Id = i, Manifest = i % 2 == 0 ? null : $"m{i}", Message = i % 3 == 0 ? null : [(byte)i, 7] });
         }
-        return seen.Texts;
+        return seen.Texts.ToList();
     }
 
     [Table("insert_row")]
@@ -146,11 +162,12 @@ public sealed class JournalInsertSpecs
 
     private sealed class TextRecorder : CommandInterceptor
     {
-        public List<string> Texts { get; } = [];
+        // The journal plugin writes on pool threads (one write at a time); the spec reads after the writes.
+        public ConcurrentQueue<string> Texts { get; } = [];
 
         public override DbCommand CommandInitialized(CommandEventData eventData, DbCommand command)
         {
-            if (command.CommandText.StartsWith("INSERT", StringComparison.Ordinal)) Texts.Add(command.CommandText);
+            if (command.CommandText.StartsWith("INSERT", StringComparison.Ordinal)) Texts.Enqueue(command.CommandText);
             return command;
         }
     }
