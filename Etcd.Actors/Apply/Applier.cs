@@ -92,6 +92,13 @@ public sealed partial class Applier(KvStore store, ulong clusterId, ulong member
         return store.BeginRange(request, stepRows);
     }
 
+    /// <summary>A Range that one step answers, read now (KvStore.RangeInOneStep); null, with nothing read, when it would take more.</summary>
+    public KvResult<RangeCursor>? RangeInOneStep(RangeRequest request, int stepRows, RequestHeader? asker = null)
+    {
+        if (CheckRead(request, asker) is { } denied) return denied;
+        return store.RangeInOneStep(request, stepRows);
+    }
+
     /// <summary>
     /// A finished range's response, its header at the revision the range read began at (as etcd reports it); for a
     /// client whose token was resolved at an auth revision that is no longer the store's (auth changed between the

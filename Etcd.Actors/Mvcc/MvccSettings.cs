@@ -50,7 +50,7 @@ public sealed record MvccSettings
     /// </summary>
     public required int RangeStepRows { get; init; }
 
-    /// <summary>etcd.mvcc.max-open-ranges: ranges read in steps at once; one beyond it is read whole.</summary>
+    /// <summary>etcd.mvcc.max-open-ranges: ranges read in steps at once, the oldest first; later ones wait unbegun (MvccStoreActor.RangeSteps.cs).</summary>
     public required int MaxOpenRanges { get; init; }
 
     /// <summary>

@@ -12,9 +12,14 @@ namespace Etcd.Actors.Mvcc;
 /// run between two steps. Before this a range of 40,000 keys held the store's thread for its whole length and
 /// put p99 under a loop of such reads rose ~9× (etcd's ~2×; docs/benchmarks.md). The index is scanned when the
 /// read begins, so the keys, the count and the revision are those of that moment, as a single read's would be.
-/// Open ranges take turns a step at a time. At most etcd.mvcc.max-open-ranges are open (each holds its key revisions
-/// and the values read so far, so memory is at most that many responses being built); later ones wait their turn
-/// unbegun, at most etcd.mvcc.max-pending-reads of them, and only a range beyond both is read whole, as before.
+/// The oldest open range is stepped until it is done, and at most etcd.mvcc.max-open-ranges are open (each holds its
+/// key revisions and the values read so far); later ones wait their turn unbegun, at most etcd.mvcc.max-pending-reads
+/// of them, and only a range beyond both is read whole, as before. A read that one step answers never waits: it is
+/// served when it comes, since it holds nothing between turns. Oldest first and few open, because every value read
+/// and not yet sent is garbage the collector must trace and promote while it waits: with 64 open ranges taking turns
+/// a step each, 100 clients reading 1,000 keys kept ~40 MB of half-built responses alive, and background gen2
+/// collections took the member's CPU per range to 1.7× that of 4 read oldest first (docs/benchmarks.md "Ranges read
+/// oldest first").
 /// </summary>
 public sealed partial class MvccStoreActor
 {
@@ -37,9 +42,10 @@ public sealed partial class MvccStoreActor
     /// <summary>Begins <paramref name="range"/> in steps; false when it is to be read whole (too many open already).</summary>
     private bool TryServeInSteps(RangeRequest range, MvccProtocol.ReadCommand read)
     {
-        // Behind ranges already waiting, so they are begun in the order they came.
+        // Behind ranges already waiting, so they are begun in the order they came; unless one step answers it.
         if (_openRanges.Count >= _maxOpenRanges || _waitingRanges.Count > 0)
         {
+            if (AnswerInOneStep(range, read)) return true;
             if (_waitingRanges.Count >= MaxPendingReadBatches) return false;
             _waitingRanges.Enqueue(read);
             QueueStep();
@@ -54,12 +60,32 @@ public sealed partial class MvccStoreActor
     }
 
     /// <summary>Begins the read: answers it when it is already complete (or failed), else returns its open cursor.</summary>
-    private RangeCursor? Begin(RangeRequest range, MvccProtocol.ReadCommand read)
+    private RangeCursor? Begin(RangeRequest range, MvccProtocol.ReadCommand read) => Begin(range, read, openIfLarger: true, out _);
+
+    /// <summary>Answers the read when one step does (or it failed); false, with nothing read, when it would take more.</summary>
+    private bool AnswerInOneStep(RangeRequest range, MvccProtocol.ReadCommand read)
     {
+        Begin(range, read, openIfLarger: false, out var answered);
+        return answered;
+    }
+
+    /// <summary>
+    /// Begins the read as above; with <paramref name="openIfLarger"/> false only when one step answers it, else
+    /// <paramref name="taken"/> is false and nothing was read or answered.
+    /// </summary>
+    private RangeCursor? Begin(RangeRequest range, MvccProtocol.ReadCommand read, bool openIfLarger, out bool taken)
+    {
+        taken = true;
         KvResult<RangeCursor> begun;
         try
         {
-            begun = _applier.BeginRange(range, _rangeStepRows, read.Asker);
+            if (openIfLarger) begun = _applier.BeginRange(range, _rangeStepRows, read.Asker);
+            else if (_applier.RangeInOneStep(range, _rangeStepRows, read.Asker) is { } answered) begun = answered;
+            else
+            {
+                taken = false;
+                return null;
+            }
         }
         catch (ArgumentException ex)
         {
@@ -98,16 +124,13 @@ public sealed partial class MvccStoreActor
         Self.Tell(MvccProtocol.StepRanges.Instance);
     }
 
-    /// <summary>One step of the oldest open range, which then goes to the back of the line if it is not done.</summary>
+    /// <summary>One step of the oldest open range, which stays first until it is done.</summary>
     private void StepRanges()
     {
         _stepQueued = false;
         BeginWaitingRanges();
         if (_openRanges.First is { } node)
         {
-            // Moved to the back first, so that a step that throws leaves it where PostStop answers it.
-            _openRanges.RemoveFirst();
-            _openRanges.AddLast(node);
             var open = node.Value;
             var read = open.Read;
             if (read.Completion.Task.IsCompleted)

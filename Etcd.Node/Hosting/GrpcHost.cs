@@ -3,6 +3,7 @@ using Etcd.Node.Configuration;
 using Etcd.Node.Logging;
 using Etcd.Node.Services;
 using Etcd.Node.Tls;
+using Grpc.AspNetCore.Server.Model;
 
 namespace Etcd.Node.Hosting;
 
@@ -61,6 +62,7 @@ public static class GrpcHost
             grpc.EnableDetailedErrors = false;
         });
         builder.Services.AddSingleton<KvService>();
+        builder.Services.AddSingleton<IServiceMethodProvider<KvService>, KvMethodProvider>();
         builder.Services.AddSingleton<MaintenanceService>();
         builder.Services.AddSingleton<ClusterService>();
         builder.Services.AddSingleton<WatchService>();

@@ -29,13 +29,28 @@ public sealed partial class KvStore
     /// of at most <paramref name="stepRows"/> values is read at once, and its cursor comes back <see cref="RangeCursor.Done"/>.
     /// An open cursor must be finished or closed: until then it holds back compaction batches above its revision.
     /// </summary>
-    public KvResult<RangeCursor> BeginRange(RangeRequest r, int stepRows)
+    public KvResult<RangeCursor> BeginRange(RangeRequest r, int stepRows) => Begin(r, stepRows, openIfLarger: true)!.Value;
+
+    /// <summary>
+    /// As <see cref="BeginRange"/> when one step of <paramref name="stepRows"/> values answers the range (the cursor
+    /// comes back done, or the error); null when it would take more, with nothing read and nothing held (only the
+    /// index was scanned). The store serves such a read at once even when it has no room to open another range.
+    /// </summary>
+    public KvResult<RangeCursor>? RangeInOneStep(RangeRequest r, int stepRows) => Begin(r, stepRows, openIfLarger: false);
+
+    private KvResult<RangeCursor>? Begin(RangeRequest r, int stepRows, bool openIfLarger)
     {
         if (stepRows < 1) throw new ArgumentOutOfRangeException(nameof(stepRows), stepRows, "a step reads at least one row");
         if (_changes != 0 || _dirty) throw new InvalidOperationException("range begun while a write is not committed");
         var begun = StartRange(r, ReadRev, _revScratch);
         if (!begun.IsOk) return begun.Error!;
         var cursor = begun.Value!;
+        if (!openIfLarger && cursor.Remaining > stepRows)
+        {
+            // Never stepped, so never registered: dropping it holds nothing back.
+            ClearScratch(_revScratch);
+            return null;
+        }
         if (!cursor.Done) cursor.Step(Math.Min(stepRows, cursor.Remaining));
         if (!cursor.Done)
         {

@@ -1,0 +1,50 @@
+using Etcd.Api.Etcdserverpb;
+using Google.Protobuf;
+using Grpc.AspNetCore.Server.Model;
+using Grpc.Core;
+
+namespace Etcd.Node.Services;
+
+/// <summary>
+/// Takes the methods etcdserverpb.KV's generated BindService declares and adds each to Grpc.AspNetCore as a call of
+/// the same-named method of <see cref="KvService"/>, with the generated method definition, except that Range's response
+/// marshaller empties the response's key-values once it has written them. Grpc.AspNetCore serializes a unary response
+/// into the HTTP/2 stream's buffer and then holds the response object until the client has taken the bytes (flow
+/// control), which for large ranges under many clients is long enough for the collector to promote every KeyValue and
+/// value array it holds to gen2 (docs/benchmarks.md "Ranges read oldest first"). The response is the call's own
+/// (RangeCursor builds one per read and nothing keeps it after the call), so nothing reads it after it is written.
+/// </summary>
+internal sealed class KvMethodBinder(ServiceMethodProviderContext<KvService> context) : ServiceBinderBase
+{
+    /// <summary>Range's response marshaller: the generated serialization, then the key-values let go.</summary>
+    internal static readonly Marshaller<RangeResponse> RangeResponseMarshaller = Marshallers.Create<RangeResponse>(
+        (response, serialization) =>
+        {
+            serialization.SetPayloadLength(response.CalculateSize());
+            response.WriteTo(serialization.GetBufferWriter());
+            serialization.Complete();
+            response.Kvs.Clear();
+        },
+        deserialization => RangeResponse.Parser.ParseFrom(deserialization.PayloadAsReadOnlySequence()));
+
+    public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, UnaryServerMethod<TRequest, TResponse>? handler)
+    {
+        var handlerMethod = typeof(KvService).GetMethod(method.Name, [typeof(TRequest), typeof(ServerCallContext)])
+            ?? throw new InvalidOperationException($"KvService has no {method.Name}({typeof(TRequest).Name}, ServerCallContext)");
+        var invoker = handlerMethod.CreateDelegate<UnaryServerMethod<KvService, TRequest, TResponse>>();
+        if (method is Method<RangeRequest, RangeResponse> range)
+            method = (Method<TRequest, TResponse>)(object)new Method<RangeRequest, RangeResponse>(
+                range.Type, range.ServiceName, range.Name, range.RequestMarshaller, RangeResponseMarshaller);
+        context.AddUnaryMethod(method, new List<object>(), invoker);
+    }
+
+    // KV has unary methods only; a streaming one would need a handler of its own here.
+    public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ClientStreamingServerMethod<TRequest, TResponse>? handler) =>
+        throw new NotSupportedException($"KV.{method.Name} is not unary");
+
+    public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, ServerStreamingServerMethod<TRequest, TResponse>? handler) =>
+        throw new NotSupportedException($"KV.{method.Name} is not unary");
+
+    public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, DuplexStreamingServerMethod<TRequest, TResponse>? handler) =>
+        throw new NotSupportedException($"KV.{method.Name} is not unary");
+}
