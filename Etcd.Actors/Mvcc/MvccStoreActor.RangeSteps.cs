@@ -14,8 +14,8 @@ namespace Etcd.Actors.Mvcc;
 /// read begins, so the keys, the count and the revision are those of that moment, as a single read's would be.
 /// The oldest open range is stepped until it is done, and at most etcd.mvcc.max-open-ranges are open (each holds its
 /// key revisions and the values read so far); later ones wait their turn unbegun, at most etcd.mvcc.max-pending-reads
-/// of them, and only a range beyond both is read whole, as before. A read that one step answers never waits: it is
-/// served when it comes, since it holds nothing between turns. Oldest first and few open, because every value read
+/// of them, and only a range beyond both is read whole, as before. A read that one step surely answers (one key, a
+/// count, a small limit) never waits: it is served when it comes, since it holds nothing between turns. Oldest first and few open, because every value read
 /// and not yet sent is garbage the collector must trace and promote while it waits: with 64 open ranges taking turns
 /// a step each, 100 clients reading 1,000 keys kept ~40 MB of half-built responses alive, and background gen2
 /// collections took the member's CPU per range to 1.7× that of 4 read oldest first (docs/benchmarks.md "Ranges read
@@ -45,7 +45,7 @@ public sealed partial class MvccStoreActor
         // Behind ranges already waiting, so they are begun in the order they came; unless one step answers it.
         if (_openRanges.Count >= _maxOpenRanges || _waitingRanges.Count > 0)
         {
-            if (AnswerInOneStep(range, read)) return true;
+            if (SurelySmall(range) && AnswerInOneStep(range, read)) return true;
             if (_waitingRanges.Count >= MaxPendingReadBatches) return false;
             _waitingRanges.Enqueue(read);
             QueueStep();
@@ -61,6 +61,18 @@ public sealed partial class MvccStoreActor
 
     /// <summary>Begins the read: answers it when it is already complete (or failed), else returns its open cursor.</summary>
     private RangeCursor? Begin(RangeRequest range, MvccProtocol.ReadCommand read) => Begin(range, read, openIfLarger: true, out _);
+
+    /// <summary>
+    /// Whether one step answers <paramref name="range"/> whatever the keys: one key, a count, or fewer than a step with
+    /// no order or filter (StartRange reads all of a sorted or filtered range). Only those skip the queue: trying any
+    /// other read would scan its index for nothing whenever it turned out larger, which is every time under a load of
+    /// large ranges.
+    /// </summary>
+    private bool SurelySmall(RangeRequest range) =>
+        range.RangeEnd.IsEmpty || range.CountOnly
+        || (range.Limit > 0 && range.Limit < _rangeStepRows && range.SortOrder == RangeRequest.Types.SortOrder.None
+            && range.SortTarget == RangeRequest.Types.SortTarget.Key && range.MinModRevision == 0 && range.MaxModRevision == 0
+            && range.MinCreateRevision == 0 && range.MaxCreateRevision == 0);
 
     /// <summary>Answers the read when one step does (or it failed); false, with nothing read, when it would take more.</summary>
     private bool AnswerInOneStep(RangeRequest range, MvccProtocol.ReadCommand read)

@@ -34,7 +34,9 @@ public sealed class MvccStoreRangeStepSpecs() : MvccStoreActorSpecBase("mvcc-ran
     /// A read of every key whose completion tells TestActor, from the store's own thread (the completion source runs
     /// its continuation synchronously), so TestActor sees it in order with the store's Applied messages.
     /// </summary>
-    private MvccProtocol.ReadCommand ReadAllTellingDone()
+    private MvccProtocol.ReadCommand ReadAllTellingDone() => ReadTellingDone(MvccEntries.All());
+
+    private MvccProtocol.ReadCommand ReadTellingDone(RangeRequest range)
     {
         var done = new TaskCompletionSource<IMessage>();
         var testActor = TestActor;
@@ -43,7 +45,7 @@ public sealed class MvccStoreRangeStepSpecs() : MvccStoreActorSpecBase("mvcc-ran
             var r = (RangeResponse)t.Result;
             testActor.Tell(new ReadDone(r.Kvs.Count, r.Header.Revision, r.Kvs.Any(kv => kv.Value.ToStringUtf8() == "later")));
         }, TaskContinuationOptions.ExecuteSynchronously | TaskContinuationOptions.OnlyOnRanToCompletion);
-        return new MvccProtocol.ReadCommand(MvccEntries.All(), done);
+        return new MvccProtocol.ReadCommand(range, done);
     }
 
     /// <summary>
@@ -163,6 +165,49 @@ public sealed class MvccStoreRangeStepSpecs() : MvccStoreActorSpecBase("mvcc-ran
         Assert.Equal(new ReadDone(Keys + 1, Keys + 2, SawLater: false), ExpectMsg<ReadDone>(Wait));
         Assert.Equal(new ReadDone(Keys + 1, Keys + 3, SawLater: true), ExpectMsg<ReadDone>(Wait));
     }
+
+    [Fact]
+    public void Open_ranges_are_read_oldest_first_so_a_smaller_later_one_finishes_after_the_first()
+    {
+        var store = StartStoreWithSteps(StepRows, maxOpen: 4);
+        Fill(store);
+        var all = ReadTellingDone(MvccEntries.All());
+        var fifty = ReadTellingDone(KeysFrom(0, 50));
+        using (DuringNextCommit(store, new MvccProtocol.SerializableRead(all), new MvccProtocol.SerializableRead(fifty)))
+        {
+            store.Tell(new MvccProtocol.ApplyCommitted([MvccEntries.Put(Keys + 1, "other", "x")], 2), TestActor);
+            ExpectMsg<MvccProtocol.Applied>(a => a.Index == Keys + 1, Wait);
+        }
+        // Both are open (two of four slots). Taking turns a step each, the 5-step one would finish long before the
+        // 21-step one; read oldest first, the first one finishes first, and the other then needs its remaining 4 steps.
+        Assert.Equal(Keys + 1, ExpectMsg<ReadDone>(Wait).Count);
+        Assert.Equal(50, ExpectMsg<ReadDone>(Wait).Count);
+    }
+
+    [Fact]
+    public void A_one_key_get_is_served_while_every_open_slot_is_taken()
+    {
+        var store = StartStoreWithSteps(StepRows, maxOpen: 1);
+        Fill(store);
+        var all = ReadTellingDone(MvccEntries.All());
+        var fifty = ReadTellingDone(KeysFrom(0, 50));
+        var one = ReadTellingDone(new RangeRequest { Key = ByteString.CopyFromUtf8("k007") });
+        using (DuringNextCommit(store, new MvccProtocol.SerializableRead(all), new MvccProtocol.SerializableRead(fifty),
+                   new MvccProtocol.SerializableRead(one)))
+        {
+            store.Tell(new MvccProtocol.ApplyCommitted([MvccEntries.Put(Keys + 1, "other", "x")], 2), TestActor);
+            ExpectMsg<MvccProtocol.Applied>(a => a.Index == Keys + 1, Wait);
+        }
+        // The one open slot is the first range's and the 50-key one waits for it; the one-key get needs no slot and
+        // is answered before either, instead of waiting behind both.
+        Assert.Equal(1, ExpectMsg<ReadDone>(Wait).Count);
+        Assert.Equal(Keys + 1, ExpectMsg<ReadDone>(Wait).Count);
+        Assert.Equal(50, ExpectMsg<ReadDone>(Wait).Count);
+    }
+
+    /// <summary>Keys k{from}..k{to - 1}, as a range [k{from:000}, k{to:000}).</summary>
+    private static RangeRequest KeysFrom(int from, int to) =>
+        new() { Key = ByteString.CopyFromUtf8($"k{from:000}"), RangeEnd = ByteString.CopyFromUtf8($"k{to:000}") };
 
     [Fact]
     public void A_range_whose_caller_gave_up_is_dropped_and_lets_a_held_compaction_go_on()

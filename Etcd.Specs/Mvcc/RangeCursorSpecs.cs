@@ -178,4 +178,29 @@ public sealed class RangeCursorSpecs
         Assert.Equal(40, cursor.Finish().Kvs.Count);
         s.FinishCompaction();
     }
+
+    [Fact]
+    public void A_range_one_step_answers_is_read_at_once_and_a_larger_one_is_left_unbegun_holding_nothing()
+    {
+        var s = Filled();
+        var small = s.RangeInOneStep(new RangeRequest { Key = B("k05"), RangeEnd = B("k10") }, stepRows: 5);
+        Assert.NotNull(small);
+        var cursor = small.Value.Unwrap();
+        Assert.True(cursor.Done);
+        Assert.Equal(["k05", "k06", "k07", "k08", "k09"], cursor.Finish().Kvs.Select(kv => kv.Key.ToStringUtf8()));
+
+        // Six keys need two steps of five: nothing is read, nothing is open, and a compaction is not held by it.
+        Assert.Null(s.RangeInOneStep(new RangeRequest { Key = B("k05"), RangeEnd = B("k11") }, stepRows: 5));
+        Assert.Equal(0, s.OpenRanges);
+        s.Put("k00", "newer");
+        s.Commit(++_index);
+        s.Compact(s.CurrentRevision).Unwrap();
+        s.Commit(++_index);
+        Assert.False(s.CompactionHeldByReads);
+
+        // Its errors are the range's own.
+        var future = s.RangeInOneStep(new RangeRequest { Key = Zero, RangeEnd = Zero, Revision = s.CurrentRevision + 1 }, 5);
+        Assert.NotNull(future);
+        Assert.False(future.Value.IsOk);
+    }
 }

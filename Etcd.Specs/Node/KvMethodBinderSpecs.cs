@@ -1,0 +1,99 @@
+using System.Buffers;
+using Etcd.Actors.Server;
+using Etcd.Api.Etcdserverpb;
+using Etcd.Api.Mvccpb;
+using Etcd.Node.Hosting;
+using Etcd.Node.Logging;
+using Etcd.Node.Services;
+using Google.Protobuf;
+using Grpc.AspNetCore.Server;
+using Grpc.Core;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Xunit;
+
+namespace Etcd.Specs.Node;
+
+/// <summary>
+/// etcdserverpb.KV as the client port serves it (KvMethodProvider, KvMethodBinder): each generated method once, and
+/// Range's responses written as the generated marshaller writes them, then emptied of their key-values so that the
+/// values are not kept alive while the client takes the bytes.
+/// </summary>
+public sealed class KvMethodBinderSpecs
+{
+    [Fact]
+    public async Task KV_s_five_methods_are_bound_once_each_and_Range_s_responses_go_through_the_releasing_marshaller()
+    {
+        var run = NodeConfig.Run("--listen-client-urls", "http://127.0.0.1:0", "--advertise-client-urls", "http://127.0.0.1:0");
+        await using var app = GrpcHost.Build(new TaskCompletionSource<EtcdServer>().Task, run.Settings, run.Options, null,
+            new Capnslog(TextWriter.Null, "info"));
+        var kv = ((IEndpointRouteBuilder)app).DataSources.SelectMany(d => d.Endpoints)
+            .Select(e => e.Metadata.GetMetadata<GrpcMethodMetadata>())
+            .OfType<GrpcMethodMetadata>()
+            .Where(m => m.ServiceType == typeof(KvService) && m.Method.Type == MethodType.Unary && m.Method.ServiceName == "etcdserverpb.KV")
+            .Select(m => m.Method)
+            .ToList();
+
+        Assert.Equal(["Compact", "DeleteRange", "Put", "Range", "Txn"], kv.Select(m => m.Name).Order());
+        var range = Assert.IsType<Method<RangeRequest, RangeResponse>>(kv.Single(m => m.Name == "Range"));
+        Assert.Same(KvMethodBinder.RangeResponseMarshaller, range.ResponseMarshaller);
+        Assert.Equal("/etcdserverpb.KV/Range", range.FullName);
+    }
+
+    [Fact]
+    public void Range_s_response_is_written_as_the_generated_marshaller_writes_it_and_then_holds_no_key_values()
+    {
+        var response = new RangeResponse
+        {
+            Header = new ResponseHeader { ClusterId = 1, MemberId = 2, Revision = 30, RaftTerm = 4 },
+            Count = 3,
+            More = true,
+        };
+        for (var i = 0; i < 3; i++)
+            response.Kvs.Add(new KeyValue { Key = ByteString.CopyFromUtf8($"k{i}"), Value = ByteString.CopyFromUtf8(new string('v', 300)), ModRevision = 10 + i, CreateRevision = 5, Version = 1 });
+        var expected = response.ToByteArray();
+
+        var written = new BufferSerialization();
+        KvMethodBinder.RangeResponseMarshaller.ContextualSerializer(response, written);
+
+        Assert.Equal(expected, written.Bytes);
+        Assert.Equal(expected.Length, written.DeclaredLength);
+        Assert.Empty(response.Kvs);
+        // The rest of the response is as it was, and what was written reads back whole.
+        Assert.Equal(3, response.Count);
+        var read = KvMethodBinder.RangeResponseMarshaller.ContextualDeserializer(new BufferDeserialization(written.Bytes));
+        Assert.Equal(3, read.Kvs.Count);
+        Assert.Equal(expected, read.ToByteArray());
+    }
+
+    private sealed class BufferSerialization : SerializationContext
+    {
+        private readonly ArrayBufferWriter<byte> _buffer = new();
+        private bool _completed;
+
+        public int DeclaredLength { get; private set; } = -1;
+
+        public byte[] Bytes => _completed ? _buffer.WrittenSpan.ToArray() : throw new InvalidOperationException("not completed");
+
+        public override void SetPayloadLength(int payloadLength) => DeclaredLength = payloadLength;
+
+        public override IBufferWriter<byte> GetBufferWriter() => _buffer;
+
+        public override void Complete() => _completed = true;
+
+        public override void Complete(byte[] payload)
+        {
+            _buffer.Write(payload);
+            _completed = true;
+        }
+    }
+
+    private sealed class BufferDeserialization(byte[] payload) : DeserializationContext
+    {
+        public override int PayloadLength => payload.Length;
+
+        public override byte[] PayloadAsNewBuffer() => (byte[])payload.Clone();
+
+        public override ReadOnlySequence<byte> PayloadAsReadOnlySequence() => new(payload);
+    }
+}
