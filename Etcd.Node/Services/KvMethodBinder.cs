@@ -7,25 +7,32 @@ namespace Etcd.Node.Services;
 
 /// <summary>
 /// Takes the methods etcdserverpb.KV's generated BindService declares and adds each to Grpc.AspNetCore as a call of
-/// the same-named method of <see cref="KvService"/>, with the generated method definition, except that Range's response
-/// marshaller empties the response's key-values once it has written them. Grpc.AspNetCore serializes a unary response
-/// into the HTTP/2 stream's buffer and then holds the response object until the client has taken the bytes (flow
-/// control), which for large ranges under many clients is long enough for the collector to promote every KeyValue and
-/// value array it holds to gen2 (docs/benchmarks.md "Ranges read oldest first"). The response is the call's own
-/// (RangeCursor builds one per read and nothing keeps it after the call), so nothing reads it after it is written.
+/// the same-named method of <see cref="KvService"/>, with the generated method definition, except that Range's and
+/// Txn's response marshallers empty the response's key-values (a Txn's operation responses) once they have written
+/// them. Grpc.AspNetCore serializes a unary response into the HTTP/2 stream's buffer and then holds the response
+/// object until the client has taken the bytes (flow control), which for large ranges under many clients is long
+/// enough for the collector to promote every KeyValue and value array it holds to gen2 (docs/benchmarks.md "Ranges read oldest first"). The response is the call's own
+/// (RangeCursor builds one per read, KvStore.Txn one per transaction, and nothing keeps either after the call), so
+/// nothing reads it after it is written.
 /// </summary>
 internal sealed class KvMethodBinder(ServiceMethodProviderContext<KvService> context) : ServiceBinderBase
 {
     /// <summary>Range's response marshaller: the generated serialization, then the key-values let go.</summary>
-    internal static readonly Marshaller<RangeResponse> RangeResponseMarshaller = Marshallers.Create<RangeResponse>(
-        (response, serialization) =>
-        {
-            serialization.SetPayloadLength(response.CalculateSize());
-            response.WriteTo(serialization.GetBufferWriter());
-            serialization.Complete();
-            response.Kvs.Clear();
-        },
-        deserialization => RangeResponse.Parser.ParseFrom(deserialization.PayloadAsReadOnlySequence()));
+    internal static readonly Marshaller<RangeResponse> RangeResponseMarshaller = Releasing(RangeResponse.Parser, response => response.Kvs.Clear());
+
+    /// <summary>Txn's: the same for the responses of its operations (a read-only Txn's ranges are as large as a Range's).</summary>
+    internal static readonly Marshaller<TxnResponse> TxnResponseMarshaller = Releasing(TxnResponse.Parser, response => response.Responses.Clear());
+
+    private static Marshaller<T> Releasing<T>(MessageParser<T> parser, Action<T> release) where T : class, IMessage<T> =>
+        Marshallers.Create<T>(
+            (response, serialization) =>
+            {
+                serialization.SetPayloadLength(response.CalculateSize());
+                response.WriteTo(serialization.GetBufferWriter());
+                serialization.Complete();
+                release(response);
+            },
+            deserialization => parser.ParseFrom(deserialization.PayloadAsReadOnlySequence()));
 
     public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, UnaryServerMethod<TRequest, TResponse>? handler)
     {
@@ -35,6 +42,9 @@ internal sealed class KvMethodBinder(ServiceMethodProviderContext<KvService> con
         if (method is Method<RangeRequest, RangeResponse> range)
             method = (Method<TRequest, TResponse>)(object)new Method<RangeRequest, RangeResponse>(
                 range.Type, range.ServiceName, range.Name, range.RequestMarshaller, RangeResponseMarshaller);
+        else if (method is Method<TxnRequest, TxnResponse> txn)
+            method = (Method<TRequest, TResponse>)(object)new Method<TxnRequest, TxnResponse>(
+                txn.Type, txn.ServiceName, txn.Name, txn.RequestMarshaller, TxnResponseMarshaller);
         context.AddUnaryMethod(method, new List<object>(), invoker);
     }
 

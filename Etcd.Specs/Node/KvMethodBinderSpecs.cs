@@ -16,8 +16,8 @@ namespace Etcd.Specs.Node;
 
 /// <summary>
 /// etcdserverpb.KV as the client port serves it (KvMethodProvider, KvMethodBinder): each generated method once, and
-/// Range's responses written as the generated marshaller writes them, then emptied of their key-values so that the
-/// values are not kept alive while the client takes the bytes.
+/// Range's and Txn's responses written as the generated marshallers write them, then emptied of their key-values
+/// (operation responses) so that the values are not kept alive while the client takes the bytes.
 /// </summary>
 public sealed class KvMethodBinderSpecs
 {
@@ -38,6 +38,30 @@ public sealed class KvMethodBinderSpecs
         var range = Assert.IsType<Method<RangeRequest, RangeResponse>>(kv.Single(m => m.Name == "Range"));
         Assert.Same(KvMethodBinder.RangeResponseMarshaller, range.ResponseMarshaller);
         Assert.Equal("/etcdserverpb.KV/Range", range.FullName);
+        var txn = Assert.IsType<Method<TxnRequest, TxnResponse>>(kv.Single(m => m.Name == "Txn"));
+        Assert.Same(KvMethodBinder.TxnResponseMarshaller, txn.ResponseMarshaller);
+    }
+
+    [Fact]
+    public void Txn_s_response_is_written_as_the_generated_marshaller_writes_it_and_then_holds_no_operation_responses()
+    {
+        var range = new RangeResponse { Count = 2 };
+        range.Kvs.Add(new KeyValue { Key = ByteString.CopyFromUtf8("a"), Value = ByteString.CopyFromUtf8("1"), ModRevision = 3 });
+        range.Kvs.Add(new KeyValue { Key = ByteString.CopyFromUtf8("b"), Value = ByteString.CopyFromUtf8("2"), ModRevision = 4 });
+        var response = new TxnResponse { Header = new ResponseHeader { Revision = 9 }, Succeeded = true };
+        response.Responses.Add(new ResponseOp { ResponseRange = range });
+        response.Responses.Add(new ResponseOp { ResponsePut = new PutResponse() });
+        var expected = response.ToByteArray();
+
+        var written = new BufferSerialization();
+        KvMethodBinder.TxnResponseMarshaller.ContextualSerializer(response, written);
+
+        Assert.Equal(expected, written.Bytes);
+        Assert.Empty(response.Responses);
+        Assert.True(response.Succeeded);
+        // Only the list was emptied: the operation responses themselves are untouched.
+        Assert.Equal(2, range.Kvs.Count);
+        Assert.Equal(expected, KvMethodBinder.TxnResponseMarshaller.ContextualDeserializer(new BufferDeserialization(written.Bytes)).ToByteArray());
     }
 
     [Fact]
