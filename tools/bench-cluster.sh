@@ -25,8 +25,9 @@
 #                        on every system, so put-all measures warm members, not the JIT's first seconds (the cold
 #                        figure is tools/measure-cold-put.sh's); without it put-all is each cluster's first load
 #   --workloads LIST     which groups run each round (default kv,watch,lease,failover; memory always):
-#                        kv = put-all put-leader range-l range-s; watch = watch put-idle0 put-idle1000;
-#                        lease = lease-grant lease-keepalive; failover = failover + rejoin
+#                        kv = put-all put-leader range-l range-s; range1k = range1k-l range1k-s;
+#                        watch = watch put-idle0 put-idle1000; lease = lease-grant lease-keepalive;
+#                        failover = failover + rejoin
 #
 # One run, per system in turn for each workload (etcd first on odd runs, ours first on even runs, so
 # neither always gets the warmer or the quieter minute):
@@ -35,6 +36,8 @@
 #   put-leader   the same with every connection to the leader
 #   range-l      range foo, linearizable, every connection to one follower
 #   range-s      the same, serializable
+#   range1k-l    range range1k/ range1k0 (1,000 keys of 256 bytes, put through the leader before run 1),
+#                linearizable, --total/10 ranges, every connection to one follower; range1k-s serializable
 #   watch        Etcd.Benchmark watch: 100 watchers on a prefix over 10 streams spread round-robin over
 #                the three members, 100 clients putting --total/4 keys under the prefix through all three;
 #                events/s, delivery delay p99 (from each put's send), and every watcher must see every
@@ -86,7 +89,7 @@ done
 [[ $kill_after =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "--kill-after needs a number of seconds" >&2; exit 2; }
 IFS=, read -r -a wl_groups <<<"$workloads"
 for w in "${wl_groups[@]}"; do
-  [[ $w =~ ^(kv|watch|lease|failover)$ ]] || { echo "--workloads: kv, watch, lease and/or failover, got '$w'" >&2; exit 2; }
+  [[ $w =~ ^(kv|range1k|watch|lease|failover)$ ]] || { echo "--workloads: kv, range1k, watch, lease and/or failover, got '$w'" >&2; exit 2; }
 done
 has_group() { [[ ",$workloads," == *",$1,"* ]]; }
 IFS=, read -r -a sys_list <<<"$systems"
@@ -256,6 +259,7 @@ bench_run() {
 
 put_args="--conns 10 --clients 100 put --total $total --val-size 256 --key-space-size 100000"
 range_args="--conns 10 --clients 100 range foo --total $total"
+range1k_args="--conns 10 --clients 100 range range1k/ range1k0 --total $(( total / 10 > 0 ? total / 10 : 1 ))"
 watch_args="--conns 10 --clients 100 watch --watchers 100 --streams 10 --total $(( total / 4 > 0 ? total / 4 : 1 )) --val-size 256${BENCH_WATCH_ARGS:+ $BENCH_WATCH_ARGS}"
 lease_grant_args="--conns 10 --clients 100 lease-grant --total $(( total / 2 > 0 ? total / 2 : 1 )) --ttl 60"
 keepalive_args="--conns 10 --clients 100 lease-keepalive --total $total --leases 1000 --ttl 60"
@@ -269,6 +273,8 @@ workload() { # RUN WORKLOAD SYS
     put-leader) note="(leader $leader)"; bench_run "$run" "$wl" "$sys" --endpoints "$(endpoints_of "$sys" "$leader")" $put_args ;;
     range-l) note="(follower $f)"; bench_run "$run" "$wl" "$sys" --endpoints "$(endpoints_of "$sys" "$f")" $range_args ;;
     range-s) note="(follower $f)"; bench_run "$run" "$wl" "$sys" --endpoints "$(endpoints_of "$sys" "$f")" $range_args --consistency s ;;
+    range1k-l) note="(follower $f)"; bench_run "$run" "$wl" "$sys" --endpoints "$(endpoints_of "$sys" "$f")" $range1k_args ;;
+    range1k-s) note="(follower $f)"; bench_run "$run" "$wl" "$sys" --endpoints "$(endpoints_of "$sys" "$f")" $range1k_args --consistency s ;;
     watch) note="(all 3 members)"; bench_run "$run" "$wl" "$sys" --endpoints "$(endpoints_of "$sys" "${members[@]}")" $watch_args ;;
     put-idle0) note="(all 3 members)"; bench_run "$run" "$wl" "$sys" --endpoints "$(endpoints_of "$sys" "${members[@]}")" $put_args ;;
     put-idle1000) note="(all 3 members)"; bench_run "$run" "$wl" "$sys" --endpoints "$(endpoints_of "$sys" "${members[@]}")" $put_args --idle-watchers 1000 --streams 10 ;;
@@ -318,6 +324,10 @@ for sys in "${sys_list[@]}"; do
   log "$sys: leader $leader"
   # range foo needs the key; put through the leader's endpoint so it is certainly committed.
   ctl --endpoints "${client_url[$sys,$leader]}" put foo bar >/dev/null
+  if has_group range1k; then
+    timeout --kill-after=10 300 "$bench" --endpoints "${client_url[$sys,$leader]}" --conns 1 --clients 10 --total 1000 put \
+      --key-prefix range1k/ --sequential-keys --key-space-size 1000 --val-size 256 >/dev/null
+  fi
 done
 
 # summary: the markdown table and the raw RESULT lines, from what $results holds so far.
@@ -345,9 +355,11 @@ def cmp(e, o, better):  # issue target: ours no worse than etcd
     if e != e or o != o: return ""
     return "yes" if (o >= e if better == "higher" else o <= e) else "no"
 labels = {"put-all": "put, 3 endpoints", "put-leader": "put, leader only",
-          "range-l": "range linearizable, follower", "range-s": "range serializable, follower"}
+          "range-l": "range linearizable, follower", "range-s": "range serializable, follower",
+          "range1k-l": "range of 1,000 keys linearizable, follower", "range1k-s": "range of 1,000 keys serializable, follower"}
 # The issue's targets: ours no worse than etcd on these (higher or lower is better).
-targets = {("put-all", "ops_per_sec"): "higher", ("put-all", "p99_ms"): "lower", ("range-l", "ops_per_sec"): "higher"}
+targets = {("put-all", "ops_per_sec"): "higher", ("put-all", "p99_ms"): "lower", ("range-l", "ops_per_sec"): "higher",
+           ("range-s", "ops_per_sec"): "higher", ("range1k-l", "ops_per_sec"): "higher", ("range1k-s", "ops_per_sec"): "higher"}
 print("| figure | run | etcd | ours | ours no worse (issue target) |")
 print("|---|---|---|---|---|")
 for wl, label in labels.items():
@@ -392,7 +404,9 @@ for r in runs:
 # ops/s swing with the neighbours, the CPU per request much less.
 for label, wl in (("watch: cluster CPU µs per put (100 events each)", "watch"), ("put, no watchers: cluster CPU µs per put", "put-idle0"),
                   ("put, 1000 idle watchers: cluster CPU µs per put", "put-idle1000"), ("lease-grant: cluster CPU µs per grant", "lease-grant"),
-                  ("lease-keepalive: cluster CPU µs per keep-alive", "lease-keepalive")):
+                  ("lease-keepalive: cluster CPU µs per keep-alive", "lease-keepalive"), ("put, 3 endpoints: cluster CPU µs per put", "put-all"),
+                  ("range of 1,000 keys linearizable: cluster CPU µs per range", "range1k-l"),
+                  ("range of 1,000 keys serializable: cluster CPU µs per range", "range1k-s")):
     for r in runs:
         if (r, wl) not in by: continue
         e, o = fig(wl, "server_cpu_us_per_op", r, "etcd"), fig(wl, "server_cpu_us_per_op", r, "ours")
@@ -440,6 +454,7 @@ for run in $(seq "$runs"); do
   if (( run % 2 == 0 && ${#order[@]} == 2 )); then order=("${order[1]}" "${order[0]}"); fi
   wls=()
   if has_group kv; then wls+=(put-all put-leader range-l range-s); fi
+  if has_group range1k; then wls+=(range1k-l range1k-s); fi
   if has_group watch; then wls+=(watch put-idle0 put-idle1000); fi
   if has_group lease; then wls+=(lease-grant lease-keepalive); fi
   for wl in "${wls[@]}"; do
