@@ -12,19 +12,27 @@ namespace Etcd.Actors.Mvcc;
 /// run between two steps. Before this a range of 40,000 keys held the store's thread for its whole length and
 /// put p99 under a loop of such reads rose ~9× (etcd's ~2×; docs/benchmarks.md). The index is scanned when the
 /// read begins, so the keys, the count and the revision are those of that moment, as a single read's would be.
-/// The oldest open range is stepped until it is done, and at most etcd.mvcc.max-open-ranges are open (each holds its
-/// key revisions and the values read so far); later ones wait their turn unbegun, at most etcd.mvcc.max-pending-reads
-/// of them, and only a range beyond both is read whole, as before. A read that one step surely answers (one key, a
-/// count, a small limit) never waits: it is served when it comes, since it holds nothing between turns. Oldest first and few open, because every value read
-/// and not yet sent is garbage the collector must trace and promote while it waits: with 64 open ranges taking turns
-/// a step each, 100 clients reading 1,000 keys kept ~40 MB of half-built responses alive, and background gen2
-/// collections took the member's CPU per range to 1.7× that of 4 read oldest first (docs/benchmarks.md "Ranges read
-/// oldest first").
+/// The oldest open range is stepped first, up to <see cref="HeadSteps"/> steps in a row, and at most
+/// etcd.mvcc.max-open-ranges are open (each holds its key revisions and the values read so far); later ones wait their
+/// turn unbegun, at most etcd.mvcc.max-pending-reads of them, and only a range beyond both is read whole, as before.
+/// A read that one step surely answers (one key, a count, a small limit) never waits: it is served when it comes, since
+/// it holds nothing between turns. Oldest first and few open, because values read early and kept across collections
+/// get promoted: with 64 open ranges taking turns a step each, 100 clients reading 1,000 keys ran ~70 background gen2
+/// collections per 4,000 ranges (docs/benchmarks.md "Ranges read oldest first").
 /// </summary>
 public sealed partial class MvccStoreActor
 {
+    /// <summary>
+    /// Steps the oldest open range takes in a row before it goes to the back (20 MB of 256-byte values at 500 rows a
+    /// step): a range of a million keys then shares the store with the ranges behind it rather than holding them until
+    /// the request timeout, while ranges of a few thousand keys still finish in one go.
+    /// </summary>
+    internal const int HeadSteps = 8;
+
     private readonly int _rangeStepRows;
     private readonly int _maxOpenRanges;
+    // Steps the first open range has taken since it became first.
+    private int _headSteps;
     // Oldest first, at most _maxOpenRanges. A null cursor is a read whose backend a snapshot replaced: it begins
     // again at its turn.
     private readonly LinkedList<OpenRange> _openRanges = new();
@@ -45,13 +53,13 @@ public sealed partial class MvccStoreActor
         // Behind ranges already waiting, so they are begun in the order they came; unless one step answers it.
         if (_openRanges.Count >= _maxOpenRanges || _waitingRanges.Count > 0)
         {
-            if (SurelySmall(range) && AnswerInOneStep(range, read)) return true;
+            if (SurelySmall(range) && TryAnswerInOneStep(range, read)) return true;
             if (_waitingRanges.Count >= MaxPendingReadBatches) return false;
             _waitingRanges.Enqueue(read);
             QueueStep();
             return true;
         }
-        if (Begin(range, read) is { } cursor)
+        if (BeginInSteps(range, read) is { } cursor)
         {
             _openRanges.AddLast(new OpenRange(cursor, read));
             QueueStep();
@@ -59,45 +67,45 @@ public sealed partial class MvccStoreActor
         return true;
     }
 
-    /// <summary>Begins the read: answers it when it is already complete (or failed), else returns its open cursor.</summary>
-    private RangeCursor? Begin(RangeRequest range, MvccProtocol.ReadCommand read) => Begin(range, read, openIfLarger: true, out _);
-
     /// <summary>
-    /// Whether one step answers <paramref name="range"/> whatever the keys: one key, a count, or fewer than a step with
-    /// no order or filter (StartRange reads all of a sorted or filtered range). Only those skip the queue: trying any
-    /// other read would scan its index for nothing whenever it turned out larger, which is every time under a load of
-    /// large ranges.
+    /// Whether one step answers <paramref name="range"/> whatever the keys: one key, a count, or at most a step's rows
+    /// with no order or filter (StartRange reads all of a sorted or filtered range). Only those skip the queue: trying
+    /// any other read would scan its index for nothing whenever it turned out larger, which is every time under a load
+    /// of large ranges.
     /// </summary>
     private bool SurelySmall(RangeRequest range) =>
         range.RangeEnd.IsEmpty || range.CountOnly
-        || (range.Limit > 0 && range.Limit < _rangeStepRows && range.SortOrder == RangeRequest.Types.SortOrder.None
+        || (range.Limit > 0 && range.Limit <= _rangeStepRows && range.SortOrder == RangeRequest.Types.SortOrder.None
             && range.SortTarget == RangeRequest.Types.SortTarget.Key && range.MinModRevision == 0 && range.MaxModRevision == 0
             && range.MinCreateRevision == 0 && range.MaxCreateRevision == 0);
 
+    /// <summary>Begins the read: answers it when it is already complete (or failed), else returns its open cursor.</summary>
+    private RangeCursor? BeginInSteps(RangeRequest range, MvccProtocol.ReadCommand read) =>
+        Answer(read, () => _applier.BeginRange(range, _rangeStepRows, read.Asker));
+
     /// <summary>Answers the read when one step does (or it failed); false, with nothing read, when it would take more.</summary>
-    private bool AnswerInOneStep(RangeRequest range, MvccProtocol.ReadCommand read)
+    private bool TryAnswerInOneStep(RangeRequest range, MvccProtocol.ReadCommand read)
     {
-        Begin(range, read, openIfLarger: false, out var answered);
-        return answered;
+        var declined = false;
+        Answer(read, () =>
+        {
+            if (_applier.RangeInOneStep(range, _rangeStepRows, read.Asker) is { } answered) return answered;
+            declined = true;
+            return default;
+        });
+        return !declined;
     }
 
     /// <summary>
-    /// Begins the read as above; with <paramref name="openIfLarger"/> false only when one step answers it, else
-    /// <paramref name="taken"/> is false and nothing was read or answered.
+    /// Runs <paramref name="begin"/> and answers the read if it failed or is complete; returns the cursor left open,
+    /// if any. A result with neither a cursor nor an error is a read not begun, left unanswered.
     /// </summary>
-    private RangeCursor? Begin(RangeRequest range, MvccProtocol.ReadCommand read, bool openIfLarger, out bool taken)
+    private RangeCursor? Answer(MvccProtocol.ReadCommand read, Func<KvResult<RangeCursor>> begin)
     {
-        taken = true;
         KvResult<RangeCursor> begun;
         try
         {
-            if (openIfLarger) begun = _applier.BeginRange(range, _rangeStepRows, read.Asker);
-            else if (_applier.RangeInOneStep(range, _rangeStepRows, read.Asker) is { } answered) begun = answered;
-            else
-            {
-                taken = false;
-                return null;
-            }
+            begun = begin();
         }
         catch (ArgumentException ex)
         {
@@ -115,7 +123,7 @@ public sealed partial class MvccStoreActor
             read.Completion.TrySetException(begun.Error!.ToException());
             return null;
         }
-        var cursor = begun.Value!;
+        if (begun.Value is not { } cursor) return null;
         if (!cursor.Done) return cursor;
         Finish(read, cursor);
         return null;
@@ -136,39 +144,62 @@ public sealed partial class MvccStoreActor
         Self.Tell(MvccProtocol.StepRanges.Instance);
     }
 
-    /// <summary>One step of the oldest open range, which stays first until it is done.</summary>
+    /// <summary>One step of the oldest open range, which stays first until it is done or has taken <see cref="HeadSteps"/>.</summary>
     private void StepRanges()
     {
         _stepQueued = false;
+        DropAbandonedRanges();
         BeginWaitingRanges();
         if (_openRanges.First is { } node)
         {
             var open = node.Value;
             var read = open.Read;
-            if (read.Completion.Task.IsCompleted)
+            if (open.Cursor is null)
             {
-                // The caller gave up: stop reading for nobody.
-                open.Cursor?.Close();
-                _openRanges.Remove(node);
-            }
-            else if (open.Cursor is null)
-            {
-                if (read.Request is RangeRequest range && Begin(range, read) is { } cursor) open.Cursor = cursor;
-                else _openRanges.Remove(node);
+                if (read.Request is RangeRequest range && BeginInSteps(range, read) is { } cursor) open.Cursor = cursor;
+                else RemoveOpen(node);
             }
             else
             {
                 open.Cursor.Step(_rangeStepRows);
                 if (open.Cursor.Done)
                 {
-                    _openRanges.Remove(node);
+                    RemoveOpen(node);
                     Finish(read, open.Cursor);
+                }
+                else if (++_headSteps >= HeadSteps && _openRanges.Count > 1)
+                {
+                    // Its run is over: the others get theirs.
+                    RemoveOpen(node);
+                    _openRanges.AddLast(node);
                 }
             }
         }
         QueueStep();
         // The last range below a pending compaction's target may just have finished.
         ContinueCompactionLater();
+    }
+
+    /// <summary>Closes the open ranges whose callers gave up (timeout or cancellation): no reading for nobody, and no compaction held for them.</summary>
+    private void DropAbandonedRanges()
+    {
+        for (var node = _openRanges.First; node is not null;)
+        {
+            var next = node.Next;
+            if (node.Value.Read.Completion.Task.IsCompleted)
+            {
+                node.Value.Cursor?.Close();
+                RemoveOpen(node);
+            }
+            node = next;
+        }
+    }
+
+    /// <summary>Removes an open range; the next first one starts its run of <see cref="HeadSteps"/>.</summary>
+    private void RemoveOpen(LinkedListNode<OpenRange> node)
+    {
+        if (node == _openRanges.First) _headSteps = 0;
+        _openRanges.Remove(node);
     }
 
     /// <summary>Begins waiting ranges while open slots are free (one turn each: a begin reads its first step).</summary>
@@ -178,8 +209,8 @@ public sealed partial class MvccStoreActor
         {
             if (read.Completion.Task.IsCompleted || read.Request is not RangeRequest range) continue;
             _openRanges.AddLast(new OpenRange(null, read));
-            if (Begin(range, read) is { } cursor) _openRanges.Last!.Value.Cursor = cursor;
-            else _openRanges.RemoveLast();
+            if (BeginInSteps(range, read) is { } cursor) _openRanges.Last!.Value.Cursor = cursor;
+            else RemoveOpen(_openRanges.Last!);
             // One begin per turn: the step of an open range is the next thing this turn does.
             return;
         }
@@ -199,6 +230,7 @@ public sealed partial class MvccStoreActor
             open.Read.Completion.TrySetException(error.ToException());
         }
         _openRanges.Clear();
+        _headSteps = 0;
         while (_waitingRanges.TryDequeue(out var read)) read.Completion.TrySetException(error.ToException());
     }
 }

@@ -12,7 +12,6 @@ namespace Etcd.Node.Services;
 /// </summary>
 public sealed class KvService(EtcdServer server)
 {
-
     public async Task<RangeResponse> Range(RangeRequest request, ServerCallContext context)
     {
         try { return await server.RangeAsync(request, context.CancellationToken, AuthMetadata.Token(context)).ConfigureAwait(false); }

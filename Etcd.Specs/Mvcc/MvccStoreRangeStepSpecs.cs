@@ -171,17 +171,18 @@ public sealed class MvccStoreRangeStepSpecs() : MvccStoreActorSpecBase("mvcc-ran
     {
         var store = StartStoreWithSteps(StepRows, maxOpen: 4);
         Fill(store);
-        var all = ReadTellingDone(MvccEntries.All());
-        var fifty = ReadTellingDone(KeysFrom(0, 50));
-        using (DuringNextCommit(store, new MvccProtocol.SerializableRead(all), new MvccProtocol.SerializableRead(fifty)))
+        var eighty = ReadTellingDone(KeysFrom(0, 80));
+        var thirty = ReadTellingDone(KeysFrom(100, 130));
+        using (DuringNextCommit(store, new MvccProtocol.SerializableRead(eighty), new MvccProtocol.SerializableRead(thirty)))
         {
             store.Tell(new MvccProtocol.ApplyCommitted([MvccEntries.Put(Keys + 1, "other", "x")], 2), TestActor);
             ExpectMsg<MvccProtocol.Applied>(a => a.Index == Keys + 1, Wait);
         }
-        // Both are open (two of four slots). Taking turns a step each, the 5-step one would finish long before the
-        // 21-step one; read oldest first, the first one finishes first, and the other then needs its remaining 4 steps.
-        Assert.Equal(Keys + 1, ExpectMsg<ReadDone>(Wait).Count);
-        Assert.Equal(50, ExpectMsg<ReadDone>(Wait).Count);
+        // Both are open (two of four slots), each with its first step read. Taking turns a step each, the 3-step one
+        // would finish first; read oldest first, the 8-step one (7 left, within one run of HeadSteps) finishes first.
+        Assert.True(MvccStoreActor.HeadSteps >= 7);
+        Assert.Equal(80, ExpectMsg<ReadDone>(Wait).Count);
+        Assert.Equal(30, ExpectMsg<ReadDone>(Wait).Count);
     }
 
     [Fact]
@@ -203,6 +204,52 @@ public sealed class MvccStoreRangeStepSpecs() : MvccStoreActorSpecBase("mvcc-ran
         Assert.Equal(1, ExpectMsg<ReadDone>(Wait).Count);
         Assert.Equal(Keys + 1, ExpectMsg<ReadDone>(Wait).Count);
         Assert.Equal(50, ExpectMsg<ReadDone>(Wait).Count);
+    }
+
+    [Fact]
+    public void A_count_and_a_small_limit_skip_the_queue_and_a_sorted_limit_of_one_does_not()
+    {
+        var store = StartStoreWithSteps(StepRows, maxOpen: 1);
+        Fill(store);
+        var all = ReadTellingDone(MvccEntries.All());
+        var sorted = ReadTellingDone(new RangeRequest
+        {
+            Key = ByteString.CopyFrom(0), RangeEnd = ByteString.CopyFrom(0), Limit = 1,
+            SortOrder = RangeRequest.Types.SortOrder.Descend, SortTarget = RangeRequest.Types.SortTarget.Key,
+        });
+        var count = ReadTellingDone(new RangeRequest { Key = ByteString.CopyFrom(0), RangeEnd = ByteString.CopyFrom(0), CountOnly = true });
+        var limited = ReadTellingDone(new RangeRequest { Key = ByteString.CopyFrom(0), RangeEnd = ByteString.CopyFrom(0), Limit = 3 });
+        using (DuringNextCommit(store, new MvccProtocol.SerializableRead(all), new MvccProtocol.SerializableRead(sorted),
+                   new MvccProtocol.SerializableRead(count), new MvccProtocol.SerializableRead(limited)))
+        {
+            store.Tell(new MvccProtocol.ApplyCommitted([MvccEntries.Put(Keys + 1, "other", "x")], 2), TestActor);
+            ExpectMsg<MvccProtocol.Applied>(a => a.Index == Keys + 1, Wait);
+        }
+        // The count (no values) and the first three keys are answered at once; the sorted read, which reads every key
+        // before its limit applies, waits for the open one like any large range.
+        Assert.Equal(0, ExpectMsg<ReadDone>(Wait).Count);
+        Assert.Equal(3, ExpectMsg<ReadDone>(Wait).Count);
+        Assert.Equal(Keys + 1, ExpectMsg<ReadDone>(Wait).Count);
+        Assert.Equal(1, ExpectMsg<ReadDone>(Wait).Count);
+    }
+
+    [Fact]
+    public void The_oldest_range_gives_way_after_its_run_of_steps_so_a_huge_one_does_not_hold_the_rest()
+    {
+        var store = StartStoreWithSteps(stepRows: 1, maxOpen: 2);
+        Fill(store);
+        var all = ReadTellingDone(MvccEntries.All());
+        var ten = ReadTellingDone(KeysFrom(0, 10));
+        using (DuringNextCommit(store, new MvccProtocol.SerializableRead(all), new MvccProtocol.SerializableRead(ten)))
+        {
+            store.Tell(new MvccProtocol.ApplyCommitted([MvccEntries.Put(Keys + 1, "other", "x")], 2), TestActor);
+            ExpectMsg<MvccProtocol.Applied>(a => a.Index == Keys + 1, Wait);
+        }
+        // 201 steps against 10: read oldest first without a bound the first would finish first; with runs of
+        // HeadSteps the ten-key read is done after two of its runs.
+        Assert.True(MvccStoreActor.HeadSteps < 10);
+        Assert.Equal(10, ExpectMsg<ReadDone>(Wait).Count);
+        Assert.Equal(Keys + 1, ExpectMsg<ReadDone>(Wait).Count);
     }
 
     /// <summary>Keys k{from}..k{to - 1}, as a range [k{from:000}, k{to:000}).</summary>

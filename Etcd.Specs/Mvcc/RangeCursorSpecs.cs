@@ -192,6 +192,10 @@ public sealed class RangeCursorSpecs
         // Six keys need two steps of five: nothing is read, nothing is open, and a compaction is not held by it.
         Assert.Null(s.RangeInOneStep(new RangeRequest { Key = B("k05"), RangeEnd = B("k11") }, stepRows: 5));
         Assert.Equal(0, s.OpenRanges);
+        Assert.True(s.ScratchCapacity < KvStore.ScratchKeep, $"after a declined range: {s.ScratchCapacity}");
+        // A limit counts as RangeCursor counts it: six keys limited to five is one step; sorted, all six are read.
+        Assert.NotNull(s.RangeInOneStep(new RangeRequest { Key = B("k05"), RangeEnd = B("k11"), Limit = 5 }, stepRows: 5));
+        Assert.Null(s.RangeInOneStep(new RangeRequest { Key = B("k05"), RangeEnd = B("k11"), Limit = 5, SortOrder = SortOrder.Descend }, stepRows: 5));
         s.Put("k00", "newer");
         s.Commit(++_index);
         s.Compact(s.CurrentRevision).Unwrap();

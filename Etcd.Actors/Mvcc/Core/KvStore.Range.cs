@@ -29,7 +29,7 @@ public sealed partial class KvStore
     /// of at most <paramref name="stepRows"/> values is read at once, and its cursor comes back <see cref="RangeCursor.Done"/>.
     /// An open cursor must be finished or closed: until then it holds back compaction batches above its revision.
     /// </summary>
-    public KvResult<RangeCursor> BeginRange(RangeRequest r, int stepRows) => Begin(r, stepRows, openIfLarger: true)!.Value;
+    public KvResult<RangeCursor> BeginRange(RangeRequest r, int stepRows) => Begin(r, stepRows, openIfLarger: true).GetValueOrDefault();
 
     /// <summary>
     /// As <see cref="BeginRange"/> when one step of <paramref name="stepRows"/> values answers the range (the cursor
@@ -42,12 +42,11 @@ public sealed partial class KvStore
     {
         if (stepRows < 1) throw new ArgumentOutOfRangeException(nameof(stepRows), stepRows, "a step reads at least one row");
         if (_changes != 0 || _dirty) throw new InvalidOperationException("range begun while a write is not committed");
-        var begun = StartRange(r, ReadRev, _revScratch);
+        var begun = StartRange(r, ReadRev, _revScratch, openIfLarger ? int.MaxValue : stepRows);
         if (!begun.IsOk) return begun.Error!;
-        var cursor = begun.Value!;
-        if (!openIfLarger && cursor.Remaining > stepRows)
+        if (begun.Value is not { } cursor)
         {
-            // Never stepped, so never registered: dropping it holds nothing back.
+            // More rows than one step: no cursor was made, nothing is registered or kept.
             ClearScratch(_revScratch);
             return null;
         }
@@ -94,8 +93,11 @@ public sealed partial class KvStore
         return cursor.Finish();
     }
 
-    /// <summary>Validates the request and scans the index: a cursor with the revisions to read, or etcd's error.</summary>
-    private KvResult<RangeCursor> StartRange(RangeRequest r, long curRev, List<Revision> revs)
+    /// <summary>
+    /// Validates the request and scans the index: a cursor with the revisions to read, or etcd's error; no cursor (an
+    /// ok result without a value) when it would read more than <paramref name="maxRows"/> values.
+    /// </summary>
+    private KvResult<RangeCursor> StartRange(RangeRequest r, long curRev, List<Revision> revs, int maxRows = int.MaxValue)
     {
         var limit = r.Limit;
         var filtered = r.MinModRevision != 0 || r.MaxModRevision != 0 || r.MinCreateRevision != 0 || r.MaxCreateRevision != 0;
@@ -115,6 +117,9 @@ public sealed partial class KvStore
         var count = r.CountOnly
             ? _index.Range(r.Key, end, rev, 0, null, null)
             : _index.Range(r.Key, end, rev, limit, revs, null);
+        // As RangeCursor counts them: all of a sorted or filtered range, else at most the request's limit.
+        var rows = filtered || sortOrder != SortOrder.None || r.Limit <= 0 ? revs.Count : (int)Math.Min(revs.Count, r.Limit);
+        if (rows > maxRows) return new KvResult<RangeCursor>();
         return new RangeCursor(this, r, rev, curRev, count, revs, filtered, sortOrder);
     }
 
