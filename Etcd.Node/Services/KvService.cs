@@ -8,7 +8,8 @@ namespace Etcd.Node.Services;
 /// <summary>
 /// etcdserverpb.KV: each call goes straight to <see cref="EtcdServer"/>; an <see cref="EtcdException"/> becomes
 /// etcd's gRPC status through <see cref="GrpcErrors"/> (a catch per call, no interceptor). Its methods are those of
-/// the generated KV.KVBase, bound by <see cref="KvMethodProvider"/> so that Range's responses are let go once written.
+/// the generated KV.KVBase, bound by <see cref="KvMethodProvider"/> so that Range's and Txn's responses let go of their
+/// values once written.
 /// </summary>
 public sealed class KvService(EtcdServer server)
 {

@@ -173,11 +173,7 @@ public sealed class MvccStoreRangeStepSpecs() : MvccStoreActorSpecBase("mvcc-ran
         Fill(store);
         var eighty = ReadTellingDone(KeysFrom(0, 80));
         var thirty = ReadTellingDone(KeysFrom(100, 130));
-        using (DuringNextCommit(store, new MvccProtocol.SerializableRead(eighty), new MvccProtocol.SerializableRead(thirty)))
-        {
-            store.Tell(new MvccProtocol.ApplyCommitted([MvccEntries.Put(Keys + 1, "other", "x")], 2), TestActor);
-            ExpectMsg<MvccProtocol.Applied>(a => a.Index == Keys + 1, Wait);
-        }
+        ReadAfterNextPut(store, eighty, thirty);
         // Both are open (two of four slots), each with its first step read. Taking turns a step each, the 3-step one
         // would finish first; read oldest first, the 8-step one (7 left, within one run of HeadSteps) finishes first.
         Assert.True(MvccStoreActor.HeadSteps >= 7);
@@ -193,12 +189,7 @@ public sealed class MvccStoreRangeStepSpecs() : MvccStoreActorSpecBase("mvcc-ran
         var all = ReadTellingDone(MvccEntries.All());
         var fifty = ReadTellingDone(KeysFrom(0, 50));
         var one = ReadTellingDone(new RangeRequest { Key = ByteString.CopyFromUtf8("k007") });
-        using (DuringNextCommit(store, new MvccProtocol.SerializableRead(all), new MvccProtocol.SerializableRead(fifty),
-                   new MvccProtocol.SerializableRead(one)))
-        {
-            store.Tell(new MvccProtocol.ApplyCommitted([MvccEntries.Put(Keys + 1, "other", "x")], 2), TestActor);
-            ExpectMsg<MvccProtocol.Applied>(a => a.Index == Keys + 1, Wait);
-        }
+        ReadAfterNextPut(store, all, fifty, one);
         // The one open slot is the first range's and the 50-key one waits for it; the one-key get needs no slot and
         // is answered before either, instead of waiting behind both.
         Assert.Equal(1, ExpectMsg<ReadDone>(Wait).Count);
@@ -219,12 +210,7 @@ public sealed class MvccStoreRangeStepSpecs() : MvccStoreActorSpecBase("mvcc-ran
         });
         var count = ReadTellingDone(new RangeRequest { Key = ByteString.CopyFrom(0), RangeEnd = ByteString.CopyFrom(0), CountOnly = true });
         var limited = ReadTellingDone(new RangeRequest { Key = ByteString.CopyFrom(0), RangeEnd = ByteString.CopyFrom(0), Limit = 3 });
-        using (DuringNextCommit(store, new MvccProtocol.SerializableRead(all), new MvccProtocol.SerializableRead(sorted),
-                   new MvccProtocol.SerializableRead(count), new MvccProtocol.SerializableRead(limited)))
-        {
-            store.Tell(new MvccProtocol.ApplyCommitted([MvccEntries.Put(Keys + 1, "other", "x")], 2), TestActor);
-            ExpectMsg<MvccProtocol.Applied>(a => a.Index == Keys + 1, Wait);
-        }
+        ReadAfterNextPut(store, all, sorted, count, limited);
         // The count (no values) and the first three keys are answered at once; the sorted read, which reads every key
         // before its limit applies, waits for the open one like any large range.
         Assert.Equal(0, ExpectMsg<ReadDone>(Wait).Count);
@@ -240,16 +226,22 @@ public sealed class MvccStoreRangeStepSpecs() : MvccStoreActorSpecBase("mvcc-ran
         Fill(store);
         var all = ReadTellingDone(MvccEntries.All());
         var ten = ReadTellingDone(KeysFrom(0, 10));
-        using (DuringNextCommit(store, new MvccProtocol.SerializableRead(all), new MvccProtocol.SerializableRead(ten)))
-        {
-            store.Tell(new MvccProtocol.ApplyCommitted([MvccEntries.Put(Keys + 1, "other", "x")], 2), TestActor);
-            ExpectMsg<MvccProtocol.Applied>(a => a.Index == Keys + 1, Wait);
-        }
+        ReadAfterNextPut(store, all, ten);
         // 201 steps against 10: read oldest first without a bound the first would finish first; with runs of
         // HeadSteps the ten-key read is done after two of its runs.
         Assert.True(MvccStoreActor.HeadSteps < 10);
         Assert.Equal(10, ExpectMsg<ReadDone>(Wait).Count);
         Assert.Equal(Keys + 1, ExpectMsg<ReadDone>(Wait).Count);
+    }
+
+    /// <summary>Applies a put of "other" (index Keys + 1) and hands the store <paramref name="reads"/> from inside its commit, so they come right after it, in order.</summary>
+    private void ReadAfterNextPut(IActorRef store, params MvccProtocol.ReadCommand[] reads)
+    {
+        using (DuringNextCommit(store, reads.Select(r => (object)new MvccProtocol.SerializableRead(r)).ToArray()))
+        {
+            store.Tell(new MvccProtocol.ApplyCommitted([MvccEntries.Put(Keys + 1, "other", "x")], 2), TestActor);
+            ExpectMsg<MvccProtocol.Applied>(a => a.Index == Keys + 1, Wait);
+        }
     }
 
     /// <summary>Keys k{from}..k{to - 1}, as a range [k{from:000}, k{to:000}).</summary>
