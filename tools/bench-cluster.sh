@@ -6,7 +6,7 @@
 #   tools/bench-cluster.sh [--ours-cmd TEMPLATE] [--total N] [--runs N] [--systems etcd,ours]
 #                          [--failover-rate R] [--failover-seconds S] [--kill-after S]
 #                          [--etcd-bin PATH] [--etcdctl-bin PATH] [--logs DIR] [--no-build]
-#                          [--workloads kv,watch,lease,failover] [--warmup]
+#                          [--workloads kv,range1k,watch,lease,failover] [--warmup]
 #
 #   --ours-cmd TEMPLATE  how to start one of our members; {name} {data_dir} {client_url} {peer_url}
 #                        {initial_cluster} are substituted. Default:
@@ -24,7 +24,7 @@
 #   --warmup             before run 1, an untimed put (10 conns / 100 clients, --total puts over all three members)
 #                        on every system, so put-all measures warm members, not the JIT's first seconds (the cold
 #                        figure is tools/measure-cold-put.sh's); without it put-all is each cluster's first load
-#   --workloads LIST     which groups run each round (default kv,watch,lease,failover; memory always):
+#   --workloads LIST     which groups run each round (default kv,range1k,watch,lease,failover; memory always):
 #                        kv = put-all put-leader range-l range-s; range1k = range1k-l range1k-s;
 #                        watch = watch put-idle0 put-idle1000; lease = lease-grant lease-keepalive;
 #                        failover = failover + rejoin
@@ -63,7 +63,7 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 ours_cmd="" total=20000 runs=1 systems="etcd,ours" fo_rate=200 fo_seconds=8 kill_after=2
-etcd_bin=etcd etcdctl_bin=etcdctl logs_dir="" build=1 workloads=kv,watch,lease,failover warmup=0
+etcd_bin=etcd etcdctl_bin=etcdctl logs_dir="" build=1 workloads=kv,range1k,watch,lease,failover warmup=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --ours-cmd) ours_cmd=$2; shift 2 ;;
