@@ -75,9 +75,8 @@ public sealed partial class MvccStoreActor
     /// </summary>
     private bool SurelySmall(RangeRequest range) =>
         range.RangeEnd.IsEmpty || range.CountOnly
-        || (range.Limit > 0 && range.Limit <= _rangeStepRows && range.SortOrder == RangeRequest.Types.SortOrder.None
-            && range.SortTarget == RangeRequest.Types.SortTarget.Key && range.MinModRevision == 0 && range.MaxModRevision == 0
-            && range.MinCreateRevision == 0 && range.MaxCreateRevision == 0);
+        || (range.Limit > 0 && range.Limit <= _rangeStepRows && !KvStore.Filtered(range)
+            && KvStore.SortOrderOf(range) == RangeRequest.Types.SortOrder.None);
 
     /// <summary>Begins the read: answers it when it is already complete (or failed), else returns its open cursor.</summary>
     private RangeCursor? BeginInSteps(RangeRequest range, MvccProtocol.ReadCommand read) =>

@@ -27,6 +27,13 @@ internal sealed class KvMethodBinder(ServiceMethodProviderContext<KvService> con
     /// <summary>Txn's: the same for the responses of its operations (a read-only Txn's ranges are as large as a Range's).</summary>
     internal static readonly Marshaller<TxnResponse> TxnResponseMarshaller = Releasing(TxnResponse.Parser, response => response.Responses.Clear());
 
+    // By response type: each is the response of one KV method.
+    private static readonly Dictionary<Type, object> ReleasingMarshallers = new()
+    {
+        [typeof(RangeResponse)] = RangeResponseMarshaller,
+        [typeof(TxnResponse)] = TxnResponseMarshaller,
+    };
+
     private static Marshaller<T> Releasing<T>(MessageParser<T> parser, Action<T> release) where T : class, IMessage<T> =>
         Marshallers.Create<T>(
             (response, serialization) =>
@@ -43,12 +50,8 @@ internal sealed class KvMethodBinder(ServiceMethodProviderContext<KvService> con
         var handlerMethod = typeof(KvService).GetMethod(method.Name, BindingFlags.Public | BindingFlags.Instance, [typeof(TRequest), typeof(ServerCallContext)])
             ?? throw new InvalidOperationException($"KvService has no {method.Name}({typeof(TRequest).Name}, ServerCallContext)");
         var invoker = handlerMethod.CreateDelegate<UnaryServerMethod<KvService, TRequest, TResponse>>();
-        if (method is Method<RangeRequest, RangeResponse> range)
-            method = (Method<TRequest, TResponse>)(object)new Method<RangeRequest, RangeResponse>(
-                range.Type, range.ServiceName, range.Name, range.RequestMarshaller, RangeResponseMarshaller);
-        else if (method is Method<TxnRequest, TxnResponse> txn)
-            method = (Method<TRequest, TResponse>)(object)new Method<TxnRequest, TxnResponse>(
-                txn.Type, txn.ServiceName, txn.Name, txn.RequestMarshaller, TxnResponseMarshaller);
+        if (ReleasingMarshallers.TryGetValue(typeof(TResponse), out var releasing))
+            method = new Method<TRequest, TResponse>(method.Type, method.ServiceName, method.Name, method.RequestMarshaller, (Marshaller<TResponse>)releasing);
         // As Grpc.AspNetCore's binder: the service's attributes, then the handler's (authorization, CORS, ...).
         var metadata = new List<object>(typeof(KvService).GetCustomAttributes(inherit: true));
         metadata.AddRange(handlerMethod.GetCustomAttributes(inherit: true));

@@ -100,7 +100,7 @@ public sealed partial class KvStore
     private KvResult<RangeCursor> StartRange(RangeRequest r, long curRev, List<Revision> revs, int maxRows = int.MaxValue)
     {
         var limit = r.Limit;
-        var filtered = r.MinModRevision != 0 || r.MaxModRevision != 0 || r.MinCreateRevision != 0 || r.MaxCreateRevision != 0;
+        var filtered = Filtered(r);
         if (r.SortOrder != SortOrder.None || filtered) limit = 0;
         if (limit > 0) limit++;
 
@@ -109,19 +109,23 @@ public sealed partial class KvStore
         if (rev <= 0) rev = curRev;
         if (rev < _compactMainRev) return EtcdErrors.Compacted;
 
-        var sortOrder = r.SortOrder;
-        // mvcc returns key order; a non-key target with no order means ascending by that target.
-        if (r.SortTarget != SortTarget.Key && sortOrder == SortOrder.None) sortOrder = SortOrder.Ascend;
+        var sortOrder = SortOrderOf(r);
         revs.Clear();
         var end = IndexEnd(r.RangeEnd);
         var count = r.CountOnly
             ? _index.Range(r.Key, end, rev, 0, null, null)
             : _index.Range(r.Key, end, rev, limit, revs, null);
-        // As RangeCursor counts them: all of a sorted or filtered range, else at most the request's limit.
-        var rows = filtered || sortOrder != SortOrder.None || r.Limit <= 0 ? revs.Count : (int)Math.Min(revs.Count, r.Limit);
-        if (rows > maxRows) return new KvResult<RangeCursor>();
+        if (RangeCursor.RowsToRead(r, revs.Count, filtered, sortOrder) > maxRows) return new KvResult<RangeCursor>();
         return new RangeCursor(this, r, rev, curRev, count, revs, filtered, sortOrder);
     }
+
+    /// <summary>Whether <paramref name="r"/> filters by create or mod revision (then every key in it is read before its limit applies).</summary>
+    internal static bool Filtered(RangeRequest r) =>
+        r.MinModRevision != 0 || r.MaxModRevision != 0 || r.MinCreateRevision != 0 || r.MaxCreateRevision != 0;
+
+    /// <summary>The order <paramref name="r"/> is answered in: mvcc returns key order; a non-key target with no order means ascending by that target.</summary>
+    internal static SortOrder SortOrderOf(RangeRequest r) =>
+        r.SortTarget != SortTarget.Key && r.SortOrder == SortOrder.None ? SortOrder.Ascend : r.SortOrder;
 
     internal static Comparison<KeyValue> Comparer(SortTarget target) => target switch
     {

@@ -42,23 +42,25 @@ public sealed class RangeCursor
         _filtered = filtered;
         _sortOrder = sortOrder;
         _response.Count = count;
+        _take = RowsToRead(request, revs.Count, filtered, sortOrder);
         if (filtered || sortOrder != SortOrder.None)
         {
             _kvs = new List<KeyValue>(revs.Count);
-            _take = revs.Count;
         }
         else
         {
-            _take = revs.Count;
-            if (request.Limit > 0 && _take > request.Limit)
-            {
-                _take = (int)request.Limit;
-                _response.More = true;
-            }
+            _response.More = _take < revs.Count;
             // Sized once rather than grown by doubling as the rows come.
             _response.Kvs.Capacity = _take;
         }
     }
+
+    /// <summary>
+    /// Values a range of <paramref name="revisions"/> key revisions reads: all of them when it is filtered or sorted
+    /// (the limit applies after), else at most the request's limit.
+    /// </summary>
+    internal static int RowsToRead(RangeRequest request, int revisions, bool filtered, SortOrder sortOrder) =>
+        filtered || sortOrder != SortOrder.None || request.Limit <= 0 || revisions <= request.Limit ? revisions : (int)request.Limit;
 
     /// <summary>Gives the cursor its own copy of the revisions (it was begun on the store's scratch list and stays open).</summary>
     internal void OwnRevisions() => _revs = new List<Revision>(_revs);
