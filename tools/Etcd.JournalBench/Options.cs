@@ -9,7 +9,7 @@ internal sealed record Options(IReadOnlyList<string> Modes, int Writes, int Warm
 
     public static Options Parse(string[] args)
     {
-        var options = new Options(AllModes, Writes: 3000, Warmup: 500, Payload: 350);
+        var options = new Options(AllModes, Writes: 3000, Warmup: 10000, Payload: 350);
         for (var i = 0; i < args.Length; i++)
         {
             var value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value");

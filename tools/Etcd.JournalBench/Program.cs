@@ -10,7 +10,7 @@ try
 catch (Exception e) when (e is ArgumentException or FormatException)
 {
     Console.Error.WriteLine(e.Message);
-    Console.Error.WriteLine("usage: Etcd.JournalBench [--modes plugin,raw-pooled,raw-kept,raw-async-hop] [--writes 3000] [--warmup 500] [--payload 350]");
+    Console.Error.WriteLine("usage: Etcd.JournalBench [--modes plugin,raw-pooled,raw-kept,raw-async-hop] [--writes 3000] [--warmup 10000] [--payload 350]");
     return 2;
 }
 
