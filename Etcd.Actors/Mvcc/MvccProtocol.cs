@@ -29,7 +29,9 @@ public static class MvccProtocol
     /// </summary>
     /// <param name="Asker">A client's user and the auth revision its token was resolved at (empty without a token),
     /// checked while auth is enabled; null for a member's own reads.</param>
-    public sealed record ReadCommand(IMessage Request, TaskCompletionSource<IMessage> Completion, RequestHeader? Asker = null);
+    /// <param name="EncodeKvs">A Range answered to gRPC's KV.Range: when read in steps, its key-values come back as bytes
+    /// beside the response (EncodedRanges), for the Range marshaller to write, instead of in its Kvs.</param>
+    public sealed record ReadCommand(IMessage Request, TaskCompletionSource<IMessage> Completion, RequestHeader? Asker = null, bool EncodeKvs = false);
 
     /// <summary>Read the next step of the oldest open range (MvccStoreActor.RangeSteps.cs; the store sends it to itself).</summary>
     public sealed record StepRanges

@@ -78,9 +78,17 @@ public sealed partial class MvccStoreActor
         || (range.Limit > 0 && range.Limit <= _rangeStepRows && !KvStore.Filtered(range)
             && KvStore.SortOrderOf(range) == RangeRequest.Types.SortOrder.None);
 
-    /// <summary>Begins the read: answers it when it is already complete (or failed), else returns its open cursor.</summary>
-    private RangeCursor? BeginInSteps(RangeRequest range, MvccProtocol.ReadCommand read) =>
-        Answer(read, () => _applier.BeginRange(range, _rangeStepRows, read.Asker));
+    /// <summary>
+    /// Begins the read: answers it when it is already complete (or failed), else returns its open cursor, whose rows go
+    /// on as bytes when the caller asked for that (a range that stays open is a large one, whose rows would otherwise
+    /// outlive several collections: EncodedKvs).
+    /// </summary>
+    private RangeCursor? BeginInSteps(RangeRequest range, MvccProtocol.ReadCommand read)
+    {
+        var cursor = Answer(read, () => _applier.BeginRange(range, _rangeStepRows, read.Asker));
+        if (cursor is not null && read.EncodeKvs) cursor.EncodeTo(new EncodedKvs(KvChunkPool.Ranges, KvChunkPool.ChunkBytes));
+        return cursor;
+    }
 
     /// <summary>Answers the read when one step does (or it failed); false, with nothing read, when it would take more.</summary>
     private bool TryAnswerInOneStep(RangeRequest range, MvccProtocol.ReadCommand read)
@@ -132,8 +140,18 @@ public sealed partial class MvccStoreActor
     private void Finish(MvccProtocol.ReadCommand read, RangeCursor cursor)
     {
         var result = _applier.FinishRange(cursor, _term, read.Asker);
-        if (result.Error is null) read.Completion.TrySetResult(result.Response!);
-        else read.Completion.TrySetException(result.Error.ToException());
+        if (result.Error is null)
+        {
+            var response = (RangeResponse)result.Response!;
+            if (cursor.Encoded is { } encoded) EncodedRanges.Attach(response, encoded);
+            // A caller that gave up meanwhile gets nothing: its rows go back at once.
+            if (!read.Completion.TrySetResult(response) && EncodedRanges.TryTake(response, out var dropped)) dropped.Release();
+        }
+        else
+        {
+            cursor.Encoded?.Release();
+            read.Completion.TrySetException(result.Error.ToException());
+        }
     }
 
     private void QueueStep()

@@ -42,13 +42,15 @@ public sealed partial class EtcdServer
     /// <param name="token">The client's auth token (gRPC metadata <c>token</c>), if any: its user's permissions are
     /// checked when the read is served, at the applied state, with the auth revision the token was resolved at
     /// (EtcdServer.Auth.cs, Applier.Auth.cs).</param>
-    public async Task<RangeResponse> RangeAsync(RangeRequest request, CancellationToken ct = default, string? token = null)
+    /// <param name="encodeKvs">Only for a caller that writes the response with Etcd.Node's Range marshaller (gRPC's
+    /// KV.Range): a large range's key-values may come back as bytes beside the response (EncodedRanges), not in its Kvs.</param>
+    public async Task<RangeResponse> RangeAsync(RangeRequest request, CancellationToken ct = default, string? token = null, bool encodeKvs = false)
     {
         // Learners keep up with the log but are not part of any quorum: they serve serializable reads only.
         if (!request.Serializable) ThrowIfLearner();
         Check(RequestValidator.ValidateRange(request));
         var asker = await ClientHeaderAsync(token, ct).ConfigureAwait(false);
-        return await ServeRangeAsync(request, asker, ct).ConfigureAwait(false);
+        return (RangeResponse)await ReadAsync(request, request.Serializable, ct, asker, encodeKvs).ConfigureAwait(false);
     }
 
     /// <summary>Range's second half, for a caller whose token is already resolved (<see cref="AuthInfoAsync"/>).</summary>
@@ -336,11 +338,11 @@ public sealed partial class EtcdServer
     /// <param name="asker">A client's user and the auth revision its token was resolved at (empty without a token),
     /// checked at the applied state (a revision that is no longer the store's is "revision of auth store is old", as
     /// etcd's doSerialize); null for a member's own read.</param>
-    private async Task<IMessage> ReadAsync(IMessage request, bool serializable, CancellationToken ct, RequestHeader? asker = null)
+    private async Task<IMessage> ReadAsync(IMessage request, bool serializable, CancellationToken ct, RequestHeader? asker = null, bool encodeKvs = false)
     {
         ThrowIfStopped();
         var tcs = new TaskCompletionSource<IMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var read = new MvccProtocol.ReadCommand(request, tcs, asker);
+        var read = new MvccProtocol.ReadCommand(request, tcs, asker, encodeKvs);
         if (serializable) _refs.Mvcc.Tell(new MvccProtocol.SerializableRead(read));
         else Raft().Tell(new RaftProtocol.LinearizableRead(read));
         try

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Reflection;
+using Etcd.Actors.Mvcc;
 using Etcd.Api.Etcdserverpb;
 using Google.Protobuf;
 using Grpc.AspNetCore.Server.Model;
@@ -21,8 +23,13 @@ namespace Etcd.Node.Services;
 /// </summary>
 internal sealed class KvMethodBinder(ServiceMethodProviderContext<KvService> context) : ServiceBinderBase
 {
-    /// <summary>Range's response marshaller: the generated serialization, then the key-values let go.</summary>
-    internal static readonly Marshaller<RangeResponse> RangeResponseMarshaller = Releasing(RangeResponse.Parser, response => response.Kvs.Clear());
+    /// <summary>
+    /// Range's response marshaller: the generated serialization, then the key-values let go; for a response whose
+    /// key-values came as bytes (EncodedRanges: a large range read in steps), those bytes where the generated
+    /// serializer writes <c>Kvs</c>, and then back to their pool.
+    /// </summary>
+    internal static readonly Marshaller<RangeResponse> RangeResponseMarshaller = Marshallers.Create<RangeResponse>(
+        SerializeRange, deserialization => RangeResponse.Parser.ParseFrom(deserialization.PayloadAsReadOnlySequence()));
 
     /// <summary>Txn's: the same for the responses of its operations (a read-only Txn's ranges are as large as a Range's).</summary>
     internal static readonly Marshaller<TxnResponse> TxnResponseMarshaller = Releasing(TxnResponse.Parser, response => response.Responses.Clear());
@@ -44,6 +51,38 @@ internal sealed class KvMethodBinder(ServiceMethodProviderContext<KvService> con
                 release(response);
             },
             deserialization => parser.ParseFrom(deserialization.PayloadAsReadOnlySequence()));
+
+    private static void SerializeRange(RangeResponse response, SerializationContext serialization)
+    {
+        if (!EncodedRanges.TryTake(response, out var encoded))
+        {
+            serialization.SetPayloadLength(response.CalculateSize());
+            response.WriteTo(serialization.GetBufferWriter());
+            serialization.Complete();
+            response.Kvs.Clear();
+            return;
+        }
+        try
+        {
+            // Kvs is empty: these are the other fields, in field order, the header (1) first. The generated serializer
+            // writes kvs (2) right after the header and before more (3) and count (4), so the bytes are the same as
+            // for the response with its key-values in Kvs (KvMethodBinderSpecs).
+            var rest = response.ToByteArray();
+            var headerBytes = response.Header is { } header ? 1 + CodedOutputStream.ComputeLengthSize(header.CalculateSize()) + header.CalculateSize() : 0;
+            var total = rest.Length + encoded.Length;
+            if (total > int.MaxValue) throw new RpcException(new Status(StatusCode.ResourceExhausted, $"grpc: trying to send message larger than max ({total} vs. {int.MaxValue})"));
+            serialization.SetPayloadLength((int)total);
+            var writer = serialization.GetBufferWriter();
+            writer.Write(rest.AsSpan(0, headerBytes));
+            encoded.WriteTo(writer);
+            writer.Write(rest.AsSpan(headerBytes));
+            serialization.Complete();
+        }
+        finally
+        {
+            encoded.Release();
+        }
+    }
 
     public override void AddMethod<TRequest, TResponse>(Method<TRequest, TResponse> method, UnaryServerMethod<TRequest, TResponse>? handler)
     {

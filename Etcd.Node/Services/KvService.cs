@@ -15,7 +15,8 @@ public sealed class KvService(EtcdServer server)
 {
     public async Task<RangeResponse> Range(RangeRequest request, ServerCallContext context)
     {
-        try { return await server.RangeAsync(request, context.CancellationToken, AuthMetadata.Token(context)).ConfigureAwait(false); }
+        // encodeKvs: KvMethodBinder's Range marshaller writes a large range's key-values from their bytes.
+        try { return await server.RangeAsync(request, context.CancellationToken, AuthMetadata.Token(context), encodeKvs: true).ConfigureAwait(false); }
         catch (EtcdException e) { throw GrpcErrors.ToRpcException(e.Error); }
     }
 

@@ -87,6 +87,36 @@ public sealed class MvccStoreRangeStepSpecs() : MvccStoreActorSpecBase("mvcc-ran
     }
 
     [Fact]
+    public async Task A_large_range_asked_for_as_bytes_is_answered_with_its_key_values_beside_the_response_and_a_small_or_unasked_one_with_objects()
+    {
+        var store = StartStoreWithSteps(StepRows);
+        Fill(store);
+        var expected = Enumerable.Range(0, Keys).Select(i => $"k{i:000}").ToList();
+
+        var asBytes = new TaskCompletionSource<IMessage>();
+        store.Tell(new MvccProtocol.SerializableRead(new MvccProtocol.ReadCommand(MvccEntries.All(), asBytes, EncodeKvs: true)));
+        var response = (RangeResponse)await asBytes.Task.WaitAsync(Wait);
+        Assert.Empty(response.Kvs);
+        Assert.Equal(Keys, response.Count);
+        Assert.True(EncodedRanges.TryTake(response, out var encoded));
+        Assert.Equal(Keys, encoded.Count);
+        var bytes = new System.Buffers.ArrayBufferWriter<byte>();
+        encoded.WriteTo(bytes);
+        encoded.Release();
+        Assert.Equal(expected, RangeResponse.Parser.ParseFrom(bytes.WrittenSpan.ToArray()).Kvs.Select(kv => kv.Key.ToStringUtf8()));
+
+        // Without the flag, and with it for a range one step answers, the key-values are in the response.
+        foreach (var (request, asked, keys) in new[] { (MvccEntries.All(), false, Keys), (new RangeRequest { Key = B("k000"), RangeEnd = B("k005") }, true, 5) })
+        {
+            var done = new TaskCompletionSource<IMessage>();
+            store.Tell(new MvccProtocol.SerializableRead(new MvccProtocol.ReadCommand(request, done, EncodeKvs: asked)));
+            var plain = (RangeResponse)await done.Task.WaitAsync(Wait);
+            Assert.Equal(keys, plain.Kvs.Count);
+            Assert.False(EncodedRanges.TryTake(plain, out _));
+        }
+    }
+
+    [Fact]
     public void A_compaction_applied_while_a_large_range_is_read_waits_for_it_and_then_finishes()
     {
         var store = StartStoreWithSteps(stepRows: 1);

@@ -1,3 +1,4 @@
+using Etcd.Actors.Mvcc;
 using Etcd.Actors.Mvcc.Core;
 using Etcd.Api.Etcdserverpb;
 using Google.Protobuf;
@@ -206,5 +207,76 @@ public sealed class RangeCursorSpecs
         var future = s.RangeInOneStep(new RangeRequest { Key = Zero, RangeEnd = Zero, Revision = s.CurrentRevision + 1 }, 5);
         Assert.NotNull(future);
         Assert.False(future.Value.IsOk);
+    }
+    [Fact]
+    public void A_range_in_key_order_read_as_bytes_gives_the_same_key_values_and_its_response_holds_none_while_a_sorted_or_filtered_one_keeps_objects()
+    {
+        var pool = new KvChunkPool(256, maxKept: 100);
+        foreach (var request in Requests())
+        {
+            var s = Filled();
+            var expected = s.Range(request).Unwrap();
+            var cursor = s.BeginRange(request, stepRows: 3).Unwrap();
+            if (cursor.Done)
+            {
+                // Count only: answered at once, nothing to encode.
+                Assert.True(request.CountOnly);
+                continue;
+            }
+            var encoded = new EncodedKvs(pool, 256);
+            var inKeyOrder = request.SortOrder == SortOrder.None && request.SortTarget == SortTarget.Key && request.MinModRevision == 0 && request.MaxCreateRevision == 0;
+            Assert.Equal(inKeyOrder, cursor.EncodeTo(encoded));
+            var steps = 0;
+            while (!cursor.Done)
+            {
+                WriteBetweenSteps(s, steps++, cursor.ReadRevision);
+                cursor.Step(3);
+            }
+            var actual = cursor.Finish();
+            if (!inKeyOrder)
+            {
+                Assert.Null(cursor.Encoded);
+                Assert.Equal(expected, actual);
+                Assert.Equal(0, encoded.Count);
+                continue;
+            }
+            Assert.Same(encoded, cursor.Encoded);
+            Assert.Empty(actual.Kvs);
+            Assert.Equal(expected.Count, actual.Count);
+            Assert.Equal(expected.More, actual.More);
+            Assert.Equal(expected.Kvs.Count, encoded.Count);
+            // The bytes parse back into the key-values a single read gave.
+            var bytes = new System.Buffers.ArrayBufferWriter<byte>();
+            encoded.WriteTo(bytes);
+            Assert.Equal(expected.Kvs, RangeResponse.Parser.ParseFrom(bytes.WrittenSpan.ToArray()).Kvs);
+            encoded.Release();
+            Assert.Equal(0, encoded.Chunks);
+        }
+    }
+
+    [Fact]
+    public void An_abandoned_range_gives_its_encoded_rows_back_and_a_finished_one_keeps_them_for_its_response()
+    {
+        var pool = new KvChunkPool(256, maxKept: 100);
+        var s = Filled();
+        var abandoned = s.BeginRange(new RangeRequest { Key = Zero, RangeEnd = Zero }, stepRows: 5).Unwrap();
+        var encoded = new EncodedKvs(pool, 256);
+        Assert.True(abandoned.EncodeTo(encoded));
+        abandoned.Step(5);
+        Assert.True(encoded.Chunks > 0);
+        abandoned.Close();
+        Assert.Equal(0, encoded.Chunks);
+        Assert.True(pool.Kept > 0);
+        Assert.Equal(0, s.OpenRanges);
+
+        var finished = s.BeginRange(new RangeRequest { Key = Zero, RangeEnd = Zero }, stepRows: 5).Unwrap();
+        var kept = new EncodedKvs(pool, 256);
+        Assert.True(finished.EncodeTo(kept));
+        while (!finished.Done) finished.Step(5);
+        finished.Finish();
+        finished.Close();
+        Assert.Equal(40, kept.Count);
+        Assert.True(kept.Chunks > 0);
+        Assert.Throws<InvalidOperationException>(() => finished.EncodeTo(new EncodedKvs(pool, 256)));
     }
 }

@@ -1,4 +1,6 @@
 using System.Buffers;
+using Etcd.Actors.Mvcc;
+using Etcd.Actors.Mvcc.Core;
 using Etcd.Actors.Server;
 using Etcd.Api.Etcdserverpb;
 using Etcd.Api.Mvccpb;
@@ -89,6 +91,80 @@ public sealed class KvMethodBinderSpecs
         var read = KvMethodBinder.RangeResponseMarshaller.ContextualDeserializer(new BufferDeserialization(written.Bytes));
         Assert.Equal(3, read.Kvs.Count);
         Assert.Equal(expected, read.ToByteArray());
+    }
+
+    [Theory]
+    [InlineData(1, 64)]
+    [InlineData(200, 64)]
+    [InlineData(1500, 4096)]
+    [InlineData(3000, 256 * 1024)]
+    public void A_range_s_key_values_as_bytes_are_written_exactly_where_the_generated_marshaller_writes_Kvs_and_go_back_to_their_pool(int rows, int chunkBytes)
+    {
+        var seed = Environment.TickCount;
+        Console.WriteLine($"seed {seed} ({rows} rows, {chunkBytes}-byte chunks)");
+        var random = new Random(seed);
+        var pool = new KvChunkPool(chunkBytes, maxKept: 1000);
+        var kvs = new List<KeyValue>();
+        for (var i = 0; i < rows; i++)
+        {
+            var kv = new KeyValue { Key = ByteString.CopyFromUtf8($"key/{i:00000}/{new string('k', random.Next(0, 40))}") };
+            // Zero and nonzero revisions, version and lease (proto3 leaves zeros out); empty, short, long values, one larger than a chunk.
+            if (random.Next(4) > 0) kv.CreateRevision = random.NextInt64(1, long.MaxValue);
+            if (random.Next(4) > 0) kv.ModRevision = random.Next(1, 300);
+            if (random.Next(4) > 0) kv.Version = random.Next(1, 20_000);
+            if (random.Next(3) == 0) kv.Lease = random.NextInt64(1, 1L << 62);
+            var valueLength = i == rows / 2 ? chunkBytes + 100 : random.Next(4) switch { 0 => 0, 1 => random.Next(1, 120), 2 => random.Next(120, 20_000), _ => 256 };
+            var value = new byte[valueLength];
+            random.NextBytes(value);
+            kv.Value = ByteString.CopyFrom(value);
+            kvs.Add(kv);
+        }
+        foreach (var header in new ResponseHeader?[] { new() { ClusterId = 1, MemberId = 2, Revision = 30, RaftTerm = 4 }, null })
+        foreach (var (more, count) in new[] { (true, (long)rows + 7), (false, rows), (false, 0L) })
+        {
+            var expected = new RangeResponse { Header = header, More = more, Count = count };
+            expected.Kvs.Add(kvs);
+            var encoded = new EncodedKvs(pool, chunkBytes);
+            foreach (var kv in kvs) encoded.Add(kv);
+            var response = new RangeResponse { Header = header, More = more, Count = count };
+            EncodedRanges.Attach(response, encoded);
+            Assert.True(encoded.Chunks > 0);
+
+            var written = new BufferSerialization();
+            KvMethodBinder.RangeResponseMarshaller.ContextualSerializer(response, written);
+
+            var bytes = expected.ToByteArray();
+            Assert.Equal(bytes.Length, written.DeclaredLength);
+            Assert.True(bytes.AsSpan().SequenceEqual(written.Bytes), $"seed {seed}: the bytes differ from the generated serializer's");
+            Assert.Equal(expected, KvMethodBinder.RangeResponseMarshaller.ContextualDeserializer(new BufferDeserialization(written.Bytes)));
+            // Written once: the bytes went back and the response no longer carries them.
+            Assert.Equal(0, encoded.Chunks);
+            Assert.False(EncodedRanges.TryTake(response, out _));
+        }
+        // The chunks of the pool's size came back (the row larger than a chunk had an array of its own, never kept).
+        if (rows > 1) Assert.True(pool.Kept > 0);
+    }
+
+    [Fact]
+    public void The_chunk_pool_keeps_at_most_its_bound_and_only_chunks_of_its_size()
+    {
+        var pool = new KvChunkPool(1024, maxKept: 2);
+        var a = pool.Rent(10);
+        var b = pool.Rent(1024);
+        var c = pool.Rent(1);
+        var large = pool.Rent(5000);
+        Assert.Equal([1024, 1024, 1024, 5000], new[] { a.Length, b.Length, c.Length, large.Length });
+        pool.Return(a);
+        pool.Return(b);
+        pool.Return(c);
+        pool.Return(large);
+        pool.Return(new byte[512]);
+        Assert.Equal(2, pool.Kept);
+        Assert.Same(b, pool.Rent(100));
+        Assert.Same(a, pool.Rent(100));
+        Assert.Equal(0, pool.Kept);
+        Parallel.For(0, 64, _ => pool.Return(pool.Rent(1024)));
+        Assert.InRange(pool.Kept, 1, 2);
     }
 
     private sealed class BufferSerialization : SerializationContext

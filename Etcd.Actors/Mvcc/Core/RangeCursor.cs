@@ -30,6 +30,8 @@ public sealed class RangeCursor
     private readonly int _take;
     private int _next;
     private bool _finished;
+    // The rows as protobuf bytes instead of in _response.Kvs (EncodeTo), or null.
+    private EncodedKvs? _encoded;
 
     internal RangeCursor(KvStore store, RangeRequest request, long readRevision, long headerRevision, long count,
         List<Revision> revs, bool filtered, SortOrder sortOrder)
@@ -77,6 +79,26 @@ public sealed class RangeCursor
     /// <summary>Values still to read.</summary>
     public int Remaining => _take - _next;
 
+    /// <summary>Where the rows go as bytes since <see cref="EncodeTo"/>, or null while they go into the response.</summary>
+    public EncodedKvs? Encoded => _encoded;
+
+    /// <summary>
+    /// From now on the rows go to <paramref name="kvs"/> as bytes (and those read so far move there), not into the
+    /// response as objects: for a large range answered over gRPC, whose rows would otherwise live until the response is
+    /// written (EncodedKvs says why). Only a range in key order without filters streams its rows into the response;
+    /// a sorted or filtered one keeps them all to order them at the end, so it is left as it is (false).
+    /// </summary>
+    public bool EncodeTo(EncodedKvs kvs)
+    {
+        if (_finished) throw new InvalidOperationException("range cursor already finished");
+        if (_kvs is not null || _encoded is not null) return false;
+        _encoded = kvs;
+        foreach (var kv in _response.Kvs) kvs.Add(kv);
+        _response.Kvs.Clear();
+        _response.Kvs.Capacity = 0;
+        return true;
+    }
+
     /// <summary>Reads up to <paramref name="maxRows"/> more values from the backend.</summary>
     public void Step(int maxRows)
     {
@@ -108,7 +130,10 @@ public sealed class RangeCursor
         if (_kvs is null)
         {
             var keysOnly = r.KeysOnly;
-            foreach (var kv in kvs) _response.Kvs.Add(KvStore.Shape(kv!, keysOnly));
+            if (_encoded is { } encoded)
+                foreach (var kv in kvs) encoded.Add(KvStore.Shape(kv!, keysOnly));
+            else
+                foreach (var kv in kvs) _response.Kvs.Add(KvStore.Shape(kv!, keysOnly));
             return;
         }
         foreach (var read in kvs)
@@ -158,10 +183,12 @@ public sealed class RangeCursor
         return _response;
     }
 
-    /// <summary>Abandons the read (its caller is gone, or the store is closing): the store stops waiting for it.</summary>
+    /// <summary>Abandons the read (its caller is gone, or the store is closing): the store stops waiting for it, and its encoded rows go back.</summary>
     public void Close()
     {
+        // A finished cursor's rows belong to its response now.
         if (_finished) return;
+        _encoded?.Release();
         _finished = true;
         _store.Forget(this);
         KvStore.ClearScratch(_revs);
