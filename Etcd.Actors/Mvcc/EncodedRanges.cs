@@ -22,8 +22,10 @@ public static class EncodedRanges
     /// <summary>Takes <paramref name="response"/>'s key-values as bytes, if it has them: the caller writes and releases them.</summary>
     public static bool TryTake(RangeResponse response, [NotNullWhen(true)] out EncodedKvs? kvs)
     {
-        if (!Attached.TryGetValue(response, out kvs)) return false;
-        Attached.Remove(response);
-        return true;
+        // Remove decides: of two takers (there is one today: the marshaller, or the store when nobody took the
+        // response) only one gets the bytes, so no chunk can go back to the pool twice.
+        if (Attached.TryGetValue(response, out kvs) && Attached.Remove(response)) return true;
+        kvs = null;
+        return false;
     }
 }

@@ -86,7 +86,7 @@ public sealed partial class MvccStoreActor
     private RangeCursor? BeginInSteps(RangeRequest range, MvccProtocol.ReadCommand read)
     {
         var cursor = Answer(read, () => _applier.BeginRange(range, _rangeStepRows, read.Asker));
-        if (cursor is not null && read.EncodeKvs) cursor.EncodeTo(new EncodedKvs(KvChunkPool.Ranges, KvChunkPool.ChunkBytes));
+        if (cursor is { CanEncode: true } && read.EncodeKvs) cursor.EncodeTo(new EncodedKvs(KvChunkPool.Ranges, KvChunkPool.ChunkBytes));
         return cursor;
     }
 
@@ -236,7 +236,12 @@ public sealed partial class MvccStoreActor
     /// <summary>The backend is about to be replaced: every open range begins again, on the new one, at its turn.</summary>
     private void RestartOpenRanges()
     {
-        foreach (var open in _openRanges) open.Cursor = null;
+        foreach (var open in _openRanges)
+        {
+            // Unfinished, so its bytes are nobody else's: back to the pool; the range encodes afresh when begun again.
+            open.Cursor?.Encoded?.Release();
+            open.Cursor = null;
+        }
     }
 
     private void FailOpenRanges(EtcdError error)

@@ -68,7 +68,7 @@ internal sealed class KvMethodBinder(ServiceMethodProviderContext<KvService> con
             // writes kvs (2) right after the header and before more (3) and count (4), so the bytes are the same as
             // for the response with its key-values in Kvs (KvMethodBinderSpecs).
             var rest = response.ToByteArray();
-            var headerBytes = response.Header is { } header ? 1 + CodedOutputStream.ComputeLengthSize(header.CalculateSize()) + header.CalculateSize() : 0;
+            var headerBytes = response.Header is { } header ? 1 + CodedOutputStream.ComputeMessageSize(header) : 0;
             var total = rest.Length + encoded.Length;
             if (total > int.MaxValue) throw new RpcException(new Status(StatusCode.ResourceExhausted, $"grpc: trying to send message larger than max ({total} vs. {int.MaxValue})"));
             serialization.SetPayloadLength((int)total);

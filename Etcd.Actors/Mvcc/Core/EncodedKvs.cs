@@ -26,7 +26,7 @@ public sealed class EncodedKvs
     // Every chunk with its used length, the last one the one being filled.
     private readonly List<byte[]> _chunks = new();
     private readonly List<int> _used = new();
-    private bool _released;
+    private int _released;
 
     /// <param name="pool">Where the chunks come from and go back to.</param>
     /// <param name="chunkBytes">The size asked of the pool for a chunk (an entry larger than that asks for its own size).</param>
@@ -49,28 +49,31 @@ public sealed class EncodedKvs
     /// <summary>Appends <paramref name="kv"/> as one <c>kvs</c> entry.</summary>
     public void Add(KeyValue kv)
     {
-        if (_released) throw new InvalidOperationException("encoded key-values added to after their release");
+        if (_released != 0) throw new InvalidOperationException("encoded key-values added to after their release");
         var size = kv.CalculateSize();
         var need = 1 + CodedOutputStream.ComputeLengthSize(size) + size;
-        var into = Reserve(need);
+        var into = Room(need);
         into[0] = KvsTag;
         var at = 1 + WriteVarint(into[1..], (uint)size);
         kv.WriteTo(into.Slice(at, size));
+        // Counted only once written: bytes of an entry that failed halfway are never written out.
+        _used[^1] += need;
+        Length += need;
         Count++;
     }
 
     /// <summary>Writes every entry, in order, to <paramref name="writer"/>.</summary>
     public void WriteTo(IBufferWriter<byte> writer)
     {
-        if (_released) throw new InvalidOperationException("encoded key-values written after their release");
+        if (_released != 0) throw new InvalidOperationException("encoded key-values written after their release");
         for (var i = 0; i < _chunks.Count; i++) writer.Write(_chunks[i].AsSpan(0, _used[i]));
     }
 
     /// <summary>Gives every chunk back to the pool, once; the entries are gone afterwards.</summary>
     public void Release()
     {
-        if (_released) return;
-        _released = true;
+        // Once, whoever calls: a chunk in the pool twice would be handed to two responses.
+        if (Interlocked.Exchange(ref _released, 1) != 0) return;
         foreach (var chunk in _chunks) _pool.Return(chunk);
         _chunks.Clear();
         _used.Clear();
@@ -78,7 +81,8 @@ public sealed class EncodedKvs
         Length = 0;
     }
 
-    private Span<byte> Reserve(int need)
+    // need bytes free at the end of the last chunk (a new one when it lacks them), not yet counted as used.
+    private Span<byte> Room(int need)
     {
         var last = _chunks.Count - 1;
         if (last < 0 || _chunks[last].Length - _used[last] < need)
@@ -87,10 +91,7 @@ public sealed class EncodedKvs
             _used.Add(0);
             last++;
         }
-        var span = _chunks[last].AsSpan(_used[last], need);
-        _used[last] += need;
-        Length += need;
-        return span;
+        return _chunks[last].AsSpan(_used[last], need);
     }
 
     // A base-128 varint, as CodedOutputStream writes a length.

@@ -79,6 +79,9 @@ public sealed class RangeCursor
     /// <summary>Values still to read.</summary>
     public int Remaining => _take - _next;
 
+    /// <summary>Whether <see cref="EncodeTo"/> would take bytes: an unfinished range in key order without filters, not encoding yet.</summary>
+    public bool CanEncode => !_finished && _kvs is null && _encoded is null;
+
     /// <summary>Where the rows go as bytes since <see cref="EncodeTo"/>, or null while they go into the response.</summary>
     public EncodedKvs? Encoded => _encoded;
 
@@ -91,7 +94,7 @@ public sealed class RangeCursor
     public bool EncodeTo(EncodedKvs kvs)
     {
         if (_finished) throw new InvalidOperationException("range cursor already finished");
-        if (_kvs is not null || _encoded is not null) return false;
+        if (!CanEncode) return false;
         _encoded = kvs;
         foreach (var kv in _response.Kvs) kvs.Add(kv);
         _response.Kvs.Clear();
