@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Reflection;
-using Etcd.Actors.Mvcc;
+using Etcd.Actors.Server;
 using Etcd.Api.Etcdserverpb;
 using Google.Protobuf;
 using Grpc.AspNetCore.Server.Model;
@@ -54,7 +54,7 @@ internal sealed class KvMethodBinder(ServiceMethodProviderContext<KvService> con
 
     private static void SerializeRange(RangeResponse response, SerializationContext serialization)
     {
-        if (!EncodedRanges.TryTake(response, out var encoded))
+        if (!EncodedRangeBody.TryTake(response, out var encoded))
         {
             serialization.SetPayloadLength(response.CalculateSize());
             response.WriteTo(serialization.GetBufferWriter());

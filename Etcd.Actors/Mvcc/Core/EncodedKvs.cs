@@ -26,7 +26,7 @@ public sealed class EncodedKvs
     // Every chunk with its used length, the last one the one being filled.
     private readonly List<byte[]> _chunks = new();
     private readonly List<int> _used = new();
-    private int _released;
+    private bool _released;
 
     /// <param name="pool">Where the chunks come from and go back to.</param>
     /// <param name="chunkBytes">The size asked of the pool for a chunk (an entry larger than that asks for its own size).</param>
@@ -49,7 +49,7 @@ public sealed class EncodedKvs
     /// <summary>Appends <paramref name="kv"/> as one <c>kvs</c> entry.</summary>
     public void Add(KeyValue kv)
     {
-        if (_released != 0) throw new InvalidOperationException("encoded key-values added to after their release");
+        if (_released) throw new InvalidOperationException("encoded key-values added to after their release");
         var size = kv.CalculateSize();
         var need = 1 + CodedOutputStream.ComputeLengthSize(size) + size;
         var into = Room(need);
@@ -65,15 +65,17 @@ public sealed class EncodedKvs
     /// <summary>Writes every entry, in order, to <paramref name="writer"/>.</summary>
     public void WriteTo(IBufferWriter<byte> writer)
     {
-        if (_released != 0) throw new InvalidOperationException("encoded key-values written after their release");
+        if (_released) throw new InvalidOperationException("encoded key-values written after their release");
         for (var i = 0; i < _chunks.Count; i++) writer.Write(_chunks[i].AsSpan(0, _used[i]));
     }
 
     /// <summary>Gives every chunk back to the pool, once; the entries are gone afterwards.</summary>
     public void Release()
     {
-        // Once, whoever calls: a chunk in the pool twice would be handed to two responses.
-        if (Interlocked.Exchange(ref _released, 1) != 0) return;
+        // Once: a chunk in the pool twice would be handed to two responses. One owner calls it (EncodedRanges.TryTake
+        // decides who), so a flag is enough.
+        if (_released) return;
+        _released = true;
         foreach (var chunk in _chunks) _pool.Return(chunk);
         _chunks.Clear();
         _used.Clear();
