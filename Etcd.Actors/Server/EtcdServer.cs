@@ -50,12 +50,12 @@ public sealed partial class EtcdServer
         if (!request.Serializable) ThrowIfLearner();
         Check(RequestValidator.ValidateRange(request));
         var asker = await ClientHeaderAsync(token, ct).ConfigureAwait(false);
-        return (RangeResponse)await ReadAsync(request, request.Serializable, ct, asker, encodeKvs).ConfigureAwait(false);
+        return await ServeRangeAsync(request, asker, ct, encodeKvs).ConfigureAwait(false);
     }
 
     /// <summary>Range's second half, for a caller whose token is already resolved (<see cref="AuthInfoAsync"/>).</summary>
-    internal async Task<RangeResponse> ServeRangeAsync(RangeRequest request, RequestHeader asker, CancellationToken ct) =>
-        (RangeResponse)await ReadAsync(request, request.Serializable, ct, asker).ConfigureAwait(false);
+    internal async Task<RangeResponse> ServeRangeAsync(RangeRequest request, RequestHeader asker, CancellationToken ct, bool encodeKvs = false) =>
+        (RangeResponse)await ReadAsync(request, request.Serializable, ct, asker, encodeKvs).ConfigureAwait(false);
 
     /// <param name="token">The client's auth token, if any: its user and auth revision go in the entry's header and
     /// are checked when the entry is applied (Applier.Auth.cs).</param>

@@ -28,11 +28,11 @@ internal sealed class KvMethodBinder(ServiceMethodProviderContext<KvService> con
     /// key-values came as bytes (EncodedRanges: a large range read in steps), those bytes where the generated
     /// serializer writes <c>Kvs</c>, and then back to their pool.
     /// </summary>
-    internal static readonly Marshaller<RangeResponse> RangeResponseMarshaller = Marshallers.Create<RangeResponse>(
-        SerializeRange, deserialization => RangeResponse.Parser.ParseFrom(deserialization.PayloadAsReadOnlySequence()));
+    internal static readonly Marshaller<RangeResponse> RangeResponseMarshaller = Create(RangeResponse.Parser, SerializeRange);
 
     /// <summary>Txn's: the same for the responses of its operations (a read-only Txn's ranges are as large as a Range's).</summary>
-    internal static readonly Marshaller<TxnResponse> TxnResponseMarshaller = Releasing(TxnResponse.Parser, response => response.Responses.Clear());
+    internal static readonly Marshaller<TxnResponse> TxnResponseMarshaller =
+        Create(TxnResponse.Parser, (response, serialization) => WriteThenRelease(response, serialization, r => r.Responses.Clear()));
 
     // By response type: each is the response of one KV method.
     private static readonly Dictionary<Type, object> ReleasingMarshallers = new()
@@ -41,25 +41,23 @@ internal sealed class KvMethodBinder(ServiceMethodProviderContext<KvService> con
         [typeof(TxnResponse)] = TxnResponseMarshaller,
     };
 
-    private static Marshaller<T> Releasing<T>(MessageParser<T> parser, Action<T> release) where T : class, IMessage<T> =>
-        Marshallers.Create<T>(
-            (response, serialization) =>
-            {
-                serialization.SetPayloadLength(response.CalculateSize());
-                response.WriteTo(serialization.GetBufferWriter());
-                serialization.Complete();
-                release(response);
-            },
-            deserialization => parser.ParseFrom(deserialization.PayloadAsReadOnlySequence()));
+    private static Marshaller<T> Create<T>(MessageParser<T> parser, Action<T, SerializationContext> serialize) where T : class, IMessage<T> =>
+        Marshallers.Create(serialize, deserialization => parser.ParseFrom(deserialization.PayloadAsReadOnlySequence()));
+
+    /// <summary>The generated serialization of <paramref name="response"/>, then <paramref name="release"/> lets go of its values.</summary>
+    private static void WriteThenRelease<T>(T response, SerializationContext serialization, Action<T> release) where T : IMessage<T>
+    {
+        serialization.SetPayloadLength(response.CalculateSize());
+        response.WriteTo(serialization.GetBufferWriter());
+        serialization.Complete();
+        release(response);
+    }
 
     private static void SerializeRange(RangeResponse response, SerializationContext serialization)
     {
         if (!EncodedRangeBody.TryTake(response, out var encoded))
         {
-            serialization.SetPayloadLength(response.CalculateSize());
-            response.WriteTo(serialization.GetBufferWriter());
-            serialization.Complete();
-            response.Kvs.Clear();
+            WriteThenRelease(response, serialization, r => r.Kvs.Clear());
             return;
         }
         try

@@ -1,35 +1,31 @@
 using System.Diagnostics;
 using System.Globalization;
+using Etcd.Benchmark;
 
 namespace Etcd.JournalBench;
 
 /// <summary>
-/// One mode's measured writes: latencies (Stopwatch ticks, one per write) and the process CPU they took, which
-/// includes every thread's (the plugin's actors and streams, the pool's spinning workers).
+/// One mode's measured writes: latencies (Etcd.Benchmark's <see cref="LatencyStats"/>, one per write) and the process
+/// CPU they took, which includes every thread's (the plugin's actors and streams, the pool's spinning workers).
 /// </summary>
 internal sealed class ModeResult
 {
-    private readonly double[] _sortedUs;
+    private readonly LatencyStats _latency;
 
     public ModeResult(string mode, long[] ticks, TimeSpan cpu)
     {
         Mode = mode;
-        _sortedUs = Array.ConvertAll(ticks, t => t * 1_000_000.0 / Stopwatch.Frequency);
-        Array.Sort(_sortedUs);
+        _latency = LatencyStats.FromTicks(ticks, Stopwatch.Frequency);
         CpuUsPerWrite = cpu.TotalMicroseconds / ticks.Length;
     }
 
     public string Mode { get; }
-    public int Writes => _sortedUs.Length;
-    public double MeanUs => _sortedUs.Average();
+    public int Writes => _latency.Count;
+    public double MeanUs => _latency.AverageMs * 1000;
     public double CpuUsPerWrite { get; }
 
-    /// <summary>Nearest-rank percentile: the smallest latency that at least <paramref name="p"/> % of writes did not exceed.</summary>
-    public double PercentileUs(double p)
-    {
-        var rank = (int)Math.Ceiling(p / 100 * _sortedUs.Length);
-        return _sortedUs[Math.Clamp(rank - 1, 0, _sortedUs.Length - 1)];
-    }
+    /// <summary>Nearest-rank percentile, as Etcd.Benchmark reports it, in µs.</summary>
+    public double PercentileUs(double p) => _latency.Percentile(p) * 1000;
 
     public const string Header = "mode            writes   mean_us    p50_us    p90_us    p99_us  cpu_us_per_write";
 
